@@ -1,0 +1,56 @@
+// Facts derived from a recording: which crate a process works for, whether a cache wrapper
+// served its result from the cache, the process tree and a summary.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/recording.h"
+
+namespace buildiff {
+
+enum class CrateRole {
+    None,
+    BuildScript,  // the build script of the crate, or a process it launched (directly, or
+                  // through a cache server that ran it with the build script's environment)
+    Rustc,        // rustc compiling the crate, or a process rustc launched (its linker)
+};
+std::string_view crate_role_name(CrateRole role);
+
+struct Attribution {
+    CrateRole role = CrateRole::None;
+    std::string crate;    // CARGO_PKG_NAME of the build script, or rustc's --crate-name
+    std::string out_dir;  // the build script's OUT_DIR
+};
+
+struct Analysis {
+    std::vector<Attribution> attribution;  // by record id
+    // For cache-wrapper clients: true = served from cache, false = ran the tool; absent when
+    // it cannot be known from the recording.
+    std::vector<std::optional<bool>> cache_hit;
+    std::vector<std::vector<int>> children;  // by record id, in id order
+    std::vector<int> roots;
+};
+
+Analysis analyze(const Recording& rec);
+
+// The value of NAME in the record's environment, if set.
+std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& p,
+                                     std::string_view name);
+
+struct Summary {
+    size_t processes = 0;
+    std::map<std::string, size_t> by_kind;  // kind name -> count
+    // crate -> {build-script processes, rustc processes}
+    std::map<std::string, std::pair<size_t, size_t>> by_crate;
+    size_t files_read = 0, files_written = 0;
+    size_t cache_hits = 0, cache_misses = 0, cache_unknown = 0;
+    std::uint64_t wall_ns = 0;
+    std::uint64_t cpu_ns = 0;
+    size_t failed = 0;  // processes that exited non-zero or died of a signal
+};
+Summary summarize(const Recording& rec, const Analysis& analysis);
+
+}  // namespace buildiff

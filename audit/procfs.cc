@@ -1,0 +1,116 @@
+// /proc readers for the tracer. All calls are cheap and never block on the tracee.
+#include "audit/procfs.h"
+
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace buildiff::procfs {
+
+std::optional<std::string> read_file(const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    std::string out;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+    return out;
+}
+
+std::optional<std::string> read_link(const std::string& path) {
+    char buf[8192];
+    ssize_t n = readlink(path.c_str(), buf, sizeof buf);
+    if (n < 0 || static_cast<size_t>(n) == sizeof buf) return std::nullopt;
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+std::vector<std::string> split_nul(const std::string& bytes) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < bytes.size()) {
+        size_t end = bytes.find('\0', start);
+        if (end == std::string::npos) end = bytes.size();
+        out.emplace_back(bytes, start, end - start);
+        start = end + 1;
+    }
+    return out;
+}
+
+std::optional<CpuTimes> cpu_times(pid_t pid) {
+    auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) return std::nullopt;
+    // The command name is in parentheses and may contain spaces: parse after the last ')'.
+    auto close_paren = stat->rfind(')');
+    if (close_paren == std::string::npos) return std::nullopt;
+    const char* p = stat->c_str() + close_paren + 2;
+    // Fields after ')' start at field 3 (state); utime and stime are fields 14 and 15.
+    unsigned long long values[13] = {};
+    for (int field = 3; field <= 15; ++field) {
+        char* end = nullptr;
+        if (field == 3) {
+            while (*p && *p != ' ') ++p;
+        } else {
+            values[field - 3] = std::strtoull(p, &end, 10);
+            p = end;
+        }
+        while (*p == ' ') ++p;
+    }
+    static const long ticks = sysconf(_SC_CLK_TCK);
+    std::uint64_t ns_per_tick = 1000000000ULL / static_cast<std::uint64_t>(ticks > 0 ? ticks : 100);
+    return CpuTimes{values[11] * ns_per_tick, values[12] * ns_per_tick};
+}
+
+bool read_memory(pid_t pid, std::uint64_t address, void* out, size_t size) {
+    iovec local{out, size};
+    iovec remote{reinterpret_cast<void*>(address), size};
+    return process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
+}
+
+std::optional<std::string> read_string(pid_t pid, std::uint64_t address, size_t limit) {
+    if (address == 0) return std::nullopt;
+    std::string out;
+    constexpr std::uint64_t kPage = 4096;
+    while (out.size() < limit) {
+        // Never cross a page boundary in one read: the next page may be unmapped.
+        size_t chunk = static_cast<size_t>(kPage - (address % kPage));
+        char buf[kPage];
+        if (!read_memory(pid, address, buf, chunk)) return std::nullopt;
+        const void* nul = std::memchr(buf, '\0', chunk);
+        if (nul) {
+            out.append(buf, static_cast<const char*>(nul) - buf);
+            return out;
+        }
+        out.append(buf, chunk);
+        address += chunk;
+    }
+    return std::nullopt;
+}
+
+std::string normalize(const std::string& path) {
+    std::vector<std::string> parts;
+    size_t i = 0;
+    while (i < path.size()) {
+        size_t j = path.find('/', i);
+        if (j == std::string::npos) j = path.size();
+        std::string part = path.substr(i, j - i);
+        if (part == "..") {
+            if (!parts.empty()) parts.pop_back();
+        } else if (!part.empty() && part != ".") {
+            parts.push_back(std::move(part));
+        }
+        i = j + 1;
+    }
+    std::string out;
+    for (auto& part : parts) out += "/" + part;
+    return out.empty() ? "/" : out;
+}
+
+}  // namespace buildiff::procfs

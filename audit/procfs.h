@@ -1,0 +1,29 @@
+// Reading a traced process's state from /proc and its memory.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace buildiff::procfs {
+
+std::optional<std::string> read_file(const std::string& path);
+std::optional<std::string> read_link(const std::string& path);
+// NUL-separated /proc/PID/{cmdline,environ} split into strings.
+std::vector<std::string> split_nul(const std::string& bytes);
+// User and system CPU time of the thread group, in nanoseconds, from /proc/PID/stat.
+struct CpuTimes {
+    std::uint64_t user_ns = 0;
+    std::uint64_t system_ns = 0;
+};
+std::optional<CpuTimes> cpu_times(pid_t pid);
+// A NUL-terminated string from the tracee's memory (at most `limit` bytes).
+std::optional<std::string> read_string(pid_t pid, std::uint64_t address, size_t limit = 4096);
+bool read_memory(pid_t pid, std::uint64_t address, void* out, size_t size);
+// Lexical normalisation of an absolute path: removes "." and "..", duplicate slashes.
+std::string normalize(const std::string& path);
+
+}  // namespace buildiff::procfs

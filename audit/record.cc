@@ -1,0 +1,254 @@
+// The front process of `buildiff record`. It forks the tracer (which outlives it when daemons
+// outlive the build) and the build command (its own child, so the build's parent, job control
+// and wait status are as without buildiff), then exits with the build's status.
+#include "audit/record.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/core.h>
+
+#include "audit/redact.h"
+#include "audit/tracer.h"
+
+namespace buildiff {
+
+namespace {
+
+volatile sig_atomic_t g_build_pid = 0;
+
+// Signals sent to `buildiff record` itself (kill, not the terminal) are passed on to the build;
+// terminal-generated ones already reach the build through its process group.
+void forward_signal(int sig, siginfo_t* info, void*) {
+    if (g_build_pid > 0 && info && info->si_code <= 0) kill(g_build_pid, sig);
+}
+
+std::string utc_now() {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t;
+    gmtime_r(&ts.tv_sec, &t);
+    char buf[64];
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &t);
+    return buf;
+}
+
+void write_all(int fd, const void* data, size_t size) {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+        ssize_t n = write(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        p += n;
+        size -= static_cast<size_t>(n);
+    }
+}
+
+[[noreturn]] void run_build(const RecordOptions& options, pid_t tracer, int ready_w, int go_r,
+                            int execerr_w) {
+    // Under Yama's ptrace_scope=1 only an allowed tracer may attach.
+    prctl(PR_SET_PTRACER, tracer, 0, 0, 0);
+    pid_t self = getpid();
+    write_all(ready_w, &self, sizeof self);
+    char go;
+    ssize_t n;
+    do n = read(go_r, &go, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(125);  // the tracer failed; it reports why
+    int err = install_seccomp_filter();
+    if (err == 0) {
+        std::vector<char*> argv;
+        for (auto& a : options.command) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execvp(argv[0], argv.data());
+        err = errno;
+    } else {
+        err = -err;  // negative: the filter failed, not the exec
+    }
+    write_all(execerr_w, &err, sizeof err);
+    _exit(err == ENOENT ? 127 : err > 0 ? 126 : 125);
+}
+
+struct Pipe {
+    int r = -1, w = -1;
+    bool open() {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) return false;
+        r = fds[0];
+        w = fds[1];
+        return true;
+    }
+    void close_both() {
+        if (r >= 0) ::close(r);
+        if (w >= 0) ::close(w);
+        r = w = -1;
+    }
+};
+
+}  // namespace
+
+int run_record(const RecordOptions& options) {
+    if (options.command.empty()) {
+        fmt::print(stderr, "buildiff record: no command given (usage: buildiff record -o FILE -- "
+                           "COMMAND [ARGS...])\n");
+        return 125;
+    }
+    int out = open(options.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        fmt::print(stderr, "buildiff record: {}: cannot create: {}\n", options.output,
+                   std::strerror(errno));
+        return 125;
+    }
+    TracerConfig config;
+    config.output_fd = out;
+    config.header.label = options.label;
+    config.header.command = options.command;
+    std::error_code ec;
+    config.header.cwd = std::filesystem::current_path(ec).string();
+    config.header.started_at = utc_now();
+    config.header.buildiff_version = kBuildiffVersion;
+    config.header.redacted = options.redact;
+    config.salt = load_or_create_salt();
+    config.header.salt_id = Redactor(config.salt).salt_id();
+
+    Pipe status, ready, go, execerr;
+    if (!status.open() || !ready.open() || !go.open() || !execerr.open()) {
+        fmt::print(stderr, "buildiff record: cannot create pipes: {}\n", std::strerror(errno));
+        return 125;
+    }
+    std::fflush(nullptr);
+    pid_t front = getpid();
+    pid_t tracer = fork();
+    if (tracer < 0) {
+        fmt::print(stderr, "buildiff record: fork: {}\n", std::strerror(errno));
+        return 125;
+    }
+    if (tracer == 0) {
+        // The tracer: dies with the front process while the build runs (and then, through
+        // PTRACE_O_EXITKILL, so does the build); leaves the terminal's process group and stdio.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != front) _exit(1);
+        setpgid(0, 0);
+        signal(SIGPIPE, SIG_IGN);
+        int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+            ::close(devnull);
+        }
+        ::close(status.r);
+        ::close(ready.w);
+        ::close(go.r);
+        execerr.close_both();
+        pid_t root = 0;
+        ssize_t n;
+        do n = read(ready.r, &root, sizeof root);
+        while (n < 0 && errno == EINTR);
+        ::close(ready.r);
+        if (n != sizeof root) _exit(1);
+        _exit(run_tracer(config, root, go.w, status.w));
+    }
+    ::close(out);
+    pid_t build = fork();
+    if (build < 0) {
+        fmt::print(stderr, "buildiff record: fork: {}\n", std::strerror(errno));
+        kill(tracer, SIGKILL);
+        return 125;
+    }
+    if (build == 0) {
+        ::close(status.r);
+        ::close(ready.r);
+        ::close(go.w);
+        ::close(execerr.r);
+        run_build(options, tracer, ready.w, go.r, execerr.w);
+    }
+    ::close(status.w);
+    ready.close_both();
+    go.close_both();
+    ::close(execerr.w);
+
+    g_build_pid = build;
+    struct sigaction sa {};
+    sa.sa_sigaction = forward_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
+
+    int wstatus = 0;
+    while (waitpid(build, &wstatus, 0) < 0 && errno == EINTR) {
+    }
+    int exec_error = 0;
+    ssize_t got = read(execerr.r, &exec_error, sizeof exec_error);
+    ::close(execerr.r);
+
+    // Messages from the tracer until it says the recording is complete.
+    std::string buffer;
+    bool done = false, fatal = false;
+    std::string summary;
+    char chunk[4096];
+    for (;;) {
+        ssize_t n = read(status.r, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        buffer.append(chunk, static_cast<size_t>(n));
+        size_t nl;
+        while ((nl = buffer.find('\n')) != std::string::npos) {
+            std::string line = buffer.substr(0, nl);
+            buffer.erase(0, nl + 1);
+            if (line.size() < 2) continue;
+            std::string text = line.substr(2);
+            if (line[0] == 'W') fmt::print(stderr, "buildiff: warning: {}\n", text);
+            if (line[0] == 'E') {
+                fmt::print(stderr, "buildiff record: {}\n", text);
+                fatal = true;
+            }
+            if (line[0] == 'D') {
+                done = true;
+                summary = text;
+            }
+        }
+        if (done) break;
+    }
+    ::close(status.r);
+    if (!done) {
+        // The tracer died without finishing: make sure nothing of the build survives it.
+        if (!fatal)
+            fmt::print(stderr, "buildiff record: the tracer stopped unexpectedly; {} is incomplete\n",
+                       options.output);
+        kill(tracer, SIGKILL);
+        waitpid(tracer, nullptr, 0);
+        return 125;
+    }
+    if (got == sizeof exec_error && exec_error != 0) {
+        if (exec_error < 0) {
+            fmt::print(stderr, "buildiff record: cannot install the seccomp filter: {}\n",
+                       std::strerror(-exec_error));
+            return 125;
+        }
+        fmt::print(stderr, "buildiff record: {}: {}\n", options.command[0],
+                   std::strerror(exec_error));
+        return exec_error == ENOENT ? 127 : 126;
+    }
+    if (fatal) return 125;
+    if (!options.quiet) {
+        unsigned long processes = 0, bytes = 0;
+        std::sscanf(summary.c_str(), "%lu %lu", &processes, &bytes);
+        fmt::print(stderr, "buildiff: recorded {} processes in {} ({} KiB)\n", processes,
+                   options.output, (bytes + 1023) / 1024);
+    }
+    if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
+    if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
+    return 125;
+}
+
+}  // namespace buildiff

@@ -1,0 +1,23 @@
+// `buildiff record`: run a build under the tracer and write its recording.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace buildiff {
+
+struct RecordOptions {
+    std::string output = "buildiff.rec";
+    std::string label;
+    bool redact = true;
+    bool quiet = false;  // no summary line on stderr
+    std::vector<std::string> command;
+};
+
+// Returns the exit status for `buildiff record`: the build's own, 128+N when it died of signal
+// N, 125 when buildiff failed, 126 when the command is not executable, 127 when not found.
+int run_record(const RecordOptions& options);
+
+inline constexpr const char* kBuildiffVersion = "0.1.0";
+
+}  // namespace buildiff

@@ -1,0 +1,476 @@
+// Writing and reading buildiff recordings (JSON Lines, docs/recording-format.md).
+#include "audit/recording.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include <fmt/core.h>
+
+namespace buildiff {
+
+using json = nlohmann::ordered_json;
+
+std::string_view file_op_name(FileOp op) {
+    switch (op) {
+        case FileOp::Read: return "read";
+        case FileOp::Write: return "write";
+        case FileOp::Rename: return "rename";
+        case FileOp::Link: return "link";
+        case FileOp::Unlink: return "unlink";
+    }
+    return "read";
+}
+
+static std::optional<FileOp> file_op_from(std::string_view name) {
+    for (FileOp op : {FileOp::Read, FileOp::Write, FileOp::Rename, FileOp::Link, FileOp::Unlink})
+        if (file_op_name(op) == name) return op;
+    return std::nullopt;
+}
+
+static std::string_view end_state_name(EndState s) {
+    switch (s) {
+        case EndState::Exited: return "exited";
+        case EndState::Replaced: return "replaced";
+        case EndState::Running: return "running";
+        case EndState::Unknown: return "unknown";
+    }
+    return "unknown";
+}
+
+bool is_valid_utf8(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return false;
+        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+        for (size_t k = 1; k < len; ++k) {
+            auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc >> 6) != 2) return false;
+            cp = (cp << 6) | (cc & 0x3f);
+        }
+        // Reject overlong forms, surrogates and out-of-range code points.
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+namespace {
+
+const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
+
+std::string base64_encode(std::string_view in) {
+    std::string out;
+    size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+        out += kB64[v >> 18];
+        out += kB64[(v >> 12) & 63];
+        out += kB64[(v >> 6) & 63];
+        out += kB64[v & 63];
+    }
+    if (i < in.size()) {
+        unsigned v = (unsigned char)in[i] << 16;
+        if (i + 1 < in.size()) v |= (unsigned char)in[i + 1] << 8;
+        out += kB64[v >> 18];
+        out += kB64[(v >> 12) & 63];
+        out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+namespace {
+
+std::optional<std::string> base64_decode(std::string_view in) {
+    std::string out;
+    unsigned v = 0;
+    int bits = 0;
+    for (char c : in) {
+        if (c == '=') break;
+        const char* p = std::strchr(kB64, c);
+        if (!p || !c) return std::nullopt;
+        v = (v << 6) | static_cast<unsigned>(p - kB64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((v >> bits) & 0xff);
+        }
+    }
+    return out;
+}
+
+json bytes_json(const std::string& s) {
+    if (is_valid_utf8(s)) return s;
+    return json{{"base64", base64_encode(s)}};
+}
+
+json bytes_array(const std::vector<std::string>& v) {
+    json a = json::array();
+    for (auto& s : v) a.push_back(bytes_json(s));
+    return a;
+}
+
+json status_json(const ExitStatus& s) {
+    json j = json::object();
+    if (s.code) j["exit"] = *s.code;
+    if (s.signal) j["signal"] = *s.signal;
+    return j;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+
+void RecordingWriter::line(const std::string& text) {
+    m_buffer += text;
+    m_buffer += '\n';
+}
+
+void RecordingWriter::header(const Recording& h) {
+    json j;
+    j["type"] = "header";
+    j["format"] = kRecordingFormat;
+    j["version"] = kRecordingVersion;
+    j["buildiff"] = h.buildiff_version;
+    j["label"] = bytes_json(h.label);
+    j["command"] = bytes_array(h.command);
+    j["cwd"] = bytes_json(h.cwd);
+    j["started_at"] = h.started_at;
+    j["redacted"] = h.redacted;
+    j["salt_id"] = h.salt_id;
+    line(j.dump());
+}
+
+void RecordingWriter::env(int id, const EnvVars& vars) {
+    json j;
+    j["type"] = "env";
+    j["id"] = id;
+    json list = json::array();
+    for (auto& [k, v] : vars) list.push_back(json::array({bytes_json(k), bytes_json(v)}));
+    j["vars"] = std::move(list);
+    line(j.dump());
+}
+
+void RecordingWriter::process(const ProcessRecord& r) {
+    json j;
+    j["type"] = "process";
+    j["id"] = r.id;
+    j["pid"] = r.pid;
+    j["parent"] = r.parent >= 0 ? json(r.parent) : json(nullptr);
+    j["via"] = r.via_exec ? "exec" : "fork";
+    j["start_ns"] = r.start_ns;
+    j["exe"] = bytes_json(r.exe);
+    j["argv"] = bytes_array(r.argv);
+    j["env"] = r.env;
+    j["cwd"] = bytes_json(r.cwd);
+    const Classification& c = r.classification;
+    j["kind"] = kind_name(c.kind);
+    j["tool"] = bytes_json(c.tool);
+    if (c.role) {
+        json w;
+        w["role"] = role_name(*c.role);
+        if (*c.role == WrapperRole::Client) {
+            w["tool"] = bytes_json(c.wrapped_tool);
+            w["kind"] = kind_name(c.wrapped_kind);
+            w["argv_index"] = c.wrapped_argv_index;
+        }
+        j["wrapper"] = std::move(w);
+    }
+    line(j.dump());
+}
+
+void RecordingWriter::end(const ProcessRecord& r) {
+    json j;
+    j["type"] = "end";
+    j["id"] = r.id;
+    j["state"] = end_state_name(r.end_state);
+    j["end_ns"] = r.end_ns;
+    j["status"] = status_json(r.status);
+    j["user_ns"] = r.user_ns;
+    j["system_ns"] = r.system_ns;
+    if (!r.exe_hash.empty()) j["exe_hash"] = r.exe_hash;
+    json files = json::array();
+    for (const FileEvent& f : r.files) {
+        json e;
+        e["op"] = file_op_name(f.op);
+        e["path"] = bytes_json(f.path);
+        if (f.op == FileOp::Rename || f.op == FileOp::Link) e["to"] = bytes_json(f.to);
+        if (f.op == FileOp::Read || f.op == FileOp::Write) {
+            if (!f.hash.empty()) {
+                e["hash"] = f.hash;
+                e["size"] = f.size;
+            } else {
+                e["hash"] = nullptr;
+            }
+        }
+        if (f.created) e["created"] = true;
+        if (f.deleted) e["deleted"] = true;
+        files.push_back(std::move(e));
+    }
+    j["files"] = std::move(files);
+    line(j.dump());
+}
+
+void RecordingWriter::warning(const Warning& w) {
+    json j;
+    j["type"] = "warning";
+    j["code"] = w.code;
+    j["message"] = bytes_json(w.message);
+    line(j.dump());
+}
+
+void RecordingWriter::trailer(const Recording& t, size_t process_count) {
+    json j;
+    j["type"] = "trailer";
+    j["root_status"] = status_json(t.root_status);
+    j["duration_ns"] = t.duration_ns;
+    j["processes"] = process_count;
+    j["lingering"] = t.lingering;
+    line(j.dump());
+}
+
+bool RecordingWriter::flush() {
+    size_t off = 0;
+    while (off < m_buffer.size() && !m_failed) {
+        ssize_t n = ::write(m_fd, m_buffer.data() + off, m_buffer.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            m_failed = true;
+            break;
+        }
+        off += static_cast<size_t>(n);
+    }
+    m_written += off;
+    m_buffer.clear();
+    return !m_failed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+
+namespace {
+
+struct LineError {
+    std::string message;
+};
+
+std::string get_bytes(const json& j) {
+    if (j.is_string()) return j.get<std::string>();
+    if (j.is_object() && j.contains("base64") && j["base64"].is_string()) {
+        if (auto d = base64_decode(j["base64"].get<std::string>())) return *d;
+    }
+    throw LineError{"expected a string"};
+}
+
+const json& field(const json& j, const char* name) {
+    auto it = j.find(name);
+    if (it == j.end()) throw LineError{fmt::format("missing field \"{}\"", name)};
+    return *it;
+}
+
+template <typename T>
+T get_num(const json& j, const char* name) {
+    const json& v = field(j, name);
+    if (!v.is_number()) throw LineError{fmt::format("field \"{}\" is not a number", name)};
+    return v.get<T>();
+}
+
+std::vector<std::string> get_string_array(const json& j, const char* name) {
+    const json& v = field(j, name);
+    if (!v.is_array()) throw LineError{fmt::format("field \"{}\" is not an array", name)};
+    std::vector<std::string> out;
+    for (auto& e : v) out.push_back(get_bytes(e));
+    return out;
+}
+
+ExitStatus get_status(const json& j) {
+    ExitStatus s;
+    if (!j.is_object()) throw LineError{"status is not an object"};
+    if (j.contains("exit")) s.code = j["exit"].get<int>();
+    if (j.contains("signal")) s.signal = j["signal"].get<int>();
+    return s;
+}
+
+void read_header(const json& j, Recording& rec) {
+    if (!j.is_object() || j.value("type", "") != "header" ||
+        j.value("format", "") != kRecordingFormat)
+        throw LineError{"not a buildiff recording (no header line)"};
+    int version = get_num<int>(j, "version");
+    if (version != kRecordingVersion)
+        throw LineError{fmt::format(
+            "recording format version {} is not supported (this buildiff reads version {})",
+            version, kRecordingVersion)};
+    rec.version = version;
+    rec.buildiff_version = j.value("buildiff", "");
+    rec.label = get_bytes(field(j, "label"));
+    rec.command = get_string_array(j, "command");
+    rec.cwd = get_bytes(field(j, "cwd"));
+    rec.started_at = j.value("started_at", "");
+    rec.redacted = j.value("redacted", true);
+    rec.salt_id = j.value("salt_id", "");
+}
+
+void read_process(const json& j, Recording& rec) {
+    ProcessRecord p;
+    p.id = get_num<int>(j, "id");
+    if (p.id != static_cast<int>(rec.processes.size()))
+        throw LineError{fmt::format("process id {} out of sequence (expected {})", p.id,
+                                    rec.processes.size())};
+    p.pid = get_num<int>(j, "pid");
+    const json& parent = field(j, "parent");
+    p.parent = parent.is_null() ? -1 : parent.get<int>();
+    if (p.parent >= p.id) throw LineError{fmt::format("parent {} is not an earlier process", p.parent)};
+    p.via_exec = j.value("via", "exec") == "exec";
+    p.start_ns = get_num<std::uint64_t>(j, "start_ns");
+    p.exe = get_bytes(field(j, "exe"));
+    p.argv = get_string_array(j, "argv");
+    p.env = get_num<int>(j, "env");
+    if (p.env < -1 || p.env >= static_cast<int>(rec.envs.size()))
+        throw LineError{fmt::format("unknown environment id {}", p.env)};
+    p.cwd = get_bytes(field(j, "cwd"));
+    auto kind = kind_from_name(j.value("kind", "other"));
+    if (!kind) throw LineError{fmt::format("unknown kind \"{}\"", j.value("kind", ""))};
+    p.classification.kind = *kind;
+    p.classification.tool = get_bytes(field(j, "tool"));
+    if (j.contains("wrapper")) {
+        const json& w = j["wrapper"];
+        std::string role = w.value("role", "client");
+        p.classification.role = role == "server"  ? WrapperRole::Server
+                                : role == "admin" ? WrapperRole::Admin
+                                                  : WrapperRole::Client;
+        if (w.contains("tool")) p.classification.wrapped_tool = get_bytes(w["tool"]);
+        p.classification.wrapped_kind = kind_from_name(w.value("kind", "other")).value_or(ToolKind::Other);
+        p.classification.wrapped_argv_index = w.value("argv_index", 1u);
+    }
+    rec.processes.push_back(std::move(p));
+}
+
+void read_end(const json& j, Recording& rec) {
+    int id = get_num<int>(j, "id");
+    if (id < 0 || id >= static_cast<int>(rec.processes.size()))
+        throw LineError{fmt::format("end record for unknown process {}", id)};
+    ProcessRecord& p = rec.processes[static_cast<size_t>(id)];
+    if (p.ended) throw LineError{fmt::format("second end record for process {}", id)};
+    p.ended = true;
+    std::string state = j.value("state", "unknown");
+    p.end_state = state == "exited"     ? EndState::Exited
+                  : state == "replaced" ? EndState::Replaced
+                  : state == "running"  ? EndState::Running
+                                        : EndState::Unknown;
+    p.end_ns = get_num<std::uint64_t>(j, "end_ns");
+    p.status = get_status(field(j, "status"));
+    p.user_ns = j.value("user_ns", std::uint64_t{0});
+    p.system_ns = j.value("system_ns", std::uint64_t{0});
+    p.exe_hash = j.value("exe_hash", "");
+    for (const json& e : field(j, "files")) {
+        FileEvent f;
+        auto op = file_op_from(e.value("op", ""));
+        if (!op) throw LineError{fmt::format("unknown file operation \"{}\"", e.value("op", ""))};
+        f.op = *op;
+        f.path = get_bytes(field(e, "path"));
+        if (e.contains("to")) f.to = get_bytes(e["to"]);
+        if (e.contains("hash") && e["hash"].is_string()) {
+            f.hash = e["hash"].get<std::string>();
+            f.size = e.value("size", std::uint64_t{0});
+        }
+        f.created = e.value("created", false);
+        f.deleted = e.value("deleted", false);
+        p.files.push_back(std::move(f));
+    }
+}
+
+void read_line(const json& j, Recording& rec) {
+    if (!j.is_object()) throw LineError{"record is not a JSON object"};
+    std::string type = j.value("type", "");
+    if (type == "env") {
+        int id = get_num<int>(j, "id");
+        if (id != static_cast<int>(rec.envs.size()))
+            throw LineError{fmt::format("environment id {} out of sequence", id)};
+        EnvVars vars;
+        for (const json& kv : field(j, "vars")) {
+            if (!kv.is_array() || kv.size() != 2) throw LineError{"environment entry is not a pair"};
+            vars.emplace_back(get_bytes(kv[0]), get_bytes(kv[1]));
+        }
+        rec.envs.push_back(std::move(vars));
+    } else if (type == "process") {
+        read_process(j, rec);
+    } else if (type == "end") {
+        read_end(j, rec);
+    } else if (type == "warning") {
+        rec.warnings.push_back({j.value("code", ""), get_bytes(field(j, "message"))});
+    } else if (type == "trailer") {
+        rec.complete = true;
+        rec.root_status = get_status(field(j, "root_status"));
+        rec.duration_ns = j.value("duration_ns", std::uint64_t{0});
+        if (j.contains("lingering"))
+            for (auto& id : j["lingering"]) rec.lingering.push_back(id.get<int>());
+    } else if (type == "header") {
+        throw LineError{"second header line"};
+    }
+    // Unknown record types are skipped: minor versions may add them.
+}
+
+}  // namespace
+
+Result<Recording> read_recording(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
+    Recording rec;
+    rec.path = path;
+    std::string text;
+    size_t line_no = 0;
+    bool seen_header = false;
+    while (std::getline(in, text)) {
+        ++line_no;
+        bool last_unterminated = in.eof();  // getline hit EOF before a '\n'
+        json j;
+        try {
+            j = json::parse(text);
+        } catch (const json::parse_error& e) {
+            if (last_unterminated && seen_header) {
+                rec.truncation = fmt::format("line {} is an incomplete record (cut off)", line_no);
+                break;
+            }
+            if (!seen_header)
+                return Error{fmt::format("{}: not a buildiff recording (line 1 is not JSON)", path)};
+            return Error{fmt::format("{}: line {}: corrupt record: {}", path, line_no, e.what())};
+        }
+        try {
+            if (!seen_header) {
+                read_header(j, rec);
+                seen_header = true;
+            } else {
+                if (rec.complete) throw LineError{"record after the trailer"};
+                read_line(j, rec);
+            }
+        } catch (const LineError& e) {
+            if (!seen_header) return Error{fmt::format("{}: {}", path, e.message)};
+            return Error{fmt::format("{}: line {}: {}", path, line_no, e.message)};
+        } catch (const json::exception& e) {
+            return Error{fmt::format("{}: line {}: bad field: {}", path, line_no, e.what())};
+        }
+    }
+    if (!seen_header) return Error{fmt::format("{}: empty file, not a buildiff recording", path)};
+    if (!rec.complete && rec.truncation.empty())
+        rec.truncation = "no trailer record: the recorder did not finish (killed?)";
+    if (!rec.complete) {
+        size_t open = 0;
+        for (auto& p : rec.processes) open += !p.ended;
+        if (open) rec.truncation += fmt::format("; {} processes have no end record", open);
+    }
+    return rec;
+}
+
+}  // namespace buildiff

@@ -1,0 +1,116 @@
+// The recording: a versioned JSON Lines file (docs/recording-format.md) and its in-memory model.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "audit/classify.h"
+#include "audit/result.h"
+
+namespace buildiff {
+
+inline constexpr std::string_view kRecordingFormat = "buildiff.recording";
+inline constexpr int kRecordingVersion = 1;
+
+enum class FileOp { Read, Write, Rename, Link, Unlink };
+std::string_view file_op_name(FileOp op);
+
+struct FileEvent {
+    FileOp op = FileOp::Read;
+    std::string path;
+    std::string to;    // rename and link: the new name
+    std::string hash;  // XXH3-128 hex; empty when the content could not be hashed
+    std::uint64_t size = 0;
+    bool created = false;  // write: the file did not exist before
+    bool deleted = false;  // write: the file was already unlinked when the writer let go of it
+};
+
+using EnvVars = std::vector<std::pair<std::string, std::string>>;
+
+struct ExitStatus {
+    std::optional<int> code;    // exited normally
+    std::optional<int> signal;  // killed by a signal
+};
+
+enum class EndState { Exited, Replaced, Running, Unknown };
+
+struct ProcessRecord {
+    int id = 0;
+    int pid = 0;
+    int parent = -1;     // record id of the parent (the forking process, or the image it replaced)
+    bool via_exec = true;  // false: a fork that never exec'd (shares its parent's image)
+    std::string exe;
+    std::string exe_hash;
+    std::vector<std::string> argv;
+    int env = -1;
+    std::string cwd;
+    Classification classification;
+    std::uint64_t start_ns = 0;
+    // From the end record:
+    bool ended = false;
+    EndState end_state = EndState::Unknown;
+    std::uint64_t end_ns = 0;
+    ExitStatus status;
+    std::uint64_t user_ns = 0;
+    std::uint64_t system_ns = 0;
+    std::vector<FileEvent> files;
+};
+
+struct Warning {
+    std::string code;
+    std::string message;
+};
+
+struct Recording {
+    std::string path;  // where it was read from
+    int version = kRecordingVersion;
+    std::string label;
+    std::vector<std::string> command;
+    std::string cwd;
+    std::string started_at;  // UTC, ISO 8601
+    std::string buildiff_version;
+    std::string salt_id;
+    bool redacted = true;
+    std::vector<EnvVars> envs;  // indexed by env id
+    std::vector<ProcessRecord> processes;  // indexed by record id
+    std::vector<Warning> warnings;
+    // Trailer:
+    bool complete = false;
+    ExitStatus root_status;
+    std::uint64_t duration_ns = 0;
+    std::vector<int> lingering;  // records still running when the build's root process exited
+    std::string truncation;  // why the recording is incomplete, when it is
+};
+
+Result<Recording> read_recording(const std::string& path);
+
+// Strings in the format are JSON strings when valid UTF-8, else {"base64": "..."}.
+bool is_valid_utf8(std::string_view s);
+std::string base64_encode(std::string_view bytes);
+
+// Serialises records as single JSON lines into an in-memory buffer; flush() writes it out.
+class RecordingWriter {
+public:
+    explicit RecordingWriter(int fd) : m_fd(fd) {}
+    void header(const Recording& header_fields);
+    void env(int id, const EnvVars& vars);
+    void process(const ProcessRecord& record);
+    void end(const ProcessRecord& record);
+    void warning(const Warning& warning);
+    void trailer(const Recording& trailer_fields, size_t process_count);
+    bool flush();  // false on a write error
+    bool failed() const { return m_failed; }
+    size_t bytes_written() const { return m_written; }
+
+private:
+    void line(const std::string& json);
+    int m_fd;
+    std::string m_buffer;
+    bool m_failed = false;
+    size_t m_written = 0;
+};
+
+}  // namespace buildiff

@@ -1,0 +1,1067 @@
+// The tracer's event loop. Process lifecycle comes from ptrace events (fork, clone, exec, exit);
+// file activity from seccomp stops on a handful of system calls; content hashes from a
+// separate thread (audit/hasher.h) while the writer of a file is held at its close or exit.
+#include "audit/tracer.h"
+
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/core.h>
+
+#include "audit/hasher.h"
+#include "audit/procfs.h"
+#include "audit/redact.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+namespace buildiff {
+
+namespace {
+
+constexpr long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
+                                PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+                                PTRACE_O_TRACEEXIT | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+
+#if defined(__x86_64__)
+constexpr std::uint32_t kNativeArch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+constexpr std::uint32_t kNativeArch = AUDIT_ARCH_AARCH64;
+#else
+#error "buildiff's tracer supports x86_64 and aarch64"
+#endif
+
+std::uint64_t monotonic_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+           static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+bool is_special_path(std::string_view path) {
+    return path.starts_with("/proc/") || path.starts_with("/sys/") || path.starts_with("/dev/") ||
+           path == "/proc" || path == "/sys" || path == "/dev";
+}
+
+std::string fd_path(pid_t tid, long fd) { return fmt::format("/proc/{}/fd/{}", tid, fd); }
+
+// "/x/y (deleted)" -> "/x/y", with `deleted` set.
+std::string strip_deleted(std::string path, bool& deleted) {
+    static constexpr std::string_view suffix = " (deleted)";
+    deleted = path.ends_with(suffix);
+    if (deleted) path.resize(path.size() - suffix.size());
+    return path;
+}
+
+struct FileKey {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    std::int64_t mtime_ns;
+    bool operator==(const FileKey&) const = default;
+};
+struct FileKeyHash {
+    size_t operator()(const FileKey& k) const {
+        return std::hash<std::uint64_t>()(k.ino * 0x9e3779b97f4a7c15ULL ^ k.dev ^
+                                          static_cast<std::uint64_t>(k.mtime_ns) ^
+                                          static_cast<std::uint64_t>(k.size) << 1);
+    }
+};
+FileKey key_of(const struct stat& st) {
+    return {st.st_dev, st.st_ino, st.st_size,
+            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec};
+}
+
+struct Image {
+    std::string exe;
+    std::vector<std::string> argv;
+    int env = -1;
+    std::string cwd;
+    Classification classification;
+};
+
+// Where a finished hash goes: a file event of a record (index), or its executable (-1).
+struct Waiter {
+    std::uint64_t rec = 0;
+    int index = -1;
+};
+
+struct CacheEntry {
+    bool done = false;
+    std::optional<FileHash> value;
+    std::vector<Waiter> waiters;
+};
+
+struct Job {
+    std::optional<FileKey> key;  // read-cache job; otherwise a write job for `waiter`
+    Waiter waiter;
+    pid_t hold = 0;  // thread held until this job is done
+};
+
+// One record of the recording: an exec'd image, or a fork that never exec'd.
+struct Rec {
+    Rec() { data.id = -1; }
+    std::uint64_t serial = 0;
+    std::uint64_t parent = 0;  // parent's serial, 0 for the root
+    bool pre_exec = false;     // a fork child that has not exec'd (yet)
+    std::shared_ptr<const Image> image;
+    ProcessRecord data;
+    procfs::CpuTimes cpu_start;
+    std::unordered_set<std::string> read_paths;
+    int pending = 0;
+    bool ended = false;
+};
+
+struct OpenWrite {
+    std::string path;
+    bool created = false;
+};
+
+struct Proc {
+    std::uint64_t rec = 0;
+    std::unordered_map<long, OpenWrite> write_fds;
+    std::optional<procfs::CpuTimes> cpu_at_exit;
+};
+
+enum class Pending { None, OpenRead, OpenWrite, Dup, Dup2, Rename, Link, Unlink, Truncate };
+
+struct Thread {
+    pid_t tgid = 0;
+    bool expect_initial_stop = false;
+    Pending pending = Pending::None;
+    std::string path, to;
+    bool created = false;
+    long fd = -1, new_fd = -1;
+    int holds = 0;
+    bool held = false;
+    int resume_request = PTRACE_CONT;
+};
+
+enum class Mode { Recording, Shepherd };
+
+class Tracer {
+public:
+    Tracer(const TracerConfig& config, pid_t root, int status_fd)
+        : m_config(config),
+          m_root(root),
+          m_status_fd(status_fd),
+          m_writer(config.output_fd),
+          m_redactor(config.salt) {}
+
+    int run(int go_fd);
+
+private:
+    void message(char kind, const std::string& text);
+    void handle(pid_t tid, int status);
+    void on_new_task(pid_t parent_tid, int event);
+    void on_initial_stop(pid_t tid);
+    void on_exec(pid_t tid);
+    void on_exit_event(pid_t tid);
+    void on_death(pid_t tid, int status);
+    void on_seccomp(pid_t tid);
+    void on_syscall_exit(pid_t tid);
+    void resume(pid_t tid, int request = PTRACE_CONT, int sig = 0);
+
+    Rec& rec_of(pid_t tgid) { return *m_recs.at(m_procs.at(tgid).rec); }
+    std::string resolve(pid_t tid, long dirfd, const std::string& path);
+    void add_read(pid_t tid, Rec& rec, long fd);
+    void hash_exe(pid_t tid, Rec& rec);
+    void release_write(pid_t tid, Proc& proc, long fd, bool hold);
+    void release_by_path(Rec& rec, const OpenWrite& w);
+    int write_event(Rec& rec, const std::string& path, bool created, bool deleted);
+    void cache_lookup(const FileKey& key, const std::string& open_path, Waiter waiter, Rec& rec);
+    void complete_jobs();
+    void fill(const Waiter& w, const std::optional<FileHash>& value);
+    void end_rec(Rec& rec, EndState state, std::uint64_t now);
+    void maybe_emit(std::uint64_t serial);
+    int ensure_emitted(std::uint64_t serial);
+    int env_id(const std::string& raw_environ);
+    void finish();
+
+    const TracerConfig& m_config;
+    pid_t m_root;
+    int m_status_fd;
+    RecordingWriter m_writer;
+    Redactor m_redactor;
+    Hasher m_hasher;
+    Mode m_mode = Mode::Recording;
+    bool m_root_done = false;
+    ExitStatus m_root_status;
+    std::uint64_t m_t0 = monotonic_ns();
+
+    std::unordered_map<pid_t, Thread> m_threads;
+    std::unordered_set<pid_t> m_early_stops;  // new tasks stopped before their parent's event
+    std::unordered_map<pid_t, Proc> m_procs;  // by thread-group id
+    std::map<std::uint64_t, std::unique_ptr<Rec>> m_recs;
+    std::unordered_map<std::uint64_t, int> m_emitted;  // serial -> record id, after drop
+    std::uint64_t m_next_serial = 1;
+    int m_next_id = 0;
+    std::unordered_map<std::string, int> m_envs;  // content hash -> env id
+    std::unordered_map<FileKey, CacheEntry, FileKeyHash> m_cache;
+    std::unordered_map<std::uint64_t, Job> m_jobs;
+    size_t m_sccache_clients = 0, m_sccache_servers = 0;
+};
+
+void Tracer::message(char kind, const std::string& text) {
+    std::string line = fmt::format("{} {}\n", kind, text);
+    [[maybe_unused]] ssize_t n = write(m_status_fd, line.data(), line.size());
+}
+
+void Tracer::resume(pid_t tid, int request, int sig) {
+    auto it = m_threads.find(tid);
+    if (it != m_threads.end() && it->second.holds > 0) {
+        it->second.held = true;
+        it->second.resume_request = request;
+        return;
+    }
+    ptrace(static_cast<__ptrace_request>(request), tid, nullptr,
+           reinterpret_cast<void*>(static_cast<long>(sig)));
+}
+
+int Tracer::env_id(const std::string& raw) {
+    std::string key = hash_bytes(raw).hex();
+    auto it = m_envs.find(key);
+    if (it != m_envs.end()) return it->second;
+    EnvVars vars;
+    for (const std::string& entry : procfs::split_nul(raw)) {
+        auto eq = entry.find('=');
+        std::string name = eq == std::string::npos ? entry : entry.substr(0, eq);
+        std::string value = eq == std::string::npos ? "" : entry.substr(eq + 1);
+        if (m_config.header.redacted) value = m_redactor.value_for(name, value);
+        vars.emplace_back(std::move(name), std::move(value));
+    }
+    int id = static_cast<int>(m_envs.size());
+    m_envs.emplace(std::move(key), id);
+    m_writer.env(id, vars);
+    return id;
+}
+
+std::string Tracer::resolve(pid_t tid, long dirfd, const std::string& path) {
+    if (!path.empty() && path[0] == '/') return procfs::normalize(path);
+    auto base = procfs::read_link(dirfd == AT_FDCWD ? fmt::format("/proc/{}/cwd", tid)
+                                                    : fd_path(tid, dirfd));
+    return procfs::normalize(base.value_or("") + "/" + path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records: creation, emission, ending
+
+int Tracer::ensure_emitted(std::uint64_t serial) {
+    if (serial == 0) return -1;
+    if (auto it = m_emitted.find(serial); it != m_emitted.end()) return it->second;
+    Rec& rec = *m_recs.at(serial);
+    if (rec.data.id >= 0) return rec.data.id;
+    int parent = ensure_emitted(rec.parent);
+    ProcessRecord& d = rec.data;
+    d.id = m_next_id++;
+    d.parent = parent;
+    d.exe = rec.image->exe;
+    d.argv = rec.image->argv;
+    d.env = rec.image->env;
+    d.cwd = rec.image->cwd;
+    d.classification = rec.image->classification;
+    m_writer.process(d);
+    return d.id;
+}
+
+void Tracer::end_rec(Rec& rec, EndState state, std::uint64_t now) {
+    rec.ended = true;
+    rec.data.end_state = state;
+    rec.data.end_ns = now;
+}
+
+void Tracer::maybe_emit(std::uint64_t serial) {
+    auto it = m_recs.find(serial);
+    if (it == m_recs.end()) return;
+    Rec& rec = *it->second;
+    if (!rec.ended || rec.pending > 0) return;
+    int id = ensure_emitted(serial);
+    m_writer.end(rec.data);
+    m_emitted[serial] = id;
+    m_recs.erase(it);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashing
+
+void Tracer::cache_lookup(const FileKey& key, const std::string& open_path, Waiter waiter,
+                          Rec& rec) {
+    auto [it, inserted] = m_cache.try_emplace(key);
+    CacheEntry& entry = it->second;
+    if (entry.done) {
+        fill(waiter, entry.value);
+        return;
+    }
+    ++rec.pending;
+    entry.waiters.push_back(waiter);
+    if (!inserted) return;  // already being hashed
+    int fd = open(open_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        entry.done = true;
+        auto waiters = std::move(entry.waiters);
+        for (auto& w : waiters) {
+            fill(w, std::nullopt);
+            if (auto r = m_recs.find(w.rec); r != m_recs.end()) --r->second->pending;
+        }
+        return;
+    }
+    m_jobs[m_hasher.submit(fd)] = Job{key, {}, 0};
+}
+
+void Tracer::fill(const Waiter& w, const std::optional<FileHash>& value) {
+    auto it = m_recs.find(w.rec);
+    if (it == m_recs.end()) return;
+    ProcessRecord& d = it->second->data;
+    if (w.index < 0) {
+        if (value) d.exe_hash = value->hash.hex();
+        return;
+    }
+    FileEvent& f = d.files.at(static_cast<size_t>(w.index));
+    if (value) {
+        f.hash = value->hash.hex();
+        f.size = value->size;
+    } else {
+        f.hash.clear();
+    }
+}
+
+void Tracer::complete_jobs() {
+    for (Hasher::Done& done : m_hasher.take()) {
+        auto jit = m_jobs.find(done.job);
+        if (jit == m_jobs.end()) continue;
+        Job job = std::move(jit->second);
+        m_jobs.erase(jit);
+        std::vector<Waiter> waiters;
+        if (job.key) {
+            CacheEntry& entry = m_cache[*job.key];
+            entry.done = true;
+            entry.value = done.result;
+            waiters = std::move(entry.waiters);
+        } else {
+            waiters.push_back(job.waiter);
+        }
+        for (const Waiter& w : waiters) {
+            fill(w, done.result);
+            if (auto r = m_recs.find(w.rec); r != m_recs.end()) {
+                --r->second->pending;
+                maybe_emit(w.rec);
+            }
+        }
+        if (job.hold) {
+            auto t = m_threads.find(job.hold);
+            if (t != m_threads.end() && --t->second.holds == 0 && t->second.held) {
+                t->second.held = false;
+                ptrace(static_cast<__ptrace_request>(t->second.resume_request), job.hold,
+                       nullptr, nullptr);
+            }
+        }
+    }
+}
+
+void Tracer::hash_exe(pid_t tid, Rec& rec) {
+    std::string link = fmt::format("/proc/{}/exe", tid);
+    struct stat st;
+    if (stat(link.c_str(), &st) != 0) return;
+    cache_lookup(key_of(st), link, Waiter{rec.serial, -1}, rec);
+}
+
+void Tracer::add_read(pid_t tid, Rec& rec, long fd) {
+    std::string link = fd_path(tid, fd);
+    auto target = procfs::read_link(link);
+    if (!target || target->empty() || (*target)[0] != '/') return;
+    bool deleted;
+    std::string path = strip_deleted(*target, deleted);
+    if (is_special_path(path) || rec.read_paths.contains(path)) return;
+    struct stat st;
+    if (stat(link.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+    rec.read_paths.insert(path);
+    FileEvent f;
+    f.op = FileOp::Read;
+    f.path = std::move(path);
+    rec.data.files.push_back(std::move(f));
+    cache_lookup(key_of(st), link, Waiter{rec.serial, static_cast<int>(rec.data.files.size() - 1)},
+                 rec);
+}
+
+int Tracer::write_event(Rec& rec, const std::string& path, bool created, bool deleted) {
+    // One write event per path and record: a file re-opened for writing updates its event.
+    auto& files = rec.data.files;
+    for (size_t i = files.size(); i-- > 0;) {
+        if (files[i].op == FileOp::Write && files[i].path == path) {
+            files[i].created |= created;
+            files[i].deleted = deleted;
+            return static_cast<int>(i);
+        }
+    }
+    FileEvent f;
+    f.op = FileOp::Write;
+    f.path = path;
+    f.created = created;
+    f.deleted = deleted;
+    files.push_back(std::move(f));
+    return static_cast<int>(files.size() - 1);
+}
+
+void Tracer::release_write(pid_t tid, Proc& proc, long fd, bool hold) {
+    auto it = proc.write_fds.find(fd);
+    if (it == proc.write_fds.end()) return;
+    OpenWrite w = std::move(it->second);
+    proc.write_fds.erase(it);
+    Rec& rec = *m_recs.at(proc.rec);
+    std::string link = fd_path(tid, fd);
+    auto target = procfs::read_link(link);
+    bool deleted = false;
+    std::string path = target ? strip_deleted(*target, deleted) : w.path;
+    int index = write_event(rec, path, w.created, deleted);
+    int hfd = open(link.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (hfd < 0) {
+        rec.data.files[static_cast<size_t>(index)].hash.clear();
+        return;
+    }
+    ++rec.pending;
+    Job job{std::nullopt, Waiter{rec.serial, index}, hold ? tid : 0};
+    if (hold) ++m_threads.at(tid).holds;
+    m_jobs[m_hasher.submit(hfd)] = job;
+}
+
+// For a written file whose descriptor is already gone (closed on exec, or the writer was
+// killed): hash what is at its path now.
+void Tracer::release_by_path(Rec& rec, const OpenWrite& w) {
+    int index = write_event(rec, w.path, w.created, false);
+    int hfd = open(w.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (hfd < 0) {
+        rec.data.files[static_cast<size_t>(index)].deleted = true;
+        return;
+    }
+    ++rec.pending;
+    m_jobs[m_hasher.submit(hfd)] = Job{std::nullopt, Waiter{rec.serial, index}, 0};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process lifecycle
+
+void Tracer::on_new_task(pid_t parent_tid, int event) {
+    unsigned long msg = 0;
+    ptrace(PTRACE_GETEVENTMSG, parent_tid, nullptr, &msg);
+    pid_t child = static_cast<pid_t>(msg);
+    auto pt = m_threads.find(parent_tid);
+    if (pt == m_threads.end() || child <= 0) {
+        resume(parent_tid);
+        return;
+    }
+    pid_t parent_tgid = pt->second.tgid;
+    bool is_thread = event == PTRACE_EVENT_CLONE &&
+                     access(fmt::format("/proc/{}/task/{}", parent_tgid, child).c_str(), F_OK) == 0;
+    Thread thread;
+    thread.tgid = is_thread ? parent_tgid : child;
+    if (!is_thread && m_mode == Mode::Recording && m_procs.contains(parent_tgid)) {
+        Proc& parent = m_procs.at(parent_tgid);
+        Rec& prec = *m_recs.at(parent.rec);
+        auto rec = std::make_unique<Rec>();
+        rec->serial = m_next_serial++;
+        rec->parent = parent.rec;
+        rec->pre_exec = true;
+        rec->image = prec.image;
+        rec->data.pid = child;
+        rec->data.via_exec = false;
+        rec->data.start_ns = monotonic_ns() - m_t0;
+        Proc proc;
+        proc.rec = rec->serial;
+        proc.write_fds = parent.write_fds;
+        m_procs[child] = std::move(proc);
+        m_recs[rec->serial] = std::move(rec);
+    }
+    if (m_early_stops.erase(child)) {
+        m_threads[child] = thread;
+        ptrace(PTRACE_CONT, child, nullptr, nullptr);
+    } else {
+        thread.expect_initial_stop = true;
+        m_threads[child] = thread;
+    }
+    resume(parent_tid);
+}
+
+void Tracer::on_initial_stop(pid_t tid) {
+    auto it = m_threads.find(tid);
+    if (it == m_threads.end()) {
+        m_early_stops.insert(tid);  // resumed when the parent's fork event arrives
+        return;
+    }
+    it->second.expect_initial_stop = false;
+    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+}
+
+void Tracer::on_exec(pid_t tid) {
+    unsigned long former = 0;
+    ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &former);
+    if (static_cast<pid_t>(former) != tid) {
+        // A non-leader thread exec'd: it now has the leader's tid.
+        m_threads.erase(static_cast<pid_t>(former));
+    }
+    Thread& thread = m_threads[tid];
+    thread.tgid = tid;
+    thread.pending = Pending::None;
+    if (m_mode != Mode::Recording || !m_procs.contains(tid)) {
+        resume(tid);
+        return;
+    }
+    std::uint64_t now = monotonic_ns() - m_t0;
+    Proc& proc = m_procs.at(tid);
+    Rec* old = m_recs.at(proc.rec).get();
+    auto cpu = procfs::cpu_times(tid).value_or(procfs::CpuTimes{});
+    Rec* rec = old;
+    if (!old->pre_exec) {
+        old->data.user_ns = cpu.user_ns - std::min(cpu.user_ns, old->cpu_start.user_ns);
+        old->data.system_ns = cpu.system_ns - std::min(cpu.system_ns, old->cpu_start.system_ns);
+        end_rec(*old, EndState::Replaced, now);
+        auto fresh = std::make_unique<Rec>();
+        fresh->serial = m_next_serial++;
+        fresh->parent = old->serial;
+        fresh->data.pid = tid;
+        rec = fresh.get();
+        proc.rec = fresh->serial;
+        m_recs[fresh->serial] = std::move(fresh);
+        maybe_emit(old->serial);
+    }
+    rec->pre_exec = false;
+    rec->data.via_exec = true;
+    rec->data.start_ns = now;
+    rec->cpu_start = cpu;
+
+    auto image = std::make_shared<Image>();
+    std::string dir = fmt::format("/proc/{}/", tid);
+    image->exe = procfs::read_link(dir + "exe").value_or("");
+    image->argv = procfs::split_nul(procfs::read_file(dir + "cmdline").value_or(""));
+    std::string environ = procfs::read_file(dir + "environ").value_or("");
+    image->env = env_id(environ);
+    image->cwd = procfs::read_link(dir + "cwd").value_or("");
+    bool start_server = environ.starts_with("SCCACHE_START_SERVER=1") ||
+                        environ.find(std::string_view("\0SCCACHE_START_SERVER=1", 23)) !=
+                            std::string::npos;
+    image->classification = classify(image->argv, image->exe, start_server);
+    const Classification& c = image->classification;
+    if (c.kind == ToolKind::CacheWrapper && c.tool == "sccache" && c.role) {
+        if (*c.role == WrapperRole::Client) ++m_sccache_clients;
+        if (*c.role == WrapperRole::Server) ++m_sccache_servers;
+    }
+    rec->image = std::move(image);
+    hash_exe(tid, *rec);
+    ensure_emitted(rec->serial);
+
+    // Descriptors closed by exec (close-on-exec) are released by path.
+    for (auto it = proc.write_fds.begin(); it != proc.write_fds.end();) {
+        if (access(fd_path(tid, it->first).c_str(), F_OK) != 0) {
+            release_by_path(*rec, it->second);
+            it = proc.write_fds.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    resume(tid);
+}
+
+void Tracer::on_exit_event(pid_t tid) {
+    auto t = m_threads.find(tid);
+    if (m_mode == Mode::Recording && t != m_threads.end() && t->second.tgid == tid &&
+        m_procs.contains(tid)) {
+        Proc& proc = m_procs.at(tid);
+        proc.cpu_at_exit = procfs::cpu_times(tid);
+        std::vector<long> fds;
+        for (auto& [fd, w] : proc.write_fds) fds.push_back(fd);
+        for (long fd : fds) release_write(tid, proc, fd, true);
+    }
+    resume(tid);
+}
+
+void Tracer::on_death(pid_t tid, int status) {
+    auto t = m_threads.find(tid);
+    bool leader = t == m_threads.end() || t->second.tgid == tid;
+    if (t != m_threads.end()) m_threads.erase(t);
+    m_early_stops.erase(tid);
+    if (!leader) return;
+    ExitStatus exit;
+    if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+    if (tid == m_root) {
+        m_root_done = true;
+        m_root_status = exit;
+    }
+    auto p = m_procs.find(tid);
+    if (p == m_procs.end()) return;
+    Proc proc = std::move(p->second);
+    m_procs.erase(p);
+    Rec& rec = *m_recs.at(proc.rec);
+    for (auto& [fd, w] : proc.write_fds) release_by_path(rec, w);
+    if (proc.cpu_at_exit) {
+        rec.data.user_ns = proc.cpu_at_exit->user_ns - std::min(proc.cpu_at_exit->user_ns, rec.cpu_start.user_ns);
+        rec.data.system_ns =
+            proc.cpu_at_exit->system_ns - std::min(proc.cpu_at_exit->system_ns, rec.cpu_start.system_ns);
+    }
+    rec.data.status = exit;
+    end_rec(rec, EndState::Exited, monotonic_ns() - m_t0);
+    maybe_emit(rec.serial);
+}
+
+// ---------------------------------------------------------------------------------------------
+// System calls
+
+void Tracer::on_seccomp(pid_t tid) {
+    auto t = m_threads.find(tid);
+    if (m_mode != Mode::Recording || t == m_threads.end() || !m_procs.contains(t->second.tgid)) {
+        resume(tid);
+        return;
+    }
+    __ptrace_syscall_info info{};
+    if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 ||
+        info.op != PTRACE_SYSCALL_INFO_SECCOMP || info.arch != kNativeArch) {
+        resume(tid);
+        return;
+    }
+    Thread& th = t->second;
+    Proc& proc = m_procs.at(th.tgid);
+    const auto* a = info.seccomp.args;
+    long nr = static_cast<long>(info.seccomp.nr);
+    auto path_arg = [&](std::uint64_t address) {
+        return procfs::read_string(tid, address, 8192).value_or("");
+    };
+    auto as_fd = [](std::uint64_t v) { return static_cast<long>(static_cast<int>(v)); };
+
+    long dirfd = AT_FDCWD;
+    std::uint64_t path_address = 0;
+    std::uint64_t flags = 0;
+    bool is_open = true;
+    switch (nr) {
+#ifdef SYS_open
+        case SYS_open: path_address = a[0]; flags = a[1]; break;
+#endif
+#ifdef SYS_creat
+        case SYS_creat: path_address = a[0]; flags = O_CREAT | O_WRONLY | O_TRUNC; break;
+#endif
+        case SYS_openat: dirfd = as_fd(a[0]); path_address = a[1]; flags = a[2]; break;
+#ifdef SYS_openat2
+        case SYS_openat2: {
+            dirfd = as_fd(a[0]);
+            path_address = a[1];
+            if (!procfs::read_memory(tid, a[2], &flags, sizeof flags)) flags = 0;
+            break;
+        }
+#endif
+        default: is_open = false;
+    }
+    if (is_open) {
+        bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;  // O_TMPFILE includes O_DIRECTORY
+        if ((flags & O_PATH) || ((flags & O_DIRECTORY) && !tmpfile)) {
+            resume(tid);
+            return;
+        }
+        std::string path = path_arg(path_address);
+        if (path.empty() || is_special_path(path)) {
+            resume(tid);
+            return;
+        }
+        int access_mode = static_cast<int>(flags & O_ACCMODE);
+        bool write = tmpfile || access_mode == O_WRONLY || access_mode == O_RDWR ||
+                     (flags & (O_CREAT | O_TRUNC));
+        th.pending = write ? Pending::OpenWrite : Pending::OpenRead;
+        th.created = false;
+        if (write && (flags & O_CREAT)) {
+            th.path = resolve(tid, dirfd, path);
+            struct stat st;
+            th.created = lstat(th.path.c_str(), &st) != 0 && errno == ENOENT;
+        } else if (write) {
+            th.path = resolve(tid, dirfd, path);
+        }
+        resume(tid, PTRACE_SYSCALL);
+        return;
+    }
+
+    switch (nr) {
+        case SYS_close: {
+            long fd = as_fd(a[0]);
+            if (proc.write_fds.contains(fd)) release_write(tid, proc, fd, true);
+            resume(tid);
+            return;
+        }
+#ifdef SYS_close_range
+        case SYS_close_range: {
+            // CLOSE_RANGE_CLOEXEC (4) only marks the descriptors; exec releases them later.
+            if (!(a[2] & 4)) {
+                std::vector<long> fds;
+                for (auto& [fd, w] : proc.write_fds)
+                    if (static_cast<std::uint64_t>(fd) >= static_cast<unsigned>(a[0]) &&
+                        static_cast<std::uint64_t>(fd) <= static_cast<unsigned>(a[1]))
+                        fds.push_back(fd);
+                for (long fd : fds) release_write(tid, proc, fd, true);
+            }
+            resume(tid);
+            return;
+        }
+#endif
+        case SYS_dup:
+        case SYS_fcntl: {
+            th.fd = as_fd(a[0]);
+            if (!proc.write_fds.contains(th.fd)) break;
+            th.pending = Pending::Dup;
+            resume(tid, PTRACE_SYSCALL);
+            return;
+        }
+#ifdef SYS_dup2
+        case SYS_dup2:
+#endif
+        case SYS_dup3: {
+            th.fd = as_fd(a[0]);
+            th.new_fd = as_fd(a[1]);
+            bool track = proc.write_fds.contains(th.fd);
+            if (th.new_fd != th.fd && proc.write_fds.contains(th.new_fd))
+                release_write(tid, proc, th.new_fd, true);  // dup2 closes the target first
+            if (!track) break;
+            th.pending = Pending::Dup2;
+            resume(tid, PTRACE_SYSCALL);
+            return;
+        }
+#ifdef SYS_rename
+        case SYS_rename:
+            th.path = resolve(tid, AT_FDCWD, path_arg(a[0]));
+            th.to = resolve(tid, AT_FDCWD, path_arg(a[1]));
+            th.pending = Pending::Rename;
+            break;
+#endif
+        case SYS_renameat:
+        case SYS_renameat2:
+            th.path = resolve(tid, as_fd(a[0]), path_arg(a[1]));
+            th.to = resolve(tid, as_fd(a[2]), path_arg(a[3]));
+            th.pending = Pending::Rename;
+            break;
+#ifdef SYS_link
+        case SYS_link:
+            th.path = resolve(tid, AT_FDCWD, path_arg(a[0]));
+            th.to = resolve(tid, AT_FDCWD, path_arg(a[1]));
+            th.pending = Pending::Link;
+            break;
+#endif
+        case SYS_linkat:
+            th.path = resolve(tid, as_fd(a[0]), path_arg(a[1]));
+            th.to = resolve(tid, as_fd(a[2]), path_arg(a[3]));
+            th.pending = Pending::Link;
+            break;
+#ifdef SYS_unlink
+        case SYS_unlink:
+            th.path = resolve(tid, AT_FDCWD, path_arg(a[0]));
+            th.pending = Pending::Unlink;
+            break;
+#endif
+        case SYS_unlinkat:
+            if (a[2] & AT_REMOVEDIR) break;
+            th.path = resolve(tid, as_fd(a[0]), path_arg(a[1]));
+            th.pending = Pending::Unlink;
+            break;
+        case SYS_truncate:
+            th.path = resolve(tid, AT_FDCWD, path_arg(a[0]));
+            th.pending = Pending::Truncate;
+            break;
+        default: break;
+    }
+    if (th.pending != Pending::None && !is_special_path(th.path)) {
+        resume(tid, PTRACE_SYSCALL);
+    } else {
+        th.pending = Pending::None;
+        resume(tid);
+    }
+}
+
+void Tracer::on_syscall_exit(pid_t tid) {
+    auto t = m_threads.find(tid);
+    if (t == m_threads.end()) {
+        resume(tid);
+        return;
+    }
+    Thread& th = t->second;
+    Pending what = th.pending;
+    th.pending = Pending::None;
+    __ptrace_syscall_info info{};
+    bool ok = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+              info.op == PTRACE_SYSCALL_INFO_EXIT && !info.exit.is_error;
+    if (!ok || m_mode != Mode::Recording || !m_procs.contains(th.tgid)) {
+        resume(tid);
+        return;
+    }
+    Proc& proc = m_procs.at(th.tgid);
+    Rec& rec = *m_recs.at(proc.rec);
+    long ret = static_cast<long>(info.exit.rval);
+    switch (what) {
+        case Pending::OpenRead: add_read(tid, rec, ret); break;
+        case Pending::OpenWrite: {
+            auto target = procfs::read_link(fd_path(tid, ret));
+            if (target && !target->empty() && (*target)[0] == '/' && !is_special_path(*target)) {
+                bool deleted;
+                proc.write_fds[ret] = OpenWrite{strip_deleted(*target, deleted), th.created};
+            }
+            break;
+        }
+        case Pending::Dup:
+            if (auto it = proc.write_fds.find(th.fd); it != proc.write_fds.end())
+                proc.write_fds[ret] = it->second;
+            break;
+        case Pending::Dup2:
+            if (auto it = proc.write_fds.find(th.fd); it != proc.write_fds.end())
+                proc.write_fds[th.new_fd] = it->second;
+            break;
+        case Pending::Rename:
+        case Pending::Link: {
+            FileEvent f;
+            f.op = what == Pending::Rename ? FileOp::Rename : FileOp::Link;
+            f.path = th.path;
+            f.to = th.to;
+            rec.data.files.push_back(std::move(f));
+            if (what == Pending::Rename)
+                for (auto& [fd, w] : proc.write_fds)
+                    if (w.path == th.path) w.path = th.to;
+            break;
+        }
+        case Pending::Unlink: {
+            FileEvent f;
+            f.op = FileOp::Unlink;
+            f.path = th.path;
+            rec.data.files.push_back(std::move(f));
+            break;
+        }
+        case Pending::Truncate: release_by_path(rec, OpenWrite{th.path, false}); break;
+        case Pending::None: break;
+    }
+    resume(tid);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loop
+
+void Tracer::handle(pid_t tid, int status) {
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        on_death(tid, status);
+        return;
+    }
+    if (!WIFSTOPPED(status)) return;
+    int sig = WSTOPSIG(status);
+    int event = status >> 16;
+    if (sig == (SIGTRAP | 0x80)) {
+        on_syscall_exit(tid);
+        return;
+    }
+    if (!m_threads.contains(tid) && event != PTRACE_EVENT_STOP) {
+        // A new task whose first report is not its attach stop: hold it like one.
+        m_early_stops.insert(tid);
+        return;
+    }
+    switch (event) {
+        case PTRACE_EVENT_FORK:
+        case PTRACE_EVENT_VFORK:
+        case PTRACE_EVENT_CLONE: on_new_task(tid, event); return;
+        case PTRACE_EVENT_EXEC: on_exec(tid); return;
+        case PTRACE_EVENT_EXIT: on_exit_event(tid); return;
+        case PTRACE_EVENT_SECCOMP: on_seccomp(tid); return;
+        case PTRACE_EVENT_STOP: {
+            auto it = m_threads.find(tid);
+            if (it == m_threads.end() || it->second.expect_initial_stop) {
+                on_initial_stop(tid);
+            } else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+                ptrace(PTRACE_LISTEN, tid, nullptr, nullptr);  // group-stop: stay stopped
+            } else {
+                resume(tid);
+            }
+            return;
+        }
+        default: break;
+    }
+    // Signal-delivery stop: deliver the signal unchanged.
+    resume(tid, PTRACE_CONT, sig == SIGTRAP && event ? 0 : sig);
+}
+
+void Tracer::finish() {
+    std::uint64_t now = monotonic_ns() - m_t0;
+    Recording trailer;
+    // Processes that outlived the build's root process: named, ended as "running".
+    std::vector<std::uint64_t> live;
+    for (auto& [tgid, proc] : m_procs) live.push_back(proc.rec);
+    std::sort(live.begin(), live.end());
+    std::string lingering_names;
+    for (std::uint64_t serial : live) {
+        Rec& rec = *m_recs.at(serial);
+        int id = ensure_emitted(serial);
+        if (!lingering_names.empty()) lingering_names += ", ";
+        lingering_names += fmt::format("pid {} ({})", rec.data.pid,
+                                       rec.image->classification.tool);
+        if (rec.image->classification.role == WrapperRole::Server)
+            lingering_names += " server";
+        trailer.lingering.push_back(id);
+        end_rec(rec, EndState::Running, now);
+        rec.pending = 0;
+        maybe_emit(serial);
+    }
+    if (m_sccache_clients > 0 && m_sccache_servers == 0) {
+        Warning w{"sccache-server-outside-recording",
+                  fmt::format("{} sccache client call(s) ran but no sccache server was started "
+                              "inside the recording: an sccache server started earlier served "
+                              "them, so the real compiles are not recorded. Stop that server "
+                              "(`sccache --stop-server`) or give the build a private port "
+                              "(SCCACHE_SERVER_PORT) and record again.",
+                              m_sccache_clients)};
+        m_writer.warning(w);
+        message('W', w.message);
+    }
+    if (!lingering_names.empty())
+        message('W', fmt::format("{} process(es) outlived the build and were left running, not "
+                                 "waited for: {}",
+                                 trailer.lingering.size(), lingering_names));
+    trailer.root_status = m_root_status;
+    trailer.duration_ns = now;
+    m_writer.trailer(trailer, static_cast<size_t>(m_next_id));
+    bool ok = m_writer.flush();
+    if (ok && fsync(m_config.output_fd) != 0 && errno != EINVAL) ok = false;
+    close(m_config.output_fd);
+    if (!ok) message('E', fmt::format("cannot write the recording: {}", std::strerror(errno)));
+    prctl(PR_SET_PDEATHSIG, 0);
+    message('D', fmt::format("{} {}", m_next_id, m_writer.bytes_written()));
+    close(m_status_fd);
+    m_mode = Mode::Shepherd;
+    // From here on the remaining tracees are only kept running; nothing is recorded.
+    m_procs.clear();
+}
+
+int Tracer::run(int go_fd) {
+    if (ptrace(PTRACE_SEIZE, m_root, nullptr, reinterpret_cast<void*>(kPtraceOptions)) != 0) {
+        message('E', fmt::format("cannot trace the build: ptrace: {}{}", std::strerror(errno),
+                                 errno == EPERM ? " (is ptrace allowed here? containers need "
+                                                  "CAP_SYS_PTRACE or seccomp=unconfined)"
+                                                : ""));
+        return 1;
+    }
+    // The root process: its record starts as a pre-exec fork that exec's the build command.
+    auto root_rec = std::make_unique<Rec>();
+    root_rec->serial = m_next_serial++;
+    root_rec->pre_exec = true;
+    auto image = std::make_shared<Image>();
+    image->argv = m_config.header.command;
+    image->cwd = m_config.header.cwd;
+    root_rec->image = image;
+    root_rec->data.pid = m_root;
+    root_rec->data.via_exec = false;
+    m_procs[m_root].rec = root_rec->serial;
+    m_recs[root_rec->serial] = std::move(root_rec);
+    m_threads[m_root].tgid = m_root;
+
+    m_writer.header(m_config.header);
+    m_writer.flush();
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    char go = 'g';
+    if (write(go_fd, &go, 1) != 1) return 1;
+    close(go_fd);
+
+    pollfd fds[2] = {{sfd, POLLIN, 0}, {m_hasher.event_fd(), POLLIN, 0}};
+    for (;;) {
+        for (;;) {
+            int status;
+            pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+            if (tid <= 0) break;
+            handle(tid, status);
+        }
+        complete_jobs();
+        if (m_mode == Mode::Recording && m_root_done && m_hasher.pending() == 0) finish();
+        if (m_mode == Mode::Shepherd && m_threads.empty() && m_early_stops.empty()) break;
+        if (m_mode == Mode::Recording) m_writer.flush();
+        if (poll(fds, 2, 1000) < 0 && errno != EINTR) break;
+        signalfd_siginfo si;
+        while (read(sfd, &si, sizeof si) > 0) {
+        }
+    }
+    close(sfd);
+    return 0;
+}
+
+}  // namespace
+
+int run_tracer(const TracerConfig& config, pid_t root, int go_fd, int status_fd) {
+    // SIGCHLD is read through a signalfd: it must be blocked before the hashing thread starts,
+    // or that thread would take (and discard) it.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+    Tracer tracer(config, root, status_fd);
+    return tracer.run(go_fd);
+}
+
+int install_seccomp_filter() {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx) return ENOMEM;
+    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    const int traced[] = {
+#ifdef SYS_open
+        SCMP_SYS(open),
+#endif
+#ifdef SYS_creat
+        SCMP_SYS(creat),
+#endif
+        SCMP_SYS(openat),    SCMP_SYS(openat2),   SCMP_SYS(close),  SCMP_SYS(close_range),
+        SCMP_SYS(dup),       SCMP_SYS(dup3),      SCMP_SYS(renameat), SCMP_SYS(renameat2),
+        SCMP_SYS(linkat),    SCMP_SYS(unlinkat),  SCMP_SYS(truncate),
+#ifdef SYS_dup2
+        SCMP_SYS(dup2),
+#endif
+#ifdef SYS_rename
+        SCMP_SYS(rename),
+#endif
+#ifdef SYS_link
+        SCMP_SYS(link),
+#endif
+#ifdef SYS_unlink
+        SCMP_SYS(unlink),
+#endif
+    };
+    int rc = 0;
+    for (int nr : traced)
+        if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
+    // fcntl only when it duplicates a descriptor.
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(fcntl), 1,
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffff, F_DUPFD));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(fcntl), 1,
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffff, F_DUPFD_CLOEXEC));
+    if (rc == 0) {
+        rc = seccomp_load(ctx);
+        if (rc == -EACCES) {
+            // Unprivileged: the kernel requires no_new_privs for a seccomp filter.
+            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            rc = seccomp_load(ctx);
+        }
+    }
+    seccomp_release(ctx);
+    return rc < 0 ? -rc : rc;
+}
+
+}  // namespace buildiff

@@ -1,0 +1,2 @@
+#include "util.h"
+const char *greeting(void) { return "hello"; }

@@ -1,0 +1,208 @@
+// `buildiff show` renderers. Everything shown comes from the recording and audit/analysis.
+#include "report/show.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fmt/core.h>
+
+namespace buildiff {
+
+std::string display_arg(const std::string& arg) {
+    bool plain = !arg.empty();
+    for (unsigned char c : arg)
+        if (!(std::isalnum(c) || std::string_view("-_./=:,+@%^").find(static_cast<char>(c)) !=
+                                     std::string_view::npos))
+            plain = false;
+    if (plain) return arg;
+    std::string out = "'";
+    for (unsigned char c : arg) {
+        if (c == '\'')
+            out += "'\\''";
+        else if (c < 0x20 || c == 0x7f)
+            out += fmt::format("\\x{:02x}", c);
+        else
+            out += static_cast<char>(c);
+    }
+    return out + "'";
+}
+
+namespace {
+
+std::string command_line(const std::vector<std::string>& argv, size_t limit) {
+    std::string out;
+    for (const auto& a : argv) {
+        if (!out.empty()) out += ' ';
+        out += display_arg(a);
+        if (out.size() > limit) {
+            out.resize(limit);
+            out += " ...";
+            break;
+        }
+    }
+    return out;
+}
+
+std::string seconds(std::uint64_t ns) { return fmt::format("{:.2f}s", static_cast<double>(ns) / 1e9); }
+
+std::string status_text(const ProcessRecord& p) {
+    if (!p.ended) return "no end record";
+    switch (p.end_state) {
+        case EndState::Replaced: return "exec'd";
+        case EndState::Running: return "still running";
+        case EndState::Unknown: return "unknown";
+        case EndState::Exited: break;
+    }
+    if (p.status.signal) return fmt::format("signal {}", *p.status.signal);
+    return fmt::format("exit {}", p.status.code.value_or(-1));
+}
+
+}  // namespace
+
+void render_show_text(const Recording& rec, const Analysis& a, const Summary& s, std::FILE* out,
+                      bool color) {
+    auto dim = [&](const std::string& t) { return color ? "\x1b[2m" + t + "\x1b[0m" : t; };
+    auto bold = [&](const std::string& t) { return color ? "\x1b[1m" + t + "\x1b[0m" : t; };
+    fmt::print(out, "{} {}\n", bold("recording"), display_arg(rec.path));
+    if (!rec.label.empty()) fmt::print(out, "label     {}\n", display_arg(rec.label));
+    fmt::print(out, "command   {}\n", command_line(rec.command, 400));
+    fmt::print(out, "cwd       {}\n", display_arg(rec.cwd));
+    fmt::print(out, "started   {} (buildiff {})\n", rec.started_at, rec.buildiff_version);
+    if (!rec.truncation.empty()) fmt::print(out, "{} {}\n", bold("truncated:"), rec.truncation);
+    for (const Warning& w : rec.warnings) fmt::print(out, "{} {}\n", bold("warning:"), w.message);
+    fmt::print(out, "\n{}\n", bold("processes"));
+
+    // Depth-first, iterative (exec chains can be deep).
+    std::vector<std::pair<int, int>> stack;
+    for (auto it = a.roots.rbegin(); it != a.roots.rend(); ++it) stack.emplace_back(*it, 0);
+    while (!stack.empty()) {
+        auto [id, depth] = stack.back();
+        stack.pop_back();
+        const ProcessRecord& p = rec.processes[static_cast<size_t>(id)];
+        const Classification& c = p.classification;
+        std::string what = fmt::format("{} {}", kind_name(c.kind), c.tool);
+        if (c.role) {
+            what += fmt::format(" {}", role_name(*c.role));
+            if (*c.role == WrapperRole::Client && !c.wrapped_tool.empty())
+                what += fmt::format(" of {}", c.wrapped_tool);
+            if (auto& hit = a.cache_hit[static_cast<size_t>(id)]) what += *hit ? ", cache hit" : ", cache miss";
+        }
+        const Attribution& at = a.attribution[static_cast<size_t>(id)];
+        if (at.role == CrateRole::BuildScript && !at.crate.empty())
+            what += fmt::format(", build script of {}", at.crate);
+        if (!p.via_exec) what += ", fork";
+        std::uint64_t wall = p.ended && p.end_ns >= p.start_ns ? p.end_ns - p.start_ns : 0;
+        fmt::print(out, "{}[{}] {}\n", std::string(static_cast<size_t>(depth) * 2, ' '), id,
+                   command_line(p.argv, 240));
+        fmt::print(out, "{}    {}\n", std::string(static_cast<size_t>(depth) * 2, ' '),
+                   dim(fmt::format("pid {} | {} | {} | {} wall, {} cpu | {} files", p.pid, what,
+                                   status_text(p), seconds(wall),
+                                   seconds(p.user_ns + p.system_ns), p.files.size())));
+        const auto& kids = a.children[static_cast<size_t>(id)];
+        for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.emplace_back(*it, depth + 1);
+    }
+
+    fmt::print(out, "\n{}\n", bold("summary"));
+    std::string kinds;
+    for (auto& [k, n] : s.by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", k, n);
+    fmt::print(out, "processes {} ({})\n", s.processes, kinds);
+    for (auto& [crate, counts] : s.by_crate) {
+        std::string parts;
+        if (counts.first)
+            parts += fmt::format("{} build-script process(es) (the script and what it launched)",
+                                 counts.first);
+        if (counts.second)
+            parts += fmt::format("{}{} rustc process(es)", parts.empty() ? "" : "; ", counts.second);
+        fmt::print(out, "crate     {}: {}\n", crate.empty() ? "(unnamed)" : display_arg(crate), parts);
+    }
+    fmt::print(out, "files     {} read, {} written\n", s.files_read, s.files_written);
+    if (s.cache_hits + s.cache_misses + s.cache_unknown)
+        fmt::print(out, "cache     {} hit(s), {} miss(es), {} unknown\n", s.cache_hits,
+                   s.cache_misses, s.cache_unknown);
+    std::string root = rec.complete ? (rec.root_status.signal
+                                           ? fmt::format("killed by signal {}", *rec.root_status.signal)
+                                           : fmt::format("exit {}", rec.root_status.code.value_or(-1)))
+                                    : "unknown (recording incomplete)";
+    fmt::print(out, "time      {} wall, {} cpu; {} process(es) failed; build {}\n", seconds(s.wall_ns),
+               seconds(s.cpu_ns), s.failed, root);
+}
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json text(const std::string& s) {
+    // Same convention as the recording: non-UTF-8 strings as {"base64": ...}.
+    if (is_valid_utf8(s)) return s;
+    return json{{"base64", base64_encode(s)}};
+}
+
+}  // namespace
+
+void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
+    for (const ProcessRecord& p : rec.processes) {
+        json j;
+        j["id"] = p.id;
+        j["pid"] = p.pid;
+        j["parent"] = p.parent >= 0 ? json(p.parent) : json(nullptr);
+        j["via"] = p.via_exec ? "exec" : "fork";
+        j["kind"] = kind_name(p.classification.kind);
+        j["tool"] = text(p.classification.tool);
+        if (p.classification.role) {
+            json w;
+            w["role"] = role_name(*p.classification.role);
+            if (*p.classification.role == WrapperRole::Client) {
+                w["tool"] = text(p.classification.wrapped_tool);
+                w["kind"] = kind_name(p.classification.wrapped_kind);
+                w["argv"] = json::array();
+                for (size_t i = p.classification.wrapped_argv_index; i < p.argv.size(); ++i)
+                    w["argv"].push_back(text(p.argv[i]));
+            }
+            auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
+            w["cache_hit"] = hit ? json(*hit) : json(nullptr);
+            j["wrapper"] = std::move(w);
+        }
+        const Attribution& at = a.attribution[static_cast<size_t>(p.id)];
+        if (at.role != CrateRole::None)
+            j["crate"] = json{{"name", text(at.crate)}, {"role", crate_role_name(at.role)}, {"out_dir", text(at.out_dir)}};
+        j["exe"] = text(p.exe);
+        j["exe_hash"] = p.exe_hash.empty() ? json(nullptr) : json(p.exe_hash);
+        j["argv"] = json::array();
+        for (auto& arg : p.argv) j["argv"].push_back(text(arg));
+        j["cwd"] = text(p.cwd);
+        json env = json::object();
+        if (p.env >= 0)
+            for (auto& [k, v] : rec.envs[static_cast<size_t>(p.env)]) env[k] = text(v);
+        j["env"] = std::move(env);
+        j["start_ns"] = p.start_ns;
+        j["end_ns"] = p.ended ? json(p.end_ns) : json(nullptr);
+        j["state"] = !p.ended ? "no-end-record"
+                     : p.end_state == EndState::Exited   ? "exited"
+                     : p.end_state == EndState::Replaced ? "replaced"
+                     : p.end_state == EndState::Running  ? "running"
+                                                         : "unknown";
+        j["exit"] = p.status.code ? json(*p.status.code) : json(nullptr);
+        j["signal"] = p.status.signal ? json(*p.status.signal) : json(nullptr);
+        j["user_ns"] = p.user_ns;
+        j["system_ns"] = p.system_ns;
+        json files = json::array();
+        for (auto& f : p.files) {
+            json e;
+            e["op"] = file_op_name(f.op);
+            e["path"] = text(f.path);
+            if (f.op == FileOp::Rename || f.op == FileOp::Link) e["to"] = text(f.to);
+            if (f.op == FileOp::Read || f.op == FileOp::Write) {
+                e["hash"] = f.hash.empty() ? json(nullptr) : json(f.hash);
+                e["size"] = f.hash.empty() ? json(nullptr) : json(f.size);
+            }
+            if (f.op == FileOp::Write) {
+                e["created"] = f.created;
+                e["deleted"] = f.deleted;
+            }
+            files.push_back(std::move(e));
+        }
+        j["files"] = std::move(files);
+        fmt::print(out, "{}\n", j.dump());
+    }
+}
+
+}  // namespace buildiff

@@ -1,0 +1,20 @@
+// Renderers for `buildiff show`: a process tree with a summary, or one JSON object per process.
+#pragma once
+
+#include <cstdio>
+
+#include "audit/analysis.h"
+#include "audit/recording.h"
+
+namespace buildiff {
+
+void render_show_text(const Recording& rec, const Analysis& analysis, const Summary& summary,
+                      std::FILE* out, bool color);
+// JSON Lines: one object per process, fields documented in docs/recording-format.md.
+void render_show_json(const Recording& rec, const Analysis& analysis, std::FILE* out);
+
+// Quotes an argument for display in a shell-like command line; control bytes are escaped so a
+// hostile name cannot drive the terminal.
+std::string display_arg(const std::string& arg);
+
+}  // namespace buildiff
