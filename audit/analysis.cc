@@ -47,6 +47,49 @@ std::string join_path(const std::string& cwd, const std::string& path) {
     return cwd + "/" + path;
 }
 
+// ccache runs the compiler itself on a miss, never on a hit (where it may only preprocess).
+bool ccache_hit(const Recording& rec, const Analysis& a, const ProcessRecord& client) {
+    std::vector<int> stack = a.children[static_cast<size_t>(client.id)];
+    while (!stack.empty()) {
+        const ProcessRecord& q = rec.processes[static_cast<size_t>(stack.back())];
+        stack.pop_back();
+        if (is_compiling(q)) return false;
+        for (int ch : a.children[static_cast<size_t>(q.id)]) stack.push_back(ch);
+    }
+    return true;
+}
+
+// sccache's server does the work. A miss: during the client call the server ran a compile with
+// the client's command line (or one writing its output). A hit: the server process itself
+// wrote the output during the call. Otherwise unknown.
+std::optional<bool> sccache_hit(const Recording& rec, const std::vector<int>& under_server,
+                                const ProcessRecord& client) {
+    const Classification& c = client.classification;
+    std::vector<std::string> wrapped(
+        client.argv.begin() + std::min(client.argv.size(), c.wrapped_argv_index + 1),
+        client.argv.end());
+    auto output = arg_value(client.argv, "-o");
+    std::string out_path = output ? join_path(client.cwd, *output) : "";
+    auto during = [&](std::uint64_t t) { return t >= client.start_ns && t <= client.end_ns; };
+    bool server_wrote = false;
+    for (int id : under_server) {
+        const ProcessRecord& s = rec.processes[static_cast<size_t>(id)];
+        if (is_compiling(s) && during(s.start_ns)) {
+            std::vector<std::string> tail(s.argv.begin() + std::min<size_t>(1, s.argv.size()),
+                                          s.argv.end());
+            if (tail == wrapped) return false;
+            for (auto& f : s.files)
+                if (f.op == FileOp::Write && f.path == out_path) return false;
+        }
+        if (s.classification.role == WrapperRole::Server)
+            for (auto& f : s.files)
+                if (f.op == FileOp::Write && during(f.t_ns) && (out_path.empty() || f.path == out_path))
+                    server_wrote = true;
+    }
+    if (server_wrote) return true;
+    return std::nullopt;
+}
+
 }  // namespace
 
 Analysis analyze(const Recording& rec) {
@@ -96,63 +139,60 @@ Analysis analyze(const Recording& rec) {
             }
         }
     }
-    // Cache hits.
-    std::vector<int> server_descendants;
-    for (const ProcessRecord& p : rec.processes) {
-        bool under_server = false;
+    std::vector<int> under_server;  // records started by a cache server, in id order
+    for (const ProcessRecord& p : rec.processes)
         for (int q = p.parent; q >= 0; q = rec.processes[static_cast<size_t>(q)].parent)
             if (rec.processes[static_cast<size_t>(q)].classification.role == WrapperRole::Server) {
-                under_server = true;
+                under_server.push_back(p.id);
                 break;
             }
-        if (under_server) server_descendants.push_back(p.id);
-    }
     for (const ProcessRecord& p : rec.processes) {
         const Classification& c = p.classification;
-        if (c.kind != ToolKind::CacheWrapper || c.role != WrapperRole::Client || !p.ended) continue;
+        if (c.role != WrapperRole::Client || !p.ended) continue;
         auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
-        if (c.tool == "ccache") {
-            // ccache runs the compiler itself on a miss, never on a hit (it may preprocess).
-            bool compiled = false;
-            std::vector<int> stack = a.children[static_cast<size_t>(p.id)];
-            while (!stack.empty() && !compiled) {
-                int q = stack.back();
-                stack.pop_back();
-                compiled = is_compiling(rec.processes[static_cast<size_t>(q)]);
-                for (int ch : a.children[static_cast<size_t>(q)]) stack.push_back(ch);
-            }
-            hit = !compiled;
-        } else if (c.tool == "sccache") {
-            // The server does the work: a compile it ran during this client call, with this
-            // call's command line, is a miss; none at all while the server wrote files is a hit.
-            std::vector<std::string> wrapped(p.argv.begin() + std::min(p.argv.size(), c.wrapped_argv_index + 1),
-                                             p.argv.end());
-            auto output = arg_value(p.argv, "-o");
-            std::string out_path = output ? join_path(p.cwd, *output) : "";
-            bool miss = false, server_wrote = false;
-            for (int q : server_descendants) {
-                const ProcessRecord& s = rec.processes[static_cast<size_t>(q)];
-                if (s.start_ns < p.start_ns || s.start_ns > p.end_ns) continue;
-                if (is_compiling(s)) {
-                    std::vector<std::string> tail(s.argv.begin() + std::min<size_t>(1, s.argv.size()),
-                                                  s.argv.end());
-                    bool writes_output = false;
-                    for (auto& f : s.files)
-                        if (f.op == FileOp::Write && f.path == out_path) writes_output = true;
-                    if (tail == wrapped || writes_output) miss = true;
-                }
-                if (s.classification.role == WrapperRole::Server)
-                    for (auto& f : s.files)
-                        if (f.op == FileOp::Write && (out_path.empty() || f.path == out_path))
-                            server_wrote = true;
-            }
-            if (miss)
-                hit = false;
-            else if (server_wrote)
-                hit = true;
-        }
+        if (c.tool == "ccache") hit = ccache_hit(rec, a, p);
+        if (c.tool == "sccache") hit = sccache_hit(rec, under_server, p);
     }
     return a;
+}
+
+std::map<std::string, Produced> final_writes(const Recording& rec) {
+    // Events are replayed in time order (ties: record order, then syscall order).
+    std::vector<std::pair<const ProcessRecord*, const FileEvent*>> events;
+    for (const ProcessRecord& p : rec.processes)
+        for (const FileEvent& f : p.files)
+            if (f.op != FileOp::Read) events.emplace_back(&p, &f);
+    std::stable_sort(events.begin(), events.end(),
+                     [](auto& x, auto& y) { return x.second->t_ns < y.second->t_ns; });
+    std::map<std::string, Produced> state;
+    for (auto [p, fp] : events) {
+        const FileEvent& f = *fp;
+        {
+            switch (f.op) {
+                case FileOp::Write:
+                    if (f.deleted)
+                        state.erase(f.path);
+                    else
+                        state[f.path] = Produced{f.hash, p->id};
+                    break;
+                case FileOp::Rename:
+                    if (auto it = state.find(f.path); it != state.end()) {
+                        Produced moved = it->second;
+                        state.erase(it);
+                        state[f.to] = moved;
+                    } else {
+                        state.erase(f.to);
+                    }
+                    break;
+                case FileOp::Link:
+                    if (auto it = state.find(f.path); it != state.end()) state[f.to] = it->second;
+                    break;
+                case FileOp::Unlink: state.erase(f.path); break;
+                case FileOp::Read: break;
+            }
+        }
+    }
+    return state;
 }
 
 Summary summarize(const Recording& rec, const Analysis& a) {

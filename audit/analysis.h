@@ -40,6 +40,15 @@ Analysis analyze(const Recording& rec);
 std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& p,
                                      std::string_view name);
 
+// The last content each path was given during the build and which record gave it, following
+// renames and links (a file written under a temporary name and renamed keeps its writer).
+// Paths deleted by the end of the build are absent.
+struct Produced {
+    std::string hash;
+    int producer = -1;
+};
+std::map<std::string, Produced> final_writes(const Recording& rec);
+
 struct Summary {
     size_t processes = 0;
     std::map<std::string, size_t> by_kind;  // kind name -> count

@@ -215,6 +215,7 @@ void RecordingWriter::end(const ProcessRecord& r) {
                 e["hash"] = nullptr;
             }
         }
+        e["t"] = f.t_ns;
         if (f.created) e["created"] = true;
         if (f.deleted) e["deleted"] = true;
         files.push_back(std::move(e));
@@ -385,6 +386,7 @@ void read_end(const json& j, Recording& rec) {
             f.hash = e["hash"].get<std::string>();
             f.size = e.value("size", std::uint64_t{0});
         }
+        f.t_ns = e.value("t", std::uint64_t{0});
         f.created = e.value("created", false);
         f.deleted = e.value("deleted", false);
         p.files.push_back(std::move(f));

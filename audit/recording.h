@@ -26,6 +26,7 @@ struct FileEvent {
     std::uint64_t size = 0;
     bool created = false;  // write: the file did not exist before
     bool deleted = false;  // write: the file was already unlinked when the writer let go of it
+    std::uint64_t t_ns = 0;  // when: the open (read), the writer letting go (write), the call
 };
 
 using EnvVars = std::vector<std::pair<std::string, std::string>>;

@@ -399,6 +399,7 @@ void Tracer::add_read(pid_t tid, Rec& rec, long fd) {
     FileEvent f;
     f.op = FileOp::Read;
     f.path = std::move(path);
+    f.t_ns = monotonic_ns() - m_t0;
     rec.data.files.push_back(std::move(f));
     cache_lookup(key_of(st), link, Waiter{rec.serial, static_cast<int>(rec.data.files.size() - 1)},
                  rec);
@@ -407,14 +408,17 @@ void Tracer::add_read(pid_t tid, Rec& rec, long fd) {
 int Tracer::write_event(Rec& rec, const std::string& path, bool created, bool deleted) {
     // One write event per path and record: a file re-opened for writing updates its event.
     auto& files = rec.data.files;
+    std::uint64_t now = monotonic_ns() - m_t0;
     for (size_t i = files.size(); i-- > 0;) {
         if (files[i].op == FileOp::Write && files[i].path == path) {
             files[i].created |= created;
             files[i].deleted = deleted;
+            files[i].t_ns = now;
             return static_cast<int>(i);
         }
     }
     FileEvent f;
+    f.t_ns = now;
     f.op = FileOp::Write;
     f.path = path;
     f.created = created;
@@ -831,6 +835,7 @@ void Tracer::on_syscall_exit(pid_t tid) {
         case Pending::Link: {
             FileEvent f;
             f.op = what == Pending::Rename ? FileOp::Rename : FileOp::Link;
+            f.t_ns = monotonic_ns() - m_t0;
             f.path = th.path;
             f.to = th.to;
             rec.data.files.push_back(std::move(f));
@@ -843,6 +848,7 @@ void Tracer::on_syscall_exit(pid_t tid) {
             FileEvent f;
             f.op = FileOp::Unlink;
             f.path = th.path;
+            f.t_ns = monotonic_ns() - m_t0;
             rec.data.files.push_back(std::move(f));
             break;
         }

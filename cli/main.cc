@@ -58,12 +58,7 @@ int main(int argc, char** argv) {
     CLI::App app{"buildiff: why are these two builds different?"};
     app.set_version_flag("--version", std::string("buildiff ") + kBuildiffVersion);
     app.require_subcommand(1);
-    app.footer(R"(
-Commands:
-  record   run a build and record every process, its environment and files
-  show     print a recording as a process tree with a summary, or as JSON
-
-Run 'buildiff COMMAND --help' for a command's options and examples.)");
+    app.footer("\nRun 'buildiff COMMAND --help' for a command's options and examples.");
 
     RecordOptions record;
     auto* rec_cmd = app.add_subcommand("record", "Run COMMAND and record every process it starts");

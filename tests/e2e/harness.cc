@@ -1,0 +1,188 @@
+// End-to-end test helpers.
+#include "harness.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "audit/hash.h"
+
+namespace fs = std::filesystem;
+
+namespace e2e {
+
+namespace {
+
+std::vector<std::string> make_env(const RunOptions& o) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string entry = *e;
+        std::string name = entry.substr(0, entry.find('='));
+        bool drop = false;
+        for (auto& u : o.unset) drop |= u == name;
+        for (auto& add : o.env) drop |= add.substr(0, add.find('=')) == name;
+        if (!drop) env.push_back(entry);
+    }
+    for (auto& add : o.env) env.push_back(add);
+    return env;
+}
+
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const RunOptions& o) {
+    if (!o.cwd.empty() && chdir(o.cwd.c_str()) != 0) _exit(121);
+    auto env = make_env(o);
+    std::vector<char*> args, envp;
+    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    for (auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    execvpe(args[0], args.data(), envp.data());
+    _exit(errno == ENOENT ? 127 : 126);
+}
+
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
+    TempDir tmp;
+    std::string out = tmp / "out", err = tmp / "err";
+    pid_t pid = fork();
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(in, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        close(in);
+        close(o);
+        close(e);
+        exec_child(argv, options);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    RunResult r;
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = read_text(out);
+    r.err = read_text(err);
+    return r;
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const RunOptions& options) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        exec_child(argv, options);
+    }
+    return pid;
+}
+
+std::string buildiff_exe() { return BUILDIFF_EXE; }
+std::string fixture(const std::string& name) { return std::string(FIXTURES_DIR) + "/" + name; }
+std::string helper(const std::string& name) { return std::string(HELPERS_DIR) + "/" + name; }
+
+TempDir::TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "buildiff-e2e-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    m_path = pattern;
+}
+
+TempDir::~TempDir() {
+    if (std::getenv("BUILDIFF_KEEP_TEST_DIRS")) return;
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+}
+
+void copy_tree(const std::string& from, const std::string& to) {
+    fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+int free_tcp_port() {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
+    close(s);
+    return ntohs(addr.sin_port);
+}
+
+std::string file_hash(const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY);
+    if (fd < 0) return "";
+    auto h = buildiff::hash_fd(fd);
+    close(fd);
+    return h ? h->hash.hex() : "";
+}
+
+buildiff::Recording load(const std::string& path) {
+    auto rec = buildiff::read_recording(path);
+    if (!rec) throw std::runtime_error(rec.error().message);
+    return std::move(rec.value());
+}
+
+std::string basename(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool has_arg(const buildiff::ProcessRecord& p, const std::string& arg) {
+    for (auto& a : p.argv)
+        if (a == arg) return true;
+    return false;
+}
+
+std::vector<const buildiff::ProcessRecord*> by_tool(const buildiff::Recording& rec,
+                                                    const std::string& tool) {
+    std::vector<const buildiff::ProcessRecord*> out;
+    for (auto& p : rec.processes)
+        if (p.via_exec && !p.argv.empty() &&
+            (basename(p.argv[0]) == tool || p.classification.tool == tool))
+            out.push_back(&p);
+    return out;
+}
+
+const buildiff::FileEvent* find_file(const buildiff::ProcessRecord& p, buildiff::FileOp op,
+                                     const std::string& path) {
+    for (auto& f : p.files)
+        if (f.op == op && f.path == path) return &f;
+    return nullptr;
+}
+
+bool process_alive(const std::string& cmdline) {
+    for (auto& entry : fs::directory_iterator("/proc")) {
+        std::string name = entry.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::string cmd = read_text(entry.path().string() + "/cmdline");
+        for (char& c : cmd)
+            if (c == '\0') c = ' ';
+        if (!cmd.empty() && cmd.back() == ' ') cmd.pop_back();
+        std::string state = read_text(entry.path().string() + "/stat");
+        auto paren = state.rfind(')');
+        bool zombie = paren != std::string::npos && paren + 2 < state.size() && state[paren + 2] == 'Z';
+        if (cmd == cmdline && !zombie) return true;
+    }
+    return false;
+}
+
+}  // namespace e2e

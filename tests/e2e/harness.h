@@ -1,0 +1,61 @@
+// Helpers for end-to-end tests: run real commands, in scratch copies of the fixtures.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "audit/analysis.h"
+#include "audit/recording.h"
+
+namespace e2e {
+
+struct RunResult {
+    int status = -1;  // exit code, or 128+N for signal N
+    std::string out, err;
+};
+
+struct RunOptions {
+    std::string cwd;
+    std::vector<std::string> env;  // "NAME=value" added to (or replacing in) the environment
+    std::vector<std::string> unset;
+};
+
+RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
+// Starts a command in the background (stdout/stderr to /dev/null); returns its pid.
+pid_t spawn(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+std::string buildiff_exe();  // path of the buildiff binary under test
+std::string fixture(const std::string& name);
+std::string helper(const std::string& name);  // test helper binaries (probe, static_spawn)
+
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::string& path() const { return m_path; }
+    std::string operator/(const std::string& name) const { return m_path + "/" + name; }
+
+private:
+    std::string m_path;
+};
+
+void copy_tree(const std::string& from, const std::string& to);
+std::string read_text(const std::string& path);
+int free_tcp_port();
+std::string file_hash(const std::string& path);  // XXH3-128 hex of a file on disk
+
+// The recording at `path`, which must be readable.
+buildiff::Recording load(const std::string& path);
+std::string basename(const std::string& path);
+bool has_arg(const buildiff::ProcessRecord& p, const std::string& arg);
+// Records whose argv[0] basename (or tool) is `tool`.
+std::vector<const buildiff::ProcessRecord*> by_tool(const buildiff::Recording& rec,
+                                                    const std::string& tool);
+const buildiff::FileEvent* find_file(const buildiff::ProcessRecord& p, buildiff::FileOp op,
+                                     const std::string& path);
+// True when a process with this exact command line is alive.
+bool process_alive(const std::string& cmdline_with_spaces);
+
+}  // namespace e2e

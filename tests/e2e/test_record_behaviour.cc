@@ -1,0 +1,232 @@
+// `buildiff record` as a wrapper: exit statuses, transparency, being killed, daemons that
+// outlive the build, secrets, a cache server outside the recording; `show` on good and bad input.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "harness.h"
+
+using namespace buildiff;
+using namespace e2e;
+using namespace std::chrono_literals;
+
+TEST(RecordExitStatus, IsTheBuildsOwn) {
+    TempDir tmp;
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "a.rec", "--", "sh", "-c", "exit 3"});
+    EXPECT_EQ(r.status, 3);
+    EXPECT_EQ(load(tmp / "a.rec").root_status.code, 3);
+
+    r = run({buildiff_exe(), "record", "-o", tmp / "b.rec", "--", "sh", "-c", "kill -TERM $$"});
+    EXPECT_EQ(r.status, 143);
+    Recording b = load(tmp / "b.rec");
+    EXPECT_TRUE(b.complete);
+    EXPECT_EQ(b.root_status.signal, SIGTERM);
+}
+
+TEST(RecordExitStatus, OwnFailuresAre125To127) {
+    TempDir tmp;
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "c.rec", "--", "no-such-command-xyz"});
+    EXPECT_EQ(r.status, 127);
+    EXPECT_NE(r.err.find("no-such-command-xyz: No such file or directory"), std::string::npos) << r.err;
+
+    std::string script = tmp / "not-executable.sh";
+    std::ofstream(script) << "#!/bin/sh\n";
+    chmod(script.c_str(), 0644);
+    r = run({buildiff_exe(), "record", "-o", tmp / "d.rec", "--", script});
+    EXPECT_EQ(r.status, 126);
+
+    r = run({buildiff_exe(), "record", "-o", "/nonexistent-dir/x.rec", "--", "true"});
+    EXPECT_EQ(r.status, 125);
+    EXPECT_NE(r.err.find("/nonexistent-dir/x.rec: cannot create"), std::string::npos) << r.err;
+
+    r = run({buildiff_exe(), "record", "-o", tmp / "e.rec"});
+    EXPECT_EQ(r.status, 125);
+}
+
+TEST(RecordKilled, PartialRecordingReadsBackWithATruncationNoteAndTheBuildDies) {
+    TempDir tmp;
+    std::string marker = tmp / "marker";
+    pid_t pid = spawn({buildiff_exe(), "record", "-o", tmp / "k.rec", "--", "sh", "-c",
+                       "echo go > " + marker + "; exec sleep 31.4159"});
+    // Wait until the sleep is running (its exec is in the recording).
+    bool started = false;
+    for (int i = 0; i < 200 && !started; ++i) {
+        std::this_thread::sleep_for(50ms);
+        started = read_text(tmp / "k.rec").find("31.4159") != std::string::npos &&
+                  process_alive("sleep 31.4159");
+    }
+    ASSERT_TRUE(started);
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+        std::this_thread::sleep_for(50ms);
+        gone = !process_alive("sleep 31.4159");
+    }
+    EXPECT_TRUE(gone) << "the build must not outlive a killed recorder";
+
+    auto rec = read_recording(tmp / "k.rec");
+    ASSERT_TRUE(rec) << rec.error().message;
+    EXPECT_FALSE(rec->complete);
+    EXPECT_NE(rec->truncation.find("did not finish"), std::string::npos) << rec->truncation;
+    RunResult show = run({buildiff_exe(), "show", tmp / "k.rec"});
+    EXPECT_EQ(show.status, 0) << show.err;
+    EXPECT_NE(show.out.find("truncated:"), std::string::npos);
+    EXPECT_NE(show.out.find("31.4159"), std::string::npos);
+}
+
+namespace {
+
+// Runs argv on a fresh pseudo-terminal (as its controlling terminal), stdout to `out`.
+int run_on_pty(const std::vector<std::string>& argv, const std::string& out) {
+    int master;
+    pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+    if (pid == 0) {
+        int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        close(fd);
+        std::vector<char*> args;
+        for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    // Drain the terminal so the child never blocks on it.
+    std::thread drain([master] {
+        char buf[4096];
+        while (read(master, buf, sizeof buf) > 0) {
+        }
+    });
+    int status;
+    waitpid(pid, &status, 0);
+    close(master);
+    drain.join();
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TEST(RecordTransparency, ProbeSeesTheSameEnvironmentCwdDescriptorsTerminalAndSignals) {
+    TempDir tmp;
+    std::string out = tmp / "probe.out";
+    ASSERT_EQ(run_on_pty({helper("probe")}, out), 0);
+    std::string plain = read_text(out);
+    ASSERT_EQ(run_on_pty({buildiff_exe(), "record", "-q", "-o", tmp / "p.rec", "--", helper("probe")},
+                         out),
+              0);
+    std::string recorded = read_text(out);
+    EXPECT_NE(plain.find("termios"), std::string::npos) << "the probe ran on a terminal";
+    EXPECT_NE(plain.find("foreground 1"), std::string::npos);
+    EXPECT_EQ(plain, recorded);
+}
+
+TEST(RecordDaemons, ProcessesOutlivingTheBuildAreNamedNotWaitedFor) {
+    TempDir tmp;
+    auto start = std::chrono::steady_clock::now();
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "d.rec", "--", "sh", "-c",
+                       "setsid sleep 30.25 </dev/null >/dev/null 2>&1 & "
+                       "while ! pgrep -fx 'sleep 30.25' >/dev/null; do sleep 0.05; done"});
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_LT(elapsed, 15s) << "record must not wait for the daemon";
+    EXPECT_TRUE(process_alive("sleep 30.25")) << "the daemon keeps running";
+    EXPECT_NE(r.err.find("outlived the build"), std::string::npos) << r.err;
+    Recording rec = load(tmp / "d.rec");
+    ASSERT_EQ(rec.lingering.size(), 1u);
+    const ProcessRecord& d = rec.processes[static_cast<size_t>(rec.lingering[0])];
+    EXPECT_EQ(d.argv, (std::vector<std::string>{"sleep", "30.25"}));
+    EXPECT_EQ(d.end_state, EndState::Running);
+    run({"pkill", "-f", "^sleep 30.25$"});
+}
+
+TEST(RecordSecrets, SecretValuesAreStoredAsSaltedHashes) {
+    TempDir tmp;
+    RunOptions env{.env = {"GITHUB_TOKEN=hunter2-very-secret", "BUILDIFF_SALT=test-salt-1"}};
+    ASSERT_EQ(run({buildiff_exe(), "record", "-o", tmp / "a.rec", "--", "true"}, env).status, 0);
+    ASSERT_EQ(run({buildiff_exe(), "record", "-o", tmp / "b.rec", "--", "true"}, env).status, 0);
+    EXPECT_EQ(read_text(tmp / "a.rec").find("hunter2-very-secret"), std::string::npos);
+    Recording a = load(tmp / "a.rec"), b = load(tmp / "b.rec");
+    auto va = env_value(a, a.processes[0], "GITHUB_TOKEN");
+    ASSERT_TRUE(va);
+    EXPECT_TRUE(va->starts_with("buildiff-redacted:"));
+    EXPECT_EQ(va, env_value(b, b.processes[0], "GITHUB_TOKEN")) << "same salt, comparable";
+    EXPECT_EQ(env_value(a, a.processes[0], "BUILDIFF_SALT"), "test-salt-1");
+
+    ASSERT_EQ(run({buildiff_exe(), "record", "--no-redact", "-o", tmp / "c.rec", "--", "true"}, env).status, 0);
+    EXPECT_NE(read_text(tmp / "c.rec").find("hunter2-very-secret"), std::string::npos);
+}
+
+TEST(RecordSccache, AServerStartedOutsideTheRecordingIsDetectedAndExplained) {
+    TempDir tmp;
+    std::ofstream(tmp / "x.c") << "int x(void) { return 1; }\n";
+    RunOptions env{.cwd = tmp.path(),
+                   .env = {"SCCACHE_SERVER_PORT=" + std::to_string(free_tcp_port()),
+                           "SCCACHE_DIR=" + (tmp / "cache"), "SCCACHE_IDLE_TIMEOUT=60"}};
+    ASSERT_EQ(run({"sccache", "--start-server"}, env).status, 0);
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "s.rec", "--", "sccache", "gcc", "-c",
+                       "x.c", "-o", "x.o"},
+                      env);
+    run({"sccache", "--stop-server"}, env);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("no sccache server was started inside the recording"), std::string::npos)
+        << r.err;
+    Recording rec = load(tmp / "s.rec");
+    ASSERT_EQ(rec.warnings.size(), 1u);
+    EXPECT_EQ(rec.warnings[0].code, "sccache-server-outside-recording");
+    EXPECT_NE(rec.warnings[0].message.find("SCCACHE_SERVER_PORT"), std::string::npos);
+    RunResult show = run({buildiff_exe(), "show", tmp / "s.rec"});
+    EXPECT_NE(show.out.find("no sccache server was started"), std::string::npos);
+}
+
+TEST(Show, JsonHasOneStableObjectPerProcess) {
+    TempDir tmp;
+    copy_tree(fixture("make-c"), tmp / "src");
+    ASSERT_EQ(run({buildiff_exe(), "record", "-o", tmp / "m.rec", "--", "make", "-j2"},
+                  {.cwd = tmp / "src"})
+                  .status,
+              0);
+    RunResult r = run({buildiff_exe(), "show", tmp / "m.rec", "--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::istringstream in(r.out);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+        auto j = nlohmann::json::parse(line);
+        for (const char* key : {"id", "pid", "parent", "via", "kind", "tool", "exe", "exe_hash",
+                                "argv", "cwd", "env", "start_ns", "end_ns", "state", "exit",
+                                "signal", "user_ns", "system_ns", "files"})
+            EXPECT_TRUE(j.contains(key)) << key << " in " << line.substr(0, 200);
+        EXPECT_EQ(j["id"], n);
+        ++n;
+    }
+    EXPECT_EQ(n, static_cast<int>(load(tmp / "m.rec").processes.size()));
+
+    RunResult text = run({buildiff_exe(), "show", tmp / "m.rec"});
+    EXPECT_NE(text.out.find("processes "), std::string::npos);
+    EXPECT_NE(text.out.find("compiler-driver 5"), std::string::npos) << text.out;
+}
+
+TEST(Show, BadInputIsOneLineAndExitStatus2) {
+    TempDir tmp;
+    std::ofstream(tmp / "garbage.rec") << "\x7f" "ELF garbage\n";
+    RunResult r = run({buildiff_exe(), "show", tmp / "garbage.rec"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "buildiff: " + (tmp / "garbage.rec") + ": not a buildiff recording (line 1 is not JSON)\n");
+    std::ofstream(tmp / "v9.rec") << R"({"type":"header","format":"buildiff.recording","version":9})" "\n";
+    r = run({buildiff_exe(), "show", tmp / "v9.rec"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("version 9 is not supported"), std::string::npos);
+    r = run({buildiff_exe(), "show", tmp / "missing.rec"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.err.find("missing.rec: cannot open"), std::string::npos);
+}

@@ -1,0 +1,309 @@
+// `buildiff record` on real builds: make, CMake + Ninja, cargo (with and without sccache), a
+// static program, and a build of 5,000 processes. Checked against independent truth (strace,
+// the files on disk), not against buildiff's own output alone.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "harness.h"
+
+using namespace buildiff;
+using namespace e2e;
+namespace fs = std::filesystem;
+
+namespace {
+
+int count_kind(const Recording& rec, ToolKind kind) {
+    int n = 0;
+    for (auto& p : rec.processes) n += p.via_exec && p.classification.kind == kind;
+    return n;
+}
+
+const ProcessRecord* compile_of(const Recording& rec, const std::string& source) {
+    for (auto& p : rec.processes)
+        if (p.via_exec && p.classification.kind == ToolKind::CompilerDriver && has_arg(p, "-c") &&
+            has_arg(p, source))
+            return &p;
+    return nullptr;
+}
+
+bool descends_from(const Recording& rec, const ProcessRecord& p,
+                   const std::function<bool(const ProcessRecord&)>& pred) {
+    for (int q = p.parent; q >= 0; q = rec.processes[static_cast<size_t>(q)].parent)
+        if (pred(rec.processes[static_cast<size_t>(q)])) return true;
+    return false;
+}
+
+// Successful execve calls per canonical executable path, from strace's output.
+std::map<std::string, int> strace_execs(const std::string& trace, const std::string& cwd) {
+    std::map<std::string, int> out;
+    std::istringstream in(trace);
+    std::string line;
+    std::regex re(R"re(execve\("([^"]+)".*= 0$)re");
+    std::smatch m;
+    while (std::getline(in, line)) {
+        if (!std::regex_search(line, m, re)) continue;
+        fs::path path = m[1].str();
+        if (path.is_relative()) path = fs::path(cwd) / path;
+        std::error_code ec;
+        auto canonical = fs::canonical(path, ec);
+        ++out[ec ? path.string() : canonical.string()];
+    }
+    return out;
+}
+
+std::map<std::string, int> recorded_execs(const Recording& rec) {
+    std::map<std::string, int> out;
+    for (auto& p : rec.processes)
+        if (p.via_exec) ++out[p.exe];
+    return out;
+}
+
+}  // namespace
+
+TEST(RecordMake, EveryToolInvocationWithArgvEnvCwdAndFiles_CountMatchesStrace) {
+    TempDir tmp;
+    std::string src = tmp / "src";
+    copy_tree(fixture("make-c"), src);
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "make.rec", "--", "make", "-j2"},
+                      {.cwd = src, .env = {"BUILDIFF_TEST_MARK=mark-1"}});
+    ASSERT_EQ(r.status, 0) << r.err;
+    Recording rec = load(tmp / "make.rec");
+    EXPECT_TRUE(rec.complete) << rec.truncation;
+    EXPECT_EQ(rec.root_status.code, 0);
+
+    // 3 C files and 1 assembly file compiled, then a link; gcc runs cc1 for each (also to
+    // preprocess the .S), `as` for each, and collect2 -> ld for the link.
+    EXPECT_EQ(count_kind(rec, ToolKind::CompilerDriver), 5);
+    EXPECT_EQ(count_kind(rec, ToolKind::Compiler), 4);
+    EXPECT_EQ(count_kind(rec, ToolKind::Assembler), 4);
+    EXPECT_EQ(count_kind(rec, ToolKind::Archiver), 1);
+    EXPECT_EQ(count_kind(rec, ToolKind::Linker), 2);
+
+    const ProcessRecord* util = compile_of(rec, "util.c");
+    ASSERT_TRUE(util);
+    EXPECT_EQ(util->cwd, fs::canonical(src).string());
+    EXPECT_TRUE(has_arg(*util, "-O2"));
+    EXPECT_EQ(env_value(rec, *util, "BUILDIFF_TEST_MARK"), "mark-1");
+    EXPECT_TRUE(util->ended);
+    EXPECT_EQ(util->status.code, 0);
+
+    // Content hashes agree with the files on disk and along the producer -> consumer chain.
+    std::string canon = fs::canonical(src).string();
+    auto produced = final_writes(rec);
+    for (const char* name : {"util.o", "fast.o", "libutil.a", "prog"}) {
+        ASSERT_TRUE(produced.contains(canon + "/" + name)) << name;
+        EXPECT_EQ(produced[canon + "/" + name].hash, file_hash(canon + "/" + name)) << name;
+    }
+    EXPECT_EQ(rec.processes[static_cast<size_t>(produced[canon + "/util.o"].producer)].classification.kind,
+              ToolKind::Assembler);
+    auto ars = by_tool(rec, "ar");
+    ASSERT_EQ(ars.size(), 1u);
+    const FileEvent* ar_read = find_file(*ars[0], FileOp::Read, canon + "/util.o");
+    ASSERT_TRUE(ar_read);
+    EXPECT_EQ(ar_read->hash, file_hash(canon + "/util.o"));
+
+    // Independent truth: strace's successful execve calls, on a fresh copy of the same build.
+    std::string src2 = tmp / "src2";
+    copy_tree(fixture("make-c"), src2);
+    // -ff: one file per process, so concurrent execve calls are never split across lines.
+    fs::create_directory(tmp / "trace");
+    RunResult s = run({"strace", "-ff", "-qq", "-e", "trace=execve", "-e", "status=successful",
+                       "-o", tmp / "trace/t", "make", "-j2"},
+                      {.cwd = src2});
+    ASSERT_EQ(s.status, 0) << s.err;
+    std::map<std::string, int> truth;
+    for (auto& entry : fs::directory_iterator(tmp / "trace"))
+        for (auto& [exe, n] : strace_execs(read_text(entry.path()), src2)) truth[exe] += n;
+    auto ours = recorded_execs(rec);
+    EXPECT_EQ(ours, truth);
+}
+
+TEST(RecordCMakeNinja, ConfigureTryCompilesAndBuild) {
+    TempDir tmp;
+    std::string src = tmp / "src";
+    copy_tree(fixture("cmake-c"), src);
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "cmake.rec", "--", "sh", "-c",
+                       "cmake -S . -B b -G Ninja >/dev/null && cmake --build b"},
+                      {.cwd = src});
+    ASSERT_EQ(r.status, 0) << r.err;
+    Recording rec = load(tmp / "cmake.rec");
+    std::string canon = fs::canonical(src).string();
+    for (const char* source : {"square.c", "circle.c", "main.c"}) {
+        bool found = false;
+        for (auto& p : rec.processes)
+            if (p.via_exec && p.classification.kind == ToolKind::CompilerDriver && has_arg(p, "-c"))
+                for (auto& a : p.argv) found |= a == canon + "/src/" + source;
+        EXPECT_TRUE(found) << source;
+    }
+    bool try_compile = false;
+    for (auto& p : rec.processes)
+        try_compile |= p.classification.kind == ToolKind::CompilerDriver &&
+                       p.cwd.find("CMakeFiles/CMake") != std::string::npos;
+    EXPECT_TRUE(try_compile) << "configure-time try-compiles are recorded";
+    auto produced = final_writes(rec);
+    for (const char* out : {"b/libshapes.a", "b/area"}) {
+        std::string path = canon + "/" + out;
+        ASSERT_TRUE(produced.contains(path)) << path;
+        EXPECT_EQ(produced[path].hash, file_hash(path));
+    }
+    EXPECT_EQ(rec.processes[static_cast<size_t>(produced[canon + "/b/libshapes.a"].producer)]
+                  .classification.kind,
+              ToolKind::Archiver);
+}
+
+namespace {
+
+RunOptions cargo_env(const std::string& cwd) {
+    return {.cwd = cwd,
+            .env = {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"},
+            .unset = {"RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER", "CC", "CFLAGS", "RUSTFLAGS",
+                      "SCCACHE_SERVER_PORT", "CARGO_TARGET_DIR"}};
+}
+
+void expect_cc_attributed_to_foo_sys(const Recording& rec, const Analysis& a) {
+    for (const char* source : {"csrc/foo.c", "csrc/assembly.S"}) {
+        const ProcessRecord* p = compile_of(rec, source);
+        ASSERT_TRUE(p) << source;
+        const Attribution& at = a.attribution[static_cast<size_t>(p->id)];
+        EXPECT_EQ(at.role, CrateRole::BuildScript) << source;
+        EXPECT_EQ(at.crate, "foo-sys") << source;
+        EXPECT_NE(at.out_dir.find("/target/debug/build/foo-sys-"), std::string::npos);
+    }
+}
+
+}  // namespace
+
+TEST(RecordCargo, BuildScriptCompilesAreAttributedToTheSysCrate) {
+    TempDir tmp;
+    std::string ws = tmp / "ws";
+    copy_tree(fixture("cargo-ws"), ws);
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "cargo.rec", "--", "cargo", "build"},
+                      cargo_env(ws));
+    ASSERT_EQ(r.status, 0) << r.err;
+    Recording rec = load(tmp / "cargo.rec");
+    Analysis a = analyze(rec);
+    expect_cc_attributed_to_foo_sys(rec, a);
+
+    // The static library made by the build script, and the cdylib linked by rustc for `foo`.
+    std::string canon = fs::canonical(ws).string();
+    auto produced = final_writes(rec);
+    const Produced* lib = nullptr;
+    for (auto& [path, prod] : produced)
+        if (path.ends_with("/out/libfoo.a")) lib = &prod;
+    ASSERT_TRUE(lib);
+    EXPECT_EQ(rec.processes[static_cast<size_t>(lib->producer)].classification.kind, ToolKind::Archiver);
+    EXPECT_EQ(a.attribution[static_cast<size_t>(lib->producer)].crate, "foo-sys");
+    std::string so = canon + "/target/debug/libfoo.so";
+    ASSERT_TRUE(produced.contains(so));
+    EXPECT_EQ(produced[so].hash, file_hash(so));
+    const Attribution& so_at = a.attribution[static_cast<size_t>(produced[so].producer)];
+    EXPECT_EQ(so_at.role, CrateRole::Rustc);
+    EXPECT_EQ(so_at.crate, "foo");
+
+    Summary s = summarize(rec, a);
+    EXPECT_GE(s.by_crate["foo-sys"].first, 8u);  // build script, 2 x (cc, cc1, as), ar
+    EXPECT_GE(s.by_crate["foo"].second, 1u);
+}
+
+TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
+    TempDir tmp;
+    std::string ws = tmp / "ws";
+    copy_tree(fixture("cargo-ws"), ws);
+    RunOptions opts = cargo_env(ws);
+    std::string port = std::to_string(free_tcp_port());
+    opts.unset.push_back("SCCACHE_SERVER_PORT");
+    opts.env.insert(opts.env.end(), {"RUSTC_WRAPPER=sccache", "SCCACHE_DIR=" + (tmp / "cache"),
+                                     "SCCACHE_SERVER_PORT=" + port, "SCCACHE_IDLE_TIMEOUT=120"});
+    RunOptions stop = opts;
+    auto stop_server = [&] { run({"sccache", "--stop-server"}, stop); };
+
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "cold.rec", "--", "cargo", "build"}, opts);
+    stop_server();
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("outlived the build"), std::string::npos) << r.err;
+    Recording rec = load(tmp / "cold.rec");
+    Analysis a = analyze(rec);
+
+    auto is_server = [](const ProcessRecord& p) { return p.classification.role == WrapperRole::Server; };
+    int servers = 0;
+    for (auto& p : rec.processes) servers += is_server(p);
+    EXPECT_GE(servers, 1);
+    ASSERT_FALSE(rec.lingering.empty()) << "the server outlives the build";
+    EXPECT_TRUE(is_server(rec.processes[static_cast<size_t>(rec.lingering[0])]));
+    EXPECT_EQ(rec.processes[static_cast<size_t>(rec.lingering[0])].end_state, EndState::Running);
+
+    // The client the build script ran, and the real compile the server ran for it.
+    const ProcessRecord* client = nullptr;
+    for (auto& p : rec.processes)
+        if (p.classification.role == WrapperRole::Client && p.classification.tool == "sccache" &&
+            has_arg(p, "csrc/foo.c"))
+            client = &p;
+    ASSERT_TRUE(client);
+    EXPECT_EQ(client->classification.wrapped_tool, "cc");
+    EXPECT_EQ(a.attribution[static_cast<size_t>(client->id)].crate, "foo-sys");
+    EXPECT_EQ(a.cache_hit[static_cast<size_t>(client->id)], false);
+    const ProcessRecord* compile = compile_of(rec, "csrc/foo.c");
+    ASSERT_TRUE(compile);
+    EXPECT_TRUE(descends_from(rec, *compile, is_server)) << "the compile ran inside the server";
+    EXPECT_EQ(a.attribution[static_cast<size_t>(compile->id)].crate, "foo-sys");
+    bool server_rustc = false;
+    for (auto& p : rec.processes)
+        server_rustc |= p.classification.kind == ToolKind::Rustc && descends_from(rec, p, is_server) &&
+                        a.attribution[static_cast<size_t>(p.id)].crate == "foo-sys";
+    EXPECT_TRUE(server_rustc);
+
+    // Warm: the same compile is now served from the cache.
+    ASSERT_EQ(run({"cargo", "clean"}, opts).status, 0);
+    r = run({buildiff_exe(), "record", "-o", tmp / "warm.rec", "--", "cargo", "build"}, opts);
+    stop_server();
+    ASSERT_EQ(r.status, 0) << r.err;
+    Recording warm = load(tmp / "warm.rec");
+    Analysis wa = analyze(warm);
+    const ProcessRecord* warm_client = nullptr;
+    for (auto& p : warm.processes)
+        if (p.classification.role == WrapperRole::Client && has_arg(p, "csrc/foo.c")) warm_client = &p;
+    ASSERT_TRUE(warm_client);
+    EXPECT_EQ(wa.cache_hit[static_cast<size_t>(warm_client->id)], true);
+    EXPECT_FALSE(compile_of(warm, "csrc/foo.c")) << "a cache hit runs no compile of foo.c";
+}
+
+TEST(RecordStatic, ChildrenOfAStaticallyLinkedProgramAreRecorded) {
+    TempDir tmp;
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "static.rec", "--",
+                       helper("static_spawn"), "/bin/true", "/bin/echo"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    Recording rec = load(tmp / "static.rec");
+    ASSERT_GE(rec.processes.size(), 3u);
+    const ProcessRecord& root = rec.processes[0];
+    EXPECT_EQ(basename(root.exe), "static_spawn");
+    for (auto& f : root.files)
+        EXPECT_EQ(f.path.find("libc.so"), std::string::npos) << "the helper must be static";
+    auto trues = by_tool(rec, "true");
+    auto echos = by_tool(rec, "echo");
+    ASSERT_EQ(trues.size(), 1u);
+    ASSERT_EQ(echos.size(), 1u);
+    EXPECT_EQ(trues[0]->parent, 0);
+    EXPECT_EQ(echos[0]->parent, 0);
+}
+
+TEST(RecordLoad, FiveThousandShortProcessesEightInParallelNoneLost) {
+    TempDir tmp;
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "load.rec", "--", "sh", "-c",
+                       "seq 5000 | xargs -P8 -n1 /bin/true"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    Recording rec = load(tmp / "load.rec");
+    EXPECT_TRUE(rec.complete);
+    int trues = 0, ended = 0;
+    for (auto& p : rec.processes)
+        if (p.via_exec && p.argv.size() == 2 && p.argv[0] == "/bin/true") {
+            ++trues;
+            ended += p.ended && p.status.code == 0;
+        }
+    EXPECT_EQ(trues, 5000);
+    EXPECT_EQ(ended, 5000);
+}

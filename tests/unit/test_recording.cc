@@ -1,0 +1,212 @@
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "audit/recording.h"
+
+using namespace buildiff;
+
+namespace {
+
+struct TempFile {
+    std::string path;
+    TempFile() {
+        char buf[] = "/tmp/buildiff-rec-XXXXXX";
+        int fd = mkstemp(buf);
+        close(fd);
+        path = buf;
+    }
+    ~TempFile() { unlink(path.c_str()); }
+    void write(const std::string& text) const { std::ofstream(path, std::ios::binary) << text; }
+    std::string read() const {
+        std::ifstream in(path, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+};
+
+// A small recording written through the real writer.
+std::string sample_recording(const std::string& path, bool with_trailer) {
+    int fd = open(path.c_str(), O_WRONLY | O_TRUNC);
+    RecordingWriter w(fd);
+    Recording h;
+    h.label = "left";
+    h.command = {"make", "-j2"};
+    h.cwd = "/src";
+    h.started_at = "2026-11-21T00:00:00Z";
+    h.buildiff_version = "test";
+    h.salt_id = "abc";
+    w.header(h);
+    w.env(0, {{"PATH", "/usr/bin"}, {"CC", "gcc"}});
+    ProcessRecord p;
+    p.id = 0;
+    p.pid = 100;
+    p.exe = "/usr/bin/make";
+    p.argv = {"make", "-j2"};
+    p.env = 0;
+    p.cwd = "/src";
+    p.classification.kind = ToolKind::Other;
+    p.classification.tool = "make";
+    w.process(p);
+    ProcessRecord c;
+    c.id = 1;
+    c.pid = 101;
+    c.parent = 0;
+    c.exe = "/usr/bin/sccache";
+    c.argv = {"sccache", "cc", "-c", std::string("caf\xe9.c")};  // not UTF-8
+    c.env = 0;
+    c.cwd = "/src";
+    c.classification.kind = ToolKind::CacheWrapper;
+    c.classification.tool = "sccache";
+    c.classification.role = WrapperRole::Client;
+    c.classification.wrapped_tool = "cc";
+    c.classification.wrapped_kind = ToolKind::CompilerDriver;
+    c.classification.wrapped_argv_index = 1;
+    w.process(c);
+    c.end_state = EndState::Exited;
+    c.status.code = 0;
+    c.end_ns = 5;
+    FileEvent f;
+    f.op = FileOp::Write;
+    f.path = "/src/x.o";
+    f.hash = "0123456789abcdef0123456789abcdef";
+    f.size = 10;
+    f.created = true;
+    c.files.push_back(f);
+    FileEvent r;
+    r.op = FileOp::Rename;
+    r.path = "/src/a.tmp";
+    r.to = "/src/a";
+    c.files.push_back(r);
+    w.end(c);
+    w.warning({"code", "a warning"});
+    if (with_trailer) {
+        p.end_state = EndState::Exited;
+        p.status.code = 2;
+        w.end(p);
+        Recording t;
+        t.root_status.code = 2;
+        w.trailer(t, 2);
+    }
+    w.flush();
+    close(fd);
+    return path;
+}
+
+}  // namespace
+
+TEST(Recording, RoundTripsThroughWriterAndReader) {
+    TempFile f;
+    sample_recording(f.path, true);
+    auto rec = read_recording(f.path);
+    ASSERT_TRUE(rec) << rec.error().message;
+    EXPECT_TRUE(rec->complete);
+    EXPECT_TRUE(rec->truncation.empty());
+    EXPECT_EQ(rec->label, "left");
+    ASSERT_EQ(rec->processes.size(), 2u);
+    const ProcessRecord& c = rec->processes[1];
+    EXPECT_EQ(c.parent, 0);
+    EXPECT_EQ(c.argv[3], std::string("caf\xe9.c"));  // bytes survive via base64
+    EXPECT_EQ(c.classification.role, WrapperRole::Client);
+    EXPECT_EQ(c.classification.wrapped_tool, "cc");
+    ASSERT_EQ(c.files.size(), 2u);
+    EXPECT_EQ(c.files[0].hash, "0123456789abcdef0123456789abcdef");
+    EXPECT_TRUE(c.files[0].created);
+    EXPECT_EQ(c.files[1].op, FileOp::Rename);
+    EXPECT_EQ(c.files[1].to, "/src/a");
+    EXPECT_EQ(rec->envs.at(0).at(1).second, "gcc");
+    EXPECT_EQ(rec->root_status.code, 2);
+    ASSERT_EQ(rec->warnings.size(), 1u);
+    EXPECT_NE(f.read().find("\"base64\""), std::string::npos);
+}
+
+TEST(Recording, WriterIsDeterministic) {
+    TempFile a, b;
+    sample_recording(a.path, true);
+    sample_recording(b.path, true);
+    EXPECT_EQ(a.read(), b.read());
+}
+
+TEST(Recording, TruncatedLastRecordIsToleratedAndReported) {
+    TempFile f;
+    sample_recording(f.path, false);
+    std::string text = f.read();
+    f.write(text + R"({"type":"end","id":0,"state":"exi)");  // cut mid-record
+    auto rec = read_recording(f.path);
+    ASSERT_TRUE(rec) << rec.error().message;
+    EXPECT_FALSE(rec->complete);
+    EXPECT_NE(rec->truncation.find("incomplete record"), std::string::npos) << rec->truncation;
+    EXPECT_NE(rec->truncation.find("1 processes have no end record"), std::string::npos);
+    EXPECT_EQ(rec->processes.size(), 2u);
+}
+
+TEST(Recording, MissingTrailerIsReported) {
+    TempFile f;
+    sample_recording(f.path, false);
+    auto rec = read_recording(f.path);
+    ASSERT_TRUE(rec);
+    EXPECT_NE(rec->truncation.find("no trailer"), std::string::npos);
+}
+
+TEST(Recording, CorruptMiddleLineIsAnErrorNamingFileAndLine) {
+    TempFile f;
+    sample_recording(f.path, true);
+    std::string text = f.read();
+    auto second = text.find('\n') + 1;
+    text.insert(second, "{not json\n");
+    f.write(text);
+    auto rec = read_recording(f.path);
+    ASSERT_FALSE(rec);
+    EXPECT_NE(rec.error().message.find(f.path + ": line 2: corrupt record"), std::string::npos)
+        << rec.error().message;
+    EXPECT_EQ(rec.error().message.find('\n'), std::string::npos);
+}
+
+TEST(Recording, UnknownVersionIsRejected) {
+    TempFile f;
+    f.write(R"({"type":"header","format":"buildiff.recording","version":2})" "\n");
+    auto rec = read_recording(f.path);
+    ASSERT_FALSE(rec);
+    EXPECT_NE(rec.error().message.find("version 2 is not supported"), std::string::npos)
+        << rec.error().message;
+}
+
+TEST(Recording, NotARecording) {
+    TempFile f;
+    f.write("");
+    EXPECT_NE(read_recording(f.path).error().message.find("empty file"), std::string::npos);
+    f.write("\x7f" "ELF\x02\x01\x01");
+    EXPECT_NE(read_recording(f.path).error().message.find("not a buildiff recording"),
+              std::string::npos);
+    f.write(R"({"type":"env","id":0,"vars":[]})" "\n");
+    EXPECT_NE(read_recording(f.path).error().message.find("no header"), std::string::npos);
+    EXPECT_NE(read_recording("/nonexistent/x.rec").error().message.find("cannot open"),
+              std::string::npos);
+}
+
+TEST(Recording, InconsistentReferencesAreErrors) {
+    TempFile f;
+    sample_recording(f.path, true);
+    std::string text = f.read();
+    // An end record for a process that was never announced.
+    auto pos = text.find(R"({"type":"trailer")");
+    text.insert(pos, R"({"type":"end","id":9,"state":"exited","end_ns":1,"status":{},"files":[]})" "\n");
+    f.write(text);
+    auto rec = read_recording(f.path);
+    ASSERT_FALSE(rec);
+    EXPECT_NE(rec.error().message.find("unknown process 9"), std::string::npos) << rec.error().message;
+}
+
+TEST(Utf8, Validation) {
+    EXPECT_TRUE(is_valid_utf8("plain"));
+    EXPECT_TRUE(is_valid_utf8("caf\xc3\xa9"));
+    EXPECT_FALSE(is_valid_utf8("caf\xe9"));
+    EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));  // surrogate
+    EXPECT_FALSE(is_valid_utf8("\xc0\x80"));      // overlong
+    EXPECT_EQ(base64_encode("ab"), "YWI=");
+    EXPECT_EQ(base64_encode("abc"), "YWJj");
+}
