@@ -81,10 +81,14 @@ std::optional<bool> sccache_hit(const Recording& rec, const std::vector<int>& un
             for (auto& f : s.files)
                 if (f.op == FileOp::Write && f.path == out_path) return false;
         }
+        // The server writes a hit under a temporary name and renames it onto the output.
         if (s.classification.role == WrapperRole::Server)
-            for (auto& f : s.files)
-                if (f.op == FileOp::Write && during(f.t_ns) && (out_path.empty() || f.path == out_path))
+            for (auto& f : s.files) {
+                bool to_output = out_path.empty() || (f.op == FileOp::Write && f.path == out_path) ||
+                                 (f.op == FileOp::Rename && f.to == out_path);
+                if ((f.op == FileOp::Write || f.op == FileOp::Rename) && during(f.t_ns) && to_output)
                     server_wrote = true;
+            }
     }
     if (server_wrote) return true;
     return std::nullopt;

@@ -44,28 +44,61 @@ std::vector<std::string> split_nul(const std::string& bytes) {
     return out;
 }
 
-std::optional<CpuTimes> cpu_times(pid_t pid) {
+std::optional<ExecStat> exec_stat(pid_t pid) {
     auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
     if (!stat) return std::nullopt;
-    // The command name is in parentheses and may contain spaces: parse after the last ')'.
+    // The command name is in parentheses and may contain spaces: fields start after the last
+    // ')', with field 3 (the state).
     auto close_paren = stat->rfind(')');
     if (close_paren == std::string::npos) return std::nullopt;
-    const char* p = stat->c_str() + close_paren + 2;
-    // Fields after ')' start at field 3 (state); utime and stime are fields 14 and 15.
-    unsigned long long values[13] = {};
-    for (int field = 3; field <= 15; ++field) {
+    std::vector<unsigned long long> fields;  // fields[0] is field 3
+    const char* p = stat->c_str() + close_paren + 1;
+    while (*p) {
+        while (*p == ' ') ++p;
+        if (!*p) break;
         char* end = nullptr;
-        if (field == 3) {
+        fields.push_back(std::strtoull(p, &end, 10));
+        if (end == p) {  // the state letter
             while (*p && *p != ' ') ++p;
         } else {
-            values[field - 3] = std::strtoull(p, &end, 10);
             p = end;
         }
-        while (*p == ' ') ++p;
     }
+    auto field = [&](size_t n) { return n - 3 < fields.size() ? fields[n - 3] : 0ULL; };
     static const long ticks = sysconf(_SC_CLK_TCK);
     std::uint64_t ns_per_tick = 1000000000ULL / static_cast<std::uint64_t>(ticks > 0 ? ticks : 100);
-    return CpuTimes{values[11] * ns_per_tick, values[12] * ns_per_tick};
+    ExecStat st;
+    st.cpu = {field(14) * ns_per_tick, field(15) * ns_per_tick};
+    st.arg_start = field(48);
+    st.arg_end = field(49);
+    st.env_start = field(50);
+    st.env_end = field(51);
+    return st;
+}
+
+std::optional<CpuTimes> cpu_times(pid_t pid) {
+    auto st = exec_stat(pid);
+    if (!st) return std::nullopt;
+    return st->cpu;
+}
+
+void read_args_env(pid_t pid, const ExecStat& st, std::string& args, std::string& env) {
+    constexpr std::uint64_t kLimit = 64u << 20;
+    bool sane = st.arg_start && st.arg_end >= st.arg_start && st.env_end >= st.env_start &&
+                st.arg_end - st.arg_start < kLimit && st.env_end - st.env_start < kLimit;
+    if (sane) {
+        args.resize(st.arg_end - st.arg_start);
+        env.resize(st.env_end - st.env_start);
+        iovec local[2] = {{args.data(), args.size()}, {env.data(), env.size()}};
+        iovec remote[2] = {{reinterpret_cast<void*>(st.arg_start), args.size()},
+                           {reinterpret_cast<void*>(st.env_start), env.size()}};
+        if (process_vm_readv(pid, local, 2, remote, 2, 0) ==
+            static_cast<ssize_t>(args.size() + env.size()))
+            return;
+    }
+    std::string dir = "/proc/" + std::to_string(pid) + "/";
+    args = read_file(dir + "cmdline").value_or("");
+    env = read_file(dir + "environ").value_or("");
 }
 
 bool read_memory(pid_t pid, std::uint64_t address, void* out, size_t size) {

@@ -20,6 +20,17 @@ struct CpuTimes {
     std::uint64_t system_ns = 0;
 };
 std::optional<CpuTimes> cpu_times(pid_t pid);
+
+// What an exec stop needs from /proc/PID/stat: CPU times and where argv and the environment
+// lie in the new image's memory.
+struct ExecStat {
+    CpuTimes cpu;
+    std::uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
+};
+std::optional<ExecStat> exec_stat(pid_t pid);
+// argv and the environment (NUL-separated) of a process stopped at its exec, read from its
+// memory in one call; falls back to /proc/PID/cmdline and environ.
+void read_args_env(pid_t pid, const ExecStat& st, std::string& args, std::string& env);
 // A NUL-terminated string from the tracee's memory (at most `limit` bytes).
 std::optional<std::string> read_string(pid_t pid, std::uint64_t address, size_t limit = 4096);
 bool read_memory(pid_t pid, std::uint64_t address, void* out, size_t size);

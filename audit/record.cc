@@ -220,6 +220,11 @@ int run_record(const RecordOptions& options) {
         if (done) break;
     }
     ::close(status.r);
+    if (done) {
+        // Reap the tracer when it is about to exit (no daemons outlived the build), so that
+        // `time buildiff record ...` accounts for its CPU time too. Never wait long for it.
+        for (int i = 0; i < 100 && waitpid(tracer, nullptr, WNOHANG) == 0; ++i) usleep(2000);
+    }
     if (!done) {
         // The tracer died without finishing: make sure nothing of the build survives it.
         if (!fatal)

@@ -239,10 +239,13 @@ void RecordingWriter::trailer(const Recording& t, size_t process_count) {
     j["duration_ns"] = t.duration_ns;
     j["processes"] = process_count;
     j["lingering"] = t.lingering;
+    j["recorder_peak_rss_kb"] = t.recorder_peak_rss_kb;
+    j["recorder_stats"] = t.recorder_stats;
     line(j.dump());
 }
 
 bool RecordingWriter::flush() {
+    if (m_buffer.empty()) return !m_failed;
     size_t off = 0;
     while (off < m_buffer.size() && !m_failed) {
         ssize_t n = ::write(m_fd, m_buffer.data() + off, m_buffer.size() - off);
@@ -416,6 +419,10 @@ void read_line(const json& j, Recording& rec) {
         rec.complete = true;
         rec.root_status = get_status(field(j, "root_status"));
         rec.duration_ns = j.value("duration_ns", std::uint64_t{0});
+        rec.recorder_peak_rss_kb = j.value("recorder_peak_rss_kb", std::uint64_t{0});
+        if (j.contains("recorder_stats") && j["recorder_stats"].is_object())
+            for (auto& [k, v] : j["recorder_stats"].items())
+                if (v.is_number_unsigned()) rec.recorder_stats[k] = v.get<std::uint64_t>();
         if (j.contains("lingering"))
             for (auto& id : j["lingering"]) rec.lingering.push_back(id.get<int>());
     } else if (type == "header") {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -83,6 +84,9 @@ struct Recording {
     ExitStatus root_status;
     std::uint64_t duration_ns = 0;
     std::vector<int> lingering;  // records still running when the build's root process exited
+    std::uint64_t recorder_peak_rss_kb = 0;  // the tracer's own peak memory
+    // How often the tracer stopped the build, by reason, and what it hashed (for overhead).
+    std::map<std::string, std::uint64_t> recorder_stats;
     std::string truncation;  // why the recording is incomplete, when it is
 };
 
@@ -104,6 +108,7 @@ public:
     void trailer(const Recording& trailer_fields, size_t process_count);
     bool flush();  // false on a write error
     bool failed() const { return m_failed; }
+    bool has_pending() const { return !m_buffer.empty(); }
     size_t bytes_written() const { return m_written; }
 
 private:
