@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace buildiff::procfs {
@@ -45,8 +46,15 @@ std::vector<std::string> split_nul(const std::string& bytes) {
 }
 
 std::optional<ExecStat> exec_stat(pid_t pid) {
-    auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-    if (!stat) return std::nullopt;
+    // One read: the kernel produces /proc/PID/stat (well under 1 KiB) in a single call.
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return std::nullopt;
+    std::optional<std::string> stat(std::string(buf, static_cast<size_t>(n)));
     // The command name is in parentheses and may contain spaces: fields start after the last
     // ')', with field 3 (the state).
     auto close_paren = stat->rfind(')');

@@ -143,6 +143,7 @@ struct Proc {
     std::uint64_t rec = 0;
     pid_t parent = 0;  // the forking process (thread-group id)
     bool exit_stop = false;  // kWriterOptions set on the leader
+    int threads = 1;
     procfs::CpuTimes children;  // CPU of child processes that ended, for own = total - children
     std::vector<OpenWrite> writes;  // files this process opened for writing, not yet released
     std::optional<std::string> cwd;  // cached; invalidated by chdir/fchdir
@@ -160,6 +161,13 @@ struct Thread {
     int holds = 0;
     bool held = false;
     int resume_request = PTRACE_CONT;
+    int resume_signal = 0;
+};
+
+// Counters for the trailer's recorder_stats (plain integers: they are bumped at every stop).
+struct Stats {
+    std::uint64_t stops_seccomp = 0, stops_syscall_exit = 0, stops_event = 0, stops_signal = 0;
+    std::uint64_t hashed_reads = 0, hashed_writes = 0;
 };
 
 enum class Mode { Recording, Shepherd };
@@ -232,7 +240,9 @@ private:
     // Files open for writing by a live process: path -> writer (thread-group id).
     std::unordered_map<std::string, std::vector<pid_t>> m_live_writes;
     size_t m_sccache_clients = 0, m_sccache_servers = 0;
-    std::map<std::string, std::uint64_t> m_stats;
+    Stats m_stats;
+    // Tasks that died before their parent's fork event was seen: status and usage.
+    std::unordered_map<pid_t, std::pair<int, rusage>> m_died_early;
 };
 
 void Tracer::message(char kind, const std::string& text) {
@@ -250,6 +260,7 @@ void Tracer::resume(pid_t tid, int request, int sig) {
     if (it != m_threads.end() && it->second.holds > 0) {
         it->second.held = true;
         it->second.resume_request = request;
+        it->second.resume_signal = sig;
         return;
     }
     ptrace(static_cast<__ptrace_request>(request), tid, nullptr,
@@ -365,7 +376,7 @@ void Tracer::cache_lookup(const FileKey& key, const std::string& open_path, Wait
         return;
     }
     m_jobs[m_hasher.submit(fd)] = Job{key, {}, 0};
-    ++m_stats["hashed_reads"];
+    ++m_stats.hashed_reads;
 }
 
 void Tracer::fill(const Waiter& w, const std::optional<FileHash>& value) {
@@ -413,7 +424,7 @@ void Tracer::complete_jobs() {
             if (t != m_threads.end() && --t->second.holds == 0 && t->second.held) {
                 t->second.held = false;
                 ptrace(static_cast<__ptrace_request>(t->second.resume_request), job.hold,
-                       nullptr, nullptr);
+                       nullptr, reinterpret_cast<void*>(static_cast<long>(t->second.resume_signal)));
             }
         }
     }
@@ -461,7 +472,7 @@ void Tracer::hash_write(Rec& rec, const OpenWrite& w, pid_t hold) {
     if (t != m_threads.end()) ++t->second.holds;
     m_jobs[m_hasher.submit(hfd)] = Job{std::nullopt, Waiter{rec.serial, index},
                                        t != m_threads.end() ? hold : 0};
-    ++m_stats["hashed_writes"];
+    ++m_stats.hashed_writes;
 }
 
 // The writer lets go of everything it wrote (exit, exec).
@@ -561,6 +572,8 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
                      access(fmt::format("/proc/{}/task/{}", parent_tgid, child).c_str(), F_OK) == 0;
     Thread thread;
     thread.tgid = is_thread ? parent_tgid : child;
+    if (is_thread)
+        if (auto p = m_procs.find(parent_tgid); p != m_procs.end()) ++p->second.threads;
     if (!is_thread && m_mode == Mode::Recording && m_procs.contains(parent_tgid)) {
         Proc& parent = m_procs.at(parent_tgid);
         Rec& prec = *m_recs.at(parent.rec);
@@ -580,7 +593,12 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
         m_procs[child] = std::move(proc);
         m_recs[rec->serial] = std::move(rec);
     }
-    if (m_early_stops.erase(child)) {
+    if (auto dead = m_died_early.find(child); dead != m_died_early.end()) {
+        auto [status, usage] = dead->second;
+        m_died_early.erase(dead);
+        m_threads[child] = thread;
+        on_death(child, status, usage);
+    } else if (m_early_stops.erase(child)) {
         m_threads[child] = thread;
         ptrace(PTRACE_CONT, child, nullptr, nullptr);
     } else {
@@ -601,11 +619,13 @@ void Tracer::on_initial_stop(pid_t tid) {
 }
 
 void Tracer::on_exec(pid_t tid) {
-    unsigned long former = 0;
-    ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &former);
-    if (static_cast<pid_t>(former) != tid) {
-        // A non-leader thread exec'd: it now has the leader's tid.
-        m_threads.erase(static_cast<pid_t>(former));
+    auto known = m_procs.find(tid);
+    if (known == m_procs.end() || known->second.threads > 1) {
+        // Possibly a non-leader thread that exec'd: it now has the leader's tid.
+        unsigned long former = 0;
+        ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &former);
+        if (static_cast<pid_t>(former) != tid) m_threads.erase(static_cast<pid_t>(former));
+        if (known != m_procs.end()) known->second.threads = 1;
     }
     Thread& thread = m_threads[tid];
     thread.tgid = tid;
@@ -620,7 +640,6 @@ void Tracer::on_exec(pid_t tid) {
     auto stat = procfs::exec_stat(tid).value_or(procfs::ExecStat{});
     const procfs::CpuTimes& cpu = stat.cpu;
     Rec* rec = old;
-    proc.cwd.reset();
     if (!old->pre_exec) {
         // The old image is done writing; files it still holds open stay tracked for the new one.
         std::vector<OpenWrite> still_open = proc.writes;
@@ -651,7 +670,7 @@ void Tracer::on_exec(pid_t tid) {
     procfs::read_args_env(tid, stat, args, environ);
     image->argv = procfs::split_nul(args);
     image->env = env_id(environ);
-    image->cwd = procfs::read_link(dir + "cwd").value_or("");
+    image->cwd = cwd_of(tid);  // exec keeps the cwd: the cache (fork copies it) stays valid
     bool start_server = environ.starts_with("SCCACHE_START_SERVER=1") ||
                         environ.find(std::string_view("\0SCCACHE_START_SERVER=1", 23)) !=
                             std::string::npos;
@@ -689,7 +708,13 @@ void Tracer::want_exit_stop(pid_t tid, Proc& proc) {
 
 void Tracer::on_death(pid_t tid, int status, const rusage& usage) {
     auto t = m_threads.find(tid);
+    if (t == m_threads.end() && m_early_stops.count(tid) == 0 && !m_procs.contains(tid)) {
+        m_died_early[tid] = {status, usage};  // its parent's fork event is still to come
+        return;
+    }
     bool leader = t == m_threads.end() || t->second.tgid == tid;
+    if (!leader)
+        if (auto p = m_procs.find(t->second.tgid); p != m_procs.end()) --p->second.threads;
     if (t != m_threads.end()) m_threads.erase(t);
     m_early_stops.erase(tid);
     if (!leader) return;
@@ -882,10 +907,10 @@ void Tracer::handle(pid_t tid, int status, const rusage& usage) {
     if (!WIFSTOPPED(status)) return;
     int sig = WSTOPSIG(status);
     int event = status >> 16;
-    ++m_stats[sig == (SIGTRAP | 0x80)        ? "stops_syscall_exit"
-              : event == PTRACE_EVENT_SECCOMP ? "stops_seccomp"
-              : event != 0                    ? "stops_event"
-                                              : "stops_signal"];
+    ++(sig == (SIGTRAP | 0x80)          ? m_stats.stops_syscall_exit
+       : event == PTRACE_EVENT_SECCOMP ? m_stats.stops_seccomp
+       : event != 0                    ? m_stats.stops_event
+                                       : m_stats.stops_signal);
     if (sig == (SIGTRAP | 0x80)) {
         on_syscall_exit(tid);
         return;
@@ -974,7 +999,12 @@ void Tracer::finish() {
                                  "waited for: {}",
                                  trailer.lingering.size(), lingering_names));
     trailer.root_status = m_root_status;
-    trailer.recorder_stats = m_stats;
+    trailer.recorder_stats = {{"stops_seccomp", m_stats.stops_seccomp},
+                              {"stops_syscall_exit", m_stats.stops_syscall_exit},
+                              {"stops_event", m_stats.stops_event},
+                              {"stops_signal", m_stats.stops_signal},
+                              {"hashed_reads", m_stats.hashed_reads},
+                              {"hashed_writes", m_stats.hashed_writes}};
     if (auto cpu = procfs::cpu_times(getpid())) {
         trailer.recorder_stats["cpu_user_ms"] = cpu->user_ns / 1000000;
         trailer.recorder_stats["cpu_system_ms"] = cpu->system_ns / 1000000;
@@ -1016,6 +1046,7 @@ int Tracer::run(int go_fd) {
     root_rec->data.pid = m_root;
     root_rec->data.via_exec = false;
     m_procs[m_root].rec = root_rec->serial;
+    m_procs[m_root].cwd = m_config.header.cwd;
     m_recs[root_rec->serial] = std::move(root_rec);
     m_threads[m_root].tgid = m_root;
 

@@ -307,3 +307,34 @@ TEST(RecordLoad, FiveThousandShortProcessesEightInParallelNoneLost) {
     EXPECT_EQ(trues, 5000);
     EXPECT_EQ(ended, 5000);
 }
+
+TEST(RecordCcache, WrapperClientsWithTheWrappedCompilerMissThenHit) {
+    TempDir tmp;
+    RunOptions opts{.env = {"CC=ccache gcc", "CCACHE_DIR=" + (tmp / "ccache"), "CCACHE_NOHASHDIR=1"},
+                    .unset = {"CCACHE_DISABLE", "CCACHE_PREFIX"}};
+    for (const char* run_name : {"cold", "warm"}) {
+        std::string src = tmp / run_name;
+        copy_tree(fixture("make-c"), src);
+        opts.cwd = src;
+        RunResult r = run({buildiff_exe(), "record", "-o", tmp / (std::string(run_name) + ".rec"),
+                           "--", "make", "-j2", "CC=ccache gcc"},
+                          opts);
+        ASSERT_EQ(r.status, 0) << r.err;
+        Recording rec = load(tmp / (std::string(run_name) + ".rec"));
+        Analysis a = analyze(rec);
+        const ProcessRecord* client = nullptr;
+        for (auto& p : rec.processes)
+            if (p.classification.role == WrapperRole::Client && has_arg(p, "util.c")) client = &p;
+        ASSERT_TRUE(client) << run_name;
+        EXPECT_EQ(client->classification.tool, "ccache");
+        EXPECT_EQ(client->classification.wrapped_tool, "gcc");
+        EXPECT_EQ(client->classification.wrapped_argv_index, 1u);
+        bool warm = std::string(run_name) == "warm";
+        EXPECT_EQ(a.cache_hit[static_cast<size_t>(client->id)], warm) << run_name;
+        // The object ccache gave the build is the one on disk, hit or miss.
+        std::string obj = fs::canonical(src).string() + "/util.o";
+        auto produced = final_writes(rec);
+        ASSERT_TRUE(produced.contains(obj)) << run_name;
+        EXPECT_EQ(produced[obj].hash, file_hash(obj)) << run_name;
+    }
+}
