@@ -36,7 +36,13 @@ std::optional<std::string> arg_value(const std::vector<std::string>& argv, std::
 
 bool is_compiling(const ProcessRecord& p) {
     ToolKind k = p.classification.kind;
-    if (k == ToolKind::Compiler || k == ToolKind::Assembler || k == ToolKind::Rustc) return true;
+    if (k == ToolKind::Rustc) {
+        // rustc -vV, rustc --print=... and cargo's probes compile nothing.
+        for (auto& a : p.argv)
+            if (a == "-vV" || a == "-V" || a == "--version" || a.starts_with("--print")) return false;
+        return true;
+    }
+    if (k == ToolKind::Compiler || k == ToolKind::Assembler) return true;
     if (k != ToolKind::CompilerDriver) return false;
     // A driver that only preprocesses (ccache's and sccache's `-E` runs) does not compile.
     return std::find(p.argv.begin(), p.argv.end(), "-E") == p.argv.end();
@@ -47,16 +53,18 @@ std::string join_path(const std::string& cwd, const std::string& path) {
     return cwd + "/" + path;
 }
 
-// ccache runs the compiler itself on a miss, never on a hit (where it may only preprocess).
-bool ccache_hit(const Recording& rec, const Analysis& a, const ProcessRecord& client) {
+// Whether a compile ran under the client itself: ccache on a miss (never on a hit, where it
+// may only preprocess); sccache for what it does not cache (assembly, "unknown source
+// language"), which it runs locally.
+bool compiled_locally(const Recording& rec, const Analysis& a, const ProcessRecord& client) {
     std::vector<int> stack = a.children[static_cast<size_t>(client.id)];
     while (!stack.empty()) {
         const ProcessRecord& q = rec.processes[static_cast<size_t>(stack.back())];
         stack.pop_back();
-        if (is_compiling(q)) return false;
+        if (is_compiling(q)) return true;
         for (int ch : a.children[static_cast<size_t>(q.id)]) stack.push_back(ch);
     }
-    return true;
+    return false;
 }
 
 // sccache's server does the work. A miss: during the client call the server ran a compile with
@@ -154,8 +162,10 @@ Analysis analyze(const Recording& rec) {
         const Classification& c = p.classification;
         if (c.role != WrapperRole::Client || !p.ended) continue;
         auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
-        if (c.tool == "ccache") hit = ccache_hit(rec, a, p);
-        if (c.tool == "sccache") hit = sccache_hit(rec, under_server, p);
+        if (c.tool == "ccache") hit = !compiled_locally(rec, a, p);
+        if (c.tool == "sccache")
+            hit = compiled_locally(rec, a, p) ? std::optional<bool>(false)
+                                              : sccache_hit(rec, under_server, p);
     }
     return a;
 }

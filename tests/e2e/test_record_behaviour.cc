@@ -230,3 +230,34 @@ TEST(Show, BadInputIsOneLineAndExitStatus2) {
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("missing.rec: cannot open"), std::string::npos);
 }
+
+TEST(RecordHostileNames, BytesSurviveAndTheTerminalIsNeverDriven) {
+    TempDir tmp;
+    // A newline, an escape sequence, markup and a byte that is not UTF-8, in an argument and in
+    // the name of a file the build writes.
+    std::string hostile = std::string("a\nb\x1b[31mred\"><img src=x>") + "\xff" + ".c";
+    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "h.rec", "--", "sh", "-c",
+                       "printf x > \"$1\"", "sh", hostile},
+                      {.cwd = tmp.path()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    Recording rec = load(tmp / "h.rec");
+    ASSERT_EQ(rec.processes[0].argv.back(), hostile) << "argv bytes survive the recording";
+    bool wrote = false;
+    for (auto& f : rec.processes[0].files) wrote |= f.op == FileOp::Write && f.path == tmp / hostile;
+    EXPECT_TRUE(wrote) << "the file with the hostile name is recorded as written";
+
+    RunResult text = run({buildiff_exe(), "show", tmp / "h.rec"});
+    ASSERT_EQ(text.status, 0);
+    EXPECT_EQ(text.out.find('\x1b'), std::string::npos) << "no raw escape reaches the terminal";
+    EXPECT_NE(text.out.find("\\x1b[31mred"), std::string::npos);
+    EXPECT_NE(text.out.find("\\x0a"), std::string::npos);
+
+    RunResult json = run({buildiff_exe(), "show", tmp / "h.rec", "--json"});
+    ASSERT_EQ(json.status, 0);
+    std::istringstream in(json.out);
+    std::string line;
+    std::getline(in, line);
+    auto j = nlohmann::json::parse(line);
+    ASSERT_TRUE(j["argv"].back().is_object()) << "non-UTF-8 arguments are base64 objects";
+    EXPECT_EQ(j["argv"].back()["base64"], base64_encode(hostile));
+}

@@ -247,6 +247,15 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
     EXPECT_EQ(client->classification.wrapped_tool, "cc");
     EXPECT_EQ(a.attribution[static_cast<size_t>(client->id)].crate, "foo-sys");
     EXPECT_EQ(a.cache_hit[static_cast<size_t>(client->id)], false);
+    // sccache does not cache assembly: the client compiles it itself, as its own child.
+    const ProcessRecord* asm_client = nullptr;
+    for (auto& p : rec.processes)
+        if (p.classification.role == WrapperRole::Client && has_arg(p, "csrc/assembly.S")) asm_client = &p;
+    ASSERT_TRUE(asm_client);
+    EXPECT_EQ(a.cache_hit[static_cast<size_t>(asm_client->id)], false);
+    const ProcessRecord* asm_compile = compile_of(rec, "csrc/assembly.S");
+    ASSERT_TRUE(asm_compile);
+    EXPECT_EQ(asm_compile->parent, asm_client->id);
     const ProcessRecord* compile = compile_of(rec, "csrc/foo.c");
     ASSERT_TRUE(compile);
     EXPECT_TRUE(descends_from(rec, *compile, is_server)) << "the compile ran inside the server";
