@@ -172,6 +172,36 @@ struct Stats {
 
 enum class Mode { Recording, Shepherd };
 
+// System calls that name files by path, and which of their arguments hold the directory
+// descriptor (-1: relative to the cwd) and the path, and for rename and link the new name.
+struct PathCall {
+    long nr;
+    Pending op;
+    int dirfd, path, to_dirfd, to_path;
+};
+constexpr PathCall kPathCalls[] = {
+#ifdef SYS_rename
+    {SYS_rename, Pending::Rename, -1, 0, -1, 1},
+#endif
+#ifdef SYS_link
+    {SYS_link, Pending::Link, -1, 0, -1, 1},
+#endif
+#ifdef SYS_unlink
+    {SYS_unlink, Pending::Unlink, -1, 0, -1, -1},
+#endif
+    {SYS_renameat, Pending::Rename, 0, 1, 2, 3},
+    {SYS_renameat2, Pending::Rename, 0, 1, 2, 3},
+    {SYS_linkat, Pending::Link, 0, 1, 2, 3},
+    {SYS_unlinkat, Pending::Unlink, 0, 1, -1, -1},
+    {SYS_truncate, Pending::Truncate, -1, 0, -1, -1},
+};
+
+const PathCall* find_path_call(long nr) {
+    for (const PathCall& call : kPathCalls)
+        if (call.nr == nr) return &call;
+    return nullptr;
+}
+
 class Tracer {
 public:
     Tracer(const TracerConfig& config, pid_t root, int status_fd)
@@ -793,47 +823,18 @@ void Tracer::on_seccomp(pid_t tid) {
         case SYS_fchdir:
             proc.cwd.reset();
             break;
-#ifdef SYS_rename
-        case SYS_rename:
-            th.path = resolve(tid, AT_FDCWD, path_arg(a[0]));
-            th.to = resolve(tid, AT_FDCWD, path_arg(a[1]));
-            th.pending = Pending::Rename;
+        default:
+            if (const PathCall* call = find_path_call(static_cast<long>(info.seccomp.nr))) {
+                if (call->nr == SYS_unlinkat && (a[2] & AT_REMOVEDIR)) break;  // rmdir
+                auto arg_path = [&](int dirfd_arg, int path_arg_index) {
+                    long dirfd = dirfd_arg < 0 ? AT_FDCWD : as_fd(a[dirfd_arg]);
+                    return resolve(tid, dirfd, path_arg(a[path_arg_index]));
+                };
+                th.path = arg_path(call->dirfd, call->path);
+                th.to = call->to_path >= 0 ? arg_path(call->to_dirfd, call->to_path) : "";
+                th.pending = call->op;
+            }
             break;
-#endif
-        case SYS_renameat:
-        case SYS_renameat2:
-            th.path = resolve(tid, as_fd(a[0]), path_arg(a[1]));
-            th.to = resolve(tid, as_fd(a[2]), path_arg(a[3]));
-            th.pending = Pending::Rename;
-            break;
-#ifdef SYS_link
-        case SYS_link:
-            th.path = resolve(tid, AT_FDCWD, path_arg(a[0]));
-            th.to = resolve(tid, AT_FDCWD, path_arg(a[1]));
-            th.pending = Pending::Link;
-            break;
-#endif
-        case SYS_linkat:
-            th.path = resolve(tid, as_fd(a[0]), path_arg(a[1]));
-            th.to = resolve(tid, as_fd(a[2]), path_arg(a[3]));
-            th.pending = Pending::Link;
-            break;
-#ifdef SYS_unlink
-        case SYS_unlink:
-            th.path = resolve(tid, AT_FDCWD, path_arg(a[0]));
-            th.pending = Pending::Unlink;
-            break;
-#endif
-        case SYS_unlinkat:
-            if (a[2] & AT_REMOVEDIR) break;
-            th.path = resolve(tid, as_fd(a[0]), path_arg(a[1]));
-            th.pending = Pending::Unlink;
-            break;
-        case SYS_truncate:
-            th.path = resolve(tid, AT_FDCWD, path_arg(a[0]));
-            th.pending = Pending::Truncate;
-            break;
-        default: break;
     }
     if (th.pending == Pending::None || is_special_path(th.path)) {
         th.pending = Pending::None;
@@ -1129,29 +1130,20 @@ int install_seccomp_filter() {
     // Kernels that force the speculative store bypass mitigation on seccomp-filtered tasks would
     // slow the build down (and change what it observes): opt out, as the build had no filter.
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
-    const int traced[] = {
+    // The open family and chdir (on_open, the cwd cache), then every call of kPathCalls.
+    std::vector<long> traced = {
 #ifdef SYS_open
-        SCMP_SYS(open),
+        SYS_open,
 #endif
 #ifdef SYS_creat
-        SCMP_SYS(creat),
+        SYS_creat,
 #endif
-#ifdef SYS_rename
-        SCMP_SYS(rename),
-#endif
-#ifdef SYS_link
-        SCMP_SYS(link),
-#endif
-#ifdef SYS_unlink
-        SCMP_SYS(unlink),
-#endif
-        SCMP_SYS(openat),   SCMP_SYS(openat2),  SCMP_SYS(renameat), SCMP_SYS(renameat2),
-        SCMP_SYS(linkat),   SCMP_SYS(unlinkat), SCMP_SYS(truncate), SCMP_SYS(chdir),
-        SCMP_SYS(fchdir),
+        SYS_openat, SYS_openat2, SYS_chdir, SYS_fchdir,
     };
+    for (const PathCall& call : kPathCalls) traced.push_back(call.nr);
     int rc = 0;
-    for (int nr : traced)
-        if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
+    for (long nr : traced)
+        if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), static_cast<int>(nr), 0);
     if (rc == 0) {
         rc = seccomp_load(ctx);
         if (rc == -EACCES) {

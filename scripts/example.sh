@@ -7,7 +7,7 @@ scripts/deps.sh test
 scripts/build.sh release
 out=out/example
 rm -rf "$out" && mkdir -p "$out"
-cp -r examples/hello "$out/src"
+cp -r tests/fixtures/make-c "$out/src"
 build/cli/buildiff record -o "$out/hello.rec" --label example -- make -C "$out/src" -j2
 build/cli/buildiff show "$out/hello.rec"
 echo

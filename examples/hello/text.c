@@ -1,2 +1,0 @@
-#include "util.h"
-const char *greeting(void) { return "hello"; }

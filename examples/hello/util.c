@@ -1,2 +1,0 @@
-#include "util.h"
-int add(int a, int b) { return a + b; }
