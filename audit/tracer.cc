@@ -971,6 +971,21 @@ void Tracer::finish() {
     for (auto& [tgid, proc] : m_procs) live.push_back(proc.rec);
     std::sort(live.begin(), live.end());
     std::string lingering_names;
+    for (auto& [tgid, proc] : m_procs) {
+        // What a still-running process has written so far: hashed here, as it is now (the
+        // hashing thread is idle at this point and nothing waits on the tracer).
+        Rec& rec = *m_recs.at(proc.rec);
+        for (const OpenWrite& w : proc.writes) {
+            int fd = open(w.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+            auto hash = fd >= 0 ? hash_fd(fd) : std::nullopt;
+            if (fd >= 0) close(fd);
+            FileEvent& f = rec.data.files[static_cast<size_t>(write_event(rec, w, !hash))];
+            if (hash) {
+                f.hash = hash->hash.hex();
+                f.size = hash->size;
+            }
+        }
+    }
     for (std::uint64_t serial : live) {
         Rec& rec = *m_recs.at(serial);
         int id = ensure_emitted(serial);
