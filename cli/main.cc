@@ -2,14 +2,19 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <cstring>
+#include <fstream>
 
 #include <fmt/core.h>
 
 #include "audit/analysis.h"
 #include "audit/record.h"
 #include "audit/recording.h"
+#include "diff/differ.h"
+#include "report/diff_render.h"
 #include "report/show.h"
 
 namespace {
@@ -31,6 +36,107 @@ Examples:
   buildiff show build.rec --json | jq -c 'select(.kind=="compiler-driver") | .argv'
 
 Exit status: 0, or 2 if the recording cannot be read.)";
+
+constexpr const char* kDiffExamples = R"(
+Examples:
+  buildiff diff left.rec right.rec                       # text report
+  buildiff diff left.rec right.rec --json report.json    # and the JSON report to a file
+  buildiff diff left.rec right.rec --json - | jq '.root_causes[].kind'
+  buildiff diff a.rec b.rec --map /home/ci/build=/src --ignore '*.d'
+
+Exit status: 0 identical, 1 divergent, 2 trouble (as diff(1)).)";
+
+constexpr const char* kExplainExamples = R"(
+Examples:
+  buildiff explain build.rec target/debug/libfoo.so
+  buildiff explain build.rec prog
+
+Exit status: 0, or 2 if the recording cannot be read or PATH was not produced by the build.)";
+
+struct DiffArgs {
+    std::string left, right, json;
+    bool text = false;
+    std::vector<std::string> maps, ignore;
+};
+
+// Writes to a temporary name and renames, so a failed write never leaves half a report.
+bool write_file_atomically(const std::string& path, const std::string& content) {
+    std::string tmp = path + ".tmp." + std::to_string(getpid());
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        if (!(out << content) || !out.flush()) {
+            std::remove(tmp.c_str());
+            return false;
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        return false;
+    }
+    return true;
+}
+
+bool use_color();
+
+int run_diff(const DiffArgs& args) {
+    DiffOptions options;
+    for (const std::string& m : args.maps) {
+        auto eq = m.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            fmt::print(stderr, "buildiff diff: --map {}: expected OLD=NEW\n", m);
+            return 2;
+        }
+        options.maps.emplace_back(m.substr(0, eq), m.substr(eq + 1));
+    }
+    options.ignore = args.ignore;
+    Result<Recording> left = read_recording(args.left);
+    if (!left) {
+        fmt::print(stderr, "buildiff: {}\n", left.error().message);
+        return 2;
+    }
+    Result<Recording> right = read_recording(args.right);
+    if (!right) {
+        fmt::print(stderr, "buildiff: {}\n", right.error().message);
+        return 2;
+    }
+    DiffResult result = diff_recordings(*left, *right, options);
+    if (!args.json.empty()) {
+        std::string json = render_diff_json(result);
+        if (args.json == "-") {
+            fmt::print("{}", json);
+        } else if (!write_file_atomically(args.json, json)) {
+            fmt::print(stderr, "buildiff: {}: cannot write the JSON report: {}\n", args.json,
+                       std::strerror(errno));
+            return 2;
+        }
+    }
+    if (args.json != "-" || args.text) render_diff_text(result, stdout, use_color());
+    if (std::fflush(stdout) != 0) return 2;
+    return result.divergent ? 1 : 0;
+}
+
+int run_explain(const std::string& path, const std::string& file) {
+    Result<Recording> rec = read_recording(path);
+    if (!rec) {
+        fmt::print(stderr, "buildiff: {}\n", rec.error().message);
+        return 2;
+    }
+    auto steps = explain_path(*rec, file);
+    if (!steps) {
+        fmt::print(stderr, "buildiff: {}\n", steps.error().message);
+        return 2;
+    }
+    for (size_t i = 0; i < steps->size(); ++i) {
+        const ExplainStep& s = (*steps)[i];
+        std::string cmd;
+        for (auto& a : s.argv) cmd += (cmd.empty() ? "" : " ") + display_arg(a);
+        fmt::print("{}{} was produced by [{}] {} {}{}\n", i ? "\n" : "", display_arg(s.path), s.id,
+                   s.kind, s.tool, s.crate.empty() ? "" : " (crate " + display_arg(s.crate) + ")");
+        fmt::print("    {}\n    in {}\n", cmd, display_arg(s.cwd));
+        for (auto& input : s.inputs) fmt::print("    from {}\n", display_arg(input));
+    }
+    return 0;
+}
 
 bool use_color() {
     const char* no_color = std::getenv("NO_COLOR");
@@ -80,6 +186,22 @@ int main(int argc, char** argv) {
     show_cmd->add_flag("--json", show_json, "One JSON object per process (JSON Lines)");
     show_cmd->footer(kShowExamples);
 
+    DiffArgs diff;
+    auto* diff_cmd = app.add_subcommand("diff", "Compare two recordings and explain why they differ");
+    diff_cmd->add_option("left", diff.left, "Left recording")->required();
+    diff_cmd->add_option("right", diff.right, "Right recording")->required();
+    diff_cmd->add_flag("--text", diff.text, "Text report on stdout (the default, unless --json -)");
+    diff_cmd->add_option("--json", diff.json, "Write the JSON report (buildiff.report/1) to FILE, or - for stdout");
+    diff_cmd->add_option("--map", diff.maps, "Treat path prefix OLD as NEW (repeatable), e.g. /ci/build=/src");
+    diff_cmd->add_option("--ignore", diff.ignore, "Artifacts matching GLOB are known noise (repeatable)");
+    diff_cmd->footer(kDiffExamples);
+
+    std::string explain_rec, explain_file;
+    auto* explain_cmd = app.add_subcommand("explain", "Show the chain of invocations that produced PATH");
+    explain_cmd->add_option("recording", explain_rec, "Recording file")->required();
+    explain_cmd->add_option("path", explain_file, "A file the build produced")->required();
+    explain_cmd->footer(kExplainExamples);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -94,6 +216,8 @@ int main(int argc, char** argv) {
             return run_record(record);
         }
         if (show_cmd->parsed()) return run_show(show_path, show_json);
+        if (diff_cmd->parsed()) return run_diff(diff);
+        if (explain_cmd->parsed()) return run_explain(explain_rec, explain_file);
     } catch (const std::exception& e) {
         fmt::print(stderr, "buildiff: internal error: {}\n", e.what());
         return rec_cmd->parsed() ? 125 : 2;

@@ -10,7 +10,7 @@ namespace buildiff {
 std::string display_arg(const std::string& arg) {
     bool plain = !arg.empty();
     for (unsigned char c : arg)
-        if (!(std::isalnum(c) || std::string_view("-_./=:,+@%^").find(static_cast<char>(c)) !=
+        if (!(std::isalnum(c) || std::string_view("-_./=:,+@%^$").find(static_cast<char>(c)) !=
                                      std::string_view::npos))
             plain = false;
     if (plain) return arg;

@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
             libseccomp-dev libxxhash-dev)
-test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev file)
+test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3-jsonschema)
 bench_pkgs=(bear strace dpkg-dev hyperfine time)
 
 want=("${build_pkgs[@]}")

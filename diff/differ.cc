@@ -1,0 +1,645 @@
+// The differ: match -> compare -> explain.
+//
+// An artifact is a file the build left under its root. Its owner is the invocation the build
+// made that produced it: the writing process, lifted through the processes a compiler driver,
+// rustc or a cache wrapper runs internally (cc1, as, collect2, ld), and for a file an sccache
+// server wrote, the client whose output it is. Only owners (and other top-level processes) are
+// matched across the two builds. A divergent artifact is explained by its owner pair when the
+// pair's own configuration or behaviour differs, else by the owners of its divergent inputs.
+#include "diff/differ.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/core.h>
+
+#include "audit/analysis.h"
+#include "audit/redact.h"
+#include "diff/env_diff.h"
+#include "diff/flags.h"
+#include "diff/normalize.h"
+
+namespace buildiff {
+
+std::string_view root_cause_kind_name(RootCauseKind kind) {
+    switch (kind) {
+        case RootCauseKind::Flags: return "flags";
+        case RootCauseKind::Env: return "env";
+        case RootCauseKind::Tool: return "tool";
+        case RootCauseKind::Source: return "source";
+        case RootCauseKind::BuildPath: return "build-path";
+        case RootCauseKind::Nondeterministic: return "nondeterministic";
+        case RootCauseKind::Cache: return "cache";
+        case RootCauseKind::MissingInvocation: return "missing-invocation";
+        case RootCauseKind::ExtraInvocation: return "extra-invocation";
+    }
+    return "flags";
+}
+
+namespace {
+
+bool is_client(const ProcessRecord& p) {
+    return p.classification.kind == ToolKind::CacheWrapper &&
+           p.classification.role == WrapperRole::Client;
+}
+
+// Processes that run inside one invocation of a tool: their outputs belong to it.
+bool runs_tools_internally(const ProcessRecord& p) {
+    switch (p.classification.kind) {
+        case ToolKind::CompilerDriver:
+        case ToolKind::Compiler:
+        case ToolKind::Assembler:
+        case ToolKind::Linker:
+        case ToolKind::Rustc: return true;
+        case ToolKind::CacheWrapper: return is_client(p);
+        default: return false;
+    }
+}
+
+std::vector<std::string> peeled_argv(const ProcessRecord& p) {
+    if (!is_client(p)) return p.argv;
+    size_t from = std::min(p.argv.size(), p.classification.wrapped_argv_index);
+    return {p.argv.begin() + static_cast<long>(from), p.argv.end()};
+}
+std::string peeled_tool(const ProcessRecord& p) {
+    return is_client(p) ? p.classification.wrapped_tool : p.classification.tool;
+}
+std::string peeled_kind(const ProcessRecord& p) {
+    return std::string(kind_name(is_client(p) ? p.classification.wrapped_kind : p.classification.kind));
+}
+
+std::string absolute(const std::string& cwd, const std::string& path) {
+    if (!path.empty() && path[0] == '/') return path;
+    return cwd + "/" + path;
+}
+
+std::optional<std::string> output_arg(const ProcessRecord& p) {
+    for (size_t i = 0; i + 1 < p.argv.size(); ++i)
+        if (p.argv[i] == "-o") return absolute(p.cwd, p.argv[i + 1]);
+    return std::nullopt;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+    std::string out;
+    for (auto& s : v) {
+        if (!out.empty()) out += sep;
+        out += s;
+    }
+    return out;
+}
+
+// One build, indexed for the comparison.
+struct SideView {
+    const Recording& rec;
+    Side side;
+    const Normalizer& norm;
+    Analysis analysis;
+    std::unordered_map<int, int> client_of;  // compile run by a cache server -> its client
+    std::map<int, std::vector<int>> served;  // client -> compiles the server ran for it
+    std::vector<int> lifted;                 // record -> its owner-level invocation
+    std::map<std::string, std::string> hash;  // artifact (normalised) -> content hash
+    std::map<std::string, int> owner;         // artifact (normalised) -> owner record
+    std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
+    std::set<std::string> produced;  // every path the build wrote (normalised)
+    std::vector<int> top;            // owner-level invocations, in start order
+
+    SideView(const Recording& r, Side s, const Normalizer& n) : rec(r), side(s), norm(n), analysis(analyze(r)) {
+        link_server_compiles();
+        lift_all();
+        index_outputs();
+    }
+
+    const ProcessRecord& at(int id) const { return rec.processes[static_cast<size_t>(id)]; }
+
+    void link_server_compiles() {
+        std::vector<int> clients;
+        for (auto& p : rec.processes)
+            if (is_client(p) && p.classification.tool == "sccache") clients.push_back(p.id);
+        for (auto& p : rec.processes) {
+            if (!p.via_exec || !(p.classification.kind == ToolKind::CompilerDriver ||
+                                 p.classification.kind == ToolKind::Rustc))
+                continue;
+            const ProcessRecord* parent = p.parent >= 0 ? &at(p.parent) : nullptr;
+            if (!parent || parent->classification.role != WrapperRole::Server) continue;
+            std::vector<std::string> tail(p.argv.begin() + std::min<size_t>(1, p.argv.size()), p.argv.end());
+            auto out = output_arg(p);
+            for (int c : clients) {
+                const ProcessRecord& cl = at(c);
+                if (p.start_ns < cl.start_ns || (cl.ended && p.start_ns > cl.end_ns)) continue;
+                auto wrapped = peeled_argv(cl);
+                std::vector<std::string> ctail(wrapped.begin() + std::min<size_t>(1, wrapped.size()), wrapped.end());
+                if (ctail == tail || (out && output_arg(cl) == out)) {
+                    client_of[p.id] = c;
+                    served[c].push_back(p.id);
+                    break;
+                }
+            }
+        }
+    }
+
+    void lift_all() {
+        lifted.resize(rec.processes.size());
+        for (auto& p : rec.processes) {
+            int r = p.id;
+            for (int guard = 0; guard < 10000; ++guard) {
+                if (auto c = client_of.find(r); c != client_of.end()) {
+                    r = c->second;
+                    continue;
+                }
+                const ProcessRecord& cur = at(r);
+                if (!cur.via_exec && cur.parent >= 0) {  // a fork shares its parent's image
+                    r = cur.parent;
+                    continue;
+                }
+                if (cur.parent < 0 || !runs_tools_internally(at(cur.parent))) break;
+                r = cur.parent;
+            }
+            lifted[static_cast<size_t>(p.id)] = r;
+        }
+        for (auto& p : rec.processes)
+            if (p.via_exec && lifted[static_cast<size_t>(p.id)] == p.id) top.push_back(p.id);
+        std::stable_sort(top.begin(), top.end(), [&](int a, int b) { return at(a).start_ns < at(b).start_ns; });
+    }
+
+    void index_outputs() {
+        // A file an sccache server wrote (a hit) or renamed into place belongs to the client
+        // whose -o named it.
+        std::map<std::string, int> client_output;
+        for (auto& p : rec.processes)
+            if (is_client(p))
+                if (auto out = output_arg(p)) client_output[*out] = p.id;
+        for (auto& p : rec.processes)
+            for (auto& f : p.files) {
+                if (f.op == FileOp::Write) produced.insert(norm(side, f.path));
+                if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(norm(side, f.to));
+            }
+        for (auto& [path, prod] : final_writes(rec)) {
+            std::string n = norm(side, path);
+            if (!n.starts_with(kRootToken)) continue;  // not left in the build tree
+            auto c = client_output.find(path);
+            int o = c != client_output.end() ? c->second : lifted[static_cast<size_t>(prod.producer)];
+            hash[n] = prod.hash;
+            owner[n] = o;
+            owned[o].push_back(n);
+        }
+    }
+
+    // What an invocation read, with what it ran internally (and what a server ran for it).
+    std::map<std::string, std::string> inputs(int id) const {
+        std::map<std::string, std::string> out;
+        std::vector<int> stack{id};
+        if (auto s = served.find(id); s != served.end()) stack.insert(stack.end(), s->second.begin(), s->second.end());
+        while (!stack.empty()) {
+            int q = stack.back();
+            stack.pop_back();
+            for (auto& f : at(q).files)
+                if (f.op == FileOp::Read) out.emplace(norm(side, f.path), f.hash);
+            for (int ch : analysis.children[static_cast<size_t>(q)])
+                if (lifted[static_cast<size_t>(ch)] == id || client_of.count(ch)) stack.push_back(ch);
+        }
+        return out;
+    }
+
+    InvocationRef ref(int id) const {
+        const ProcessRecord& p = at(id);
+        InvocationRef r;
+        r.id = id;
+        r.tool = peeled_tool(p);
+        r.kind = peeled_kind(p);
+        r.argv = p.argv;
+        r.cwd = p.cwd;
+        if (is_client(p)) {
+            r.wrapper = p.classification.tool;
+            r.cache_hit = analysis.cache_hit[static_cast<size_t>(id)];
+        }
+        r.crate = analysis.attribution[static_cast<size_t>(id)].crate;
+        return r;
+    }
+
+    std::string command_key(int id) const {
+        const ProcessRecord& p = at(id);
+        std::vector<std::string> argv = peeled_argv(p);
+        std::string key = peeled_tool(p);
+        for (size_t i = 1; i < argv.size(); ++i) key += '\0' + norm(side, argv[i]);
+        return key + '\0' + norm(side, p.cwd);
+    }
+
+    int parent_top(int id) const {
+        for (int q = at(id).parent; q >= 0; q = at(q).parent)
+            if (lifted[static_cast<size_t>(q)] == q && at(q).via_exec) return q;
+        return -1;
+    }
+};
+
+struct PairAnalysis {
+    std::vector<FlagChange> flags;  // those that can change the output
+    EnvDiff env;
+    bool tool_differs = false;
+    std::vector<std::string> sources;   // differing inputs the build did not produce
+    std::vector<std::string> upstream;  // differing inputs the build produced
+    std::vector<std::string> details;
+};
+
+class Differ {
+public:
+    Differ(const Recording& l, const Recording& r, const DiffOptions& o)
+        : m_options(o),
+          m_norm(l.cwd, r.cwd, o.maps),
+          m_left(l, Side::Left, m_norm),
+          m_right(r, Side::Right, m_norm) {}
+
+    DiffResult run();
+
+private:
+    void match();
+    PairAnalysis analyze_pair(int l, int r);
+    std::set<int> roots_for_pair(int l, int r);
+    std::set<int> roots_for_path(const std::string& path);
+    int unpaired_root(Side side, int id);
+    int add_root(RootCause rc, const std::string& signature);
+    bool ignored(const std::string& path) const;
+
+    const DiffOptions& m_options;
+    Normalizer m_norm;
+    SideView m_left, m_right;
+    std::vector<int> m_pair_l, m_pair_r;  // record id -> paired record id on the other side
+    DiffResult m_result;
+    std::map<std::string, int> m_root_index;  // signature -> root cause index
+    std::map<int, std::set<int>> m_pair_roots;  // left id -> root causes (memo)
+    std::set<int> m_in_progress;
+    std::map<std::pair<int, int>, int> m_unpaired_roots;
+};
+
+void Differ::match() {
+    m_pair_l.assign(m_left.rec.processes.size(), -1);
+    m_pair_r.assign(m_right.rec.processes.size(), -1);
+    auto pair = [&](int l, int r) {
+        m_pair_l[static_cast<size_t>(l)] = r;
+        m_pair_r[static_cast<size_t>(r)] = l;
+        ++m_result.summary.paired;
+    };
+    // 1. By the artifacts they own (unique on both sides).
+    std::map<std::string, std::vector<int>> lo, ro;
+    for (auto& [id, paths] : m_left.owned) lo[join(paths, "\n")].push_back(id);
+    for (auto& [id, paths] : m_right.owned) ro[join(paths, "\n")].push_back(id);
+    for (auto& [key, ids] : lo)
+        if (auto it = ro.find(key); it != ro.end() && ids.size() == 1 && it->second.size() == 1)
+            pair(ids[0], it->second[0]);
+    // 2. By tool, normalised command line and cwd, in order of occurrence.
+    std::map<std::string, std::vector<int>> rk;
+    for (int id : m_right.top)
+        if (m_pair_r[static_cast<size_t>(id)] < 0) rk[m_right.command_key(id)].push_back(id);
+    std::map<std::string, size_t> used;
+    for (int id : m_left.top) {
+        if (m_pair_l[static_cast<size_t>(id)] >= 0) continue;
+        std::string key = m_left.command_key(id);
+        auto it = rk.find(key);
+        if (it == rk.end()) continue;
+        size_t& n = used[key];
+        while (n < it->second.size() && m_pair_r[static_cast<size_t>(it->second[n])] >= 0) ++n;
+        if (n < it->second.size()) pair(id, it->second[n++]);
+    }
+    // 3. What is left (probes, commands whose arguments changed): by tool, in order, among
+    //    the children of already paired parents.
+    std::map<std::pair<int, std::string>, std::vector<int>> rp;
+    for (int id : m_right.top)
+        if (m_pair_r[static_cast<size_t>(id)] < 0)
+            rp[{m_right.parent_top(id), peeled_tool(m_right.at(id))}].push_back(id);
+    std::map<std::pair<int, std::string>, size_t> next;
+    for (int id : m_left.top) {
+        if (m_pair_l[static_cast<size_t>(id)] >= 0) continue;
+        int lp = m_left.parent_top(id);
+        int rparent = lp >= 0 ? m_pair_l[static_cast<size_t>(lp)] : -1;
+        if (lp >= 0 && rparent < 0) continue;
+        std::pair<int, std::string> key{rparent, peeled_tool(m_left.at(id))};
+        auto it = rp.find(key);
+        if (it == rp.end()) continue;
+        size_t& n = next[key];
+        while (n < it->second.size() && m_pair_r[static_cast<size_t>(it->second[n])] >= 0) ++n;
+        if (n < it->second.size()) pair(id, it->second[n++]);
+    }
+    m_result.summary.left_invocations = m_left.top.size();
+    m_result.summary.right_invocations = m_right.top.size();
+    for (int id : m_left.top) m_result.summary.missing += m_pair_l[static_cast<size_t>(id)] < 0;
+    for (int id : m_right.top) m_result.summary.extra += m_pair_r[static_cast<size_t>(id)] < 0;
+}
+
+PairAnalysis Differ::analyze_pair(int l, int r) {
+    const ProcessRecord& L = m_left.at(l);
+    const ProcessRecord& R = m_right.at(r);
+    PairAnalysis a;
+    auto normalized = [&](Side side, const std::vector<std::string>& argv) {
+        std::vector<std::string> out;
+        for (auto& s : argv) out.push_back(m_norm(side, s));
+        return out;
+    };
+    FlagFamily family = flag_family(peeled_tool(L), peeled_kind(L));
+    auto lav = normalized(Side::Left, peeled_argv(L)), rav = normalized(Side::Right, peeled_argv(R));
+    for (FlagChange& c : diff_commands(family, lav, rav)) {
+        bool output_relevant = c.category != "diagnostics" && c.category != "dependencies" &&
+                               c.category != "bookkeeping";
+        // An input that only one side has, because an invocation only that side ran made
+        // it, is explained by that invocation, not by this command line.
+        if (c.category == "input" && (c.change == "added" || c.change == "removed")) {
+            const SideView& s = c.change == "added" ? m_right : m_left;
+            std::string path = c.change == "added" ? c.right : c.left;
+            std::string cwd = m_norm(s.side, (c.change == "added" ? R : L).cwd);
+            auto o = s.owner.find(absolute(cwd, path));
+            const auto& pairs = c.change == "added" ? m_pair_r : m_pair_l;
+            if (o != s.owner.end() && pairs[static_cast<size_t>(o->second)] < 0) {
+                a.upstream.push_back(absolute(cwd, path));
+                continue;
+            }
+        }
+        if (output_relevant) a.flags.push_back(std::move(c));
+    }
+    const EnvVars none;
+    a.env = diff_env(L.env >= 0 ? m_left.rec.envs[static_cast<size_t>(L.env)] : none,
+                     R.env >= 0 ? m_right.rec.envs[static_cast<size_t>(R.env)] : none, m_norm);
+    if (!is_client(L) && !is_client(R) && !L.exe_hash.empty() && !R.exe_hash.empty() &&
+        L.exe_hash != R.exe_hash) {
+        a.tool_differs = true;
+        a.details.push_back(fmt::format("executable {} (XXH3 {}) -> {} (XXH3 {})", L.exe,
+                                        L.exe_hash, R.exe, R.exe_hash));
+    }
+    auto li = m_left.inputs(l), ri = m_right.inputs(r);
+    for (auto& [path, h] : li) {
+        auto it = ri.find(path);
+        if (it == ri.end() || it->second == h || h.empty() || it->second.empty()) continue;
+        bool built = m_left.produced.count(path) || m_right.produced.count(path);
+        (built ? a.upstream : a.sources).push_back(path);
+    }
+    if (m_norm(Side::Left, L.cwd) != m_norm(Side::Right, R.cwd))
+        a.details.push_back(fmt::format("working directory {} -> {}", L.cwd, R.cwd));
+    return a;
+}
+
+int Differ::add_root(RootCause rc, const std::string& signature) {
+    auto it = m_root_index.find(signature);
+    if (it != m_root_index.end()) {
+        RootCause& existing = m_result.root_causes[static_cast<size_t>(it->second)];
+        ++existing.invocations;
+        // Show the most specific invocation sharing the cause: a compile, not cargo or make.
+        auto rank = [](const RootCause& c) {
+            const auto& ref = c.right ? c.right : c.left;
+            if (!ref) return 3;
+            if (ref->kind == "other" || ref->kind == "cargo") return 2;
+            return ref->kind == "build-script" ? 1 : 0;
+        };
+        if (rank(rc) < rank(existing)) {
+            rc.invocations = existing.invocations;
+            rc.explains = std::move(existing.explains);
+            existing = std::move(rc);
+        }
+        return it->second;
+    }
+    int index = static_cast<int>(m_result.root_causes.size());
+    m_result.root_causes.push_back(std::move(rc));
+    m_root_index[signature] = index;
+    return index;
+}
+
+int Differ::unpaired_root(Side side, int id) {
+    auto key = std::make_pair(side == Side::Left ? 0 : 1, id);
+    if (auto it = m_unpaired_roots.find(key); it != m_unpaired_roots.end()) return it->second;
+    const SideView& s = side == Side::Left ? m_left : m_right;
+    RootCause rc;
+    rc.kind = side == Side::Left ? RootCauseKind::MissingInvocation : RootCauseKind::ExtraInvocation;
+    (side == Side::Left ? rc.left : rc.right) = s.ref(id);
+    std::vector<std::string> argv = s.at(id).argv;
+    rc.summary = fmt::format("only in the {} build: {}", side == Side::Left ? "left" : "right",
+                             join(argv, " "));
+    int index = add_root(std::move(rc), fmt::format("unpaired {} {}", key.first, id));
+    m_unpaired_roots[key] = index;
+    return index;
+}
+
+std::set<int> Differ::roots_for_path(const std::string& path) {
+    auto lo = m_left.owner.find(path), ro = m_right.owner.find(path);
+    if (lo != m_left.owner.end()) {
+        int l = lo->second, r = m_pair_l[static_cast<size_t>(l)];
+        if (r >= 0) return roots_for_pair(l, r);
+        return {unpaired_root(Side::Left, l)};
+    }
+    if (ro != m_right.owner.end()) {
+        int r = ro->second, l = m_pair_r[static_cast<size_t>(r)];
+        if (l >= 0) return roots_for_pair(l, r);
+        return {unpaired_root(Side::Right, r)};
+    }
+    return {};
+}
+
+std::set<int> Differ::roots_for_pair(int l, int r) {
+    if (auto it = m_pair_roots.find(l); it != m_pair_roots.end()) return it->second;
+    if (!m_in_progress.insert(l).second) return {};  // a cycle through renamed files
+    PairAnalysis a = analyze_pair(l, r);
+    m_result.summary.hidden_env_changes += a.env.hidden;
+    RootCause rc;
+    rc.left = m_left.ref(l);
+    rc.right = m_right.ref(r);
+    rc.details = a.details;
+    std::vector<EnvChange> impactful;
+    for (auto& e : a.env.changes)
+        if (e.impactful) impactful.push_back(e);
+    std::optional<RootCauseKind> kind;
+    std::string signature;
+    // Divergent inputs the build produced lead to the invocations that produced them.
+    std::set<int> upstream_roots;
+    for (const std::string& input : a.upstream) {
+        auto up = roots_for_path(input);
+        upstream_roots.insert(up.begin(), up.end());
+    }
+    auto env_text = [](const EnvChange& e) {
+        if (e.redacted) return fmt::format("{} differs (secret)", e.name);
+        return fmt::format("{}: {} -> {}", e.name, e.left ? "`" + *e.left + "`" : "unset",
+                           e.right ? "`" + *e.right + "`" : "unset");
+    };
+    // An environment variable is usually set for the whole build: where this invocation's
+    // inputs already diverged upstream, the earliest invocation it reached is the cause.
+    bool env_explained_upstream = !upstream_roots.empty() && a.flags.empty() && !a.tool_differs &&
+                                  a.sources.empty();
+    if (!impactful.empty() && !env_explained_upstream) {
+        kind = RootCauseKind::Env;
+        std::vector<std::string> parts;
+        for (auto& e : impactful) parts.push_back(env_text(e));
+        rc.summary = "environment differs: " + join(parts, "; ");
+        signature = "env " + rc.summary;
+    } else if (!a.flags.empty()) {
+        kind = RootCauseKind::Flags;
+        std::vector<std::string> parts;
+        for (auto& f : a.flags) parts.push_back(f.text);
+        rc.summary = join(parts, "; ");
+        signature = fmt::format("flags {} {}", l, rc.summary);
+    } else if (a.tool_differs) {
+        kind = RootCauseKind::Tool;
+        rc.summary = fmt::format("a different `{}` binary", peeled_tool(m_left.at(l)));
+        signature = "tool " + join(a.details, " ");
+    } else if (!a.sources.empty()) {
+        kind = RootCauseKind::Source;
+        rc.summary = "input not produced by the build differs: " + join(a.sources, ", ");
+        signature = "source " + join(a.sources, " ");
+    }
+    rc.flags = a.flags;
+    rc.env = a.env.changes;
+    std::set<int> roots;
+    if (kind) {
+        rc.kind = *kind;
+        roots.insert(add_root(std::move(rc), signature));
+    } else {
+        roots = upstream_roots;
+        if (roots.empty()) {
+            // Same configuration and inputs, yet a different output.
+            auto lh = m_left.analysis.cache_hit[static_cast<size_t>(l)];
+            auto rh = m_right.analysis.cache_hit[static_cast<size_t>(r)];
+            if ((lh && *lh) || (rh && *rh)) {
+                rc.kind = RootCauseKind::Cache;
+                const SideView& s = rh && *rh ? m_right : m_left;
+                rc.summary = fmt::format("served from the {} cache on the {} and different from "
+                                         "the other build's output",
+                                         s.at(s.side == Side::Left ? l : r).classification.tool,
+                                         s.side == Side::Left ? "left" : "right");
+                signature = "cache " + rc.summary;
+            } else if (m_norm.root(Side::Left) != m_norm.root(Side::Right)) {
+                rc.kind = RootCauseKind::BuildPath;
+                rc.summary = fmt::format("same configuration up to the build root ({} -> {}), "
+                                         "different output: the output embeds the build path",
+                                         m_norm.root(Side::Left), m_norm.root(Side::Right));
+                signature = "build-path";
+            } else {
+                rc.kind = RootCauseKind::Nondeterministic;
+                rc.summary = "same configuration and inputs, different output";
+                signature = "nondeterministic";
+            }
+            roots.insert(add_root(std::move(rc), signature));
+        }
+    }
+    m_in_progress.erase(l);
+    m_pair_roots[l] = roots;
+    return roots;
+}
+
+bool Differ::ignored(const std::string& path) const {
+    for (auto& g : m_options.ignore)
+        if (glob_match(g, path)) return true;
+    return false;
+}
+
+DiffResult Differ::run() {
+    m_result.left_name = m_left.rec.label.empty() ? m_left.rec.path : m_left.rec.label;
+    m_result.right_name = m_right.rec.label.empty() ? m_right.rec.path : m_right.rec.label;
+    m_result.left_root = m_left.rec.cwd;
+    m_result.right_root = m_right.rec.cwd;
+    for (auto* s : {&m_left, &m_right}) {
+        if (!s->rec.truncation.empty())
+            m_result.notes.push_back(fmt::format("{} is incomplete: {}", s->rec.path, s->rec.truncation));
+        for (auto& w : s->rec.warnings) m_result.notes.push_back(fmt::format("{}: {}", s->rec.path, w.message));
+    }
+    if (m_left.rec.salt_id != m_right.rec.salt_id)
+        m_result.notes.push_back("the recordings redacted secrets with different salts: redacted "
+                                 "values always compare as different (set BUILDIFF_SALT)");
+    match();
+
+    std::set<std::string> paths;
+    for (auto& [p, h] : m_left.hash) paths.insert(p);
+    for (auto& [p, h] : m_right.hash) paths.insert(p);
+    std::vector<Artifact> divergent, identical;
+    std::map<int, std::vector<std::pair<std::uint64_t, std::string>>> explains;
+    for (const std::string& path : paths) {
+        Artifact a;
+        a.path = path;
+        a.format = "file";
+        auto lh = m_left.hash.find(path), rh = m_right.hash.find(path);
+        if (lh != m_left.hash.end()) a.left_hash = lh->second;
+        if (rh != m_right.hash.end()) a.right_hash = rh->second;
+        a.status = lh == m_left.hash.end()    ? "only-right"
+                   : rh == m_right.hash.end() ? "only-left"
+                   : a.left_hash == a.right_hash ? "identical"
+                                                 : "different";
+        ++m_result.summary.artifacts;
+        if (a.status == "identical") {
+            identical.push_back(std::move(a));
+            continue;
+        }
+        if (ignored(path)) {
+            ++m_result.summary.ignored_artifacts;
+            continue;
+        }
+        a.differences.push_back(a.status == "different"
+                                    ? Difference{"content", "content differs", a.left_hash, a.right_hash, {}}
+                                    : Difference{"missing", a.status == "only-left" ? "only in the left build" : "only in the right build",
+                                                 a.left_hash, a.right_hash, {}});
+        std::set<int> roots = roots_for_path(path);
+        a.root_cause = roots.empty() ? -1 : *roots.begin();
+        // Chain order: when the owner finished, on the left if it exists there.
+        const SideView& s = lh != m_left.hash.end() ? m_left : m_right;
+        std::uint64_t when = s.at(s.owner.at(path)).end_ns;
+        for (int root : roots) explains[root].emplace_back(when, path);
+        divergent.push_back(std::move(a));
+    }
+    for (auto& [root, list] : explains) {
+        std::sort(list.begin(), list.end());
+        for (auto& [when, path] : list) m_result.root_causes[static_cast<size_t>(root)].explains.push_back(path);
+    }
+    // Whether an artifact was written by its root cause's own invocation.
+    for (Artifact& a : divergent) {
+        if (a.root_cause < 0) continue;
+        const RootCause& rc = m_result.root_causes[static_cast<size_t>(a.root_cause)];
+        auto lo = m_left.owner.find(a.path), ro = m_right.owner.find(a.path);
+        a.is_root_output = (rc.left && lo != m_left.owner.end() && lo->second == rc.left->id) ||
+                           (rc.right && ro != m_right.owner.end() && ro->second == rc.right->id);
+    }
+    m_result.summary.divergent_artifacts = divergent.size();
+    m_result.artifacts = std::move(divergent);
+    m_result.artifacts.insert(m_result.artifacts.end(), identical.begin(), identical.end());
+    // The verdict is about what the builds produced: an invocation only one build ran that
+    // produced nothing (cargo probing rustc once per target directory) is counted, not judged.
+    m_result.divergent = m_result.summary.divergent_artifacts > 0;
+    return m_result;
+}
+
+}  // namespace
+
+DiffResult diff_recordings(const Recording& left, const Recording& right, const DiffOptions& options) {
+    Differ d(left, right, options);
+    return d.run();
+}
+
+Result<std::vector<ExplainStep>> explain_path(const Recording& rec, const std::string& path) {
+    Normalizer norm(rec.cwd, rec.cwd);
+    SideView view(rec, Side::Left, norm);
+    std::string wanted = absolute(rec.cwd, path);
+    std::string n = norm(Side::Left, wanted);
+    if (!view.owner.contains(n))
+        return Error{fmt::format("{}: {} was not written under the build root in this recording",
+                                 rec.path, path)};
+    std::vector<ExplainStep> steps;
+    std::set<int> seen;
+    std::vector<std::string> queue{n};
+    while (!queue.empty()) {
+        std::string p = queue.front();
+        queue.erase(queue.begin());
+        auto o = view.owner.find(p);
+        if (o == view.owner.end() || !seen.insert(o->second).second) continue;
+        const ProcessRecord& rp = view.at(o->second);
+        ExplainStep step;
+        step.id = rp.id;
+        step.path = p;
+        step.argv = rp.argv;
+        step.cwd = rp.cwd;
+        step.tool = peeled_tool(rp);
+        step.kind = peeled_kind(rp);
+        step.crate = view.analysis.attribution[static_cast<size_t>(rp.id)].crate;
+        for (auto& [input, h] : view.inputs(rp.id))
+            if (view.owner.contains(input) && input != p) {
+                step.inputs.push_back(input);
+                queue.push_back(input);
+            }
+        steps.push_back(std::move(step));
+    }
+    return steps;
+}
+
+}  // namespace buildiff

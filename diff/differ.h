@@ -1,0 +1,34 @@
+// Comparing two recordings: match invocations, compare them and their artifacts, and explain
+// every divergent artifact by the earliest invocations whose own configuration or behaviour
+// diverged (the root causes).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "audit/recording.h"
+#include "diff/model.h"
+
+namespace buildiff {
+
+struct DiffOptions {
+    std::vector<std::pair<std::string, std::string>> maps;  // --map OLD=NEW
+    std::vector<std::string> ignore;  // --ignore GLOB: artifacts whose divergence is known noise
+};
+
+DiffResult diff_recordings(const Recording& left, const Recording& right,
+                           const DiffOptions& options);
+
+// `buildiff explain`: the invocations that produced PATH, from the last back to the sources:
+// each with its argv and the build-produced inputs that led to the next.
+struct ExplainStep {
+    int id = -1;
+    std::string path;  // the file this invocation produced
+    std::vector<std::string> argv;
+    std::string cwd, tool, kind, crate;
+    std::vector<std::string> inputs;  // inputs it read that the build produced
+};
+Result<std::vector<ExplainStep>> explain_path(const Recording& rec, const std::string& path);
+
+}  // namespace buildiff

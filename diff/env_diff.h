@@ -1,0 +1,23 @@
+// Environment differences of one invocation pair: variables that change what tools produce
+// first, known noise hidden (but counted), secrets compared by their salted hash.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "audit/recording.h"
+#include "diff/model.h"
+#include "diff/normalize.h"
+
+namespace buildiff {
+
+bool is_impactful_env(std::string_view name);
+bool is_noise_env(std::string_view name);
+
+struct EnvDiff {
+    std::vector<EnvChange> changes;  // impactful first, then others; noise excluded
+    size_t hidden = 0;               // noise variables that differ
+};
+EnvDiff diff_env(const EnvVars& left, const EnvVars& right, const Normalizer& norm);
+
+}  // namespace buildiff

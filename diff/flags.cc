@@ -1,0 +1,418 @@
+// Flag tables and the semantic diff of command lines.
+#include "diff/flags.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/core.h>
+
+namespace buildiff {
+
+namespace {
+
+// Sorted by name (byte order); tests check order, duplicates and contradictions.
+const std::vector<FlagSpec> kGcc = {
+    {"--sysroot=", Arity::Joined, Category::SearchPath, Multi::Last},
+    {"-B", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-D", Arity::JoinedOrSeparate, Category::Preprocessor, Multi::ByName},
+    {"-E", Arity::None, Category::Mode, Multi::Last},
+    {"-I", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-L", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-M", Arity::None, Category::Dependencies, Multi::Set},
+    {"-MD", Arity::None, Category::Dependencies, Multi::Set},
+    {"-MF", Arity::Separate, Category::Dependencies, Multi::Last},
+    {"-MMD", Arity::None, Category::Dependencies, Multi::Set},
+    {"-MP", Arity::None, Category::Dependencies, Multi::Set},
+    {"-MQ", Arity::Separate, Category::Dependencies, Multi::Set},
+    {"-MT", Arity::Separate, Category::Dependencies, Multi::Set},
+    {"-O", Arity::Joined, Category::Optimization, Multi::Last},
+    {"-P", Arity::None, Category::Preprocessor, Multi::Set},
+    {"-S", Arity::None, Category::Mode, Multi::Last},
+    {"-T", Arity::JoinedOrSeparate, Category::Linker, Multi::Last},
+    {"-U", Arity::JoinedOrSeparate, Category::Preprocessor, Multi::ByName},
+    {"-W", Arity::Joined, Category::Diagnostics, Multi::Set},
+    {"-Wa,", Arity::Joined, Category::Codegen, Multi::Ordered},
+    {"-Wl,", Arity::Joined, Category::Linker, Multi::Ordered},
+    {"-Wp,", Arity::Joined, Category::Preprocessor, Multi::Ordered},
+    {"-auxbase", Arity::Separate, Category::Bookkeeping, Multi::Last},
+    {"-c", Arity::None, Category::Mode, Multi::Last},
+    {"-dumpbase", Arity::Separate, Category::Bookkeeping, Multi::Last},
+    {"-dumpbase-ext", Arity::Separate, Category::Bookkeeping, Multi::Last},
+    {"-dumpdir", Arity::Separate, Category::Bookkeeping, Multi::Last},
+    {"-f", Arity::Joined, Category::Codegen, Multi::ByName},
+    {"-fdebug-prefix-map=", Arity::Joined, Category::Debug, Multi::Ordered},
+    {"-fdiagnostics-", Arity::Joined, Category::Diagnostics, Multi::Set},
+    {"-ffile-prefix-map=", Arity::Joined, Category::Debug, Multi::Ordered},
+    {"-fmacro-prefix-map=", Arity::Joined, Category::Preprocessor, Multi::Ordered},
+    {"-g", Arity::Joined, Category::Debug, Multi::Last},
+    {"-idirafter", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-imultiarch", Arity::Separate, Category::SearchPath, Multi::Last},
+    {"-include", Arity::Separate, Category::Preprocessor, Multi::Ordered},
+    {"-iquote", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-isystem", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-l", Arity::JoinedOrSeparate, Category::Linker, Multi::Ordered},
+    {"-lang-asm", Arity::None, Category::Language, Multi::Set},
+    {"-m", Arity::Joined, Category::Codegen, Multi::ByName},
+    {"-no-pie", Arity::None, Category::Linker, Multi::Set},
+    {"-nodefaultlibs", Arity::None, Category::Linker, Multi::Set},
+    {"-nostdlib", Arity::None, Category::Linker, Multi::Set},
+    {"-o", Arity::JoinedOrSeparate, Category::Output, Multi::Last},
+    {"-pie", Arity::None, Category::Linker, Multi::Set},
+    {"-pipe", Arity::None, Category::Bookkeeping, Multi::Set},
+    {"-pthread", Arity::None, Category::Codegen, Multi::Set},
+    {"-quiet", Arity::None, Category::Bookkeeping, Multi::Set},
+    {"-rdynamic", Arity::None, Category::Linker, Multi::Set},
+    {"-s", Arity::None, Category::Linker, Multi::Set},
+    {"-shared", Arity::None, Category::Linker, Multi::Set},
+    {"-static", Arity::None, Category::Linker, Multi::Set},
+    {"-std=", Arity::Joined, Category::Language, Multi::Last},
+    {"-u", Arity::JoinedOrSeparate, Category::Linker, Multi::Ordered},
+    {"-v", Arity::None, Category::Diagnostics, Multi::Set},
+    {"-w", Arity::None, Category::Diagnostics, Multi::Set},
+    {"-x", Arity::JoinedOrSeparate, Category::Language, Multi::Last},
+};
+
+const std::vector<FlagSpec> kRustc = {
+    {"--cap-lints", Arity::Separate, Category::Diagnostics, Multi::Last},
+    {"--cfg", Arity::Separate, Category::Preprocessor, Multi::Set},
+    {"--check-cfg", Arity::Separate, Category::Diagnostics, Multi::Set},
+    {"--color", Arity::Separate, Category::Diagnostics, Multi::Last},
+    {"--crate-name", Arity::Separate, Category::Mode, Multi::Last},
+    {"--crate-type", Arity::Separate, Category::Mode, Multi::Set},
+    {"--diagnostic-width=", Arity::Joined, Category::Diagnostics, Multi::Last},
+    {"--edition=", Arity::Joined, Category::Language, Multi::Last},
+    {"--emit=", Arity::Joined, Category::Output, Multi::Last},
+    {"--error-format=", Arity::Joined, Category::Diagnostics, Multi::Last},
+    {"--extern", Arity::Separate, Category::Input, Multi::ByName},
+    {"--json=", Arity::Joined, Category::Diagnostics, Multi::Last},
+    {"--out-dir", Arity::Separate, Category::Output, Multi::Last},
+    {"--print", Arity::Separate, Category::Mode, Multi::Set},
+    {"--print=", Arity::Joined, Category::Mode, Multi::Set},
+    {"--remap-path-prefix", Arity::Separate, Category::Debug, Multi::Ordered},
+    {"--sysroot", Arity::Separate, Category::SearchPath, Multi::Last},
+    {"--target", Arity::Separate, Category::Codegen, Multi::Last},
+    {"--test", Arity::None, Category::Mode, Multi::Set},
+    {"-A", Arity::JoinedOrSeparate, Category::Diagnostics, Multi::Set},
+    {"-C", Arity::JoinedOrSeparate, Category::Codegen, Multi::ByName},
+    {"-D", Arity::JoinedOrSeparate, Category::Diagnostics, Multi::Set},
+    {"-F", Arity::JoinedOrSeparate, Category::Diagnostics, Multi::Set},
+    {"-L", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-O", Arity::None, Category::Optimization, Multi::Set},
+    {"-W", Arity::JoinedOrSeparate, Category::Diagnostics, Multi::Set},
+    {"-Z", Arity::JoinedOrSeparate, Category::Codegen, Multi::ByName},
+    {"-g", Arity::None, Category::Debug, Multi::Set},
+    {"-l", Arity::JoinedOrSeparate, Category::Linker, Multi::Ordered},
+    {"-o", Arity::Separate, Category::Output, Multi::Last},
+};
+
+const std::vector<FlagSpec> kLd = {
+    {"--as-needed", Arity::None, Category::Linker, Multi::Set},
+    {"--build-id", Arity::None, Category::Linker, Multi::Set},
+    {"--build-id=", Arity::Joined, Category::Linker, Multi::Last},
+    {"--dynamic-list=", Arity::Joined, Category::Linker, Multi::Last},
+    {"--eh-frame-hdr", Arity::None, Category::Linker, Multi::Set},
+    {"--end-group", Arity::None, Category::Linker, Multi::Set},
+    {"--gc-sections", Arity::None, Category::Linker, Multi::Set},
+    {"--hash-style=", Arity::Joined, Category::Linker, Multi::Last},
+    {"--no-as-needed", Arity::None, Category::Linker, Multi::Set},
+    {"--no-undefined", Arity::None, Category::Linker, Multi::Set},
+    {"--no-whole-archive", Arity::None, Category::Linker, Multi::Set},
+    {"--start-group", Arity::None, Category::Linker, Multi::Set},
+    {"--sysroot=", Arity::Joined, Category::SearchPath, Multi::Last},
+    {"--version-script", Arity::Separate, Category::Linker, Multi::Last},
+    {"--version-script=", Arity::Joined, Category::Linker, Multi::Last},
+    {"--whole-archive", Arity::None, Category::Linker, Multi::Set},
+    {"-Bdynamic", Arity::None, Category::Linker, Multi::Set},
+    {"-Bstatic", Arity::None, Category::Linker, Multi::Set},
+    {"-Bsymbolic", Arity::None, Category::Linker, Multi::Set},
+    {"-L", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-S", Arity::None, Category::Debug, Multi::Set},
+    {"-T", Arity::JoinedOrSeparate, Category::Linker, Multi::Last},
+    {"-dynamic-linker", Arity::Separate, Category::Linker, Multi::Last},
+    {"-e", Arity::Separate, Category::Linker, Multi::Last},
+    {"-flavor", Arity::Separate, Category::Mode, Multi::Last},
+    {"-l", Arity::JoinedOrSeparate, Category::Linker, Multi::Ordered},
+    {"-m", Arity::Separate, Category::Linker, Multi::Last},
+    {"-o", Arity::Separate, Category::Output, Multi::Last},
+    {"-pie", Arity::None, Category::Linker, Multi::Set},
+    {"-plugin", Arity::Separate, Category::Bookkeeping, Multi::Last},
+    {"-plugin-opt=", Arity::Joined, Category::Bookkeeping, Multi::Set},
+    {"-rpath", Arity::Separate, Category::Linker, Multi::Ordered},
+    {"-s", Arity::None, Category::Linker, Multi::Set},
+    {"-shared", Arity::None, Category::Linker, Multi::Set},
+    {"-soname", Arity::Separate, Category::Linker, Multi::Last},
+    {"-static", Arity::None, Category::Linker, Multi::Set},
+    {"-z", Arity::Separate, Category::Linker, Multi::Set},
+};
+
+const std::vector<FlagSpec> kAr = {
+    {"--plugin", Arity::Separate, Category::Bookkeeping, Multi::Last},
+    {"--target=", Arity::Joined, Category::Codegen, Multi::Last},
+};
+
+const std::vector<FlagSpec> kAs = {
+    {"--32", Arity::None, Category::Codegen, Multi::Set},
+    {"--64", Arity::None, Category::Codegen, Multi::Set},
+    {"--gdwarf", Arity::Joined, Category::Debug, Multi::Last},
+    {"--noexecstack", Arity::None, Category::Codegen, Multi::Set},
+    {"-I", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-g", Arity::None, Category::Debug, Multi::Set},
+    {"-march=", Arity::Joined, Category::Codegen, Multi::Last},
+    {"-mtune=", Arity::Joined, Category::Codegen, Multi::Last},
+    {"-o", Arity::Separate, Category::Output, Multi::Last},
+};
+
+const std::vector<FlagSpec> kNone;
+
+// Exact name first (any arity), else the longest name that is a prefix of the argument and
+// takes a joined value.
+const FlagSpec* lookup(const std::vector<FlagSpec>& table, std::string_view arg) {
+    const FlagSpec* best = nullptr;
+    for (const FlagSpec& spec : table) {
+        if (spec.name == arg) return &spec;
+        if ((spec.arity == Arity::Joined || spec.arity == Arity::JoinedOrSeparate) &&
+            arg.starts_with(spec.name) && (!best || spec.name.size() > best->name.size()))
+            best = &spec;
+    }
+    return best;
+}
+
+// For flags keyed by name: "-fno-omit-frame-pointer" -> ("-fomit-frame-pointer", "no"),
+// "-fvisibility=hidden" -> ("-fvisibility", "hidden"), "-DFOO=2" -> ("-D FOO", "2"),
+// "-C opt-level=3" -> ("-C opt-level", "3").
+void key_by_name(const FlagSpec& spec, const std::string& value, ParsedArg& out) {
+    std::string name = value, val;
+    auto eq = name.find('=');
+    if (eq != std::string::npos) {
+        val = name.substr(eq + 1);
+        name.resize(eq);
+    }
+    if (spec.name == "-D" || spec.name == "-U") {
+        out.key = std::string(spec.name) + " " + name;
+        out.value = spec.name == "-U" ? "(undefined)" : eq == std::string::npos ? "1" : val;
+        return;
+    }
+    if (spec.name == "-C" || spec.name == "-Z") {
+        out.key = std::string(spec.name) + " " + name;
+        out.value = eq == std::string::npos ? "(set)" : val;
+        // cargo's per-build hashes: bookkeeping, not configuration.
+        if (name == "metadata" || name == "extra-filename" || name == "incremental")
+            out.category = Category::Bookkeeping;
+        return;
+    }
+    bool negated = name.starts_with("no-");
+    if (negated) name = name.substr(3);
+    out.key = std::string(spec.name) + name;
+    out.value = eq != std::string::npos ? val : negated ? "no" : "yes";
+}
+
+}  // namespace
+
+std::string_view category_name(Category c) {
+    switch (c) {
+        case Category::Preprocessor: return "preprocessor";
+        case Category::Codegen: return "codegen";
+        case Category::Optimization: return "optimization";
+        case Category::Debug: return "debug";
+        case Category::Language: return "language";
+        case Category::Mode: return "mode";
+        case Category::Linker: return "linker";
+        case Category::SearchPath: return "search-path";
+        case Category::Output: return "output";
+        case Category::Input: return "input";
+        case Category::Diagnostics: return "diagnostics";
+        case Category::Dependencies: return "dependencies";
+        case Category::Bookkeeping: return "bookkeeping";
+        case Category::Other: return "other";
+    }
+    return "other";
+}
+
+bool affects_output(Category c) {
+    return c != Category::Diagnostics && c != Category::Dependencies && c != Category::Bookkeeping;
+}
+
+FlagFamily flag_family(std::string_view tool, std::string_view kind) {
+    if (kind == "compiler-driver" || kind == "compiler") return FlagFamily::Gcc;
+    if (kind == "rustc") return FlagFamily::Rustc;
+    if (kind == "linker") return FlagFamily::Ld;
+    if (kind == "archiver") return FlagFamily::Ar;
+    if (kind == "assembler" && tool != "nasm" && tool != "yasm") return FlagFamily::As;
+    return FlagFamily::Unknown;
+}
+
+const std::vector<FlagSpec>& flag_table(FlagFamily family) {
+    switch (family) {
+        case FlagFamily::Gcc: return kGcc;
+        case FlagFamily::Rustc: return kRustc;
+        case FlagFamily::Ld: return kLd;
+        case FlagFamily::Ar: return kAr;
+        case FlagFamily::As: return kAs;
+        case FlagFamily::Unknown: break;
+    }
+    return kNone;
+}
+
+std::vector<ParsedArg> parse_command(FlagFamily family, const std::vector<std::string>& argv) {
+    const auto& table = flag_table(family);
+    std::vector<ParsedArg> out;
+    bool ar_operation_seen = false, ar_archive_seen = false;
+    for (size_t i = 1; i < argv.size(); ++i) {
+        const std::string& arg = argv[i];
+        ParsedArg p;
+        p.text = arg;
+        const FlagSpec* spec = arg.size() > 1 && arg[0] == '-' ? lookup(table, arg) : nullptr;
+        if (!spec && family == FlagFamily::Ar && (arg.empty() || arg[0] != '-')) {
+            // ar OPERATION ARCHIVE MEMBER...
+            if (!ar_operation_seen) {
+                ar_operation_seen = true;
+                p.key = "operation";
+                p.value = arg;
+                p.category = Category::Mode;
+                p.multi = Multi::Last;
+            } else if (!ar_archive_seen) {
+                ar_archive_seen = true;
+                p.key = "archive";
+                p.value = arg;
+                p.category = Category::Output;
+                p.multi = Multi::Last;
+            } else {
+                p.key = "input";
+                p.value = arg;
+                p.category = Category::Input;
+                p.multi = Multi::Ordered;
+            }
+            out.push_back(std::move(p));
+            continue;
+        }
+        if (!spec) {
+            bool input = arg.empty() || arg[0] != '-' || arg == "-";
+            p.key = input ? "input" : arg;
+            p.value = arg;
+            p.category = input ? Category::Input : Category::Other;
+            p.multi = input ? Multi::Ordered : Multi::Set;
+            out.push_back(std::move(p));
+            continue;
+        }
+        p.spec = spec;
+        p.category = spec->category;
+        p.multi = spec->multi;
+        std::string value;
+        bool exact = arg == spec->name;
+        if (spec->arity == Arity::Separate || (spec->arity == Arity::JoinedOrSeparate && exact)) {
+            if (i + 1 < argv.size()) value = argv[++i];
+            p.text = arg + " " + value;
+        } else if (spec->arity != Arity::None) {
+            value = arg.substr(spec->name.size());
+        }
+        switch (spec->multi) {
+            case Multi::ByName: key_by_name(*spec, value, p); break;
+            case Multi::Set:
+                p.key = std::string(spec->name) + (value.empty() ? "" : " " + value);
+                p.value = value;
+                break;
+            case Multi::Last:
+            case Multi::Ordered:
+                p.key = std::string(spec->name);
+                p.value = value;
+                break;
+        }
+        // "-Wl,a,b": each comma-separated part is one linker argument.
+        if (spec->name == "-Wl," || spec->name == "-Wa," || spec->name == "-Wp,") {
+            size_t start = 0;
+            while (start <= value.size()) {
+                size_t comma = value.find(',', start);
+                if (comma == std::string::npos) comma = value.size();
+                ParsedArg part = p;
+                part.value = value.substr(start, comma - start);
+                part.text = std::string(spec->name) + part.value;
+                out.push_back(std::move(part));
+                start = comma + 1;
+            }
+            continue;
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+namespace {
+
+std::string ordered_name(const std::string& key) {
+    static const std::map<std::string, std::string, std::less<>> names = {
+        {"input", "input"},          {"-I", "include search path"}, {"-L", "library search path"},
+        {"-l", "library"},           {"-Wl,", "linker argument"},   {"-isystem", "system include path"},
+        {"--remap-path-prefix", "path remapping"},
+    };
+    auto it = names.find(key);
+    return it != names.end() ? it->second : "`" + key + "`";
+}
+
+std::string shown(const ParsedArg& a) { return "`" + a.text + "`"; }
+
+}  // namespace
+
+std::vector<FlagChange> diff_commands(FlagFamily family, const std::vector<std::string>& left,
+                                      const std::vector<std::string>& right) {
+    auto lp = parse_command(family, left), rp = parse_command(family, right);
+    // Group by key, keeping order of first appearance (left, then right).
+    std::vector<std::string> keys;
+    std::map<std::string, std::pair<std::vector<const ParsedArg*>, std::vector<const ParsedArg*>>> by_key;
+    for (auto* side : {&lp, &rp})
+        for (const ParsedArg& a : *side) {
+            auto [it, inserted] = by_key.try_emplace(a.key);
+            if (inserted) keys.push_back(a.key);
+            (side == &lp ? it->second.first : it->second.second).push_back(&a);
+        }
+    std::vector<FlagChange> changes;
+    auto add = [&](const char* what, const ParsedArg& ref, std::string l, std::string r, std::string text) {
+        changes.push_back(FlagChange{what, std::string(category_name(ref.category)), ref.key,
+                                     std::move(l), std::move(r), std::move(text)});
+    };
+    for (const std::string& key : keys) {
+        auto& [ls, rs] = by_key[key];
+        const ParsedArg& ref = ls.empty() ? *rs.front() : *ls.front();
+        std::string cat(category_name(ref.category));
+        bool is_define = key.starts_with("-D ") && ref.category == Category::Preprocessor;
+        std::string define = is_define ? key.substr(3) : "";
+        if (ref.multi == Multi::Ordered) {
+            std::vector<std::string> lv, rv;
+            for (auto* a : ls) lv.push_back(a->value);
+            for (auto* a : rs) rv.push_back(a->value);
+            if (lv == rv) continue;
+            std::multiset<std::string> lset(lv.begin(), lv.end()), rset(rv.begin(), rv.end());
+            for (auto* a : rs)
+                if (auto it = lset.find(a->value); it != lset.end()) lset.erase(it);
+                else add("added", *a, "", a->value, fmt::format("added {} ({})", shown(*a), cat));
+            lset = std::multiset<std::string>(lv.begin(), lv.end());
+            for (auto* a : ls)
+                if (auto it = rset.find(a->value); it != rset.end()) rset.erase(it);
+                else add("removed", *a, a->value, "", fmt::format("removed {} ({})", shown(*a), cat));
+            if (std::multiset<std::string>(lv.begin(), lv.end()) ==
+                std::multiset<std::string>(rv.begin(), rv.end()))
+                add("reordered", ref, "", "", fmt::format("{} order changed ({})", ordered_name(key), cat));
+            continue;
+        }
+        // Last, ByName, Set: the last occurrence on each side decides.
+        const ParsedArg* l = ls.empty() ? nullptr : ls.back();
+        const ParsedArg* r = rs.empty() ? nullptr : rs.back();
+        if (l && r && l->value == r->value) continue;
+        if (l && r) {
+            add("changed", ref, l->value, r->value,
+                is_define ? fmt::format("define `{}` {} -> {} ({})", define, l->value, r->value, cat)
+                          : fmt::format("{} -> {} ({})", shown(*l), shown(*r), cat));
+        } else if (r) {
+            add("added", *r, "", r->value,
+                is_define ? fmt::format("added define `{}`={} ({})", define, r->value, cat)
+                          : fmt::format("added {} ({})", shown(*r), cat));
+        } else {
+            add("removed", *l, l->value, "",
+                is_define ? fmt::format("removed define `{}`={} ({})", define, l->value, cat)
+                          : fmt::format("removed {} ({})", shown(*l), cat));
+        }
+    }
+    return changes;
+}
+
+}  // namespace buildiff

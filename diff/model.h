@@ -1,0 +1,103 @@
+// The result of comparing two builds: one tree that every renderer presents (text, JSON, and
+// later HTML and Markdown). Nothing here is computed by renderers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace buildiff {
+
+// Closed set; the names are part of the JSON schema (docs/report-schema.md).
+enum class RootCauseKind {
+    Flags,              // the invocation's command line differs
+    Env,                // an environment variable that matters differs
+    Tool,               // a different compiler or tool binary (or version)
+    Source,             // an input not produced by the build differs
+    BuildPath,          // same configuration up to the build root; the output embeds the root
+    Nondeterministic,   // same configuration and inputs, different output
+    Cache,              // served by a cache wrapper, and different from the uncached output
+    MissingInvocation,  // only in the left build
+    ExtraInvocation,    // only in the right build
+};
+std::string_view root_cause_kind_name(RootCauseKind kind);
+
+// One side's view of an invocation.
+struct InvocationRef {
+    int id = -1;  // record id in that side's recording
+    std::string tool;
+    std::string kind;  // classification kind name
+    std::vector<std::string> argv;
+    std::string cwd;
+    std::string wrapper;  // "sccache", "ccache", ... when run through a cache wrapper
+    std::optional<bool> cache_hit;
+    std::string crate;  // cargo attribution, when known
+};
+
+// A change of the command line, in words: "-O2 -> -O3", "added -fvisibility=hidden".
+struct FlagChange {
+    std::string change;    // "added", "removed", "changed", "reordered"
+    std::string category;  // "codegen", "optimization", "preprocessor", ... (diff/flags.h)
+    std::string flag;      // "-O", "-D FOO", "-l static=", or "input"
+    std::string left, right;  // values (empty when absent)
+    std::string text;      // the sentence shown to people
+};
+
+struct EnvChange {
+    std::string name;
+    std::optional<std::string> left, right;  // absent = unset
+    bool impactful = false;
+    bool redacted = false;  // values are salted hashes: shown as "differs"
+};
+
+// A node of an artifact's difference tree. The deep comparators (ELF, archives) add children;
+// here a difference is the content hash.
+struct Difference {
+    std::string kind;  // "content", "missing", ...
+    std::string description;
+    std::string left, right;
+    std::vector<Difference> children;
+};
+
+struct Artifact {
+    std::string path;    // normalised ($ROOT/...)
+    std::string status;  // "identical", "different", "only-left", "only-right"
+    std::string format;  // "file" until the comparators know better
+    std::string left_hash, right_hash;
+    std::vector<Difference> differences;
+    int root_cause = -1;        // index of the root cause that accounts for it
+    bool is_root_output = false;  // written by the root cause's own invocation
+};
+
+struct RootCause {
+    RootCauseKind kind = RootCauseKind::Flags;
+    std::string summary;  // one line: what differs
+    std::optional<InvocationRef> left, right;
+    int invocations = 1;  // how many invocations share this cause (grouped)
+    std::vector<FlagChange> flags;
+    std::vector<EnvChange> env;
+    std::vector<std::string> details;  // further facts, in words
+    std::vector<std::string> explains;  // artifact paths, in chain order
+};
+
+struct DiffSummary {
+    size_t left_invocations = 0, right_invocations = 0, paired = 0;
+    size_t missing = 0, extra = 0;
+    size_t artifacts = 0, divergent_artifacts = 0;
+    size_t ignored_artifacts = 0;
+    size_t hidden_env_changes = 0;  // known-noise variables that differ
+};
+
+struct DiffResult {
+    std::string left_name, right_name;
+    std::string left_root, right_root;
+    bool divergent = false;
+    DiffSummary summary;
+    std::vector<RootCause> root_causes;
+    std::vector<Artifact> artifacts;  // divergent ones first, then identical, each sorted by path
+    std::vector<std::string> notes;   // about the comparison itself (truncated recordings, ...)
+};
+
+}  // namespace buildiff

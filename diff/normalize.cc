@@ -1,0 +1,86 @@
+// Normalisation by literal scanning (no regular expressions: this runs on every argument of
+// every invocation of both builds).
+#include "diff/normalize.h"
+
+#include <cctype>
+
+namespace buildiff {
+
+namespace {
+
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0 && !std::isupper(static_cast<unsigned char>(c)); }
+
+// Temporary names: a literal prefix followed by exactly `n` random alphanumerics.
+struct TempPattern {
+    std::string_view prefix;
+    size_t n;
+};
+constexpr TempPattern kTemps[] = {
+    {"/tmp/cc", 6},       // gcc's temporary .s, .o, .res, .ld files
+    {"/tmp/sccache", 6},  // sccache's preprocessing directories
+    {"/tmp/rustc", 6},    // rustc's temporary directories
+    {"/.tmp", 6},         // Rust's tempfile crate (rustc, cargo)
+    {"/st", 6},           // GNU ar's temporary archive
+};
+
+}  // namespace
+
+std::string replace_root(std::string_view text, std::string_view root, std::string_view with) {
+    if (root.size() <= 1) return std::string(text);
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t hit = text.find(root, i);
+        if (hit == std::string_view::npos) break;
+        size_t end = hit + root.size();
+        // A whole path component: "/src/proj" must not match inside "/src/project".
+        bool boundary = end == text.size() || text[end] == '/' || !(is_alnum(text[end]) ||
+                        text[end] == '_' || text[end] == '-' || text[end] == '.');
+        out.append(text, i, hit - i);
+        out.append(boundary ? with : root);
+        i = end;
+    }
+    out.append(text, i, std::string_view::npos);
+    return out;
+}
+
+std::string normalize_volatile(std::string_view text) {
+    std::string out(text);
+    for (const TempPattern& t : kTemps) {
+        size_t i = 0;
+        while ((i = out.find(t.prefix, i)) != std::string::npos) {
+            size_t start = i + t.prefix.size(), k = start;
+            while (k < out.size() && is_alnum(out[k]) && k - start < t.n + 1) ++k;
+            // Exactly n alphanumerics, then the end of the name.
+            if (k - start == t.n && (k == out.size() || !is_alnum(out[k])))
+                out.replace(start, t.n, std::string(t.n, 'X'));
+            i = start;
+        }
+    }
+    // cargo's hashes: "-" or "=" followed by 16 lowercase hex digits ending the word
+    // (libfoo-0123456789abcdef.rlib, build/foo-sys-0123456789abcdef/out, metadata=...).
+    for (size_t i = 0; i + 17 <= out.size(); ++i) {
+        if (out[i] != '-' && out[i] != '=') continue;
+        size_t k = i + 1;
+        while (k < out.size() && k - i - 1 < 17 && is_hex(out[k])) ++k;
+        if (k - i - 1 == 16 && (k == out.size() || !is_alnum(out[k]))) {
+            out.replace(i + 1, 16, "HASH");
+            i += 4;
+        }
+    }
+    return out;
+}
+
+Normalizer::Normalizer(std::string left_root, std::string right_root,
+                       std::vector<std::pair<std::string, std::string>> maps)
+    : m_left(std::move(left_root)), m_right(std::move(right_root)), m_maps(std::move(maps)) {}
+
+std::string Normalizer::operator()(Side side, std::string_view text) const {
+    std::string s(text);
+    for (auto& [from, to] : m_maps) s = replace_root(s, from, to);
+    s = replace_root(s, root(side), kRootToken);
+    return normalize_volatile(s);
+}
+
+}  // namespace buildiff

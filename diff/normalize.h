@@ -1,0 +1,34 @@
+// Normalisation: what differs between two builds without mattering (build roots, temporary
+// names, cargo's hash-bearing names) is rewritten to one spelling before comparing.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace buildiff {
+
+enum class Side { Left, Right };
+
+class Normalizer {
+public:
+    // `maps`: the user's --map OLD=NEW, applied to both sides (before the roots).
+    Normalizer(std::string left_root, std::string right_root,
+               std::vector<std::pair<std::string, std::string>> maps = {});
+    // Any string: a path, an argument, an environment value.
+    std::string operator()(Side side, std::string_view text) const;
+    const std::string& root(Side side) const { return side == Side::Left ? m_left : m_right; }
+
+private:
+    std::string m_left, m_right;
+    std::vector<std::pair<std::string, std::string>> m_maps;
+};
+
+// The rewriting steps on their own (exposed for tests).
+std::string replace_root(std::string_view text, std::string_view root, std::string_view with);
+std::string normalize_volatile(std::string_view text);  // temp names, cargo hashes
+
+inline constexpr std::string_view kRootToken = "$ROOT";
+
+}  // namespace buildiff

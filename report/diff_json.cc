@@ -1,0 +1,110 @@
+// The JSON report, schema buildiff.report/1 (docs/report-schema.md, docs/report.schema.json).
+#include <nlohmann/json.hpp>
+
+#include "audit/recording.h"
+#include "report/diff_render.h"
+
+namespace buildiff {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json text(const std::string& s) {
+    if (is_valid_utf8(s)) return s;
+    return json{{"base64", base64_encode(s)}};
+}
+
+json optional_text(const std::string& s) { return s.empty() ? json(nullptr) : text(s); }
+
+json invocation(const std::optional<InvocationRef>& r, const char* side) {
+    if (!r) return nullptr;
+    json j;
+    j["side"] = side;
+    j["id"] = r->id;
+    j["tool"] = text(r->tool);
+    j["kind"] = r->kind;
+    j["argv"] = json::array();
+    for (auto& a : r->argv) j["argv"].push_back(text(a));
+    j["cwd"] = text(r->cwd);
+    j["wrapper"] = optional_text(r->wrapper);
+    j["cache_hit"] = r->cache_hit ? json(*r->cache_hit) : json(nullptr);
+    j["crate"] = optional_text(r->crate);
+    return j;
+}
+
+json difference(const Difference& d) {
+    json j;
+    j["kind"] = d.kind;
+    j["description"] = text(d.description);
+    j["left"] = optional_text(d.left);
+    j["right"] = optional_text(d.right);
+    j["children"] = json::array();
+    for (auto& c : d.children) j["children"].push_back(difference(c));
+    return j;
+}
+
+}  // namespace
+
+std::string render_diff_json(const DiffResult& r) {
+    json j;
+    j["schema"] = kReportSchema;
+    j["left"] = json{{"name", text(r.left_name)}, {"root", text(r.left_root)}};
+    j["right"] = json{{"name", text(r.right_name)}, {"root", text(r.right_root)}};
+    j["verdict"] = r.divergent ? "divergent" : "identical";
+    const DiffSummary& s = r.summary;
+    j["summary"] = json{{"left_invocations", s.left_invocations},   {"right_invocations", s.right_invocations},
+                        {"paired", s.paired},                       {"missing_invocations", s.missing},
+                        {"extra_invocations", s.extra},             {"artifacts", s.artifacts},
+                        {"divergent_artifacts", s.divergent_artifacts},
+                        {"ignored_artifacts", s.ignored_artifacts}, {"root_causes", r.root_causes.size()},
+                        {"hidden_env_changes", s.hidden_env_changes}};
+    j["root_causes"] = json::array();
+    for (size_t i = 0; i < r.root_causes.size(); ++i) {
+        const RootCause& rc = r.root_causes[i];
+        json c;
+        c["id"] = i + 1;
+        c["kind"] = root_cause_kind_name(rc.kind);
+        c["summary"] = text(rc.summary);
+        c["invocation"] = rc.right ? invocation(rc.right, "right") : invocation(rc.left, "left");
+        c["left"] = invocation(rc.left, "left");
+        c["right"] = invocation(rc.right, "right");
+        c["invocations"] = rc.invocations;
+        json details;
+        details["flags"] = json::array();
+        for (auto& f : rc.flags)
+            details["flags"].push_back(json{{"change", f.change}, {"category", f.category}, {"flag", text(f.flag)},
+                                            {"left", text(f.left)}, {"right", text(f.right)}, {"text", text(f.text)}});
+        details["env"] = json::array();
+        for (auto& e : rc.env)
+            details["env"].push_back(json{{"name", text(e.name)},
+                                          {"left", e.redacted || !e.left ? json(nullptr) : text(*e.left)},
+                                          {"right", e.redacted || !e.right ? json(nullptr) : text(*e.right)},
+                                          {"impactful", e.impactful}, {"redacted", e.redacted}});
+        details["facts"] = json::array();
+        for (auto& d : rc.details) details["facts"].push_back(text(d));
+        c["details"] = std::move(details);
+        c["explains"] = json::array();
+        for (auto& p : rc.explains) c["explains"].push_back(text(p));
+        j["root_causes"].push_back(std::move(c));
+    }
+    j["artifacts"] = json::array();
+    for (const Artifact& a : r.artifacts) {
+        json x;
+        x["path"] = text(a.path);
+        x["status"] = a.status;
+        x["format"] = a.format;
+        x["left_hash"] = optional_text(a.left_hash);
+        x["right_hash"] = optional_text(a.right_hash);
+        x["root_cause"] = a.root_cause >= 0 ? json(a.root_cause + 1) : json(nullptr);
+        x["root_output"] = a.is_root_output;
+        x["differences"] = json::array();
+        for (auto& d : a.differences) x["differences"].push_back(difference(d));
+        j["artifacts"].push_back(std::move(x));
+    }
+    j["notes"] = json::array();
+    for (auto& n : r.notes) j["notes"].push_back(text(n));
+    return j.dump(2) + "\n";
+}
+
+}  // namespace buildiff

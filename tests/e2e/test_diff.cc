@@ -1,0 +1,245 @@
+// `buildiff diff` on real builds recorded twice, made to diverge the way builds do in the wild
+// (a define, SOURCE_DATE_EPOCH with __DATE__, __TIME__, -g in two directories, a dropped source,
+// RUSTFLAGS). Every report is validated against docs/report.schema.json and checked for the
+// model's invariant: every divergent artifact is explained by a root cause.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "harness.h"
+
+using namespace e2e;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Records `make ARGS...` of a fresh copy of the diff fixture in `dir` (cleaned first if it
+// exists, so two builds can share a directory).
+std::string record_make(const TempDir& tmp, const std::string& dir, const std::string& name,
+                        std::vector<std::string> make_args, std::vector<std::string> env = {}) {
+    std::string src = tmp / dir;
+    if (!fs::exists(src)) copy_tree(fixture("diff-c"), src);
+    EXPECT_EQ(run({"make", "clean"}, {.cwd = src}).status, 0);
+    std::vector<std::string> argv = {buildiff_exe(), "record", "-q", "-o", tmp / name, "--", "make"};
+    argv.insert(argv.end(), make_args.begin(), make_args.end());
+    RunResult r = run(argv, {.cwd = src, .env = env, .unset = {"SOURCE_DATE_EPOCH", "CFLAGS", "CC"}});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return tmp / name;
+}
+
+void expect_valid_report(const std::string& report) {
+    RunResult v = run({"/usr/bin/python3", "-c",
+                       "import json, sys, jsonschema\n"
+                       "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+                       report, std::string(SOURCE_DIR) + "/docs/report.schema.json"});
+    EXPECT_EQ(v.status, 0) << "schema validation failed: " << v.err;
+}
+
+struct Diff {
+    int status = -1;
+    std::string text;
+    json report;
+};
+
+Diff diff(const TempDir& tmp, const std::string& left, const std::string& right,
+          std::vector<std::string> extra = {}) {
+    std::string out = tmp / "report.json";
+    std::vector<std::string> argv = {buildiff_exe(), "diff", left, right, "--json", out};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    RunResult r = run(argv);
+    Diff d;
+    d.status = r.status;
+    d.text = r.out;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+    d.report = json::parse(read_text(out));
+    expect_valid_report(out);
+    // Invariant: every divergent artifact is explained by a root cause that lists it.
+    for (auto& a : d.report["artifacts"]) {
+        if (a["status"] == "identical") continue;
+        EXPECT_FALSE(a["root_cause"].is_null()) << a["path"];
+        if (a["root_cause"].is_null()) continue;
+        auto& rc = d.report["root_causes"][a["root_cause"].get<int>() - 1];
+        bool listed = false;
+        for (auto& p : rc["explains"]) listed |= p == a["path"];
+        EXPECT_TRUE(listed) << a["path"] << " not in the explains of root cause " << rc["id"];
+    }
+    return d;
+}
+
+std::vector<std::string> divergent_paths(const json& report) {
+    std::vector<std::string> out;
+    for (auto& a : report["artifacts"])
+        if (a["status"] != "identical") out.push_back(a["path"]);
+    return out;
+}
+
+bool argv_has(const json& invocation, const std::string& arg) {
+    for (auto& a : invocation["argv"])
+        if (a == arg) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST(DiffIdentical, SameProjectBuiltTwiceInTheSameDirectory) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "src", "left.rec", {"-j2"});
+    std::string right = record_make(tmp, "src", "right.rec", {"-j2"});
+    Diff d = diff(tmp, left, right);
+    EXPECT_EQ(d.status, 0) << d.text;
+    EXPECT_EQ(d.report["verdict"], "identical");
+    EXPECT_TRUE(d.report["root_causes"].empty());
+    EXPECT_GE(d.report["summary"]["artifacts"].get<int>(), 7);  // 5 objects, the archive, prog
+    EXPECT_EQ(d.report["summary"]["missing_invocations"], 0);
+    EXPECT_NE(d.text.find("identical"), std::string::npos);
+}
+
+TEST(DiffFlags, ADefineChangedInOneCompileIsOneFlagsRootCauseExplainingTheChain) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "src", "left.rec", {"UTIL_CFLAGS=-DFOO=1"});
+    std::string right = record_make(tmp, "src", "right.rec", {"UTIL_CFLAGS=-DFOO=2"});
+    Diff d = diff(tmp, left, right);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "flags");
+    EXPECT_TRUE(argv_has(rc["invocation"], "util.c"));
+    EXPECT_TRUE(argv_has(rc["invocation"], "-DFOO=2"));
+    ASSERT_EQ(rc["details"]["flags"].size(), 1u);
+    EXPECT_EQ(rc["details"]["flags"][0]["text"], "define `FOO` 1 -> 2 (preprocessor)");
+    std::vector<std::string> chain = rc["explains"];
+    EXPECT_EQ(chain, (std::vector<std::string>{"$ROOT/util.o", "$ROOT/libutil.a", "$ROOT/prog"}));
+    EXPECT_EQ(divergent_paths(d.report).size(), 3u);
+    EXPECT_NE(d.text.find("define `FOO` 1 -> 2"), std::string::npos) << d.text;
+}
+
+TEST(DiffEnv, SourceDateEpochWithDateMacroIsAnEnvRootCauseAtThatCompile) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "src", "left.rec", {});
+    std::string right = record_make(tmp, "src", "right.rec", {}, {"SOURCE_DATE_EPOCH=0"});
+    Diff d = diff(tmp, left, right);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "env");
+    EXPECT_TRUE(argv_has(rc["invocation"], "stamp.c")) << rc["invocation"].dump();
+    bool sde = false;
+    for (auto& e : rc["details"]["env"])
+        sde |= e["name"] == "SOURCE_DATE_EPOCH" && e["left"].is_null() && e["right"] == "0";
+    EXPECT_TRUE(sde);
+    std::vector<std::string> chain = rc["explains"];
+    EXPECT_EQ(chain.front(), "$ROOT/stamp.o");
+}
+
+TEST(DiffNondeterministic, TimeMacroCompiledASecondApartWithNothingElseDifferent) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "src", "left.rec", {"CLOCK_CFLAGS=-DWITH_TIME"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    std::string right = record_make(tmp, "src", "right.rec", {"CLOCK_CFLAGS=-DWITH_TIME"});
+    Diff d = diff(tmp, left, right);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "nondeterministic");
+    EXPECT_TRUE(argv_has(rc["invocation"], "clock.c"));
+    EXPECT_EQ(rc["explains"][0], "$ROOT/clock.o");
+}
+
+TEST(DiffBuildPath, TwoDirectoriesWithDebugInfoIsOneBuildPathRootCauseNotFlags) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "a", "left.rec", {"CFLAGS=-O2 -g"});
+    std::string right = record_make(tmp, "bb-longer", "right.rec", {"CFLAGS=-O2 -g"});
+    Diff d = diff(tmp, left, right);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "build-path");
+    EXPECT_GE(rc["invocations"].get<int>(), 5) << "every compile shares the one cause";
+    EXPECT_GE(divergent_paths(d.report).size(), 7u);
+    EXPECT_EQ(d.report["summary"]["missing_invocations"], 0);
+    EXPECT_EQ(d.report["summary"]["extra_invocations"], 0);
+}
+
+TEST(DiffMissing, ASourceFileDroppedFromTheRightBuildIsAMissingInvocation) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "src", "left.rec", {});
+    std::string right = record_make(tmp, "src", "right.rec", {"LIBOBJS=util.o stamp.o clock.o"});
+    Diff d = diff(tmp, left, right);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "missing-invocation");
+    EXPECT_TRUE(argv_has(rc["left"], "extra.c"));
+    EXPECT_TRUE(rc["right"].is_null());
+    std::vector<std::string> chain = rc["explains"];
+    EXPECT_NE(std::find(chain.begin(), chain.end(), "$ROOT/extra.o"), chain.end());
+    EXPECT_NE(std::find(chain.begin(), chain.end(), "$ROOT/libutil.a"), chain.end());
+}
+
+TEST(DiffCargo, RustflagsIsAnEnvRootCauseOnRustcWithHashBearingPathsPaired) {
+    TempDir tmp;
+    std::string ws = tmp / "ws";
+    copy_tree(fixture("cargo-ws"), ws);
+    RunOptions opts{.cwd = ws, .env = {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"},
+                    .unset = {"RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER", "RUSTFLAGS", "CC",
+                              "CFLAGS", "CARGO_TARGET_DIR"}};
+    ASSERT_EQ(run({buildiff_exe(), "record", "-q", "-o", tmp / "left.rec", "--", "cargo", "build"}, opts).status, 0);
+    ASSERT_EQ(run({"cargo", "clean"}, opts).status, 0);
+    RunOptions with = opts;
+    with.env.push_back("RUSTFLAGS=-Cdebug-assertions");
+    ASSERT_EQ(run({buildiff_exe(), "record", "-q", "-o", tmp / "right.rec", "--", "cargo", "build"}, with).status, 0);
+    Diff d = diff(tmp, tmp / "left.rec", tmp / "right.rec");
+    EXPECT_EQ(d.status, 1);
+    ASSERT_GE(d.report["root_causes"].size(), 1u) << d.text;
+    bool env_on_rustc = false;
+    for (auto& rc : d.report["root_causes"]) {
+        EXPECT_NE(rc["kind"], "missing-invocation") << "cargo's hash-bearing names must pair";
+        EXPECT_NE(rc["kind"], "extra-invocation") << rc["summary"];
+        if (rc["kind"] == "env" && rc["invocation"]["kind"] == "rustc")
+            for (auto& e : rc["details"]["env"]) env_on_rustc |= e["name"] == "RUSTFLAGS";
+    }
+    EXPECT_TRUE(env_on_rustc) << d.text;
+    // cargo, 3 crates and the build script compiled, the build script run, and the C compiles
+    // and archive of the build script: all paired across the changed hash-bearing names.
+    EXPECT_GE(d.report["summary"]["paired"].get<int>(), 10) << d.text;
+}
+
+TEST(DiffOutput, JsonIsDeterministicAndIgnoreTurnsNoiseOff) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "src", "left.rec", {"CLOCK_CFLAGS=-DWITH_TIME"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    std::string right = record_make(tmp, "src", "right.rec", {"CLOCK_CFLAGS=-DWITH_TIME"});
+    RunResult a = run({buildiff_exe(), "diff", left, right, "--json", "-"});
+    RunResult b = run({buildiff_exe(), "diff", left, right, "--json", "-"});
+    EXPECT_EQ(a.status, 1);
+    EXPECT_EQ(a.out, b.out) << "the same inputs give byte-identical JSON";
+    // The clock and everything made from it, declared known noise: identical, exit 0.
+    Diff d = diff(tmp, left, right, {"--ignore", "$ROOT/clock.o", "--ignore", "$ROOT/libutil.a",
+                                     "--ignore", "$ROOT/prog"});
+    EXPECT_EQ(d.status, 0) << d.text;
+    EXPECT_EQ(d.report["summary"]["ignored_artifacts"], 3);
+}
+
+TEST(DiffBadInput, CorruptTruncatedOrForeignRecordingsAreOneLineAndExit2) {
+    TempDir tmp;
+    std::string good = record_make(tmp, "src", "good.rec", {});
+    std::ofstream(tmp / "corrupt.rec") << read_text(good).substr(0, 200) << "\n{garbage\n" << "{}\n";
+    std::ofstream(tmp / "v2.rec") << R"({"type":"header","format":"buildiff.recording","version":2})" "\n";
+    for (const char* bad : {"corrupt.rec", "v2.rec", "missing.rec"}) {
+        RunResult r = run({buildiff_exe(), "diff", good, tmp / bad});
+        EXPECT_EQ(r.status, 2) << bad;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
+    }
+    // A recording cut short (recorder killed) still compares, with a note.
+    std::string text = read_text(good);
+    std::ofstream(tmp / "cut.rec") << text.substr(0, text.rfind("{\"type\":\"trailer\""));
+    RunResult r = run({buildiff_exe(), "diff", good, tmp / "cut.rec"});
+    EXPECT_NE(r.status, 2) << r.err;
+    EXPECT_NE(r.out.find("is incomplete"), std::string::npos) << r.out;
+}
