@@ -57,7 +57,7 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
 
     for (size_t i = 0; i < r.root_causes.size(); ++i) {
         const RootCause& rc = r.root_causes[i];
-        fmt::print(out, "\n{} {}\n", bold(fmt::format("root cause {}: {}", i + 1, root_cause_kind_name(rc.kind))),
+        fmt::print(out, "\n{} {}\n", bold(fmt::format("root cause {} ({}):", i + 1, root_cause_kind_name(rc.kind))),
                    rc.summary);
         if (rc.left) fmt::print(out, "  left     {}\n           {}\n", command(rc.left->argv), describe(*rc.left));
         if (rc.right) fmt::print(out, "  right    {}\n           {}\n", command(rc.right->argv), describe(*rc.right));

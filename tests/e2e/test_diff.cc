@@ -243,3 +243,21 @@ TEST(DiffBadInput, CorruptTruncatedOrForeignRecordingsAreOneLineAndExit2) {
     EXPECT_NE(r.status, 2) << r.err;
     EXPECT_NE(r.out.find("is incomplete"), std::string::npos) << r.out;
 }
+
+TEST(Explain, TheChainFromTheProgramBackToTheCompiles) {
+    TempDir tmp;
+    std::string rec = record_make(tmp, "src", "b.rec", {"UTIL_CFLAGS=-DFOO=3"});
+    RunResult r = run({buildiff_exe(), "explain", rec, "prog"}, {.cwd = tmp / "src"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    // The program by the link, the archive by ar, its members by their compiles.
+    auto at = [&](const std::string& s) { return r.out.find(s); };
+    ASSERT_NE(at("$ROOT/prog was produced by"), std::string::npos) << r.out;
+    ASSERT_NE(at("$ROOT/libutil.a was produced by"), std::string::npos) << r.out;
+    ASSERT_NE(at("$ROOT/util.o was produced by"), std::string::npos) << r.out;
+    EXPECT_LT(at("$ROOT/prog was"), at("$ROOT/libutil.a was"));
+    EXPECT_LT(at("$ROOT/libutil.a was"), at("$ROOT/util.o was"));
+    EXPECT_NE(at("-DFOO=3"), std::string::npos) << "each step shows its flags";
+    RunResult missing = run({buildiff_exe(), "explain", rec, "no-such-file.o"}, {.cwd = tmp / "src"});
+    EXPECT_EQ(missing.status, 2);
+    EXPECT_NE(missing.err.find("no-such-file.o was not written"), std::string::npos) << missing.err;
+}
