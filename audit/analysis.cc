@@ -8,9 +8,12 @@ namespace buildiff {
 
 std::string_view crate_role_name(CrateRole role) {
     switch (role) {
-        case CrateRole::None: return "none";
-        case CrateRole::BuildScript: return "build-script";
-        case CrateRole::Rustc: return "rustc";
+        case CrateRole::None:
+            return "none";
+        case CrateRole::BuildScript:
+            return "build-script";
+        case CrateRole::Rustc:
+            return "rustc";
     }
     return "none";
 }
@@ -39,7 +42,8 @@ bool is_compiling(const ProcessRecord& p) {
     if (k == ToolKind::Rustc) {
         // rustc -vV, rustc --print=... and cargo's probes compile nothing.
         for (auto& a : p.argv)
-            if (a == "-vV" || a == "-V" || a == "--version" || a.starts_with("--print")) return false;
+            if (a == "-vV" || a == "-V" || a == "--version" || a.starts_with("--print"))
+                return false;
         return true;
     }
     if (k == ToolKind::Compiler || k == ToolKind::Assembler) return true;
@@ -92,9 +96,11 @@ std::optional<bool> sccache_hit(const Recording& rec, const std::vector<int>& un
         // The server writes a hit under a temporary name and renames it onto the output.
         if (s.classification.role == WrapperRole::Server)
             for (auto& f : s.files) {
-                bool to_output = out_path.empty() || (f.op == FileOp::Write && f.path == out_path) ||
+                bool to_output = out_path.empty() ||
+                                 (f.op == FileOp::Write && f.path == out_path) ||
                                  (f.op == FileOp::Rename && f.to == out_path);
-                if ((f.op == FileOp::Write || f.op == FileOp::Rename) && during(f.t_ns) && to_output)
+                if ((f.op == FileOp::Write || f.op == FileOp::Rename) && during(f.t_ns) &&
+                    to_output)
                     server_wrote = true;
             }
     }
@@ -121,7 +127,8 @@ Analysis analyze(const Recording& rec) {
         Attribution& at = a.attribution[static_cast<size_t>(p.id)];
         const Attribution* parent =
             p.parent >= 0 ? &a.attribution[static_cast<size_t>(p.parent)] : nullptr;
-        const ProcessRecord* pp = p.parent >= 0 ? &rec.processes[static_cast<size_t>(p.parent)] : nullptr;
+        const ProcessRecord* pp =
+            p.parent >= 0 ? &rec.processes[static_cast<size_t>(p.parent)] : nullptr;
         if (p.classification.kind == ToolKind::BuildScript) {
             at.role = CrateRole::BuildScript;
             at.crate = env_value(rec, p, "CARGO_PKG_NAME").value_or("");
@@ -201,8 +208,11 @@ std::map<std::string, Produced> final_writes(const Recording& rec) {
                 case FileOp::Link:
                     if (auto it = state.find(f.path); it != state.end()) state[f.to] = it->second;
                     break;
-                case FileOp::Unlink: state.erase(f.path); break;
-                case FileOp::Read: break;
+                case FileOp::Unlink:
+                    state.erase(f.path);
+                    break;
+                case FileOp::Read:
+                    break;
             }
         }
     }

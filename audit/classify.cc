@@ -94,7 +94,9 @@ const ToolEntry* lookup(std::string_view name) {
 
 }  // namespace
 
-const std::vector<ToolEntry>& tool_table() { return kTools; }
+const std::vector<ToolEntry>& tool_table() {
+    return kTools;
+}
 
 std::string_view kind_name(ToolKind kind) {
     for (auto& [k, n] : kKindNames)
@@ -110,9 +112,12 @@ std::optional<ToolKind> kind_from_name(std::string_view name) {
 
 std::string_view role_name(WrapperRole role) {
     switch (role) {
-        case WrapperRole::Client: return "client";
-        case WrapperRole::Server: return "server";
-        case WrapperRole::Admin: return "admin";
+        case WrapperRole::Client:
+            return "client";
+        case WrapperRole::Server:
+            return "server";
+        case WrapperRole::Admin:
+            return "admin";
     }
     return "client";
 }

@@ -17,7 +17,7 @@ enum class ToolKind {
     Archiver,        // ar, ranlib, gcc-ar, llvm-ar
     Rustc,
     Cargo,
-    BuildScript,  // a cargo build script (build-script-build)
+    BuildScript,   // a cargo build script (build-script-build)
     CacheWrapper,  // ccache, sccache, distcc, icecc
     Other,
 };

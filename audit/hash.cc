@@ -20,7 +20,9 @@ std::string Hash128::hex() const {
     return out;
 }
 
-static Hash128 from_xxh(XXH128_hash_t h) { return Hash128{h.high64, h.low64}; }
+static Hash128 from_xxh(XXH128_hash_t h) {
+    return Hash128{h.high64, h.low64};
+}
 
 Hash128 hash_bytes(std::string_view bytes) {
     return from_xxh(XXH3_128bits(bytes.data(), bytes.size()));

@@ -15,7 +15,7 @@
 namespace buildiff {
 
 class Hasher {
-public:
+  public:
     struct Done {
         std::uint64_t job = 0;
         std::optional<FileHash> result;
@@ -33,7 +33,7 @@ public:
     std::vector<Done> take();
     size_t pending() const;
 
-private:
+  private:
     void run();
     int m_event_fd = -1;
     mutable std::mutex m_mutex;

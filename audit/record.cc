@@ -98,8 +98,9 @@ struct Pipe {
 
 int run_record(const RecordOptions& options) {
     if (options.command.empty()) {
-        fmt::print(stderr, "buildiff record: no command given (usage: buildiff record -o FILE -- "
-                           "COMMAND [ARGS...])\n");
+        fmt::print(stderr,
+                   "buildiff record: no command given (usage: buildiff record -o FILE -- "
+                   "COMMAND [ARGS...])\n");
         return 125;
     }
     int out = open(options.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -232,7 +233,8 @@ int run_record(const RecordOptions& options) {
     if (!done) {
         // The tracer died without finishing: make sure nothing of the build survives it.
         if (!fatal)
-            fmt::print(stderr, "buildiff record: the tracer stopped unexpectedly; {} is incomplete\n",
+            fmt::print(stderr,
+                       "buildiff record: the tracer stopped unexpectedly; {} is incomplete\n",
                        options.output);
         kill(tracer, SIGKILL);
         waitpid(tracer, nullptr, 0);

@@ -17,11 +17,16 @@ using json = nlohmann::ordered_json;
 
 std::string_view file_op_name(FileOp op) {
     switch (op) {
-        case FileOp::Read: return "read";
-        case FileOp::Write: return "write";
-        case FileOp::Rename: return "rename";
-        case FileOp::Link: return "link";
-        case FileOp::Unlink: return "unlink";
+        case FileOp::Read:
+            return "read";
+        case FileOp::Write:
+            return "write";
+        case FileOp::Rename:
+            return "rename";
+        case FileOp::Link:
+            return "link";
+        case FileOp::Unlink:
+            return "unlink";
     }
     return "read";
 }
@@ -34,10 +39,14 @@ static std::optional<FileOp> file_op_from(std::string_view name) {
 
 static std::string_view end_state_name(EndState s) {
     switch (s) {
-        case EndState::Exited: return "exited";
-        case EndState::Replaced: return "replaced";
-        case EndState::Running: return "running";
-        case EndState::Unknown: return "unknown";
+        case EndState::Exited:
+            return "exited";
+        case EndState::Replaced:
+            return "replaced";
+        case EndState::Running:
+            return "running";
+        case EndState::Unknown:
+            return "unknown";
     }
     return "unknown";
 }
@@ -48,7 +57,10 @@ bool is_valid_utf8(std::string_view s) {
         auto c = static_cast<unsigned char>(s[i]);
         size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
         if (len == 0 || i + len > s.size()) return false;
-        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+        std::uint32_t cp = len == 1   ? c
+                           : len == 2 ? (c & 0x1f)
+                           : len == 3 ? (c & 0x0f)
+                                      : (c & 0x07);
         for (size_t k = 1; k < len; ++k) {
             auto cc = static_cast<unsigned char>(s[i + k]);
             if ((cc >> 6) != 2) return false;
@@ -73,7 +85,8 @@ std::string base64_encode(std::string_view in) {
     std::string out;
     size_t i = 0;
     for (; i + 2 < in.size(); i += 3) {
-        unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+        unsigned v =
+            (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
         out += kB64[v >> 18];
         out += kB64[(v >> 12) & 63];
         out += kB64[(v >> 6) & 63];
@@ -330,12 +343,13 @@ void read_process(const json& j, Recording& rec) {
     ProcessRecord p;
     p.id = get_num<int>(j, "id");
     if (p.id != static_cast<int>(rec.processes.size()))
-        throw LineError{fmt::format("process id {} out of sequence (expected {})", p.id,
-                                    rec.processes.size())};
+        throw LineError{
+            fmt::format("process id {} out of sequence (expected {})", p.id, rec.processes.size())};
     p.pid = get_num<int>(j, "pid");
     const json& parent = field(j, "parent");
     p.parent = parent.is_null() ? -1 : parent.get<int>();
-    if (p.parent >= p.id) throw LineError{fmt::format("parent {} is not an earlier process", p.parent)};
+    if (p.parent >= p.id)
+        throw LineError{fmt::format("parent {} is not an earlier process", p.parent)};
     p.via_exec = j.value("via", "exec") == "exec";
     p.start_ns = get_num<std::uint64_t>(j, "start_ns");
     p.exe = get_bytes(field(j, "exe"));
@@ -355,7 +369,8 @@ void read_process(const json& j, Recording& rec) {
                                 : role == "admin" ? WrapperRole::Admin
                                                   : WrapperRole::Client;
         if (w.contains("tool")) p.classification.wrapped_tool = get_bytes(w["tool"]);
-        p.classification.wrapped_kind = kind_from_name(w.value("kind", "other")).value_or(ToolKind::Other);
+        p.classification.wrapped_kind =
+            kind_from_name(w.value("kind", "other")).value_or(ToolKind::Other);
         p.classification.wrapped_argv_index = w.value("argv_index", 1u);
     }
     rec.processes.push_back(std::move(p));
@@ -405,7 +420,8 @@ void read_line(const json& j, Recording& rec) {
             throw LineError{fmt::format("environment id {} out of sequence", id)};
         EnvVars vars;
         for (const json& kv : field(j, "vars")) {
-            if (!kv.is_array() || kv.size() != 2) throw LineError{"environment entry is not a pair"};
+            if (!kv.is_array() || kv.size() != 2)
+                throw LineError{"environment entry is not a pair"};
             vars.emplace_back(get_bytes(kv[0]), get_bytes(kv[1]));
         }
         rec.envs.push_back(std::move(vars));
@@ -453,7 +469,8 @@ Result<Recording> read_recording(const std::string& path) {
                 break;
             }
             if (!seen_header)
-                return Error{fmt::format("{}: not a buildiff recording (line 1 is not JSON)", path)};
+                return Error{
+                    fmt::format("{}: not a buildiff recording (line 1 is not JSON)", path)};
             return Error{fmt::format("{}: line {}: corrupt record: {}", path, line_no, e.what())};
         }
         try {

@@ -25,8 +25,8 @@ struct FileEvent {
     std::string to;    // rename and link: the new name
     std::string hash;  // XXH3-128 hex; empty when the content could not be hashed
     std::uint64_t size = 0;
-    bool created = false;  // write: the file did not exist before
-    bool deleted = false;  // write: the file was already unlinked when the writer let go of it
+    bool created = false;    // write: the file did not exist before
+    bool deleted = false;    // write: the file was already unlinked when the writer let go of it
     std::uint64_t t_ns = 0;  // when: the open (read), the writer letting go (write), the call
 };
 
@@ -42,7 +42,7 @@ enum class EndState { Exited, Replaced, Running, Unknown };
 struct ProcessRecord {
     int id = 0;
     int pid = 0;
-    int parent = -1;     // record id of the parent (the forking process, or the image it replaced)
+    int parent = -1;  // record id of the parent (the forking process, or the image it replaced)
     bool via_exec = true;  // false: a fork that never exec'd (shares its parent's image)
     std::string exe;
     std::string exe_hash;
@@ -76,7 +76,7 @@ struct Recording {
     std::string buildiff_version;
     std::string salt_id;
     bool redacted = true;
-    std::vector<EnvVars> envs;  // indexed by env id
+    std::vector<EnvVars> envs;             // indexed by env id
     std::vector<ProcessRecord> processes;  // indexed by record id
     std::vector<Warning> warnings;
     // Trailer:
@@ -98,7 +98,7 @@ std::string base64_encode(std::string_view bytes);
 
 // Serialises records as single JSON lines into an in-memory buffer; flush() writes it out.
 class RecordingWriter {
-public:
+  public:
     explicit RecordingWriter(int fd) : m_fd(fd) {}
     void header(const Recording& header_fields);
     void env(int id, const EnvVars& vars);
@@ -111,7 +111,7 @@ public:
     bool has_pending() const { return !m_buffer.empty(); }
     size_t bytes_written() const { return m_written; }
 
-private:
+  private:
     void line(const std::string& json);
     int m_fd;
     std::string m_buffer;

@@ -16,7 +16,7 @@ bool glob_match(std::string_view pattern, std::string_view text);
 inline constexpr std::string_view kRedactedPrefix = "buildiff-redacted:";
 
 class Redactor {
-public:
+  public:
     explicit Redactor(std::string salt);
     // "buildiff-redacted:<32 hex>" for secret names, the value unchanged otherwise.
     std::string value_for(std::string_view name, std::string_view value) const;
@@ -24,7 +24,7 @@ public:
     // when their salt ids are equal.
     std::string salt_id() const;
 
-private:
+  private:
     std::string m_salt;
 };
 

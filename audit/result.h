@@ -13,7 +13,7 @@ struct Error {
 
 template <typename T>
 class Result {
-public:
+  public:
     Result(T value) : m_v(std::move(value)) {}
     Result(Error error) : m_v(std::move(error)) {}
 
@@ -25,7 +25,7 @@ public:
     T* operator->() { return &value(); }
     const Error& error() const { return std::get<Error>(m_v); }
 
-private:
+  private:
     std::variant<T, Error> m_v;
 };
 

@@ -13,18 +13,18 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,9 +45,9 @@ namespace buildiff {
 
 namespace {
 
-constexpr long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
-                                PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
-                                PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+constexpr long kPtraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+                                PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |
+                                PTRACE_O_EXITKILL;
 // The exit stop is turned on only for processes that wrote files (they are held there while
 // their files are hashed): one stop less for every other process.
 constexpr long kWriterOptions = kPtraceOptions | PTRACE_O_TRACEEXIT;
@@ -72,7 +72,9 @@ bool is_special_path(std::string_view path) {
            path == "/proc" || path == "/sys" || path == "/dev";
 }
 
-std::string fd_path(pid_t tid, long fd) { return fmt::format("/proc/{}/fd/{}", tid, fd); }
+std::string fd_path(pid_t tid, long fd) {
+    return fmt::format("/proc/{}/fd/{}", tid, fd);
+}
 
 struct FileKey {
     dev_t dev;
@@ -141,10 +143,10 @@ struct OpenWrite {
 
 struct Proc {
     std::uint64_t rec = 0;
-    pid_t parent = 0;  // the forking process (thread-group id)
+    pid_t parent = 0;        // the forking process (thread-group id)
     bool exit_stop = false;  // kWriterOptions set on the leader
     int threads = 1;
-    procfs::CpuTimes children;  // CPU of child processes that ended, for own = total - children
+    procfs::CpuTimes children;      // CPU of child processes that ended, for own = total - children
     std::vector<OpenWrite> writes;  // files this process opened for writing, not yet released
     std::optional<std::string> cwd;  // cached; invalidated by chdir/fchdir
     std::optional<procfs::CpuTimes> cpu_at_exit;
@@ -189,10 +191,8 @@ constexpr PathCall kPathCalls[] = {
 #ifdef SYS_unlink
     {SYS_unlink, Pending::Unlink, -1, 0, -1, -1},
 #endif
-    {SYS_renameat, Pending::Rename, 0, 1, 2, 3},
-    {SYS_renameat2, Pending::Rename, 0, 1, 2, 3},
-    {SYS_linkat, Pending::Link, 0, 1, 2, 3},
-    {SYS_unlinkat, Pending::Unlink, 0, 1, -1, -1},
+    {SYS_renameat, Pending::Rename, 0, 1, 2, 3},      {SYS_renameat2, Pending::Rename, 0, 1, 2, 3},
+    {SYS_linkat, Pending::Link, 0, 1, 2, 3},          {SYS_unlinkat, Pending::Unlink, 0, 1, -1, -1},
     {SYS_truncate, Pending::Truncate, -1, 0, -1, -1},
 };
 
@@ -203,7 +203,7 @@ const PathCall* find_path_call(long nr) {
 }
 
 class Tracer {
-public:
+  public:
     Tracer(const TracerConfig& config, pid_t root, int status_fd)
         : m_config(config),
           m_root(root),
@@ -213,7 +213,7 @@ public:
 
     int run(int go_fd);
 
-private:
+  private:
     void message(char kind, const std::string& text);
     void handle(pid_t tid, int status, const rusage& usage);
     void on_new_task(pid_t parent_tid, int event);
@@ -453,8 +453,8 @@ void Tracer::complete_jobs() {
             auto t = m_threads.find(job.hold);
             if (t != m_threads.end() && --t->second.holds == 0 && t->second.held) {
                 t->second.held = false;
-                ptrace(static_cast<__ptrace_request>(t->second.resume_request), job.hold,
-                       nullptr, reinterpret_cast<void*>(static_cast<long>(t->second.resume_signal)));
+                ptrace(static_cast<__ptrace_request>(t->second.resume_request), job.hold, nullptr,
+                       reinterpret_cast<void*>(static_cast<long>(t->second.resume_signal)));
             }
         }
     }
@@ -500,8 +500,8 @@ void Tracer::hash_write(Rec& rec, const OpenWrite& w, pid_t hold) {
     ++rec.pending;
     auto t = hold ? m_threads.find(hold) : m_threads.end();
     if (t != m_threads.end()) ++t->second.holds;
-    m_jobs[m_hasher.submit(hfd)] = Job{std::nullopt, Waiter{rec.serial, index},
-                                       t != m_threads.end() ? hold : 0};
+    m_jobs[m_hasher.submit(hfd)] =
+        Job{std::nullopt, Waiter{rec.serial, index}, t != m_threads.end() ? hold : 0};
     ++m_stats.hashed_writes;
 }
 
@@ -701,9 +701,9 @@ void Tracer::on_exec(pid_t tid) {
     image->argv = procfs::split_nul(args);
     image->env = env_id(environ);
     image->cwd = cwd_of(tid);  // exec keeps the cwd: the cache (fork copies it) stays valid
-    bool start_server = environ.starts_with("SCCACHE_START_SERVER=1") ||
-                        environ.find(std::string_view("\0SCCACHE_START_SERVER=1", 23)) !=
-                            std::string::npos;
+    bool start_server =
+        environ.starts_with("SCCACHE_START_SERVER=1") ||
+        environ.find(std::string_view("\0SCCACHE_START_SERVER=1", 23)) != std::string::npos;
     image->classification = classify(image->argv, image->exe, start_server);
     const Classification& c = image->classification;
     if (c.kind == ToolKind::CacheWrapper && c.tool == "sccache" && c.role) {
@@ -768,9 +768,9 @@ void Tracer::on_death(pid_t tid, int status, const rusage& usage) {
                static_cast<std::uint64_t>(tv.tv_usec) * 1000ULL;
     };
     procfs::CpuTimes total{ns(usage.ru_utime), ns(usage.ru_stime)};
-    procfs::CpuTimes own = proc.cpu_at_exit.value_or(procfs::CpuTimes{
-        total.user_ns - std::min(total.user_ns, proc.children.user_ns),
-        total.system_ns - std::min(total.system_ns, proc.children.system_ns)});
+    procfs::CpuTimes own = proc.cpu_at_exit.value_or(
+        procfs::CpuTimes{total.user_ns - std::min(total.user_ns, proc.children.user_ns),
+                         total.system_ns - std::min(total.system_ns, proc.children.system_ns)});
     rec.data.user_ns = own.user_ns - std::min(own.user_ns, rec.cpu_start.user_ns);
     rec.data.system_ns = own.system_ns - std::min(own.system_ns, rec.cpu_start.system_ns);
     if (auto parent = m_procs.find(proc.parent); parent != m_procs.end()) {
@@ -806,12 +806,15 @@ void Tracer::on_seccomp(pid_t tid) {
     auto as_fd = [](std::uint64_t v) { return static_cast<long>(static_cast<int>(v)); };
     switch (static_cast<long>(info.seccomp.nr)) {
 #ifdef SYS_open
-        case SYS_open: return on_open(tid, proc, AT_FDCWD, path_arg(a[0]), a[1]);
+        case SYS_open:
+            return on_open(tid, proc, AT_FDCWD, path_arg(a[0]), a[1]);
 #endif
 #ifdef SYS_creat
-        case SYS_creat: return on_open(tid, proc, AT_FDCWD, path_arg(a[0]), O_CREAT | O_WRONLY | O_TRUNC);
+        case SYS_creat:
+            return on_open(tid, proc, AT_FDCWD, path_arg(a[0]), O_CREAT | O_WRONLY | O_TRUNC);
 #endif
-        case SYS_openat: return on_open(tid, proc, as_fd(a[0]), path_arg(a[1]), a[2]);
+        case SYS_openat:
+            return on_open(tid, proc, as_fd(a[0]), path_arg(a[1]), a[2]);
 #ifdef SYS_openat2
         case SYS_openat2: {
             std::uint64_t flags = 0;  // struct open_how starts with the flags
@@ -887,12 +890,17 @@ void Tracer::on_syscall_exit(pid_t tid) {
         case Pending::Rename:
             event(FileOp::Rename);
             break;
-        case Pending::Link: event(FileOp::Link); break;
-        case Pending::Unlink: event(FileOp::Unlink); break;
+        case Pending::Link:
+            event(FileOp::Link);
+            break;
+        case Pending::Unlink:
+            event(FileOp::Unlink);
+            break;
         case Pending::Truncate:
             hash_write(rec, OpenWrite{th.path, false, monotonic_ns() - m_t0}, tid);
             break;
-        case Pending::None: break;
+        case Pending::None:
+            break;
     }
     resume(tid);
 }
@@ -908,7 +916,7 @@ void Tracer::handle(pid_t tid, int status, const rusage& usage) {
     if (!WIFSTOPPED(status)) return;
     int sig = WSTOPSIG(status);
     int event = status >> 16;
-    ++(sig == (SIGTRAP | 0x80)          ? m_stats.stops_syscall_exit
+    ++(sig == (SIGTRAP | 0x80)         ? m_stats.stops_syscall_exit
        : event == PTRACE_EVENT_SECCOMP ? m_stats.stops_seccomp
        : event != 0                    ? m_stats.stops_event
                                        : m_stats.stops_signal);
@@ -924,10 +932,18 @@ void Tracer::handle(pid_t tid, int status, const rusage& usage) {
     switch (event) {
         case PTRACE_EVENT_FORK:
         case PTRACE_EVENT_VFORK:
-        case PTRACE_EVENT_CLONE: on_new_task(tid, event); return;
-        case PTRACE_EVENT_EXEC: on_exec(tid); return;
-        case PTRACE_EVENT_EXIT: on_exit_event(tid); return;
-        case PTRACE_EVENT_SECCOMP: on_seccomp(tid); return;
+        case PTRACE_EVENT_CLONE:
+            on_new_task(tid, event);
+            return;
+        case PTRACE_EVENT_EXEC:
+            on_exec(tid);
+            return;
+        case PTRACE_EVENT_EXIT:
+            on_exit_event(tid);
+            return;
+        case PTRACE_EVENT_SECCOMP:
+            on_seccomp(tid);
+            return;
         case PTRACE_EVENT_STOP: {
             auto it = m_threads.find(tid);
             if (it == m_threads.end() || it->second.expect_initial_stop) {
@@ -939,7 +955,8 @@ void Tracer::handle(pid_t tid, int status, const rusage& usage) {
             }
             return;
         }
-        default: break;
+        default:
+            break;
     }
     // Signal-delivery stop: deliver the signal unchanged.
     resume(tid, PTRACE_CONT, sig == SIGTRAP && event ? 0 : sig);
@@ -990,10 +1007,8 @@ void Tracer::finish() {
         Rec& rec = *m_recs.at(serial);
         int id = ensure_emitted(serial);
         if (!lingering_names.empty()) lingering_names += ", ";
-        lingering_names += fmt::format("pid {} ({})", rec.data.pid,
-                                       rec.image->classification.tool);
-        if (rec.image->classification.role == WrapperRole::Server)
-            lingering_names += " server";
+        lingering_names += fmt::format("pid {} ({})", rec.data.pid, rec.image->classification.tool);
+        if (rec.image->classification.role == WrapperRole::Server) lingering_names += " server";
         trailer.lingering.push_back(id);
         end_rec(rec, EndState::Running, now);
         rec.pending = 0;
@@ -1027,7 +1042,8 @@ void Tracer::finish() {
     }
     if (auto status = procfs::read_file("/proc/self/status")) {
         auto pos = status->find("VmHWM:");
-        if (pos != std::string::npos) trailer.recorder_peak_rss_kb = std::strtoull(status->c_str() + pos + 6, nullptr, 10);
+        if (pos != std::string::npos)
+            trailer.recorder_peak_rss_kb = std::strtoull(status->c_str() + pos + 6, nullptr, 10);
     }
     trailer.duration_ns = now;
     m_writer.trailer(trailer, static_cast<size_t>(m_next_id));

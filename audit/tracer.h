@@ -10,9 +10,9 @@
 namespace buildiff {
 
 struct TracerConfig {
-    int output_fd = -1;     // the recording file, opened by the caller
-    Recording header;       // label, command, cwd, started_at, version, salt_id, redacted
-    std::string salt;       // for redacting secret environment values
+    int output_fd = -1;  // the recording file, opened by the caller
+    Recording header;    // label, command, cwd, started_at, version, salt_id, redacted
+    std::string salt;    // for redacting secret environment values
 };
 
 // Runs in the tracer process. `root` has allowed us to trace it and waits for one byte on

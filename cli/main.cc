@@ -4,8 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <cstring>
+#include <exception>
 #include <fstream>
 
 #include <fmt/core.h>
@@ -181,23 +181,29 @@ int main(int argc, char** argv) {
 
     std::string show_path;
     bool show_json = false;
-    auto* show_cmd = app.add_subcommand("show", "Print a recording as a process tree with a summary");
+    auto* show_cmd =
+        app.add_subcommand("show", "Print a recording as a process tree with a summary");
     show_cmd->add_option("recording", show_path, "Recording file")->required();
     show_cmd->add_flag("--json", show_json, "One JSON object per process (JSON Lines)");
     show_cmd->footer(kShowExamples);
 
     DiffArgs diff;
-    auto* diff_cmd = app.add_subcommand("diff", "Compare two recordings and explain why they differ");
+    auto* diff_cmd =
+        app.add_subcommand("diff", "Compare two recordings and explain why they differ");
     diff_cmd->add_option("left", diff.left, "Left recording")->required();
     diff_cmd->add_option("right", diff.right, "Right recording")->required();
     diff_cmd->add_flag("--text", diff.text, "Text report on stdout (the default, unless --json -)");
-    diff_cmd->add_option("--json", diff.json, "Write the JSON report (buildiff.report/1) to FILE, or - for stdout");
-    diff_cmd->add_option("--map", diff.maps, "Treat path prefix OLD as NEW (repeatable), e.g. /ci/build=/src");
-    diff_cmd->add_option("--ignore", diff.ignore, "Artifacts matching GLOB are known noise (repeatable)");
+    diff_cmd->add_option("--json", diff.json,
+                         "Write the JSON report (buildiff.report/1) to FILE, or - for stdout");
+    diff_cmd->add_option("--map", diff.maps,
+                         "Treat path prefix OLD as NEW (repeatable), e.g. /ci/build=/src");
+    diff_cmd->add_option("--ignore", diff.ignore,
+                         "Artifacts matching GLOB are known noise (repeatable)");
     diff_cmd->footer(kDiffExamples);
 
     std::string explain_rec, explain_file;
-    auto* explain_cmd = app.add_subcommand("explain", "Show the chain of invocations that produced PATH");
+    auto* explain_cmd =
+        app.add_subcommand("explain", "Show the chain of invocations that produced PATH");
     explain_cmd->add_option("recording", explain_rec, "Recording file")->required();
     explain_cmd->add_option("path", explain_file, "A file the build produced")->required();
     explain_cmd->footer(kExplainExamples);

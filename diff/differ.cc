@@ -26,15 +26,24 @@ namespace buildiff {
 
 std::string_view root_cause_kind_name(RootCauseKind kind) {
     switch (kind) {
-        case RootCauseKind::Flags: return "flags";
-        case RootCauseKind::Env: return "env";
-        case RootCauseKind::Tool: return "tool";
-        case RootCauseKind::Source: return "source";
-        case RootCauseKind::BuildPath: return "build-path";
-        case RootCauseKind::Nondeterministic: return "nondeterministic";
-        case RootCauseKind::Cache: return "cache";
-        case RootCauseKind::MissingInvocation: return "missing-invocation";
-        case RootCauseKind::ExtraInvocation: return "extra-invocation";
+        case RootCauseKind::Flags:
+            return "flags";
+        case RootCauseKind::Env:
+            return "env";
+        case RootCauseKind::Tool:
+            return "tool";
+        case RootCauseKind::Source:
+            return "source";
+        case RootCauseKind::BuildPath:
+            return "build-path";
+        case RootCauseKind::Nondeterministic:
+            return "nondeterministic";
+        case RootCauseKind::Cache:
+            return "cache";
+        case RootCauseKind::MissingInvocation:
+            return "missing-invocation";
+        case RootCauseKind::ExtraInvocation:
+            return "extra-invocation";
     }
     return "flags";
 }
@@ -53,9 +62,12 @@ bool runs_tools_internally(const ProcessRecord& p) {
         case ToolKind::Compiler:
         case ToolKind::Assembler:
         case ToolKind::Linker:
-        case ToolKind::Rustc: return true;
-        case ToolKind::CacheWrapper: return is_client(p);
-        default: return false;
+        case ToolKind::Rustc:
+            return true;
+        case ToolKind::CacheWrapper:
+            return is_client(p);
+        default:
+            return false;
     }
 }
 
@@ -68,7 +80,8 @@ std::string peeled_tool(const ProcessRecord& p) {
     return is_client(p) ? p.classification.wrapped_tool : p.classification.tool;
 }
 std::string peeled_kind(const ProcessRecord& p) {
-    return std::string(kind_name(is_client(p) ? p.classification.wrapped_kind : p.classification.kind));
+    return std::string(
+        kind_name(is_client(p) ? p.classification.wrapped_kind : p.classification.kind));
 }
 
 std::string absolute(const std::string& cwd, const std::string& path) {
@@ -97,16 +110,17 @@ struct SideView {
     Side side;
     const Normalizer& norm;
     Analysis analysis;
-    std::unordered_map<int, int> client_of;  // compile run by a cache server -> its client
-    std::map<int, std::vector<int>> served;  // client -> compiles the server ran for it
-    std::vector<int> lifted;                 // record -> its owner-level invocation
-    std::map<std::string, std::string> hash;  // artifact (normalised) -> content hash
-    std::map<std::string, int> owner;         // artifact (normalised) -> owner record
+    std::unordered_map<int, int> client_of;         // compile run by a cache server -> its client
+    std::map<int, std::vector<int>> served;         // client -> compiles the server ran for it
+    std::vector<int> lifted;                        // record -> its owner-level invocation
+    std::map<std::string, std::string> hash;        // artifact (normalised) -> content hash
+    std::map<std::string, int> owner;               // artifact (normalised) -> owner record
     std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
-    std::set<std::string> produced;  // every path the build wrote (normalised)
-    std::vector<int> top;            // owner-level invocations, in start order
+    std::set<std::string> produced;                 // every path the build wrote (normalised)
+    std::vector<int> top;                           // owner-level invocations, in start order
 
-    SideView(const Recording& r, Side s, const Normalizer& n) : rec(r), side(s), norm(n), analysis(analyze(r)) {
+    SideView(const Recording& r, Side s, const Normalizer& n)
+        : rec(r), side(s), norm(n), analysis(analyze(r)) {
         link_server_compiles();
         lift_all();
         index_outputs();
@@ -124,13 +138,15 @@ struct SideView {
                 continue;
             const ProcessRecord* parent = p.parent >= 0 ? &at(p.parent) : nullptr;
             if (!parent || parent->classification.role != WrapperRole::Server) continue;
-            std::vector<std::string> tail(p.argv.begin() + std::min<size_t>(1, p.argv.size()), p.argv.end());
+            std::vector<std::string> tail(p.argv.begin() + std::min<size_t>(1, p.argv.size()),
+                                          p.argv.end());
             auto out = output_arg(p);
             for (int c : clients) {
                 const ProcessRecord& cl = at(c);
                 if (p.start_ns < cl.start_ns || (cl.ended && p.start_ns > cl.end_ns)) continue;
                 auto wrapped = peeled_argv(cl);
-                std::vector<std::string> ctail(wrapped.begin() + std::min<size_t>(1, wrapped.size()), wrapped.end());
+                std::vector<std::string> ctail(
+                    wrapped.begin() + std::min<size_t>(1, wrapped.size()), wrapped.end());
                 if (ctail == tail || (out && output_arg(cl) == out)) {
                     client_of[p.id] = c;
                     served[c].push_back(p.id);
@@ -161,7 +177,8 @@ struct SideView {
         }
         for (auto& p : rec.processes)
             if (p.via_exec && lifted[static_cast<size_t>(p.id)] == p.id) top.push_back(p.id);
-        std::stable_sort(top.begin(), top.end(), [&](int a, int b) { return at(a).start_ns < at(b).start_ns; });
+        std::stable_sort(top.begin(), top.end(),
+                         [&](int a, int b) { return at(a).start_ns < at(b).start_ns; });
     }
 
     void index_outputs() {
@@ -174,13 +191,15 @@ struct SideView {
         for (auto& p : rec.processes)
             for (auto& f : p.files) {
                 if (f.op == FileOp::Write) produced.insert(norm(side, f.path));
-                if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(norm(side, f.to));
+                if (f.op == FileOp::Rename || f.op == FileOp::Link)
+                    produced.insert(norm(side, f.to));
             }
         for (auto& [path, prod] : final_writes(rec)) {
             std::string n = norm(side, path);
             if (!n.starts_with(kRootToken)) continue;  // not left in the build tree
             auto c = client_output.find(path);
-            int o = c != client_output.end() ? c->second : lifted[static_cast<size_t>(prod.producer)];
+            int o =
+                c != client_output.end() ? c->second : lifted[static_cast<size_t>(prod.producer)];
             hash[n] = prod.hash;
             owner[n] = o;
             owned[o].push_back(n);
@@ -191,14 +210,16 @@ struct SideView {
     std::map<std::string, std::string> inputs(int id) const {
         std::map<std::string, std::string> out;
         std::vector<int> stack{id};
-        if (auto s = served.find(id); s != served.end()) stack.insert(stack.end(), s->second.begin(), s->second.end());
+        if (auto s = served.find(id); s != served.end())
+            stack.insert(stack.end(), s->second.begin(), s->second.end());
         while (!stack.empty()) {
             int q = stack.back();
             stack.pop_back();
             for (auto& f : at(q).files)
                 if (f.op == FileOp::Read) out.emplace(norm(side, f.path), f.hash);
             for (int ch : analysis.children[static_cast<size_t>(q)])
-                if (lifted[static_cast<size_t>(ch)] == id || client_of.count(ch)) stack.push_back(ch);
+                if (lifted[static_cast<size_t>(ch)] == id || client_of.count(ch))
+                    stack.push_back(ch);
         }
         return out;
     }
@@ -244,7 +265,7 @@ struct PairAnalysis {
 };
 
 class Differ {
-public:
+  public:
     Differ(const Recording& l, const Recording& r, const DiffOptions& o)
         : m_options(o),
           m_norm(l.cwd, r.cwd, o.maps),
@@ -253,7 +274,7 @@ public:
 
     DiffResult run();
 
-private:
+  private:
     void match();
     PairAnalysis analyze_pair(int l, int r);
     std::set<int> roots_for_pair(int l, int r);
@@ -267,7 +288,7 @@ private:
     SideView m_left, m_right;
     std::vector<int> m_pair_l, m_pair_r;  // record id -> paired record id on the other side
     DiffResult m_result;
-    std::map<std::string, int> m_root_index;  // signature -> root cause index
+    std::map<std::string, int> m_root_index;    // signature -> root cause index
     std::map<int, std::set<int>> m_pair_roots;  // left id -> root causes (memo)
     std::set<int> m_in_progress;
     std::map<std::pair<int, int>, int> m_unpaired_roots;
@@ -337,7 +358,8 @@ PairAnalysis Differ::analyze_pair(int l, int r) {
         return out;
     };
     FlagFamily family = flag_family(peeled_tool(L), peeled_kind(L));
-    auto lav = normalized(Side::Left, peeled_argv(L)), rav = normalized(Side::Right, peeled_argv(R));
+    auto lav = normalized(Side::Left, peeled_argv(L)),
+         rav = normalized(Side::Right, peeled_argv(R));
     for (FlagChange& c : diff_commands(family, lav, rav)) {
         bool output_relevant = c.category != "diagnostics" && c.category != "dependencies" &&
                                c.category != "bookkeeping";
@@ -407,7 +429,8 @@ int Differ::unpaired_root(Side side, int id) {
     if (auto it = m_unpaired_roots.find(key); it != m_unpaired_roots.end()) return it->second;
     const SideView& s = side == Side::Left ? m_left : m_right;
     RootCause rc;
-    rc.kind = side == Side::Left ? RootCauseKind::MissingInvocation : RootCauseKind::ExtraInvocation;
+    rc.kind =
+        side == Side::Left ? RootCauseKind::MissingInvocation : RootCauseKind::ExtraInvocation;
     (side == Side::Left ? rc.left : rc.right) = s.ref(id);
     std::vector<std::string> argv = s.at(id).argv;
     rc.summary = fmt::format("only in the {} build: {}", side == Side::Left ? "left" : "right",
@@ -459,8 +482,8 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
     };
     // An environment variable is usually set for the whole build: where this invocation's
     // inputs already diverged upstream, the earliest invocation it reached is the cause.
-    bool env_explained_upstream = !upstream_roots.empty() && a.flags.empty() && !a.tool_differs &&
-                                  a.sources.empty();
+    bool env_explained_upstream =
+        !upstream_roots.empty() && a.flags.empty() && !a.tool_differs && a.sources.empty();
     if (!impactful.empty() && !env_explained_upstream) {
         kind = RootCauseKind::Env;
         std::vector<std::string> parts;
@@ -497,16 +520,18 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
             if ((lh && *lh) || (rh && *rh)) {
                 rc.kind = RootCauseKind::Cache;
                 const SideView& s = rh && *rh ? m_right : m_left;
-                rc.summary = fmt::format("served from the {} cache on the {} and different from "
-                                         "the other build's output",
-                                         s.at(s.side == Side::Left ? l : r).classification.tool,
-                                         s.side == Side::Left ? "left" : "right");
+                rc.summary = fmt::format(
+                    "served from the {} cache on the {} and different from "
+                    "the other build's output",
+                    s.at(s.side == Side::Left ? l : r).classification.tool,
+                    s.side == Side::Left ? "left" : "right");
                 signature = "cache " + rc.summary;
             } else if (m_norm.root(Side::Left) != m_norm.root(Side::Right)) {
                 rc.kind = RootCauseKind::BuildPath;
-                rc.summary = fmt::format("same configuration up to the build root ({} -> {}), "
-                                         "different output: the output embeds the build path",
-                                         m_norm.root(Side::Left), m_norm.root(Side::Right));
+                rc.summary = fmt::format(
+                    "same configuration up to the build root ({} -> {}), "
+                    "different output: the output embeds the build path",
+                    m_norm.root(Side::Left), m_norm.root(Side::Right));
                 signature = "build-path";
             } else {
                 rc.kind = RootCauseKind::Nondeterministic;
@@ -534,12 +559,15 @@ DiffResult Differ::run() {
     m_result.right_root = m_right.rec.cwd;
     for (auto* s : {&m_left, &m_right}) {
         if (!s->rec.truncation.empty())
-            m_result.notes.push_back(fmt::format("{} is incomplete: {}", s->rec.path, s->rec.truncation));
-        for (auto& w : s->rec.warnings) m_result.notes.push_back(fmt::format("{}: {}", s->rec.path, w.message));
+            m_result.notes.push_back(
+                fmt::format("{} is incomplete: {}", s->rec.path, s->rec.truncation));
+        for (auto& w : s->rec.warnings)
+            m_result.notes.push_back(fmt::format("{}: {}", s->rec.path, w.message));
     }
     if (m_left.rec.salt_id != m_right.rec.salt_id)
-        m_result.notes.push_back("the recordings redacted secrets with different salts: redacted "
-                                 "values always compare as different (set BUILDIFF_SALT)");
+        m_result.notes.push_back(
+            "the recordings redacted secrets with different salts: redacted "
+            "values always compare as different (set BUILDIFF_SALT)");
     match();
 
     std::set<std::string> paths;
@@ -554,8 +582,8 @@ DiffResult Differ::run() {
         auto lh = m_left.hash.find(path), rh = m_right.hash.find(path);
         if (lh != m_left.hash.end()) a.left_hash = lh->second;
         if (rh != m_right.hash.end()) a.right_hash = rh->second;
-        a.status = lh == m_left.hash.end()    ? "only-right"
-                   : rh == m_right.hash.end() ? "only-left"
+        a.status = lh == m_left.hash.end()       ? "only-right"
+                   : rh == m_right.hash.end()    ? "only-left"
                    : a.left_hash == a.right_hash ? "identical"
                                                  : "different";
         ++m_result.summary.artifacts;
@@ -567,10 +595,15 @@ DiffResult Differ::run() {
             ++m_result.summary.ignored_artifacts;
             continue;
         }
-        a.differences.push_back(a.status == "different"
-                                    ? Difference{"content", "content differs", a.left_hash, a.right_hash, {}}
-                                    : Difference{"missing", a.status == "only-left" ? "only in the left build" : "only in the right build",
-                                                 a.left_hash, a.right_hash, {}});
+        a.differences.push_back(
+            a.status == "different"
+                ? Difference{"content", "content differs", a.left_hash, a.right_hash, {}}
+                : Difference{"missing",
+                             a.status == "only-left" ? "only in the left build"
+                                                     : "only in the right build",
+                             a.left_hash,
+                             a.right_hash,
+                             {}});
         std::set<int> roots = roots_for_path(path);
         a.root_cause = roots.empty() ? -1 : *roots.begin();
         // Chain order: when the owner finished, on the left if it exists there.
@@ -581,7 +614,8 @@ DiffResult Differ::run() {
     }
     for (auto& [root, list] : explains) {
         std::sort(list.begin(), list.end());
-        for (auto& [when, path] : list) m_result.root_causes[static_cast<size_t>(root)].explains.push_back(path);
+        for (auto& [when, path] : list)
+            m_result.root_causes[static_cast<size_t>(root)].explains.push_back(path);
     }
     // Whether an artifact was written by its root cause's own invocation.
     for (Artifact& a : divergent) {
@@ -602,7 +636,8 @@ DiffResult Differ::run() {
 
 }  // namespace
 
-DiffResult diff_recordings(const Recording& left, const Recording& right, const DiffOptions& options) {
+DiffResult diff_recordings(const Recording& left, const Recording& right,
+                           const DiffOptions& options) {
     Differ d(left, right, options);
     return d.run();
 }

@@ -11,25 +11,96 @@ namespace {
 
 // Variables that change what compilers, linkers, cargo and the cc crate produce.
 constexpr std::string_view kImpactful[] = {
-    "CC", "CXX", "CPP", "LD", "AR", "AS", "RANLIB", "NM", "CFLAGS", "CXXFLAGS", "CPPFLAGS",
-    "LDFLAGS", "ASFLAGS", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTDOCFLAGS", "RUSTC",
-    "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "SOURCE_DATE_EPOCH", "LANG", "LANGUAGE", "LC_*",
-    "TZ", "PATH", "CCACHE_*", "SCCACHE_*", "CRATE_CC_NO_DEFAULTS", "CC_*", "CFLAGS_*",
-    "CXXFLAGS_*", "TARGET_CC", "HOST_CC", "TARGET_CFLAGS", "HOST_CFLAGS", "CARGO_BUILD_*",
-    "CARGO_PROFILE_*", "CARGO_CFG_*", "CARGO_FEATURE_*", "OPT_LEVEL", "PROFILE", "DEBUG",
-    "PKG_CONFIG_PATH", "LD_LIBRARY_PATH", "LIBRARY_PATH", "CPATH", "C_INCLUDE_PATH",
-    "CPLUS_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH", "DEB_BUILD_OPTIONS",
+    "CC",
+    "CXX",
+    "CPP",
+    "LD",
+    "AR",
+    "AS",
+    "RANLIB",
+    "NM",
+    "CFLAGS",
+    "CXXFLAGS",
+    "CPPFLAGS",
+    "LDFLAGS",
+    "ASFLAGS",
+    "RUSTFLAGS",
+    "CARGO_ENCODED_RUSTFLAGS",
+    "RUSTDOCFLAGS",
+    "RUSTC",
+    "RUSTC_WRAPPER",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "SOURCE_DATE_EPOCH",
+    "LANG",
+    "LANGUAGE",
+    "LC_*",
+    "TZ",
+    "PATH",
+    "CCACHE_*",
+    "SCCACHE_*",
+    "CRATE_CC_NO_DEFAULTS",
+    "CC_*",
+    "CFLAGS_*",
+    "CXXFLAGS_*",
+    "TARGET_CC",
+    "HOST_CC",
+    "TARGET_CFLAGS",
+    "HOST_CFLAGS",
+    "CARGO_BUILD_*",
+    "CARGO_PROFILE_*",
+    "CARGO_CFG_*",
+    "CARGO_FEATURE_*",
+    "OPT_LEVEL",
+    "PROFILE",
+    "DEBUG",
+    "PKG_CONFIG_PATH",
+    "LD_LIBRARY_PATH",
+    "LIBRARY_PATH",
+    "CPATH",
+    "C_INCLUDE_PATH",
+    "CPLUS_INCLUDE_PATH",
+    "GCC_EXEC_PREFIX",
+    "COMPILER_PATH",
+    "DEB_BUILD_OPTIONS",
 };
 // Variables that differ between any two runs without changing the build. Checked first.
 constexpr std::string_view kNoise[] = {
-    "PWD", "OLDPWD", "SHLVL", "_", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMOUT",
-    "MAKE_TERMERR", "CARGO_MAKEFLAGS", "TERM", "COLUMNS", "LINES", "SSH_*", "DISPLAY", "XDG_*",
-    "INVOCATION_ID", "JOURNAL_STREAM", "BUILDIFF_*", "SCCACHE_SERVER_PORT", "SCCACHE_DIR",
-    "SCCACHE_LOG", "SCCACHE_ERROR_LOG", "SCCACHE_IDLE_TIMEOUT", "CCACHE_DIR", "CCACHE_LOGFILE",
-    "SCCACHE_START_SERVER", "CARGO_TARGET_TMPDIR", "WINDOWID", "TMUX*", "STY", "SHELL_SESSION_ID",
+    "PWD",
+    "OLDPWD",
+    "SHLVL",
+    "_",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKELEVEL",
+    "MAKE_TERMOUT",
+    "MAKE_TERMERR",
+    "CARGO_MAKEFLAGS",
+    "TERM",
+    "COLUMNS",
+    "LINES",
+    "SSH_*",
+    "DISPLAY",
+    "XDG_*",
+    "INVOCATION_ID",
+    "JOURNAL_STREAM",
+    "BUILDIFF_*",
+    "SCCACHE_SERVER_PORT",
+    "SCCACHE_DIR",
+    "SCCACHE_LOG",
+    "SCCACHE_ERROR_LOG",
+    "SCCACHE_IDLE_TIMEOUT",
+    "CCACHE_DIR",
+    "CCACHE_LOGFILE",
+    "SCCACHE_START_SERVER",
+    "CARGO_TARGET_TMPDIR",
+    "WINDOWID",
+    "TMUX*",
+    "STY",
+    "SHELL_SESSION_ID",
 };
 
-bool matches_any(std::string_view name, const std::string_view* begin, const std::string_view* end) {
+bool matches_any(std::string_view name, const std::string_view* begin,
+                 const std::string_view* end) {
     for (auto* p = begin; p != end; ++p)
         if (glob_match(*p, name)) return true;
     return false;
@@ -62,7 +133,8 @@ EnvDiff diff_env(const EnvVars& left, const EnvVars& right, const Normalizer& no
             return;
         }
         EnvChange c{name, lv, rv, is_impactful_env(name), false};
-        c.redacted = (lv && lv->starts_with(kRedactedPrefix)) || (rv && rv->starts_with(kRedactedPrefix));
+        c.redacted =
+            (lv && lv->starts_with(kRedactedPrefix)) || (rv && rv->starts_with(kRedactedPrefix));
         (c.impactful ? impactful : other).push_back(std::move(c));
     };
     for (auto& [k, v] : l) consider(k);

@@ -211,20 +211,34 @@ void key_by_name(const FlagSpec& spec, const std::string& value, ParsedArg& out)
 
 std::string_view category_name(Category c) {
     switch (c) {
-        case Category::Preprocessor: return "preprocessor";
-        case Category::Codegen: return "codegen";
-        case Category::Optimization: return "optimization";
-        case Category::Debug: return "debug";
-        case Category::Language: return "language";
-        case Category::Mode: return "mode";
-        case Category::Linker: return "linker";
-        case Category::SearchPath: return "search-path";
-        case Category::Output: return "output";
-        case Category::Input: return "input";
-        case Category::Diagnostics: return "diagnostics";
-        case Category::Dependencies: return "dependencies";
-        case Category::Bookkeeping: return "bookkeeping";
-        case Category::Other: return "other";
+        case Category::Preprocessor:
+            return "preprocessor";
+        case Category::Codegen:
+            return "codegen";
+        case Category::Optimization:
+            return "optimization";
+        case Category::Debug:
+            return "debug";
+        case Category::Language:
+            return "language";
+        case Category::Mode:
+            return "mode";
+        case Category::Linker:
+            return "linker";
+        case Category::SearchPath:
+            return "search-path";
+        case Category::Output:
+            return "output";
+        case Category::Input:
+            return "input";
+        case Category::Diagnostics:
+            return "diagnostics";
+        case Category::Dependencies:
+            return "dependencies";
+        case Category::Bookkeeping:
+            return "bookkeeping";
+        case Category::Other:
+            return "other";
     }
     return "other";
 }
@@ -244,12 +258,18 @@ FlagFamily flag_family(std::string_view tool, std::string_view kind) {
 
 const std::vector<FlagSpec>& flag_table(FlagFamily family) {
     switch (family) {
-        case FlagFamily::Gcc: return kGcc;
-        case FlagFamily::Rustc: return kRustc;
-        case FlagFamily::Ld: return kLd;
-        case FlagFamily::Ar: return kAr;
-        case FlagFamily::As: return kAs;
-        case FlagFamily::Unknown: break;
+        case FlagFamily::Gcc:
+            return kGcc;
+        case FlagFamily::Rustc:
+            return kRustc;
+        case FlagFamily::Ld:
+            return kLd;
+        case FlagFamily::Ar:
+            return kAr;
+        case FlagFamily::As:
+            return kAs;
+        case FlagFamily::Unknown:
+            break;
     }
     return kNone;
 }
@@ -307,7 +327,9 @@ std::vector<ParsedArg> parse_command(FlagFamily family, const std::vector<std::s
             value = arg.substr(spec->name.size());
         }
         switch (spec->multi) {
-            case Multi::ByName: key_by_name(*spec, value, p); break;
+            case Multi::ByName:
+                key_by_name(*spec, value, p);
+                break;
             case Multi::Set:
                 p.key = std::string(spec->name) + (value.empty() ? "" : " " + value);
                 p.value = value;
@@ -341,15 +363,21 @@ namespace {
 
 std::string ordered_name(const std::string& key) {
     static const std::map<std::string, std::string, std::less<>> names = {
-        {"input", "input"},          {"-I", "include search path"}, {"-L", "library search path"},
-        {"-l", "library"},           {"-Wl,", "linker argument"},   {"-isystem", "system include path"},
+        {"input", "input"},
+        {"-I", "include search path"},
+        {"-L", "library search path"},
+        {"-l", "library"},
+        {"-Wl,", "linker argument"},
+        {"-isystem", "system include path"},
         {"--remap-path-prefix", "path remapping"},
     };
     auto it = names.find(key);
     return it != names.end() ? it->second : "`" + key + "`";
 }
 
-std::string shown(const ParsedArg& a) { return "`" + a.text + "`"; }
+std::string shown(const ParsedArg& a) {
+    return "`" + a.text + "`";
+}
 
 }  // namespace
 
@@ -358,7 +386,8 @@ std::vector<FlagChange> diff_commands(FlagFamily family, const std::vector<std::
     auto lp = parse_command(family, left), rp = parse_command(family, right);
     // Group by key, keeping order of first appearance (left, then right).
     std::vector<std::string> keys;
-    std::map<std::string, std::pair<std::vector<const ParsedArg*>, std::vector<const ParsedArg*>>> by_key;
+    std::map<std::string, std::pair<std::vector<const ParsedArg*>, std::vector<const ParsedArg*>>>
+        by_key;
     for (auto* side : {&lp, &rp})
         for (const ParsedArg& a : *side) {
             auto [it, inserted] = by_key.try_emplace(a.key);
@@ -366,7 +395,8 @@ std::vector<FlagChange> diff_commands(FlagFamily family, const std::vector<std::
             (side == &lp ? it->second.first : it->second.second).push_back(&a);
         }
     std::vector<FlagChange> changes;
-    auto add = [&](const char* what, const ParsedArg& ref, std::string l, std::string r, std::string text) {
+    auto add = [&](const char* what, const ParsedArg& ref, std::string l, std::string r,
+                   std::string text) {
         changes.push_back(FlagChange{what, std::string(category_name(ref.category)), ref.key,
                                      std::move(l), std::move(r), std::move(text)});
     };
@@ -383,15 +413,21 @@ std::vector<FlagChange> diff_commands(FlagFamily family, const std::vector<std::
             if (lv == rv) continue;
             std::multiset<std::string> lset(lv.begin(), lv.end()), rset(rv.begin(), rv.end());
             for (auto* a : rs)
-                if (auto it = lset.find(a->value); it != lset.end()) lset.erase(it);
-                else add("added", *a, "", a->value, fmt::format("added {} ({})", shown(*a), cat));
+                if (auto it = lset.find(a->value); it != lset.end())
+                    lset.erase(it);
+                else
+                    add("added", *a, "", a->value, fmt::format("added {} ({})", shown(*a), cat));
             lset = std::multiset<std::string>(lv.begin(), lv.end());
             for (auto* a : ls)
-                if (auto it = rset.find(a->value); it != rset.end()) rset.erase(it);
-                else add("removed", *a, a->value, "", fmt::format("removed {} ({})", shown(*a), cat));
+                if (auto it = rset.find(a->value); it != rset.end())
+                    rset.erase(it);
+                else
+                    add("removed", *a, a->value, "",
+                        fmt::format("removed {} ({})", shown(*a), cat));
             if (std::multiset<std::string>(lv.begin(), lv.end()) ==
                 std::multiset<std::string>(rv.begin(), rv.end()))
-                add("reordered", ref, "", "", fmt::format("{} order changed ({})", ordered_name(key), cat));
+                add("reordered", ref, "", "",
+                    fmt::format("{} order changed ({})", ordered_name(key), cat));
             continue;
         }
         // Last, ByName, Set: the last occurrence on each side decides.
@@ -400,8 +436,9 @@ std::vector<FlagChange> diff_commands(FlagFamily family, const std::vector<std::
         if (l && r && l->value == r->value) continue;
         if (l && r) {
             add("changed", ref, l->value, r->value,
-                is_define ? fmt::format("define `{}` {} -> {} ({})", define, l->value, r->value, cat)
-                          : fmt::format("{} -> {} ({})", shown(*l), shown(*r), cat));
+                is_define
+                    ? fmt::format("define `{}` {} -> {} ({})", define, l->value, r->value, cat)
+                    : fmt::format("{} -> {} ({})", shown(*l), shown(*r), cat));
         } else if (r) {
             add("added", *r, "", r->value,
                 is_define ? fmt::format("added define `{}`={} ({})", define, r->value, cat)

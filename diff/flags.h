@@ -19,8 +19,20 @@ enum class Arity {
 };
 
 enum class Category {
-    Preprocessor, Codegen, Optimization, Debug, Language, Mode, Linker, SearchPath, Output,
-    Input, Diagnostics, Dependencies, Bookkeeping, Other,
+    Preprocessor,
+    Codegen,
+    Optimization,
+    Debug,
+    Language,
+    Mode,
+    Linker,
+    SearchPath,
+    Output,
+    Input,
+    Diagnostics,
+    Dependencies,
+    Bookkeeping,
+    Other,
 };
 std::string_view category_name(Category c);
 // Whether a change in this category can change what the tool produces.

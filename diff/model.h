@@ -38,11 +38,11 @@ struct InvocationRef {
 
 // A change of the command line, in words: "-O2 -> -O3", "added -fvisibility=hidden".
 struct FlagChange {
-    std::string change;    // "added", "removed", "changed", "reordered"
-    std::string category;  // "codegen", "optimization", "preprocessor", ... (diff/flags.h)
-    std::string flag;      // "-O", "-D FOO", "-l static=", or "input"
+    std::string change;       // "added", "removed", "changed", "reordered"
+    std::string category;     // "codegen", "optimization", "preprocessor", ... (diff/flags.h)
+    std::string flag;         // "-O", "-D FOO", "-l static=", or "input"
     std::string left, right;  // values (empty when absent)
-    std::string text;      // the sentence shown to people
+    std::string text;         // the sentence shown to people
 };
 
 struct EnvChange {
@@ -67,7 +67,7 @@ struct Artifact {
     std::string format;  // "file" until the comparators know better
     std::string left_hash, right_hash;
     std::vector<Difference> differences;
-    int root_cause = -1;        // index of the root cause that accounts for it
+    int root_cause = -1;          // index of the root cause that accounts for it
     bool is_root_output = false;  // written by the root cause's own invocation
 };
 
@@ -78,7 +78,7 @@ struct RootCause {
     int invocations = 1;  // how many invocations share this cause (grouped)
     std::vector<FlagChange> flags;
     std::vector<EnvChange> env;
-    std::vector<std::string> details;  // further facts, in words
+    std::vector<std::string> details;   // further facts, in words
     std::vector<std::string> explains;  // artifact paths, in chain order
 };
 

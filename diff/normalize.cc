@@ -8,8 +8,13 @@ namespace buildiff {
 
 namespace {
 
-bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0 && !std::isupper(static_cast<unsigned char>(c)); }
+bool is_alnum(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+bool is_hex(char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0 &&
+           !std::isupper(static_cast<unsigned char>(c));
+}
 
 // Temporary names: a literal prefix followed by exactly `n` random alphanumerics.
 struct TempPattern {
@@ -35,8 +40,9 @@ std::string replace_root(std::string_view text, std::string_view root, std::stri
         if (hit == std::string_view::npos) break;
         size_t end = hit + root.size();
         // A whole path component: "/src/proj" must not match inside "/src/project".
-        bool boundary = end == text.size() || text[end] == '/' || !(is_alnum(text[end]) ||
-                        text[end] == '_' || text[end] == '-' || text[end] == '.');
+        bool boundary =
+            end == text.size() || text[end] == '/' ||
+            !(is_alnum(text[end]) || text[end] == '_' || text[end] == '-' || text[end] == '.');
         out.append(text, i, hit - i);
         out.append(boundary ? with : root);
         i = end;

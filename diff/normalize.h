@@ -12,7 +12,7 @@ namespace buildiff {
 enum class Side { Left, Right };
 
 class Normalizer {
-public:
+  public:
     // `maps`: the user's --map OLD=NEW, applied to both sides (before the roots).
     Normalizer(std::string left_root, std::string right_root,
                std::vector<std::pair<std::string, std::string>> maps = {});
@@ -20,7 +20,7 @@ public:
     std::string operator()(Side side, std::string_view text) const;
     const std::string& root(Side side) const { return side == Side::Left ? m_left : m_right; }
 
-private:
+  private:
     std::string m_left, m_right;
     std::vector<std::pair<std::string, std::string>> m_maps;
 };

@@ -15,7 +15,9 @@ json text(const std::string& s) {
     return json{{"base64", base64_encode(s)}};
 }
 
-json optional_text(const std::string& s) { return s.empty() ? json(nullptr) : text(s); }
+json optional_text(const std::string& s) {
+    return s.empty() ? json(nullptr) : text(s);
+}
 
 json invocation(const std::optional<InvocationRef>& r, const char* side) {
     if (!r) return nullptr;
@@ -53,11 +55,15 @@ std::string render_diff_json(const DiffResult& r) {
     j["right"] = json{{"name", text(r.right_name)}, {"root", text(r.right_root)}};
     j["verdict"] = r.divergent ? "divergent" : "identical";
     const DiffSummary& s = r.summary;
-    j["summary"] = json{{"left_invocations", s.left_invocations},   {"right_invocations", s.right_invocations},
-                        {"paired", s.paired},                       {"missing_invocations", s.missing},
-                        {"extra_invocations", s.extra},             {"artifacts", s.artifacts},
+    j["summary"] = json{{"left_invocations", s.left_invocations},
+                        {"right_invocations", s.right_invocations},
+                        {"paired", s.paired},
+                        {"missing_invocations", s.missing},
+                        {"extra_invocations", s.extra},
+                        {"artifacts", s.artifacts},
                         {"divergent_artifacts", s.divergent_artifacts},
-                        {"ignored_artifacts", s.ignored_artifacts}, {"root_causes", r.root_causes.size()},
+                        {"ignored_artifacts", s.ignored_artifacts},
+                        {"root_causes", r.root_causes.size()},
                         {"hidden_env_changes", s.hidden_env_changes}};
     j["root_causes"] = json::array();
     for (size_t i = 0; i < r.root_causes.size(); ++i) {
@@ -73,14 +79,20 @@ std::string render_diff_json(const DiffResult& r) {
         json details;
         details["flags"] = json::array();
         for (auto& f : rc.flags)
-            details["flags"].push_back(json{{"change", f.change}, {"category", f.category}, {"flag", text(f.flag)},
-                                            {"left", text(f.left)}, {"right", text(f.right)}, {"text", text(f.text)}});
+            details["flags"].push_back(json{{"change", f.change},
+                                            {"category", f.category},
+                                            {"flag", text(f.flag)},
+                                            {"left", text(f.left)},
+                                            {"right", text(f.right)},
+                                            {"text", text(f.text)}});
         details["env"] = json::array();
         for (auto& e : rc.env)
-            details["env"].push_back(json{{"name", text(e.name)},
-                                          {"left", e.redacted || !e.left ? json(nullptr) : text(*e.left)},
-                                          {"right", e.redacted || !e.right ? json(nullptr) : text(*e.right)},
-                                          {"impactful", e.impactful}, {"redacted", e.redacted}});
+            details["env"].push_back(
+                json{{"name", text(e.name)},
+                     {"left", e.redacted || !e.left ? json(nullptr) : text(*e.left)},
+                     {"right", e.redacted || !e.right ? json(nullptr) : text(*e.right)},
+                     {"impactful", e.impactful},
+                     {"redacted", e.redacted}});
         details["facts"] = json::array();
         for (auto& d : rc.details) details["facts"].push_back(text(d));
         c["details"] = std::move(details);

@@ -38,50 +38,73 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
     auto red = [&](const std::string& t) { return color ? "\x1b[31m" + t + "\x1b[0m" : t; };
     auto green = [&](const std::string& t) { return color ? "\x1b[32m" + t + "\x1b[0m" : t; };
     const DiffSummary& s = r.summary;
-    fmt::print(out, "{} {} vs {}\n", bold("buildiff diff"), display_arg(r.left_name), display_arg(r.right_name));
+    fmt::print(out, "{} {} vs {}\n", bold("buildiff diff"), display_arg(r.left_name),
+               display_arg(r.right_name));
     fmt::print(out, "roots    {} -> {}\n", display_arg(r.left_root), display_arg(r.right_root));
     if (!r.divergent) {
-        fmt::print(out, "verdict  {}: {} artifacts compared, {} invocations paired\n", green("identical"),
-                   s.artifacts, s.paired);
+        fmt::print(out, "verdict  {}: {} artifacts compared, {} invocations paired\n",
+                   green("identical"), s.artifacts, s.paired);
     } else {
-        fmt::print(out, "verdict  {}: {} root cause{} explain{} {} divergent file{} (of {} artifacts)\n",
+        fmt::print(out,
+                   "verdict  {}: {} root cause{} explain{} {} divergent file{} (of {} artifacts)\n",
                    red("divergent"), r.root_causes.size(), r.root_causes.size() == 1 ? "" : "s",
                    r.root_causes.size() == 1 ? "s" : "", s.divergent_artifacts,
                    s.divergent_artifacts == 1 ? "" : "s", s.artifacts);
     }
-    fmt::print(out, "         invocations: {} left, {} right, {} paired, {} only left, {} only right\n",
+    fmt::print(out,
+               "         invocations: {} left, {} right, {} paired, {} only left, {} only right\n",
                s.left_invocations, s.right_invocations, s.paired, s.missing, s.extra);
     if (s.ignored_artifacts)
-        fmt::print(out, "         {} divergent artifact(s) ignored (--ignore)\n", s.ignored_artifacts);
+        fmt::print(out, "         {} divergent artifact(s) ignored (--ignore)\n",
+                   s.ignored_artifacts);
     for (auto& note : r.notes) fmt::print(out, "note     {}\n", note);
 
     for (size_t i = 0; i < r.root_causes.size(); ++i) {
         const RootCause& rc = r.root_causes[i];
-        fmt::print(out, "\n{} {}\n", bold(fmt::format("root cause {} ({}):", i + 1, root_cause_kind_name(rc.kind))),
+        fmt::print(out, "\n{} {}\n",
+                   bold(fmt::format("root cause {} ({}):", i + 1, root_cause_kind_name(rc.kind))),
                    rc.summary);
-        if (rc.left) fmt::print(out, "  left     {}\n           {}\n", command(rc.left->argv), describe(*rc.left));
-        if (rc.right) fmt::print(out, "  right    {}\n           {}\n", command(rc.right->argv), describe(*rc.right));
-        if (rc.invocations > 1) fmt::print(out, "  and {} more invocation(s) with the same cause\n", rc.invocations - 1);
+        if (rc.left)
+            fmt::print(out, "  left     {}\n           {}\n", command(rc.left->argv),
+                       describe(*rc.left));
+        if (rc.right)
+            fmt::print(out, "  right    {}\n           {}\n", command(rc.right->argv),
+                       describe(*rc.right));
+        if (rc.invocations > 1)
+            fmt::print(out, "  and {} more invocation(s) with the same cause\n",
+                       rc.invocations - 1);
         for (auto& f : rc.flags) fmt::print(out, "  flag     {}\n", f.text);
         for (auto& e : rc.env)
             fmt::print(out, "  env      {}{}: {} -> {}\n", e.name, e.impactful ? "" : " (minor)",
-                       e.redacted ? "(secret)" : e.left ? display_arg(*e.left) : "unset",
-                       e.redacted ? "(secret, differs)" : e.right ? display_arg(*e.right) : "unset");
+                       e.redacted ? "(secret)"
+                       : e.left   ? display_arg(*e.left)
+                                  : "unset",
+                       e.redacted ? "(secret, differs)"
+                       : e.right  ? display_arg(*e.right)
+                                  : "unset");
         for (auto& d : rc.details) fmt::print(out, "  fact     {}\n", d);
         if (!rc.explains.empty()) {
             std::string chain;
             for (size_t k = 0; k < rc.explains.size() && k < 12; ++k)
                 chain += (k ? " -> " : "") + display_arg(rc.explains[k]);
-            if (rc.explains.size() > 12) chain += fmt::format(" ... ({} files)", rc.explains.size());
+            if (rc.explains.size() > 12)
+                chain += fmt::format(" ... ({} files)", rc.explains.size());
             fmt::print(out, "  explains {}\n", chain);
         }
     }
+    // A terminal report stays readable for big builds: the first ones, and a count of the rest
+    // (the JSON report lists them all).
+    constexpr size_t kShown = 50;
     if (s.divergent_artifacts) fmt::print(out, "\n{}\n", bold("divergent artifacts"));
-    for (const Artifact& a : r.artifacts) {
-        if (a.status == "identical") break;
-        fmt::print(out, "  {:<10} {}  (root cause {}{})\n", a.status, display_arg(a.path), a.root_cause + 1,
-                   a.is_root_output ? ", its own output" : "");
+    for (size_t i = 0; i < s.divergent_artifacts && i < kShown; ++i) {
+        const Artifact& a = r.artifacts[i];
+        fmt::print(out, "  {:<10} {}  (root cause {}{})\n", a.status, display_arg(a.path),
+                   a.root_cause + 1, a.is_root_output ? ", its own output" : "");
     }
+    if (s.divergent_artifacts > kShown)
+        fmt::print(out,
+                   "  ... and {} more divergent artifacts (all of them are in the JSON report)\n",
+                   s.divergent_artifacts - kShown);
 }
 
 }  // namespace buildiff

@@ -42,15 +42,21 @@ std::string command_line(const std::vector<std::string>& argv, size_t limit) {
     return out;
 }
 
-std::string seconds(std::uint64_t ns) { return fmt::format("{:.2f}s", static_cast<double>(ns) / 1e9); }
+std::string seconds(std::uint64_t ns) {
+    return fmt::format("{:.2f}s", static_cast<double>(ns) / 1e9);
+}
 
 std::string status_text(const ProcessRecord& p) {
     if (!p.ended) return "no end record";
     switch (p.end_state) {
-        case EndState::Replaced: return "exec'd";
-        case EndState::Running: return "still running";
-        case EndState::Unknown: return "unknown";
-        case EndState::Exited: break;
+        case EndState::Replaced:
+            return "exec'd";
+        case EndState::Running:
+            return "still running";
+        case EndState::Unknown:
+            return "unknown";
+        case EndState::Exited:
+            break;
     }
     if (p.status.signal) return fmt::format("signal {}", *p.status.signal);
     return fmt::format("exit {}", p.status.code.value_or(-1));
@@ -84,7 +90,8 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
             what += fmt::format(" {}", role_name(*c.role));
             if (*c.role == WrapperRole::Client && !c.wrapped_tool.empty())
                 what += fmt::format(" of {}", c.wrapped_tool);
-            if (auto& hit = a.cache_hit[static_cast<size_t>(id)]) what += *hit ? ", cache hit" : ", cache miss";
+            if (auto& hit = a.cache_hit[static_cast<size_t>(id)])
+                what += *hit ? ", cache hit" : ", cache miss";
         }
         const Attribution& at = a.attribution[static_cast<size_t>(id)];
         if (at.role == CrateRole::BuildScript && !at.crate.empty())
@@ -95,8 +102,8 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
                    command_line(p.argv, 240));
         fmt::print(out, "{}    {}\n", std::string(static_cast<size_t>(depth) * 2, ' '),
                    dim(fmt::format("pid {} | {} | {} | {} wall, {} cpu | {} files", p.pid, what,
-                                   status_text(p), seconds(wall),
-                                   seconds(p.user_ns + p.system_ns), p.files.size())));
+                                   status_text(p), seconds(wall), seconds(p.user_ns + p.system_ns),
+                                   p.files.size())));
         const auto& kids = a.children[static_cast<size_t>(id)];
         for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.emplace_back(*it, depth + 1);
     }
@@ -111,19 +118,22 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
             parts += fmt::format("{} build-script process(es) (the script and what it launched)",
                                  counts.first);
         if (counts.second)
-            parts += fmt::format("{}{} rustc process(es)", parts.empty() ? "" : "; ", counts.second);
-        fmt::print(out, "crate     {}: {}\n", crate.empty() ? "(unnamed)" : display_arg(crate), parts);
+            parts +=
+                fmt::format("{}{} rustc process(es)", parts.empty() ? "" : "; ", counts.second);
+        fmt::print(out, "crate     {}: {}\n", crate.empty() ? "(unnamed)" : display_arg(crate),
+                   parts);
     }
     fmt::print(out, "files     {} read, {} written\n", s.files_read, s.files_written);
     if (s.cache_hits + s.cache_misses + s.cache_unknown)
         fmt::print(out, "cache     {} hit(s), {} miss(es), {} unknown\n", s.cache_hits,
                    s.cache_misses, s.cache_unknown);
-    std::string root = rec.complete ? (rec.root_status.signal
-                                           ? fmt::format("killed by signal {}", *rec.root_status.signal)
-                                           : fmt::format("exit {}", rec.root_status.code.value_or(-1)))
-                                    : "unknown (recording incomplete)";
-    fmt::print(out, "time      {} wall, {} cpu; {} process(es) failed; build {}\n", seconds(s.wall_ns),
-               seconds(s.cpu_ns), s.failed, root);
+    std::string root =
+        rec.complete
+            ? (rec.root_status.signal ? fmt::format("killed by signal {}", *rec.root_status.signal)
+                                      : fmt::format("exit {}", rec.root_status.code.value_or(-1)))
+            : "unknown (recording incomplete)";
+    fmt::print(out, "time      {} wall, {} cpu; {} process(es) failed; build {}\n",
+               seconds(s.wall_ns), seconds(s.cpu_ns), s.failed, root);
 }
 
 namespace {
@@ -163,7 +173,9 @@ void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
         }
         const Attribution& at = a.attribution[static_cast<size_t>(p.id)];
         if (at.role != CrateRole::None)
-            j["crate"] = json{{"name", text(at.crate)}, {"role", crate_role_name(at.role)}, {"out_dir", text(at.out_dir)}};
+            j["crate"] = json{{"name", text(at.crate)},
+                              {"role", crate_role_name(at.role)},
+                              {"out_dir", text(at.out_dir)}};
         j["exe"] = text(p.exe);
         j["exe_hash"] = p.exe_hash.empty() ? json(nullptr) : json(p.exe_hash);
         j["argv"] = json::array();
@@ -175,7 +187,7 @@ void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
         j["env"] = std::move(env);
         j["start_ns"] = p.start_ns;
         j["end_ns"] = p.ended ? json(p.end_ns) : json(nullptr);
-        j["state"] = !p.ended ? "no-end-record"
+        j["state"] = !p.ended                            ? "no-end-record"
                      : p.end_state == EndState::Exited   ? "exited"
                      : p.end_state == EndState::Replaced ? "replaced"
                      : p.end_state == EndState::Running  ? "running"

@@ -88,9 +88,15 @@ pid_t spawn(const std::vector<std::string>& argv, const RunOptions& options) {
     return pid;
 }
 
-std::string buildiff_exe() { return BUILDIFF_EXE; }
-std::string fixture(const std::string& name) { return std::string(FIXTURES_DIR) + "/" + name; }
-std::string helper(const std::string& name) { return std::string(HELPERS_DIR) + "/" + name; }
+std::string buildiff_exe() {
+    return BUILDIFF_EXE;
+}
+std::string fixture(const std::string& name) {
+    return std::string(FIXTURES_DIR) + "/" + name;
+}
+std::string helper(const std::string& name) {
+    return std::string(HELPERS_DIR) + "/" + name;
+}
 
 TempDir::TempDir() {
     std::string pattern = (fs::temp_directory_path() / "buildiff-e2e-XXXXXX").string();
@@ -179,7 +185,8 @@ bool process_alive(const std::string& cmdline) {
         if (!cmd.empty() && cmd.back() == ' ') cmd.pop_back();
         std::string state = read_text(entry.path().string() + "/stat");
         auto paren = state.rfind(')');
-        bool zombie = paren != std::string::npos && paren + 2 < state.size() && state[paren + 2] == 'Z';
+        bool zombie =
+            paren != std::string::npos && paren + 2 < state.size() && state[paren + 2] == 'Z';
         if (cmd == cmdline && !zombie) return true;
     }
     return false;

@@ -31,13 +31,13 @@ std::string fixture(const std::string& name);
 std::string helper(const std::string& name);  // test helper binaries (probe, static_spawn)
 
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     const std::string& path() const { return m_path; }
     std::string operator/(const std::string& name) const { return m_path + "/" + name; }
 
-private:
+  private:
     std::string m_path;
 };
 

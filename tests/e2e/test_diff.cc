@@ -25,18 +25,21 @@ std::string record_make(const TempDir& tmp, const std::string& dir, const std::s
     std::string src = tmp / dir;
     if (!fs::exists(src)) copy_tree(fixture("diff-c"), src);
     EXPECT_EQ(run({"make", "clean"}, {.cwd = src}).status, 0);
-    std::vector<std::string> argv = {buildiff_exe(), "record", "-q", "-o", tmp / name, "--", "make"};
+    std::vector<std::string> argv = {buildiff_exe(), "record", "-q",  "-o",
+                                     tmp / name,     "--",     "make"};
     argv.insert(argv.end(), make_args.begin(), make_args.end());
-    RunResult r = run(argv, {.cwd = src, .env = env, .unset = {"SOURCE_DATE_EPOCH", "CFLAGS", "CC"}});
+    RunResult r =
+        run(argv, {.cwd = src, .env = env, .unset = {"SOURCE_DATE_EPOCH", "CFLAGS", "CC"}});
     EXPECT_EQ(r.status, 0) << r.err;
     return tmp / name;
 }
 
 void expect_valid_report(const std::string& report) {
-    RunResult v = run({"/usr/bin/python3", "-c",
-                       "import json, sys, jsonschema\n"
-                       "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
-                       report, std::string(SOURCE_DIR) + "/docs/report.schema.json"});
+    RunResult v =
+        run({"/usr/bin/python3", "-c",
+             "import json, sys, jsonschema\n"
+             "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+             report, std::string(SOURCE_DIR) + "/docs/report.schema.json"});
     EXPECT_EQ(v.status, 0) << "schema validation failed: " << v.err;
 }
 
@@ -185,14 +188,21 @@ TEST(DiffCargo, RustflagsIsAnEnvRootCauseOnRustcWithHashBearingPathsPaired) {
     TempDir tmp;
     std::string ws = tmp / "ws";
     copy_tree(fixture("cargo-ws"), ws);
-    RunOptions opts{.cwd = ws, .env = {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"},
+    RunOptions opts{.cwd = ws,
+                    .env = {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"},
                     .unset = {"RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER", "RUSTFLAGS", "CC",
                               "CFLAGS", "CARGO_TARGET_DIR"}};
-    ASSERT_EQ(run({buildiff_exe(), "record", "-q", "-o", tmp / "left.rec", "--", "cargo", "build"}, opts).status, 0);
+    ASSERT_EQ(
+        run({buildiff_exe(), "record", "-q", "-o", tmp / "left.rec", "--", "cargo", "build"}, opts)
+            .status,
+        0);
     ASSERT_EQ(run({"cargo", "clean"}, opts).status, 0);
     RunOptions with = opts;
     with.env.push_back("RUSTFLAGS=-Cdebug-assertions");
-    ASSERT_EQ(run({buildiff_exe(), "record", "-q", "-o", tmp / "right.rec", "--", "cargo", "build"}, with).status, 0);
+    ASSERT_EQ(
+        run({buildiff_exe(), "record", "-q", "-o", tmp / "right.rec", "--", "cargo", "build"}, with)
+            .status,
+        0);
     Diff d = diff(tmp, tmp / "left.rec", tmp / "right.rec");
     EXPECT_EQ(d.status, 1);
     ASSERT_GE(d.report["root_causes"].size(), 1u) << d.text;
@@ -219,8 +229,9 @@ TEST(DiffOutput, JsonIsDeterministicAndIgnoreTurnsNoiseOff) {
     EXPECT_EQ(a.status, 1);
     EXPECT_EQ(a.out, b.out) << "the same inputs give byte-identical JSON";
     // The clock and everything made from it, declared known noise: identical, exit 0.
-    Diff d = diff(tmp, left, right, {"--ignore", "$ROOT/clock.o", "--ignore", "$ROOT/libutil.a",
-                                     "--ignore", "$ROOT/prog"});
+    Diff d = diff(
+        tmp, left, right,
+        {"--ignore", "$ROOT/clock.o", "--ignore", "$ROOT/libutil.a", "--ignore", "$ROOT/prog"});
     EXPECT_EQ(d.status, 0) << d.text;
     EXPECT_EQ(d.report["summary"]["ignored_artifacts"], 3);
 }
@@ -228,8 +239,11 @@ TEST(DiffOutput, JsonIsDeterministicAndIgnoreTurnsNoiseOff) {
 TEST(DiffBadInput, CorruptTruncatedOrForeignRecordingsAreOneLineAndExit2) {
     TempDir tmp;
     std::string good = record_make(tmp, "src", "good.rec", {});
-    std::ofstream(tmp / "corrupt.rec") << read_text(good).substr(0, 200) << "\n{garbage\n" << "{}\n";
-    std::ofstream(tmp / "v2.rec") << R"({"type":"header","format":"buildiff.recording","version":2})" "\n";
+    std::ofstream(tmp / "corrupt.rec") << read_text(good).substr(0, 200) << "\n{garbage\n"
+                                       << "{}\n";
+    std::ofstream(tmp / "v2.rec")
+        << R"({"type":"header","format":"buildiff.recording","version":2})"
+           "\n";
     for (const char* bad : {"corrupt.rec", "v2.rec", "missing.rec"}) {
         RunResult r = run({buildiff_exe(), "diff", good, tmp / bad});
         EXPECT_EQ(r.status, 2) << bad;
@@ -257,7 +271,8 @@ TEST(Explain, TheChainFromTheProgramBackToTheCompiles) {
     EXPECT_LT(at("$ROOT/prog was"), at("$ROOT/libutil.a was"));
     EXPECT_LT(at("$ROOT/libutil.a was"), at("$ROOT/util.o was"));
     EXPECT_NE(at("-DFOO=3"), std::string::npos) << "each step shows its flags";
-    RunResult missing = run({buildiff_exe(), "explain", rec, "no-such-file.o"}, {.cwd = tmp / "src"});
+    RunResult missing =
+        run({buildiff_exe(), "explain", rec, "no-such-file.o"}, {.cwd = tmp / "src"});
     EXPECT_EQ(missing.status, 2);
     EXPECT_NE(missing.err.find("no-such-file.o was not written"), std::string::npos) << missing.err;
 }

@@ -1,7 +1,7 @@
 // `buildiff record` as a wrapper: exit statuses, transparency, being killed, daemons that
 // outlive the build, secrets, a cache server outside the recording; `show` on good and bad input.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <pty.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -36,7 +36,8 @@ TEST(RecordExitStatus, OwnFailuresAre125To127) {
     TempDir tmp;
     RunResult r = run({buildiff_exe(), "record", "-o", tmp / "c.rec", "--", "no-such-command-xyz"});
     EXPECT_EQ(r.status, 127);
-    EXPECT_NE(r.err.find("no-such-command-xyz: No such file or directory"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("no-such-command-xyz: No such file or directory"), std::string::npos)
+        << r.err;
 
     std::string script = tmp / "not-executable.sh";
     std::ofstream(script) << "#!/bin/sh\n";
@@ -121,9 +122,10 @@ TEST(RecordTransparency, ProbeSeesTheSameEnvironmentCwdDescriptorsTerminalAndSig
     std::string out = tmp / "probe.out";
     ASSERT_EQ(run_on_pty({helper("probe")}, out), 0);
     std::string plain = read_text(out);
-    ASSERT_EQ(run_on_pty({buildiff_exe(), "record", "-q", "-o", tmp / "p.rec", "--", helper("probe")},
-                         out),
-              0);
+    ASSERT_EQ(
+        run_on_pty({buildiff_exe(), "record", "-q", "-o", tmp / "p.rec", "--", helper("probe")},
+                   out),
+        0);
     std::string recorded = read_text(out);
     EXPECT_NE(plain.find("termios"), std::string::npos) << "the probe ran on a terminal";
     EXPECT_NE(plain.find("foreground 1"), std::string::npos);
@@ -162,7 +164,9 @@ TEST(RecordSecrets, SecretValuesAreStoredAsSaltedHashes) {
     EXPECT_EQ(va, env_value(b, b.processes[0], "GITHUB_TOKEN")) << "same salt, comparable";
     EXPECT_EQ(env_value(a, a.processes[0], "BUILDIFF_SALT"), "test-salt-1");
 
-    ASSERT_EQ(run({buildiff_exe(), "record", "--no-redact", "-o", tmp / "c.rec", "--", "true"}, env).status, 0);
+    ASSERT_EQ(run({buildiff_exe(), "record", "--no-redact", "-o", tmp / "c.rec", "--", "true"}, env)
+                  .status,
+              0);
     EXPECT_NE(read_text(tmp / "c.rec").find("hunter2-very-secret"), std::string::npos);
 }
 
@@ -202,9 +206,9 @@ TEST(Show, JsonHasOneStableObjectPerProcess) {
     int n = 0;
     while (std::getline(in, line)) {
         auto j = nlohmann::json::parse(line);
-        for (const char* key : {"id", "pid", "parent", "via", "kind", "tool", "exe", "exe_hash",
-                                "argv", "cwd", "env", "start_ns", "end_ns", "state", "exit",
-                                "signal", "user_ns", "system_ns", "files"})
+        for (const char* key :
+             {"id", "pid", "parent", "via", "kind", "tool", "exe", "exe_hash", "argv", "cwd", "env",
+              "start_ns", "end_ns", "state", "exit", "signal", "user_ns", "system_ns", "files"})
             EXPECT_TRUE(j.contains(key)) << key << " in " << line.substr(0, 200);
         EXPECT_EQ(j["id"], n);
         ++n;
@@ -218,11 +222,15 @@ TEST(Show, JsonHasOneStableObjectPerProcess) {
 
 TEST(Show, BadInputIsOneLineAndExitStatus2) {
     TempDir tmp;
-    std::ofstream(tmp / "garbage.rec") << "\x7f" "ELF garbage\n";
+    std::ofstream(tmp / "garbage.rec") << "\x7f"
+                                          "ELF garbage\n";
     RunResult r = run({buildiff_exe(), "show", tmp / "garbage.rec"});
     EXPECT_EQ(r.status, 2);
-    EXPECT_EQ(r.err, "buildiff: " + (tmp / "garbage.rec") + ": not a buildiff recording (line 1 is not JSON)\n");
-    std::ofstream(tmp / "v9.rec") << R"({"type":"header","format":"buildiff.recording","version":9})" "\n";
+    EXPECT_EQ(r.err, "buildiff: " + (tmp / "garbage.rec") +
+                         ": not a buildiff recording (line 1 is not JSON)\n");
+    std::ofstream(tmp / "v9.rec")
+        << R"({"type":"header","format":"buildiff.recording","version":9})"
+           "\n";
     r = run({buildiff_exe(), "show", tmp / "v9.rec"});
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("version 9 is not supported"), std::string::npos);
@@ -243,7 +251,8 @@ TEST(RecordHostileNames, BytesSurviveAndTheTerminalIsNeverDriven) {
     Recording rec = load(tmp / "h.rec");
     ASSERT_EQ(rec.processes[0].argv.back(), hostile) << "argv bytes survive the recording";
     bool wrote = false;
-    for (auto& f : rec.processes[0].files) wrote |= f.op == FileOp::Write && f.path == tmp / hostile;
+    for (auto& f : rec.processes[0].files)
+        wrote |= f.op == FileOp::Write && f.path == tmp / hostile;
     EXPECT_TRUE(wrote) << "the file with the hostile name is recorded as written";
 
     RunResult text = run({buildiff_exe(), "show", tmp / "h.rec"});

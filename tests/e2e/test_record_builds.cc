@@ -99,7 +99,8 @@ TEST(RecordMake, EveryToolInvocationWithArgvEnvCwdAndFiles_CountMatchesStrace) {
         ASSERT_TRUE(produced.contains(canon + "/" + name)) << name;
         EXPECT_EQ(produced[canon + "/" + name].hash, file_hash(canon + "/" + name)) << name;
     }
-    EXPECT_EQ(rec.processes[static_cast<size_t>(produced[canon + "/util.o"].producer)].classification.kind,
+    EXPECT_EQ(rec.processes[static_cast<size_t>(produced[canon + "/util.o"].producer)]
+                  .classification.kind,
               ToolKind::Assembler);
     auto ars = by_tool(rec, "ar");
     ASSERT_EQ(ars.size(), 1u);
@@ -196,7 +197,8 @@ TEST(RecordCargo, BuildScriptCompilesAreAttributedToTheSysCrate) {
     for (auto& [path, prod] : produced)
         if (path.ends_with("/out/libfoo.a")) lib = &prod;
     ASSERT_TRUE(lib);
-    EXPECT_EQ(rec.processes[static_cast<size_t>(lib->producer)].classification.kind, ToolKind::Archiver);
+    EXPECT_EQ(rec.processes[static_cast<size_t>(lib->producer)].classification.kind,
+              ToolKind::Archiver);
     EXPECT_EQ(a.attribution[static_cast<size_t>(lib->producer)].crate, "foo-sys");
     std::string so = canon + "/target/debug/libfoo.so";
     ASSERT_TRUE(produced.contains(so));
@@ -222,14 +224,17 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
     RunOptions stop = opts;
     auto stop_server = [&] { run({"sccache", "--stop-server"}, stop); };
 
-    RunResult r = run({buildiff_exe(), "record", "-o", tmp / "cold.rec", "--", "cargo", "build"}, opts);
+    RunResult r =
+        run({buildiff_exe(), "record", "-o", tmp / "cold.rec", "--", "cargo", "build"}, opts);
     stop_server();
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.err.find("outlived the build"), std::string::npos) << r.err;
     Recording rec = load(tmp / "cold.rec");
     Analysis a = analyze(rec);
 
-    auto is_server = [](const ProcessRecord& p) { return p.classification.role == WrapperRole::Server; };
+    auto is_server = [](const ProcessRecord& p) {
+        return p.classification.role == WrapperRole::Server;
+    };
     int servers = 0;
     for (auto& p : rec.processes) servers += is_server(p);
     EXPECT_GE(servers, 1);
@@ -250,7 +255,8 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
     // sccache does not cache assembly: the client compiles it itself, as its own child.
     const ProcessRecord* asm_client = nullptr;
     for (auto& p : rec.processes)
-        if (p.classification.role == WrapperRole::Client && has_arg(p, "csrc/assembly.S")) asm_client = &p;
+        if (p.classification.role == WrapperRole::Client && has_arg(p, "csrc/assembly.S"))
+            asm_client = &p;
     ASSERT_TRUE(asm_client);
     EXPECT_EQ(a.cache_hit[static_cast<size_t>(asm_client->id)], false);
     const ProcessRecord* asm_compile = compile_of(rec, "csrc/assembly.S");
@@ -262,7 +268,8 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
     EXPECT_EQ(a.attribution[static_cast<size_t>(compile->id)].crate, "foo-sys");
     bool server_rustc = false;
     for (auto& p : rec.processes)
-        server_rustc |= p.classification.kind == ToolKind::Rustc && descends_from(rec, p, is_server) &&
+        server_rustc |= p.classification.kind == ToolKind::Rustc &&
+                        descends_from(rec, p, is_server) &&
                         a.attribution[static_cast<size_t>(p.id)].crate == "foo-sys";
     EXPECT_TRUE(server_rustc);
 
@@ -275,7 +282,8 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
     Analysis wa = analyze(warm);
     const ProcessRecord* warm_client = nullptr;
     for (auto& p : warm.processes)
-        if (p.classification.role == WrapperRole::Client && has_arg(p, "csrc/foo.c")) warm_client = &p;
+        if (p.classification.role == WrapperRole::Client && has_arg(p, "csrc/foo.c"))
+            warm_client = &p;
     ASSERT_TRUE(warm_client);
     EXPECT_EQ(wa.cache_hit[static_cast<size_t>(warm_client->id)], true);
     EXPECT_FALSE(compile_of(warm, "csrc/foo.c")) << "a cache hit runs no compile of foo.c";
@@ -319,8 +327,9 @@ TEST(RecordLoad, FiveThousandShortProcessesEightInParallelNoneLost) {
 
 TEST(RecordCcache, WrapperClientsWithTheWrappedCompilerMissThenHit) {
     TempDir tmp;
-    RunOptions opts{.env = {"CC=ccache gcc", "CCACHE_DIR=" + (tmp / "ccache"), "CCACHE_NOHASHDIR=1"},
-                    .unset = {"CCACHE_DISABLE", "CCACHE_PREFIX"}};
+    RunOptions opts{
+        .env = {"CC=ccache gcc", "CCACHE_DIR=" + (tmp / "ccache"), "CCACHE_NOHASHDIR=1"},
+        .unset = {"CCACHE_DISABLE", "CCACHE_PREFIX"}};
     for (const char* run_name : {"cold", "warm"}) {
         std::string src = tmp / run_name;
         copy_tree(fixture("make-c"), src);

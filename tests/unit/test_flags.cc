@@ -15,7 +15,8 @@ std::vector<std::string> texts(const std::vector<FlagChange>& changes) {
 }  // namespace
 
 TEST(FlagTables, SortedWithoutDuplicatesOrContradictions) {
-    for (FlagFamily f : {FlagFamily::Gcc, FlagFamily::Rustc, FlagFamily::Ld, FlagFamily::Ar, FlagFamily::As}) {
+    for (FlagFamily f :
+         {FlagFamily::Gcc, FlagFamily::Rustc, FlagFamily::Ld, FlagFamily::Ar, FlagFamily::As}) {
         const auto& table = flag_table(f);
         ASSERT_FALSE(table.empty());
         std::set<std::string_view> names;
@@ -53,25 +54,29 @@ TEST(ParseCommand, ExactBeforePrefixAndSeparateValues) {
 }
 
 TEST(DiffCommands, GccChangesInWords) {
-    auto c = diff_commands(FlagFamily::Gcc, {"cc", "-O2", "-DFOO=1", "-fPIC", "-c", "a.c", "-o", "a.o"},
-                           {"cc", "-O3", "-DFOO=2", "-fPIC", "-fvisibility=hidden", "-c", "a.c", "-o", "a.o"});
+    auto c = diff_commands(
+        FlagFamily::Gcc, {"cc", "-O2", "-DFOO=1", "-fPIC", "-c", "a.c", "-o", "a.o"},
+        {"cc", "-O3", "-DFOO=2", "-fPIC", "-fvisibility=hidden", "-c", "a.c", "-o", "a.o"});
     EXPECT_EQ(texts(c), (std::vector<std::string>{"`-O2` -> `-O3` (optimization)",
-                                                   "define `FOO` 1 -> 2 (preprocessor)",
-                                                   "added `-fvisibility=hidden` (codegen)"}));
+                                                  "define `FOO` 1 -> 2 (preprocessor)",
+                                                  "added `-fvisibility=hidden` (codegen)"}));
     EXPECT_EQ(c[1].change, "changed");
     EXPECT_EQ(c[1].flag, "-D FOO");
 }
 
 TEST(DiffCommands, DefinesAndNegationsAreSemantic) {
     EXPECT_TRUE(diff_commands(FlagFamily::Gcc, {"cc", "-DFOO"}, {"cc", "-DFOO=1"}).empty());
-    EXPECT_TRUE(diff_commands(FlagFamily::Gcc, {"cc", "-O0", "-O2"}, {"cc", "-O2"}).empty());  // last wins
-    auto c = diff_commands(FlagFamily::Gcc, {"cc", "-fomit-frame-pointer"}, {"cc", "-fno-omit-frame-pointer"});
+    EXPECT_TRUE(
+        diff_commands(FlagFamily::Gcc, {"cc", "-O0", "-O2"}, {"cc", "-O2"}).empty());  // last wins
+    auto c = diff_commands(FlagFamily::Gcc, {"cc", "-fomit-frame-pointer"},
+                           {"cc", "-fno-omit-frame-pointer"});
     ASSERT_EQ(c.size(), 1u);
     EXPECT_EQ(c[0].text, "`-fomit-frame-pointer` -> `-fno-omit-frame-pointer` (codegen)");
 }
 
 TEST(DiffCommands, InputOrderAndLinkerArguments) {
-    auto c = diff_commands(FlagFamily::Gcc, {"cc", "a.o", "b.o", "-o", "p"}, {"cc", "b.o", "a.o", "-o", "p"});
+    auto c = diff_commands(FlagFamily::Gcc, {"cc", "a.o", "b.o", "-o", "p"},
+                           {"cc", "b.o", "a.o", "-o", "p"});
     EXPECT_EQ(texts(c), (std::vector<std::string>{"input order changed (input)"}));
     c = diff_commands(FlagFamily::Gcc, {"cc", "-Wl,--gc-sections", "a.o"}, {"cc", "a.o"});
     EXPECT_EQ(texts(c), (std::vector<std::string>{"removed `-Wl,--gc-sections` (linker)"}));
@@ -79,10 +84,10 @@ TEST(DiffCommands, InputOrderAndLinkerArguments) {
 
 TEST(DiffCommands, RustcStaticLibraryAndCodegenOptions) {
     auto c = diff_commands(FlagFamily::Rustc,
-                           {"rustc", "--crate-name", "blst", "-C", "opt-level=0", "-C", "metadata=abc",
-                            "-l", "static=blst", "-L", "native=/out"},
-                           {"rustc", "--crate-name", "blst", "-C", "opt-level=3", "-C", "metadata=def",
-                            "-L", "native=/out"});
+                           {"rustc", "--crate-name", "blst", "-C", "opt-level=0", "-C",
+                            "metadata=abc", "-l", "static=blst", "-L", "native=/out"},
+                           {"rustc", "--crate-name", "blst", "-C", "opt-level=3", "-C",
+                            "metadata=def", "-L", "native=/out"});
     ASSERT_EQ(c.size(), 3u);
     EXPECT_EQ(c[0].text, "`-C opt-level=0` -> `-C opt-level=3` (codegen)");
     EXPECT_EQ(c[1].category, "bookkeeping");  // cargo's metadata hash
@@ -90,6 +95,8 @@ TEST(DiffCommands, RustcStaticLibraryAndCodegenOptions) {
 }
 
 TEST(DiffCommands, ArOperationAndMembers) {
-    auto c = diff_commands(FlagFamily::Ar, {"ar", "rcs", "lib.a", "a.o", "b.o"}, {"ar", "rc", "lib.a", "a.o"});
-    EXPECT_EQ(texts(c), (std::vector<std::string>{"`rcs` -> `rc` (mode)", "removed `b.o` (input)"}));
+    auto c = diff_commands(FlagFamily::Ar, {"ar", "rcs", "lib.a", "a.o", "b.o"},
+                           {"ar", "rc", "lib.a", "a.o"});
+    EXPECT_EQ(texts(c),
+              (std::vector<std::string>{"`rcs` -> `rc` (mode)", "removed `b.o` (input)"}));
 }

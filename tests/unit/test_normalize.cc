@@ -14,7 +14,8 @@ TEST(Normalize, RootsAreWholePathComponents) {
 
 TEST(Normalize, TemporaryNamesAndCargoHashes) {
     EXPECT_EQ(normalize_volatile("/tmp/ccAb3dEf.s"), "/tmp/ccXXXXXX.s");
-    EXPECT_EQ(normalize_volatile("/tmp/ccAb3dEfG.s"), "/tmp/ccAb3dEfG.s");  // 7 characters: not gcc's
+    EXPECT_EQ(normalize_volatile("/tmp/ccAb3dEfG.s"),
+              "/tmp/ccAb3dEfG.s");  // 7 characters: not gcc's
     EXPECT_EQ(normalize_volatile("/tmp/sccacheQ1w2E3/testfile.c"), "/tmp/sccacheXXXXXX/testfile.c");
     EXPECT_EQ(normalize_volatile("target/debug/deps/.tmpqQ7Qnv"), "target/debug/deps/.tmpXXXXXX");
     EXPECT_EQ(normalize_volatile("target/debug/deps/libfoo-0123456789abcdef.rlib"),

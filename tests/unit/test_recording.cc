@@ -168,7 +168,8 @@ TEST(Recording, CorruptMiddleLineIsAnErrorNamingFileAndLine) {
 
 TEST(Recording, UnknownVersionIsRejected) {
     TempFile f;
-    f.write(R"({"type":"header","format":"buildiff.recording","version":2})" "\n");
+    f.write(R"({"type":"header","format":"buildiff.recording","version":2})"
+            "\n");
     auto rec = read_recording(f.path);
     ASSERT_FALSE(rec);
     EXPECT_NE(rec.error().message.find("version 2 is not supported"), std::string::npos)
@@ -179,10 +180,13 @@ TEST(Recording, NotARecording) {
     TempFile f;
     f.write("");
     EXPECT_NE(read_recording(f.path).error().message.find("empty file"), std::string::npos);
-    f.write("\x7f" "ELF\x02\x01\x01");
+    f.write(
+        "\x7f"
+        "ELF\x02\x01\x01");
     EXPECT_NE(read_recording(f.path).error().message.find("not a buildiff recording"),
               std::string::npos);
-    f.write(R"({"type":"env","id":0,"vars":[]})" "\n");
+    f.write(R"({"type":"env","id":0,"vars":[]})"
+            "\n");
     EXPECT_NE(read_recording(f.path).error().message.find("no header"), std::string::npos);
     EXPECT_NE(read_recording("/nonexistent/x.rec").error().message.find("cannot open"),
               std::string::npos);
@@ -194,11 +198,13 @@ TEST(Recording, InconsistentReferencesAreErrors) {
     std::string text = f.read();
     // An end record for a process that was never announced.
     auto pos = text.find(R"({"type":"trailer")");
-    text.insert(pos, R"({"type":"end","id":9,"state":"exited","end_ns":1,"status":{},"files":[]})" "\n");
+    text.insert(pos, R"({"type":"end","id":9,"state":"exited","end_ns":1,"status":{},"files":[]})"
+                     "\n");
     f.write(text);
     auto rec = read_recording(f.path);
     ASSERT_FALSE(rec);
-    EXPECT_NE(rec.error().message.find("unknown process 9"), std::string::npos) << rec.error().message;
+    EXPECT_NE(rec.error().message.find("unknown process 9"), std::string::npos)
+        << rec.error().message;
 }
 
 TEST(Utf8, Validation) {
