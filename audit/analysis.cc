@@ -18,6 +18,20 @@ std::string_view crate_role_name(CrateRole role) {
     return "none";
 }
 
+std::optional<std::string> arg_value(const std::vector<std::string>& argv, std::string_view flag) {
+    for (size_t i = 0; i + 1 < argv.size(); ++i)
+        if (argv[i] == flag) return argv[i + 1];
+    for (auto& a : argv)
+        if (a.size() > flag.size() + 1 && a.starts_with(flag) && a[flag.size()] == '=')
+            return a.substr(flag.size() + 1);
+    return std::nullopt;
+}
+
+std::string absolute_path(const std::string& cwd, const std::string& path) {
+    if (!path.empty() && path[0] == '/') return path;
+    return cwd + "/" + path;
+}
+
 std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& p,
                                      std::string_view name) {
     if (p.env < 0 || p.env >= static_cast<int>(rec.envs.size())) return std::nullopt;
@@ -27,15 +41,6 @@ std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& 
 }
 
 namespace {
-
-std::optional<std::string> arg_value(const std::vector<std::string>& argv, std::string_view flag) {
-    for (size_t i = 0; i + 1 < argv.size(); ++i)
-        if (argv[i] == flag) return argv[i + 1];
-    for (auto& a : argv)
-        if (a.size() > flag.size() + 1 && a.starts_with(flag) && a[flag.size()] == '=')
-            return a.substr(flag.size() + 1);
-    return std::nullopt;
-}
 
 bool is_compiling(const ProcessRecord& p) {
     ToolKind k = p.classification.kind;
@@ -50,11 +55,6 @@ bool is_compiling(const ProcessRecord& p) {
     if (k != ToolKind::CompilerDriver) return false;
     // A driver that only preprocesses (ccache's and sccache's `-E` runs) does not compile.
     return std::find(p.argv.begin(), p.argv.end(), "-E") == p.argv.end();
-}
-
-std::string join_path(const std::string& cwd, const std::string& path) {
-    if (!path.empty() && path[0] == '/') return path;
-    return cwd + "/" + path;
 }
 
 // Whether a compile ran under the client itself: ccache on a miss (never on a hit, where it
@@ -81,7 +81,7 @@ std::optional<bool> sccache_hit(const Recording& rec, const std::vector<int>& un
         client.argv.begin() + std::min(client.argv.size(), c.wrapped_argv_index + 1),
         client.argv.end());
     auto output = arg_value(client.argv, "-o");
-    std::string out_path = output ? join_path(client.cwd, *output) : "";
+    std::string out_path = output ? absolute_path(client.cwd, *output) : "";
     auto during = [&](std::uint64_t t) { return t >= client.start_ns && t <= client.end_ns; };
     bool server_wrote = false;
     for (int id : under_server) {

@@ -36,6 +36,11 @@ struct Analysis {
 
 Analysis analyze(const Recording& rec);
 
+// The value of FLAG in a command line ("-o x", "-o=x" is not gcc's but "--crate-name=x" is).
+std::optional<std::string> arg_value(const std::vector<std::string>& argv, std::string_view flag);
+// PATH made absolute against CWD (lexically; PATH is returned as is when absolute).
+std::string absolute_path(const std::string& cwd, const std::string& path);
+
 // The value of NAME in the record's environment, if set.
 std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& p,
                                      std::string_view name);

@@ -123,14 +123,9 @@ std::optional<std::string> base64_decode(std::string_view in) {
     return out;
 }
 
-json bytes_json(const std::string& s) {
-    if (is_valid_utf8(s)) return s;
-    return json{{"base64", base64_encode(s)}};
-}
-
 json bytes_array(const std::vector<std::string>& v) {
     json a = json::array();
-    for (auto& s : v) a.push_back(bytes_json(s));
+    for (auto& s : v) a.push_back(json_bytes(s));
     return a;
 }
 
@@ -142,6 +137,11 @@ json status_json(const ExitStatus& s) {
 }
 
 }  // namespace
+
+json json_bytes(const std::string& s) {
+    if (is_valid_utf8(s)) return s;
+    return json{{"base64", base64_encode(s)}};
+}
 
 // ---------------------------------------------------------------------------------------------
 // Writer
@@ -157,9 +157,9 @@ void RecordingWriter::header(const Recording& h) {
     j["format"] = kRecordingFormat;
     j["version"] = kRecordingVersion;
     j["buildiff"] = h.buildiff_version;
-    j["label"] = bytes_json(h.label);
+    j["label"] = json_bytes(h.label);
     j["command"] = bytes_array(h.command);
-    j["cwd"] = bytes_json(h.cwd);
+    j["cwd"] = json_bytes(h.cwd);
     j["started_at"] = h.started_at;
     j["redacted"] = h.redacted;
     j["salt_id"] = h.salt_id;
@@ -171,7 +171,7 @@ void RecordingWriter::env(int id, const EnvVars& vars) {
     j["type"] = "env";
     j["id"] = id;
     json list = json::array();
-    for (auto& [k, v] : vars) list.push_back(json::array({bytes_json(k), bytes_json(v)}));
+    for (auto& [k, v] : vars) list.push_back(json::array({json_bytes(k), json_bytes(v)}));
     j["vars"] = std::move(list);
     line(j.dump());
 }
@@ -184,18 +184,18 @@ void RecordingWriter::process(const ProcessRecord& r) {
     j["parent"] = r.parent >= 0 ? json(r.parent) : json(nullptr);
     j["via"] = r.via_exec ? "exec" : "fork";
     j["start_ns"] = r.start_ns;
-    j["exe"] = bytes_json(r.exe);
+    j["exe"] = json_bytes(r.exe);
     j["argv"] = bytes_array(r.argv);
     j["env"] = r.env;
-    j["cwd"] = bytes_json(r.cwd);
+    j["cwd"] = json_bytes(r.cwd);
     const Classification& c = r.classification;
     j["kind"] = kind_name(c.kind);
-    j["tool"] = bytes_json(c.tool);
+    j["tool"] = json_bytes(c.tool);
     if (c.role) {
         json w;
         w["role"] = role_name(*c.role);
         if (*c.role == WrapperRole::Client) {
-            w["tool"] = bytes_json(c.wrapped_tool);
+            w["tool"] = json_bytes(c.wrapped_tool);
             w["kind"] = kind_name(c.wrapped_kind);
             w["argv_index"] = c.wrapped_argv_index;
         }
@@ -218,8 +218,8 @@ void RecordingWriter::end(const ProcessRecord& r) {
     for (const FileEvent& f : r.files) {
         json e;
         e["op"] = file_op_name(f.op);
-        e["path"] = bytes_json(f.path);
-        if (f.op == FileOp::Rename || f.op == FileOp::Link) e["to"] = bytes_json(f.to);
+        e["path"] = json_bytes(f.path);
+        if (f.op == FileOp::Rename || f.op == FileOp::Link) e["to"] = json_bytes(f.to);
         if (f.op == FileOp::Read || f.op == FileOp::Write) {
             if (!f.hash.empty()) {
                 e["hash"] = f.hash;
@@ -241,7 +241,7 @@ void RecordingWriter::warning(const Warning& w) {
     json j;
     j["type"] = "warning";
     j["code"] = w.code;
-    j["message"] = bytes_json(w.message);
+    j["message"] = json_bytes(w.message);
     line(j.dump());
 }
 

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "audit/classify.h"
 #include "audit/result.h"
 
@@ -95,6 +97,8 @@ Result<Recording> read_recording(const std::string& path);
 // Strings in the format are JSON strings when valid UTF-8, else {"base64": "..."}.
 bool is_valid_utf8(std::string_view s);
 std::string base64_encode(std::string_view bytes);
+// A string as the format stores it: itself when valid UTF-8, else {"base64": "..."}.
+nlohmann::ordered_json json_bytes(const std::string& s);
 
 // Serialises records as single JSON lines into an in-memory buffer; flush() writes it out.
 class RecordingWriter {

@@ -128,8 +128,7 @@ int run_explain(const std::string& path, const std::string& file) {
     }
     for (size_t i = 0; i < steps->size(); ++i) {
         const ExplainStep& s = (*steps)[i];
-        std::string cmd;
-        for (auto& a : s.argv) cmd += (cmd.empty() ? "" : " ") + display_arg(a);
+        std::string cmd = display_command(s.argv, 4000);
         fmt::print("{}{} was produced by [{}] {} {}{}\n", i ? "\n" : "", display_arg(s.path), s.id,
                    s.kind, s.tool, s.crate.empty() ? "" : " (crate " + display_arg(s.crate) + ")");
         fmt::print("    {}\n    in {}\n", cmd, display_arg(s.cwd));

@@ -84,15 +84,10 @@ std::string peeled_kind(const ProcessRecord& p) {
         kind_name(is_client(p) ? p.classification.wrapped_kind : p.classification.kind));
 }
 
-std::string absolute(const std::string& cwd, const std::string& path) {
-    if (!path.empty() && path[0] == '/') return path;
-    return cwd + "/" + path;
-}
-
 std::optional<std::string> output_arg(const ProcessRecord& p) {
-    for (size_t i = 0; i + 1 < p.argv.size(); ++i)
-        if (p.argv[i] == "-o") return absolute(p.cwd, p.argv[i + 1]);
-    return std::nullopt;
+    auto out = arg_value(p.argv, "-o");
+    if (!out) return std::nullopt;
+    return absolute_path(p.cwd, *out);
 }
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
@@ -369,10 +364,10 @@ PairAnalysis Differ::analyze_pair(int l, int r) {
             const SideView& s = c.change == "added" ? m_right : m_left;
             std::string path = c.change == "added" ? c.right : c.left;
             std::string cwd = m_norm(s.side, (c.change == "added" ? R : L).cwd);
-            auto o = s.owner.find(absolute(cwd, path));
+            auto o = s.owner.find(absolute_path(cwd, path));
             const auto& pairs = c.change == "added" ? m_pair_r : m_pair_l;
             if (o != s.owner.end() && pairs[static_cast<size_t>(o->second)] < 0) {
-                a.upstream.push_back(absolute(cwd, path));
+                a.upstream.push_back(absolute_path(cwd, path));
                 continue;
             }
         }
@@ -645,7 +640,7 @@ DiffResult diff_recordings(const Recording& left, const Recording& right,
 Result<std::vector<ExplainStep>> explain_path(const Recording& rec, const std::string& path) {
     Normalizer norm(rec.cwd, rec.cwd);
     SideView view(rec, Side::Left, norm);
-    std::string wanted = absolute(rec.cwd, path);
+    std::string wanted = absolute_path(rec.cwd, path);
     std::string n = norm(Side::Left, wanted);
     if (!view.owner.contains(n))
         return Error{fmt::format("{}: {} was not written under the build root in this recording",

@@ -10,13 +10,8 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json text(const std::string& s) {
-    if (is_valid_utf8(s)) return s;
-    return json{{"base64", base64_encode(s)}};
-}
-
 json optional_text(const std::string& s) {
-    return s.empty() ? json(nullptr) : text(s);
+    return s.empty() ? json(nullptr) : json_bytes(s);
 }
 
 json invocation(const std::optional<InvocationRef>& r, const char* side) {
@@ -24,11 +19,11 @@ json invocation(const std::optional<InvocationRef>& r, const char* side) {
     json j;
     j["side"] = side;
     j["id"] = r->id;
-    j["tool"] = text(r->tool);
+    j["tool"] = json_bytes(r->tool);
     j["kind"] = r->kind;
     j["argv"] = json::array();
-    for (auto& a : r->argv) j["argv"].push_back(text(a));
-    j["cwd"] = text(r->cwd);
+    for (auto& a : r->argv) j["argv"].push_back(json_bytes(a));
+    j["cwd"] = json_bytes(r->cwd);
     j["wrapper"] = optional_text(r->wrapper);
     j["cache_hit"] = r->cache_hit ? json(*r->cache_hit) : json(nullptr);
     j["crate"] = optional_text(r->crate);
@@ -38,7 +33,7 @@ json invocation(const std::optional<InvocationRef>& r, const char* side) {
 json difference(const Difference& d) {
     json j;
     j["kind"] = d.kind;
-    j["description"] = text(d.description);
+    j["description"] = json_bytes(d.description);
     j["left"] = optional_text(d.left);
     j["right"] = optional_text(d.right);
     j["children"] = json::array();
@@ -51,8 +46,8 @@ json difference(const Difference& d) {
 std::string render_diff_json(const DiffResult& r) {
     json j;
     j["schema"] = kReportSchema;
-    j["left"] = json{{"name", text(r.left_name)}, {"root", text(r.left_root)}};
-    j["right"] = json{{"name", text(r.right_name)}, {"root", text(r.right_root)}};
+    j["left"] = json{{"name", json_bytes(r.left_name)}, {"root", json_bytes(r.left_root)}};
+    j["right"] = json{{"name", json_bytes(r.right_name)}, {"root", json_bytes(r.right_root)}};
     j["verdict"] = r.divergent ? "divergent" : "identical";
     const DiffSummary& s = r.summary;
     j["summary"] = json{{"left_invocations", s.left_invocations},
@@ -71,7 +66,7 @@ std::string render_diff_json(const DiffResult& r) {
         json c;
         c["id"] = i + 1;
         c["kind"] = root_cause_kind_name(rc.kind);
-        c["summary"] = text(rc.summary);
+        c["summary"] = json_bytes(rc.summary);
         c["invocation"] = rc.right ? invocation(rc.right, "right") : invocation(rc.left, "left");
         c["left"] = invocation(rc.left, "left");
         c["right"] = invocation(rc.right, "right");
@@ -81,29 +76,29 @@ std::string render_diff_json(const DiffResult& r) {
         for (auto& f : rc.flags)
             details["flags"].push_back(json{{"change", f.change},
                                             {"category", f.category},
-                                            {"flag", text(f.flag)},
-                                            {"left", text(f.left)},
-                                            {"right", text(f.right)},
-                                            {"text", text(f.text)}});
+                                            {"flag", json_bytes(f.flag)},
+                                            {"left", json_bytes(f.left)},
+                                            {"right", json_bytes(f.right)},
+                                            {"text", json_bytes(f.text)}});
         details["env"] = json::array();
         for (auto& e : rc.env)
             details["env"].push_back(
-                json{{"name", text(e.name)},
-                     {"left", e.redacted || !e.left ? json(nullptr) : text(*e.left)},
-                     {"right", e.redacted || !e.right ? json(nullptr) : text(*e.right)},
+                json{{"name", json_bytes(e.name)},
+                     {"left", e.redacted || !e.left ? json(nullptr) : json_bytes(*e.left)},
+                     {"right", e.redacted || !e.right ? json(nullptr) : json_bytes(*e.right)},
                      {"impactful", e.impactful},
                      {"redacted", e.redacted}});
         details["facts"] = json::array();
-        for (auto& d : rc.details) details["facts"].push_back(text(d));
+        for (auto& d : rc.details) details["facts"].push_back(json_bytes(d));
         c["details"] = std::move(details);
         c["explains"] = json::array();
-        for (auto& p : rc.explains) c["explains"].push_back(text(p));
+        for (auto& p : rc.explains) c["explains"].push_back(json_bytes(p));
         j["root_causes"].push_back(std::move(c));
     }
     j["artifacts"] = json::array();
     for (const Artifact& a : r.artifacts) {
         json x;
-        x["path"] = text(a.path);
+        x["path"] = json_bytes(a.path);
         x["status"] = a.status;
         x["format"] = a.format;
         x["left_hash"] = optional_text(a.left_hash);
@@ -115,7 +110,7 @@ std::string render_diff_json(const DiffResult& r) {
         j["artifacts"].push_back(std::move(x));
     }
     j["notes"] = json::array();
-    for (auto& n : r.notes) j["notes"].push_back(text(n));
+    for (auto& n : r.notes) j["notes"].push_back(json_bytes(n));
     return j.dump(2) + "\n";
 }
 

@@ -8,19 +8,6 @@ namespace buildiff {
 
 namespace {
 
-std::string command(const std::vector<std::string>& argv) {
-    std::string out;
-    for (auto& a : argv) {
-        if (!out.empty()) out += ' ';
-        out += display_arg(a);
-        if (out.size() > 300) {
-            out += " ...";
-            break;
-        }
-    }
-    return out;
-}
-
 std::string describe(const InvocationRef& r) {
     std::string what = r.kind + " " + r.tool;
     if (!r.wrapper.empty()) {
@@ -65,10 +52,10 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
                    bold(fmt::format("root cause {} ({}):", i + 1, root_cause_kind_name(rc.kind))),
                    rc.summary);
         if (rc.left)
-            fmt::print(out, "  left     {}\n           {}\n", command(rc.left->argv),
+            fmt::print(out, "  left     {}\n           {}\n", display_command(rc.left->argv, 300),
                        describe(*rc.left));
         if (rc.right)
-            fmt::print(out, "  right    {}\n           {}\n", command(rc.right->argv),
+            fmt::print(out, "  right    {}\n           {}\n", display_command(rc.right->argv, 300),
                        describe(*rc.right));
         if (rc.invocations > 1)
             fmt::print(out, "  and {} more invocation(s) with the same cause\n",

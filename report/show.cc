@@ -26,9 +26,7 @@ std::string display_arg(const std::string& arg) {
     return out + "'";
 }
 
-namespace {
-
-std::string command_line(const std::vector<std::string>& argv, size_t limit) {
+std::string display_command(const std::vector<std::string>& argv, size_t limit) {
     std::string out;
     for (const auto& a : argv) {
         if (!out.empty()) out += ' ';
@@ -41,6 +39,8 @@ std::string command_line(const std::vector<std::string>& argv, size_t limit) {
     }
     return out;
 }
+
+namespace {
 
 std::string seconds(std::uint64_t ns) {
     return fmt::format("{:.2f}s", static_cast<double>(ns) / 1e9);
@@ -70,7 +70,7 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
     auto bold = [&](const std::string& t) { return color ? "\x1b[1m" + t + "\x1b[0m" : t; };
     fmt::print(out, "{} {}\n", bold("recording"), display_arg(rec.path));
     if (!rec.label.empty()) fmt::print(out, "label     {}\n", display_arg(rec.label));
-    fmt::print(out, "command   {}\n", command_line(rec.command, 400));
+    fmt::print(out, "command   {}\n", display_command(rec.command, 400));
     fmt::print(out, "cwd       {}\n", display_arg(rec.cwd));
     fmt::print(out, "started   {} (buildiff {})\n", rec.started_at, rec.buildiff_version);
     if (!rec.truncation.empty()) fmt::print(out, "{} {}\n", bold("truncated:"), rec.truncation);
@@ -99,7 +99,7 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
         if (!p.via_exec) what += ", fork";
         std::uint64_t wall = p.ended && p.end_ns >= p.start_ns ? p.end_ns - p.start_ns : 0;
         fmt::print(out, "{}[{}] {}\n", std::string(static_cast<size_t>(depth) * 2, ' '), id,
-                   command_line(p.argv, 240));
+                   display_command(p.argv, 240));
         fmt::print(out, "{}    {}\n", std::string(static_cast<size_t>(depth) * 2, ' '),
                    dim(fmt::format("pid {} | {} | {} | {} wall, {} cpu | {} files", p.pid, what,
                                    status_text(p), seconds(wall), seconds(p.user_ns + p.system_ns),
@@ -140,12 +140,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json text(const std::string& s) {
-    // Same convention as the recording: non-UTF-8 strings as {"base64": ...}.
-    if (is_valid_utf8(s)) return s;
-    return json{{"base64", base64_encode(s)}};
-}
-
 }  // namespace
 
 void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
@@ -156,16 +150,16 @@ void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
         j["parent"] = p.parent >= 0 ? json(p.parent) : json(nullptr);
         j["via"] = p.via_exec ? "exec" : "fork";
         j["kind"] = kind_name(p.classification.kind);
-        j["tool"] = text(p.classification.tool);
+        j["tool"] = json_bytes(p.classification.tool);
         if (p.classification.role) {
             json w;
             w["role"] = role_name(*p.classification.role);
             if (*p.classification.role == WrapperRole::Client) {
-                w["tool"] = text(p.classification.wrapped_tool);
+                w["tool"] = json_bytes(p.classification.wrapped_tool);
                 w["kind"] = kind_name(p.classification.wrapped_kind);
                 w["argv"] = json::array();
                 for (size_t i = p.classification.wrapped_argv_index; i < p.argv.size(); ++i)
-                    w["argv"].push_back(text(p.argv[i]));
+                    w["argv"].push_back(json_bytes(p.argv[i]));
             }
             auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
             w["cache_hit"] = hit ? json(*hit) : json(nullptr);
@@ -173,17 +167,17 @@ void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
         }
         const Attribution& at = a.attribution[static_cast<size_t>(p.id)];
         if (at.role != CrateRole::None)
-            j["crate"] = json{{"name", text(at.crate)},
+            j["crate"] = json{{"name", json_bytes(at.crate)},
                               {"role", crate_role_name(at.role)},
-                              {"out_dir", text(at.out_dir)}};
-        j["exe"] = text(p.exe);
+                              {"out_dir", json_bytes(at.out_dir)}};
+        j["exe"] = json_bytes(p.exe);
         j["exe_hash"] = p.exe_hash.empty() ? json(nullptr) : json(p.exe_hash);
         j["argv"] = json::array();
-        for (auto& arg : p.argv) j["argv"].push_back(text(arg));
-        j["cwd"] = text(p.cwd);
+        for (auto& arg : p.argv) j["argv"].push_back(json_bytes(arg));
+        j["cwd"] = json_bytes(p.cwd);
         json env = json::object();
         if (p.env >= 0)
-            for (auto& [k, v] : rec.envs[static_cast<size_t>(p.env)]) env[k] = text(v);
+            for (auto& [k, v] : rec.envs[static_cast<size_t>(p.env)]) env[k] = json_bytes(v);
         j["env"] = std::move(env);
         j["start_ns"] = p.start_ns;
         j["end_ns"] = p.ended ? json(p.end_ns) : json(nullptr);
@@ -200,8 +194,8 @@ void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
         for (auto& f : p.files) {
             json e;
             e["op"] = file_op_name(f.op);
-            e["path"] = text(f.path);
-            if (f.op == FileOp::Rename || f.op == FileOp::Link) e["to"] = text(f.to);
+            e["path"] = json_bytes(f.path);
+            if (f.op == FileOp::Rename || f.op == FileOp::Link) e["to"] = json_bytes(f.to);
             if (f.op == FileOp::Read || f.op == FileOp::Write) {
                 e["hash"] = f.hash.empty() ? json(nullptr) : json(f.hash);
                 e["size"] = f.hash.empty() ? json(nullptr) : json(f.size);

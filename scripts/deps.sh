@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
             libseccomp-dev libxxhash-dev)
 test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3-jsonschema)
-bench_pkgs=(bear strace dpkg-dev hyperfine time)
+bench_pkgs=(bear strace time xz-utils python3)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
