@@ -459,9 +459,12 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
     rc.left = m_left.ref(l);
     rc.right = m_right.ref(r);
     rc.details = a.details;
+    // When a cache wrapper runs on either side, the variables that only configure it are the
+    // wrapper itself, not a cause: what it did (a cache hit) is judged below.
+    bool wrapped = is_client(m_left.at(l)) || is_client(m_right.at(r));
     std::vector<EnvChange> impactful;
     for (auto& e : a.env.changes)
-        if (e.impactful) impactful.push_back(e);
+        if (e.impactful && !(wrapped && is_wrapper_configuration(e))) impactful.push_back(e);
     std::optional<RootCauseKind> kind;
     std::string signature;
     // Divergent inputs the build produced lead to the invocations that produced them.

@@ -116,6 +116,27 @@ bool is_impactful_env(std::string_view name) {
     return !is_noise_env(name) && matches_any(name, std::begin(kImpactful), std::end(kImpactful));
 }
 
+bool is_wrapper_configuration(const EnvChange& c) {
+    static constexpr std::string_view kWrapperVars[] = {"RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER",
+                                                        "CARGO_BUILD_RUSTC_WRAPPER", "CCACHE_*",
+                                                        "SCCACHE_*"};
+    if (matches_any(c.name, std::begin(kWrapperVars), std::end(kWrapperVars))) return true;
+    static constexpr std::string_view kCompilerVars[] = {"CC",        "CXX",  "HOST_CC",
+                                                         "TARGET_CC", "CC_*", "CXX_*"};
+    if (!matches_any(c.name, std::begin(kCompilerVars), std::end(kCompilerVars))) return false;
+    auto unwrapped = [](const std::optional<std::string>& v) -> std::string {
+        if (!v) return "";
+        for (std::string_view w : {"ccache ", "sccache ", "distcc ", "icecc "})
+            if (v->starts_with(w)) return v->substr(w.size());
+        return *v;
+    };
+    // An unset CC means the tool's default, "cc".
+    std::string l = unwrapped(c.left), r = unwrapped(c.right);
+    if (l.empty()) l = c.name.starts_with("CXX") ? "c++" : "cc";
+    if (r.empty()) r = c.name.starts_with("CXX") ? "c++" : "cc";
+    return l == r;
+}
+
 EnvDiff diff_env(const EnvVars& left, const EnvVars& right, const Normalizer& norm) {
     std::map<std::string, std::string> l, r;  // last value wins, as getenv
     for (auto& [k, v] : left) l[k] = norm(Side::Left, v);

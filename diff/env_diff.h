@@ -12,6 +12,9 @@
 namespace buildiff {
 
 bool is_impactful_env(std::string_view name);
+// Whether a change only configures a cache wrapper: RUSTC_WRAPPER, CCACHE_*, SCCACHE_*, or CC/CXX
+// values equal but for a leading wrapper ("cc" -> "ccache cc").
+bool is_wrapper_configuration(const EnvChange& change);
 bool is_noise_env(std::string_view name);
 
 struct EnvDiff {

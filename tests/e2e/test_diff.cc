@@ -276,3 +276,30 @@ TEST(Explain, TheChainFromTheProgramBackToTheCompiles) {
     EXPECT_EQ(missing.status, 2);
     EXPECT_NE(missing.err.find("no-such-file.o was not written"), std::string::npos) << missing.err;
 }
+
+TEST(DiffCache, AStaleTimeMacroServedByCcacheIsACacheRootCause) {
+    // ccache with sloppiness=time_macros caches a file using __TIME__: a warm hit replays the
+    // time of the cold compile. Plain vs warm: the object differs, served from the cache.
+    TempDir tmp;
+    std::vector<std::string> env = {"CCACHE_DIR=" + (tmp / "cache"),
+                                    "CCACHE_SLOPPINESS=time_macros"};
+    std::string plain = record_make(tmp, "src", "plain.rec", {"CLOCK_CFLAGS=-DWITH_TIME"}, env);
+    // Cold compiles a second later than plain (a different __TIME__), warm a second later still.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    record_make(tmp, "src", "cold.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    std::string warm =
+        record_make(tmp, "src", "warm.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
+    Diff d = diff(tmp, plain, warm);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "cache") << d.text;
+    EXPECT_TRUE(argv_has(rc["invocation"], "clock.c"));
+    EXPECT_EQ(rc["invocation"]["wrapper"], "ccache");
+    EXPECT_EQ(rc["invocation"]["cache_hit"], true);
+    EXPECT_EQ(rc["explains"][0], "$ROOT/clock.o");
+    // Cold vs warm: the hit replays the cold compile's object exactly.
+    Diff same = diff(tmp, tmp / "cold.rec", warm);
+    EXPECT_EQ(same.status, 0) << same.text;
+}
