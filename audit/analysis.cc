@@ -32,6 +32,12 @@ std::string absolute_path(const std::string& cwd, const std::string& path) {
     return cwd + "/" + path;
 }
 
+std::optional<std::string> output_path(const ProcessRecord& p) {
+    auto out = arg_value(p.argv, "-o");
+    if (!out) return std::nullopt;
+    return absolute_path(p.cwd, *out);
+}
+
 std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& p,
                                      std::string_view name) {
     if (p.env < 0 || p.env >= static_cast<int>(rec.envs.size())) return std::nullopt;
@@ -71,40 +77,53 @@ bool compiled_locally(const Recording& rec, const Analysis& a, const ProcessReco
     return false;
 }
 
-// sccache's server does the work. A miss: during the client call the server ran a compile with
-// the client's command line (or one writing its output). A hit: the server process itself
-// wrote the output during the call. Otherwise unknown.
-std::optional<bool> sccache_hit(const Recording& rec, const std::vector<int>& under_server,
-                                const ProcessRecord& client) {
-    const Classification& c = client.classification;
-    std::vector<std::string> wrapped(
-        client.argv.begin() + std::min(client.argv.size(), c.wrapped_argv_index + 1),
-        client.argv.end());
-    auto output = arg_value(client.argv, "-o");
-    std::string out_path = output ? absolute_path(client.cwd, *output) : "";
-    auto during = [&](std::uint64_t t) { return t >= client.start_ns && t <= client.end_ns; };
-    bool server_wrote = false;
-    for (int id : under_server) {
-        const ProcessRecord& s = rec.processes[static_cast<size_t>(id)];
-        if (is_compiling(s) && during(s.start_ns)) {
-            std::vector<std::string> tail(s.argv.begin() + std::min<size_t>(1, s.argv.size()),
-                                          s.argv.end());
-            if (tail == wrapped) return false;
-            for (auto& f : s.files)
-                if (f.op == FileOp::Write && f.path == out_path) return false;
-        }
-        // The server writes a hit under a temporary name and renames it onto the output.
-        if (s.classification.role == WrapperRole::Server)
-            for (auto& f : s.files) {
-                bool to_output = out_path.empty() ||
-                                 (f.op == FileOp::Write && f.path == out_path) ||
-                                 (f.op == FileOp::Rename && f.to == out_path);
-                if ((f.op == FileOp::Write || f.op == FileOp::Rename) && during(f.t_ns) &&
-                    to_output)
-                    server_wrote = true;
+std::vector<std::string> wrapped_tail(const ProcessRecord& client) {
+    size_t from = std::min(client.argv.size(), client.classification.wrapped_argv_index + 1);
+    return {client.argv.begin() + static_cast<long>(from), client.argv.end()};
+}
+
+// Which sccache client call each compile the server started was for.
+std::vector<int> link_served(const Recording& rec) {
+    std::vector<int> served_by(rec.processes.size(), -1);
+    std::vector<const ProcessRecord*> clients;
+    for (const ProcessRecord& p : rec.processes)
+        if (p.classification.role == WrapperRole::Client && p.classification.tool == "sccache")
+            clients.push_back(&p);
+    for (const ProcessRecord& s : rec.processes) {
+        bool compile = s.classification.kind == ToolKind::CompilerDriver ||
+                       s.classification.kind == ToolKind::Rustc;
+        if (!s.via_exec || !compile || s.parent < 0 ||
+            rec.processes[static_cast<size_t>(s.parent)].classification.role != WrapperRole::Server)
+            continue;
+        std::vector<std::string> tail(s.argv.begin() + std::min<size_t>(1, s.argv.size()),
+                                      s.argv.end());
+        auto out = output_path(s);
+        for (const ProcessRecord* c : clients) {
+            if (s.start_ns < c->start_ns || (c->ended && s.start_ns > c->end_ns)) continue;
+            if (wrapped_tail(*c) == tail || (out && output_path(*c) == out)) {
+                served_by[static_cast<size_t>(s.id)] = c->id;
+                break;
             }
+        }
     }
-    if (server_wrote) return true;
+    return served_by;
+}
+
+// sccache's server does the work. A miss: the server ran a compile for this client call. A hit:
+// the server process itself wrote (or renamed onto) the client's output during the call.
+// Otherwise unknown.
+std::optional<bool> sccache_hit(const Recording& rec, const std::vector<int>& servers,
+                                bool server_compiled, const ProcessRecord& client) {
+    if (server_compiled) return false;
+    auto out = output_path(client);
+    auto during = [&](std::uint64_t t) { return t >= client.start_ns && t <= client.end_ns; };
+    for (int id : servers)
+        for (auto& f : rec.processes[static_cast<size_t>(id)].files) {
+            bool onto_output = !out || (f.op == FileOp::Write && f.path == *out) ||
+                               (f.op == FileOp::Rename && f.to == *out);
+            if ((f.op == FileOp::Write || f.op == FileOp::Rename) && during(f.t_ns) && onto_output)
+                return true;
+        }
     return std::nullopt;
 }
 
@@ -158,21 +177,23 @@ Analysis analyze(const Recording& rec) {
             }
         }
     }
-    std::vector<int> under_server;  // records started by a cache server, in id order
+    a.served_by = link_served(rec);
+    std::vector<int> servers;  // the sccache server's records (it writes the outputs of hits)
     for (const ProcessRecord& p : rec.processes)
-        for (int q = p.parent; q >= 0; q = rec.processes[static_cast<size_t>(q)].parent)
-            if (rec.processes[static_cast<size_t>(q)].classification.role == WrapperRole::Server) {
-                under_server.push_back(p.id);
-                break;
-            }
+        if (p.classification.role == WrapperRole::Server) servers.push_back(p.id);
+    std::vector<bool> server_compiled(n);  // client calls a server compiled something for
+    for (size_t i = 0; i < n; ++i)
+        if (a.served_by[i] >= 0 && is_compiling(rec.processes[i]))
+            server_compiled[static_cast<size_t>(a.served_by[i])] = true;
     for (const ProcessRecord& p : rec.processes) {
         const Classification& c = p.classification;
         if (c.role != WrapperRole::Client || !p.ended) continue;
         auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
         if (c.tool == "ccache") hit = !compiled_locally(rec, a, p);
         if (c.tool == "sccache")
-            hit = compiled_locally(rec, a, p) ? std::optional<bool>(false)
-                                              : sccache_hit(rec, under_server, p);
+            hit = compiled_locally(rec, a, p)
+                      ? std::optional<bool>(false)
+                      : sccache_hit(rec, servers, server_compiled[static_cast<size_t>(p.id)], p);
     }
     return a;
 }

@@ -30,6 +30,10 @@ struct Analysis {
     // For cache-wrapper clients: true = served from cache, false = ran the tool; absent when
     // it cannot be known from the recording.
     std::vector<std::optional<bool>> cache_hit;
+    // For a compile an sccache server ran (a compiler driver or rustc it started): the client
+    // call it served, matched by the wrapped command line or the output, during the call; -1
+    // for every other record.
+    std::vector<int> served_by;
     std::vector<std::vector<int>> children;  // by record id, in id order
     std::vector<int> roots;
 };
@@ -40,6 +44,9 @@ Analysis analyze(const Recording& rec);
 std::optional<std::string> arg_value(const std::vector<std::string>& argv, std::string_view flag);
 // PATH made absolute against CWD (lexically; PATH is returned as is when absolute).
 std::string absolute_path(const std::string& cwd, const std::string& path);
+
+// The absolute path a command names with -o, if it does.
+std::optional<std::string> output_path(const ProcessRecord& p);
 
 // The value of NAME in the record's environment, if set.
 std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& p,

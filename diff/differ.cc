@@ -84,12 +84,6 @@ std::string peeled_kind(const ProcessRecord& p) {
         kind_name(is_client(p) ? p.classification.wrapped_kind : p.classification.kind));
 }
 
-std::optional<std::string> output_arg(const ProcessRecord& p) {
-    auto out = arg_value(p.argv, "-o");
-    if (!out) return std::nullopt;
-    return absolute_path(p.cwd, *out);
-}
-
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
     std::string out;
     for (auto& s : v) {
@@ -123,32 +117,13 @@ struct SideView {
 
     const ProcessRecord& at(int id) const { return rec.processes[static_cast<size_t>(id)]; }
 
+    // The compiles an sccache server ran, by the client call they were for (audit/analysis).
     void link_server_compiles() {
-        std::vector<int> clients;
-        for (auto& p : rec.processes)
-            if (is_client(p) && p.classification.tool == "sccache") clients.push_back(p.id);
-        for (auto& p : rec.processes) {
-            if (!p.via_exec || !(p.classification.kind == ToolKind::CompilerDriver ||
-                                 p.classification.kind == ToolKind::Rustc))
-                continue;
-            const ProcessRecord* parent = p.parent >= 0 ? &at(p.parent) : nullptr;
-            if (!parent || parent->classification.role != WrapperRole::Server) continue;
-            std::vector<std::string> tail(p.argv.begin() + std::min<size_t>(1, p.argv.size()),
-                                          p.argv.end());
-            auto out = output_arg(p);
-            for (int c : clients) {
-                const ProcessRecord& cl = at(c);
-                if (p.start_ns < cl.start_ns || (cl.ended && p.start_ns > cl.end_ns)) continue;
-                auto wrapped = peeled_argv(cl);
-                std::vector<std::string> ctail(
-                    wrapped.begin() + std::min<size_t>(1, wrapped.size()), wrapped.end());
-                if (ctail == tail || (out && output_arg(cl) == out)) {
-                    client_of[p.id] = c;
-                    served[c].push_back(p.id);
-                    break;
-                }
+        for (size_t i = 0; i < analysis.served_by.size(); ++i)
+            if (int c = analysis.served_by[i]; c >= 0) {
+                client_of[static_cast<int>(i)] = c;
+                served[c].push_back(static_cast<int>(i));
             }
-        }
     }
 
     void lift_all() {
@@ -182,7 +157,7 @@ struct SideView {
         std::map<std::string, int> client_output;
         for (auto& p : rec.processes)
             if (is_client(p))
-                if (auto out = output_arg(p)) client_output[*out] = p.id;
+                if (auto out = output_path(p)) client_output[*out] = p.id;
         for (auto& p : rec.processes)
             for (auto& f : p.files) {
                 if (f.op == FileOp::Write) produced.insert(norm(side, f.path));

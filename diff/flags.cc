@@ -411,23 +411,27 @@ std::vector<FlagChange> diff_commands(FlagFamily family, const std::vector<std::
             for (auto* a : ls) lv.push_back(a->value);
             for (auto* a : rs) rv.push_back(a->value);
             if (lv == rv) continue;
-            std::multiset<std::string> lset(lv.begin(), lv.end()), rset(rv.begin(), rv.end());
-            for (auto* a : rs)
-                if (auto it = lset.find(a->value); it != lset.end())
-                    lset.erase(it);
-                else
-                    add("added", *a, "", a->value, fmt::format("added {} ({})", shown(*a), cat));
-            lset = std::multiset<std::string>(lv.begin(), lv.end());
-            for (auto* a : ls)
-                if (auto it = rset.find(a->value); it != rset.end())
-                    rset.erase(it);
-                else
-                    add("removed", *a, a->value, "",
-                        fmt::format("removed {} ({})", shown(*a), cat));
-            if (std::multiset<std::string>(lv.begin(), lv.end()) ==
-                std::multiset<std::string>(rv.begin(), rv.end()))
+            const std::multiset<std::string> lset(lv.begin(), lv.end()), rset(rv.begin(), rv.end());
+            if (lset == rset) {
                 add("reordered", ref, "", "",
                     fmt::format("{} order changed ({})", ordered_name(key), cat));
+                continue;
+            }
+            // Each value matched at most once: what the right has beyond the left was added,
+            // what the left has beyond the right was removed.
+            auto unmatched = [](std::multiset<std::string> pool, const auto& args) {
+                std::vector<const ParsedArg*> out;
+                for (auto* a : args)
+                    if (auto it = pool.find(a->value); it != pool.end())
+                        pool.erase(it);
+                    else
+                        out.push_back(a);
+                return out;
+            };
+            for (auto* a : unmatched(lset, rs))
+                add("added", *a, "", a->value, fmt::format("added {} ({})", shown(*a), cat));
+            for (auto* a : unmatched(rset, ls))
+                add("removed", *a, a->value, "", fmt::format("removed {} ({})", shown(*a), cat));
             continue;
         }
         // Last, ByName, Set: the last occurrence on each side decides.
