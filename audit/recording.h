@@ -111,7 +111,6 @@ class RecordingWriter {
     void warning(const Warning& warning);
     void trailer(const Recording& trailer_fields, size_t process_count);
     bool flush();  // false on a write error
-    bool failed() const { return m_failed; }
     bool has_pending() const { return !m_buffer.empty(); }
     size_t bytes_written() const { return m_written; }
 

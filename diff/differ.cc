@@ -331,8 +331,6 @@ PairAnalysis Differ::analyze_pair(int l, int r) {
     auto lav = normalized(Side::Left, peeled_argv(L)),
          rav = normalized(Side::Right, peeled_argv(R));
     for (FlagChange& c : diff_commands(family, lav, rav)) {
-        bool output_relevant = c.category != "diagnostics" && c.category != "dependencies" &&
-                               c.category != "bookkeeping";
         // An input that only one side has, because an invocation only that side ran made
         // it, is explained by that invocation, not by this command line.
         if (c.category == "input" && (c.change == "added" || c.change == "removed")) {
@@ -346,7 +344,7 @@ PairAnalysis Differ::analyze_pair(int l, int r) {
                 continue;
             }
         }
-        if (output_relevant) a.flags.push_back(std::move(c));
+        if (c.affects_output) a.flags.push_back(std::move(c));
     }
     const EnvVars none;
     a.env = diff_env(L.env >= 0 ? m_left.rec.envs[static_cast<size_t>(L.env)] : none,

@@ -398,7 +398,8 @@ std::vector<FlagChange> diff_commands(FlagFamily family, const std::vector<std::
     auto add = [&](const char* what, const ParsedArg& ref, std::string l, std::string r,
                    std::string text) {
         changes.push_back(FlagChange{what, std::string(category_name(ref.category)), ref.key,
-                                     std::move(l), std::move(r), std::move(text)});
+                                     std::move(l), std::move(r), std::move(text),
+                                     affects_output(ref.category)});
     };
     for (const std::string& key : keys) {
         auto& [ls, rs] = by_key[key];

@@ -91,6 +91,8 @@ TEST(DiffCommands, RustcStaticLibraryAndCodegenOptions) {
     ASSERT_EQ(c.size(), 3u);
     EXPECT_EQ(c[0].text, "`-C opt-level=0` -> `-C opt-level=3` (codegen)");
     EXPECT_EQ(c[1].category, "bookkeeping");  // cargo's metadata hash
+    EXPECT_FALSE(c[1].affects_output);
+    EXPECT_TRUE(c[0].affects_output);
     EXPECT_EQ(c[2].text, "removed `-l static=blst` (linker)");
 }
 
