@@ -273,6 +273,7 @@ class Tracer {
     Stats m_stats;
     // Tasks that died before their parent's fork event was seen: status and usage.
     std::unordered_map<pid_t, std::pair<int, rusage>> m_died_early;
+    std::unordered_set<pid_t> m_exit_stop_wanted;  // leaders to give the exit stop (want_exit_stop)
 };
 
 void Tracer::message(char kind, const std::string& text) {
@@ -282,11 +283,9 @@ void Tracer::message(char kind, const std::string& text) {
 
 void Tracer::resume(pid_t tid, int request, int sig) {
     auto it = m_threads.find(tid);
-    if (it != m_threads.end() && it->second.tgid == tid && m_mode == Mode::Recording) {
-        auto p = m_procs.find(tid);
-        if (p != m_procs.end() && !p->second.exit_stop && !p->second.writes.empty())
-            want_exit_stop(tid, p->second);
-    }
+    // A leader whose process wrote through another thread gets its exit stop now.
+    if (!m_exit_stop_wanted.empty() && m_exit_stop_wanted.contains(tid))
+        if (auto p = m_procs.find(tid); p != m_procs.end()) want_exit_stop(tid, p->second);
     if (it != m_threads.end() && it->second.holds > 0) {
         it->second.held = true;
         it->second.resume_request = request;
@@ -731,7 +730,13 @@ void Tracer::on_exit_event(pid_t tid) {
 // Asks for the exit stop of a process that wrote a file. Options belong to a thread: they are
 // set on the leader, now if it is the thread at hand, else at the leader's next stop.
 void Tracer::want_exit_stop(pid_t tid, Proc& proc) {
-    if (proc.exit_stop || tid != m_threads.at(tid).tgid) return;
+    if (proc.exit_stop) return;
+    pid_t leader = m_threads.at(tid).tgid;
+    if (tid != leader) {
+        m_exit_stop_wanted.insert(leader);  // applied by resume() at the leader's next stop
+        return;
+    }
+    m_exit_stop_wanted.erase(leader);
     if (ptrace(PTRACE_SETOPTIONS, tid, nullptr, reinterpret_cast<void*>(kWriterOptions)) == 0)
         proc.exit_stop = true;
 }
@@ -759,6 +764,7 @@ void Tracer::on_death(pid_t tid, int status, const rusage& usage) {
     if (p == m_procs.end()) return;
     Proc proc = std::move(p->second);
     m_procs.erase(p);
+    m_exit_stop_wanted.erase(tid);
     Rec& rec = *m_recs.at(proc.rec);
     release_writes(tid, proc, rec, 0);  // killed without an exit stop: hash what is there
     // CPU of this image: from the exit stop when there was one, else from wait4's rusage
