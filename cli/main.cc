@@ -14,6 +14,7 @@
 #include "audit/record.h"
 #include "audit/recording.h"
 #include "diff/differ.h"
+#include "diff/plain_diff.h"
 #include "report/diff_render.h"
 #include "report/show.h"
 
@@ -43,6 +44,9 @@ Examples:
   buildiff diff left.rec right.rec --json report.json    # and the JSON report to a file
   buildiff diff left.rec right.rec --json - | jq '.root_causes[].kind'
   buildiff diff a.rec b.rec --map /home/ci/build=/src --ignore '*.d'
+  buildiff diff old/libfoo.so new/libfoo.so              # plain files: symbols, sections, DWARF
+  buildiff diff build-a/ build-b/                        # two trees, file by file
+  buildiff diff a.whl b.whl                              # archives, members compared recursively
 
 Exit status: 0 identical, 1 divergent, 2 trouble (as diff(1)).)";
 
@@ -78,6 +82,31 @@ bool write_file_atomically(const std::string& path, const std::string& content) 
 
 bool use_color();
 
+// A recording starts with its header line; anything else is a plain file or directory.
+bool is_recording(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char head[256] = {};
+    in.read(head, sizeof head - 1);
+    return std::string_view(head, static_cast<size_t>(in.gcount()))
+               .find("\"buildiff.recording\"") != std::string_view::npos;
+}
+
+Result<DiffResult> compare_inputs(const std::string& left, const std::string& right,
+                                  const DiffOptions& options) {
+    bool lrec = is_recording(left), rrec = is_recording(right);
+    if (lrec != rrec)
+        return Error{
+            fmt::format("{} is a recording but {} is not: compare recordings with "
+                        "recordings, files with files",
+                        lrec ? left : right, lrec ? right : left)};
+    if (!lrec) return diff_plain(left, right, options);
+    Result<Recording> l = read_recording(left);
+    if (!l) return l.error();
+    Result<Recording> r = read_recording(right);
+    if (!r) return r.error();
+    return diff_recordings(*l, *r, options);
+}
+
 int run_diff(const DiffArgs& args) {
     DiffOptions options;
     for (const std::string& m : args.maps) {
@@ -89,17 +118,12 @@ int run_diff(const DiffArgs& args) {
         options.maps.emplace_back(m.substr(0, eq), m.substr(eq + 1));
     }
     options.ignore = args.ignore;
-    Result<Recording> left = read_recording(args.left);
-    if (!left) {
-        fmt::print(stderr, "buildiff: {}\n", left.error().message);
+    Result<DiffResult> diffed = compare_inputs(args.left, args.right, options);
+    if (!diffed) {
+        fmt::print(stderr, "buildiff: {}\n", diffed.error().message);
         return 2;
     }
-    Result<Recording> right = read_recording(args.right);
-    if (!right) {
-        fmt::print(stderr, "buildiff: {}\n", right.error().message);
-        return 2;
-    }
-    DiffResult result = diff_recordings(*left, *right, options);
+    const DiffResult& result = *diffed;
     if (!args.json.empty()) {
         std::string json = render_diff_json(result);
         if (args.json == "-") {
@@ -187,10 +211,10 @@ int main(int argc, char** argv) {
     show_cmd->footer(kShowExamples);
 
     DiffArgs diff;
-    auto* diff_cmd =
-        app.add_subcommand("diff", "Compare two recordings and explain why they differ");
-    diff_cmd->add_option("left", diff.left, "Left recording")->required();
-    diff_cmd->add_option("right", diff.right, "Right recording")->required();
+    auto* diff_cmd = app.add_subcommand(
+        "diff", "Compare two builds (recordings) or two artifacts (files or directories)");
+    diff_cmd->add_option("left", diff.left, "Left recording, file or directory")->required();
+    diff_cmd->add_option("right", diff.right, "Right recording, file or directory")->required();
     diff_cmd->add_flag("--text", diff.text, "Text report on stdout (the default, unless --json -)");
     diff_cmd->add_option("--json", diff.json,
                          "Write the JSON report (buildiff.report/1) to FILE, or - for stdout");

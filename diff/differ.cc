@@ -18,6 +18,7 @@
 
 #include "audit/analysis.h"
 #include "audit/redact.h"
+#include "diff/compare.h"
 #include "diff/env_diff.h"
 #include "diff/flags.h"
 #include "diff/normalize.h"
@@ -104,6 +105,7 @@ struct SideView {
     std::vector<int> lifted;                        // record -> its owner-level invocation
     std::map<std::string, std::string> hash;        // artifact (normalised) -> content hash
     std::map<std::string, int> owner;               // artifact (normalised) -> owner record
+    std::map<std::string, std::string> real_path;   // artifact (normalised) -> path on disk
     std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
     std::set<std::string> produced;                 // every path the build wrote (normalised)
     std::vector<int> top;                           // owner-level invocations, in start order
@@ -171,6 +173,7 @@ struct SideView {
             int o =
                 c != client_output.end() ? c->second : lifted[static_cast<size_t>(prod.producer)];
             hash[n] = prod.hash;
+            real_path[n] = path;
             owner[n] = o;
             owned[o].push_back(n);
         }
@@ -252,6 +255,7 @@ class Differ {
     int unpaired_root(Side side, int id);
     int add_root(RootCause rc, const std::string& signature);
     bool ignored(const std::string& path) const;
+    void deepen(Artifact& a);
 
     const DiffOptions& m_options;
     Normalizer m_norm;
@@ -262,6 +266,7 @@ class Differ {
     std::map<int, std::set<int>> m_pair_roots;  // left id -> root causes (memo)
     std::set<int> m_in_progress;
     std::map<std::pair<int, int>, int> m_unpaired_roots;
+    Comparer m_comparer;
 };
 
 void Differ::match() {
@@ -517,6 +522,38 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
     return roots;
 }
 
+// The deep comparators look at the files themselves when they are still on disk as recorded.
+void Differ::deepen(Artifact& a) {
+    Difference content;
+    content.kind = "content";
+    content.description = "content differs";
+    content.left = a.left_hash;
+    content.right = a.right_hash;
+    auto open = [&](const SideView& s, const std::string& recorded) -> std::optional<Blob> {
+        auto it = s.real_path.find(a.path);
+        if (it == s.real_path.end()) return std::nullopt;
+        Result<Blob> b = Blob::open(it->second);
+        if (!b || b->hash().hex() != recorded) return std::nullopt;
+        return *b;
+    };
+    std::optional<Blob> l = open(m_left, a.left_hash), r = open(m_right, a.right_hash);
+    if (!l || !r) {
+        content.description +=
+            " (not compared in depth: the file is gone or changed since it was recorded)";
+        a.differences.push_back(std::move(content));
+        return;
+    }
+    Result<Comparison> c = m_comparer.compare(*l, *r);
+    if (!c) {
+        content.description += "; " + c.error().message;
+        a.differences.push_back(std::move(content));
+        return;
+    }
+    a.format = c->format;
+    content.children = std::move(c->differences);
+    a.differences.push_back(std::move(content));
+}
+
 bool Differ::ignored(const std::string& path) const {
     for (auto& g : m_options.ignore)
         if (glob_match(g, path)) return true;
@@ -566,15 +603,17 @@ DiffResult Differ::run() {
             ++m_result.summary.ignored_artifacts;
             continue;
         }
-        a.differences.push_back(
-            a.status == "different"
-                ? Difference{"content", "content differs", a.left_hash, a.right_hash, {}}
-                : Difference{"missing",
-                             a.status == "only-left" ? "only in the left build"
-                                                     : "only in the right build",
-                             a.left_hash,
-                             a.right_hash,
-                             {}});
+        if (a.status == "different") {
+            deepen(a);
+        } else {
+            Difference d;
+            d.kind = "missing";
+            d.description =
+                a.status == "only-left" ? "only in the left build" : "only in the right build";
+            d.left = a.left_hash;
+            d.right = a.right_hash;
+            a.differences.push_back(std::move(d));
+        }
         std::set<int> roots = roots_for_path(path);
         a.root_cause = roots.empty() ? -1 : *roots.begin();
         // Chain order: when the owner finished, on the left if it exists there.

@@ -53,19 +53,39 @@ struct EnvChange {
     bool redacted = false;  // values are salted hashes: shown as "differs"
 };
 
-// A node of an artifact's difference tree. The deep comparators (ELF, archives) add children;
-// here a difference is the content hash.
+// One side of a symbol difference: what the symbol is in that file (docs/report-schema.md).
+struct SymbolState {
+    std::string binding;     // "LOCAL", "GLOBAL", "WEAK", ...
+    std::string visibility;  // "DEFAULT", "HIDDEN", "PROTECTED", "INTERNAL"
+    std::string type;        // "FUNC", "OBJECT", "NOTYPE", "TLS", ...
+    std::string section;     // section name, or "UND", "ABS", "COMMON"
+    std::string version;     // symbol version from .gnu.version_d/_r, "" when none
+    std::uint64_t size = 0;
+    bool defined = false;
+    bool dynamic = false;  // present in .dynsym (exported when defined, imported when not)
+    bool operator==(const SymbolState&) const = default;
+};
+
+// A node of an artifact's difference tree, built by the comparators (diff/compare.h): ELF
+// headers, sections, symbols, dynamic entries, notes, DWARF; archive members (whose children
+// are their own differences); text hunks; binary offsets. Kinds are listed in
+// docs/report-schema.md.
 struct Difference {
-    std::string kind;  // "content", "missing", ...
-    std::string description;
-    std::string left, right;
+    std::string kind;
+    std::string description;  // one line, in words
+    std::string left, right;  // values (empty when absent or not applicable)
+    std::string name;         // the symbol, section, member or DWARF unit concerned
+    std::string demangled;    // symbols: the demangled name when it differs from `name`
+    std::optional<SymbolState> left_symbol, right_symbol;  // kind "symbol"
+    std::vector<std::string> lines;  // "text": unified diff lines; "binary": hex context
     std::vector<Difference> children;
 };
 
 struct Artifact {
     std::string path;    // normalised ($ROOT/...)
     std::string status;  // "identical", "different", "only-left", "only-right"
-    std::string format;  // "file" until the comparators know better
+    std::string
+        format;  // "elf", "ar", "zip", "tar", "deb", "text", "binary", ... ("file": not examined)
     std::string left_hash, right_hash;
     std::vector<Difference> differences;
     int root_cause = -1;          // index of the root cause that accounts for it
@@ -94,6 +114,7 @@ struct DiffSummary {
 struct DiffResult {
     std::string left_name, right_name;
     std::string left_root, right_root;
+    bool plain = false;  // plain files or directories: no invocation data, no root causes
     bool divergent = false;
     DiffSummary summary;
     std::vector<RootCause> root_causes;

@@ -30,12 +30,35 @@ json invocation(const std::optional<InvocationRef>& r, const char* side) {
     return j;
 }
 
+json symbol_state(const std::optional<SymbolState>& s) {
+    if (!s) return nullptr;
+    return json{{"binding", s->binding},
+                {"visibility", s->visibility},
+                {"type", s->type},
+                {"size", s->size},
+                {"defined", s->defined},
+                {"section", json_bytes(s->section)},
+                {"version", optional_text(s->version)},
+                {"dynamic", s->dynamic}};
+}
+
 json difference(const Difference& d) {
     json j;
     j["kind"] = d.kind;
     j["description"] = json_bytes(d.description);
-    j["left"] = optional_text(d.left);
-    j["right"] = optional_text(d.right);
+    if (!d.name.empty()) j["name"] = json_bytes(d.name);
+    if (d.kind == "symbol") {
+        j["demangled"] = optional_text(d.demangled);
+        j["left"] = symbol_state(d.left_symbol);
+        j["right"] = symbol_state(d.right_symbol);
+    } else {
+        j["left"] = optional_text(d.left);
+        j["right"] = optional_text(d.right);
+    }
+    if (!d.lines.empty()) {
+        j["lines"] = json::array();
+        for (auto& l : d.lines) j["lines"].push_back(json_bytes(l));
+    }
     j["children"] = json::array();
     for (auto& c : d.children) j["children"].push_back(difference(c));
     return j;
@@ -48,6 +71,7 @@ std::string render_diff_json(const DiffResult& r) {
     j["schema"] = kReportSchema;
     j["left"] = json{{"name", json_bytes(r.left_name)}, {"root", json_bytes(r.left_root)}};
     j["right"] = json{{"name", json_bytes(r.right_name)}, {"root", json_bytes(r.right_root)}};
+    j["mode"] = r.plain ? "files" : "recordings";
     j["verdict"] = r.divergent ? "divergent" : "identical";
     const DiffSummary& s = r.summary;
     j["summary"] = json{{"left_invocations", s.left_invocations},

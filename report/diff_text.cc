@@ -18,6 +18,27 @@ std::string describe(const InvocationRef& r) {
     return what;
 }
 
+// The difference tree under an artifact, indented, with a cap on lines per artifact so one huge
+// artifact cannot bury the rest (the JSON report has everything).
+void print_differences(std::FILE* out, const std::vector<Difference>& list, int depth,
+                       size_t& budget) {
+    for (const Difference& d : list) {
+        if (budget == 0) return;
+        if (d.kind == "content" && !d.children.empty()) {  // the tree says more than the hashes
+            print_differences(out, d.children, depth, budget);
+            continue;
+        }
+        --budget;
+        std::string indent(static_cast<size_t>(4 + 2 * depth), ' ');
+        std::string line = display_text(d.description);
+        if (!d.demangled.empty()) line += "  [" + display_text(d.demangled) + "]";
+        fmt::print(out, "{}{}\n", indent, line);
+        for (size_t i = 0; i < d.lines.size() && budget > 0; ++i, --budget)
+            fmt::print(out, "{}  {}\n", indent, display_text(d.lines[i]));
+        print_differences(out, d.children, depth + 1, budget);
+    }
+}
+
 }  // namespace
 
 void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
@@ -27,8 +48,21 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
     const DiffSummary& s = r.summary;
     fmt::print(out, "{} {} vs {}\n", bold("buildiff diff"), display_arg(r.left_name),
                display_arg(r.right_name));
-    fmt::print(out, "roots    {} -> {}\n", display_arg(r.left_root), display_arg(r.right_root));
-    if (!r.divergent) {
+    if (r.plain) {
+        if (!r.left_root.empty())
+            fmt::print(out, "trees    {} -> {}\n", display_arg(r.left_root),
+                       display_arg(r.right_root));
+        if (!r.divergent)
+            fmt::print(out, "verdict  {}: {} file{} compared\n", green("identical"), s.artifacts,
+                       s.artifacts == 1 ? "" : "s");
+        else
+            fmt::print(out, "verdict  {}: {} of {} file{} differ\n", red("divergent"),
+                       s.divergent_artifacts, s.artifacts, s.artifacts == 1 ? "" : "s");
+    } else {
+        fmt::print(out, "roots    {} -> {}\n", display_arg(r.left_root), display_arg(r.right_root));
+    }
+    if (r.plain) {
+    } else if (!r.divergent) {
         fmt::print(out, "verdict  {}: {} artifacts compared, {} invocations paired\n",
                    green("identical"), s.artifacts, s.paired);
     } else {
@@ -38,13 +72,15 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
                    r.root_causes.size() == 1 ? "s" : "", s.divergent_artifacts,
                    s.divergent_artifacts == 1 ? "" : "s", s.artifacts);
     }
-    fmt::print(out,
-               "         invocations: {} left, {} right, {} paired, {} only left, {} only right\n",
-               s.left_invocations, s.right_invocations, s.paired, s.missing, s.extra);
+    if (!r.plain)
+        fmt::print(out,
+                   "         invocations: {} left, {} right, {} paired, {} only left, {} only "
+                   "right\n",
+                   s.left_invocations, s.right_invocations, s.paired, s.missing, s.extra);
     if (s.ignored_artifacts)
         fmt::print(out, "         {} divergent artifact(s) ignored (--ignore)\n",
                    s.ignored_artifacts);
-    for (auto& note : r.notes) fmt::print(out, "note     {}\n", note);
+    for (auto& note : r.notes) fmt::print(out, "note     {}\n", display_text(note));
 
     for (size_t i = 0; i < r.root_causes.size(); ++i) {
         const RootCause& rc = r.root_causes[i];
@@ -81,12 +117,19 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
     }
     // A terminal report stays readable for big builds: the first ones, and a count of the rest
     // (the JSON report lists them all).
-    constexpr size_t kShown = 50;
+    constexpr size_t kShown = 50, kLinesPerArtifact = 40;
     if (s.divergent_artifacts) fmt::print(out, "\n{}\n", bold("divergent artifacts"));
     for (size_t i = 0; i < s.divergent_artifacts && i < kShown; ++i) {
         const Artifact& a = r.artifacts[i];
-        fmt::print(out, "  {:<10} {}  (root cause {}{})\n", a.status, display_arg(a.path),
-                   a.root_cause + 1, a.is_root_output ? ", its own output" : "");
+        if (a.root_cause >= 0)
+            fmt::print(out, "  {:<10} {}  ({}, root cause {}{})\n", a.status, display_arg(a.path),
+                       a.format, a.root_cause + 1, a.is_root_output ? ", its own output" : "");
+        else
+            fmt::print(out, "  {:<10} {}  ({})\n", a.status, display_arg(a.path), a.format);
+        size_t budget = kLinesPerArtifact;
+        print_differences(out, a.differences, 0, budget);
+        if (budget == 0)
+            fmt::print(out, "    ... (the JSON report has the whole difference tree)\n");
     }
     if (s.divergent_artifacts > kShown)
         fmt::print(out,

@@ -26,6 +26,17 @@ std::string display_arg(const std::string& arg) {
     return out + "'";
 }
 
+std::string display_text(const std::string& text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (c < 0x20 || c == 0x7f)
+            out += fmt::format("\\x{:02x}", c);
+        else
+            out += static_cast<char>(c);
+    }
+    return out;
+}
+
 std::string display_command(const std::vector<std::string>& argv, size_t limit) {
     std::string out;
     for (const auto& a : argv) {

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
-            libseccomp-dev libxxhash-dev)
+            libseccomp-dev libxxhash-dev libelf-dev libdw-dev libarchive-dev libiberty-dev
+            libdtl-dev)
 test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3-jsonschema)
 bench_pkgs=(bear strace time xz-utils python3)
 

@@ -1,0 +1,98 @@
+// Blob: a file descriptor or bytes in memory, with a content hash taken once.
+#include "diff/blob.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include <fmt/core.h>
+
+namespace buildiff {
+
+struct Blob::Impl {
+    std::string name;
+    int fd = -1;
+    std::uint64_t size = 0;
+    std::string bytes;
+    mutable std::optional<Hash128> hash;
+    ~Impl() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+Result<Blob> Blob::open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return Error{fmt::format("{}: not a regular file", path)};
+    }
+    Blob b;
+    b.m = std::make_shared<Impl>();
+    b.m->name = path;
+    b.m->fd = fd;
+    b.m->size = static_cast<std::uint64_t>(st.st_size);
+    return b;
+}
+
+Blob Blob::memory(std::string name, std::string bytes) {
+    Blob b;
+    b.m = std::make_shared<Impl>();
+    b.m->name = std::move(name);
+    b.m->size = bytes.size();
+    b.m->bytes = std::move(bytes);
+    return b;
+}
+
+const std::string& Blob::name() const {
+    return m->name;
+}
+std::uint64_t Blob::size() const {
+    return m->size;
+}
+bool Blob::in_memory() const {
+    return m->fd < 0;
+}
+int Blob::fd() const {
+    return m->fd;
+}
+std::string_view Blob::memory() const {
+    return m->bytes;
+}
+
+Hash128 Blob::hash() const {
+    if (!m->hash) {
+        if (in_memory()) {
+            m->hash = hash_bytes(m->bytes);
+        } else {
+            std::optional<FileHash> h = hash_fd(m->fd);
+            // A read error after a successful open leaves a hash no other content has.
+            m->hash = h ? h->hash : hash_bytes(m->name + "\0unreadable");
+        }
+    }
+    return *m->hash;
+}
+
+Result<std::string> Blob::read(std::uint64_t offset, std::size_t n) const {
+    if (offset >= m->size) return std::string();
+    n = static_cast<std::size_t>(std::min<std::uint64_t>(n, m->size - offset));
+    if (in_memory()) return m->bytes.substr(static_cast<std::size_t>(offset), n);
+    std::string out(n, '\0');
+    std::size_t done = 0;
+    while (done < n) {
+        ssize_t r = pread(m->fd, out.data() + done, n - done, static_cast<off_t>(offset + done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return Error{fmt::format("{}: read error: {}", m->name, std::strerror(errno))};
+        if (r == 0) break;
+        done += static_cast<std::size_t>(r);
+    }
+    out.resize(done);
+    return out;
+}
+
+}  // namespace buildiff

@@ -1,0 +1,149 @@
+// Text and binary comparison.
+#include "diff/content_compare.h"
+
+#include <dtl/dtl.hpp>
+
+#include <fmt/core.h>
+
+namespace buildiff {
+
+namespace {
+
+std::vector<std::string> split_lines(std::string_view s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < s.size()) {
+        size_t end = s.find('\n', start);
+        if (end == std::string_view::npos) end = s.size();
+        out.emplace_back(s.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+std::string hex_row(std::string_view bytes) {
+    std::string hex, ascii;
+    for (unsigned char c : bytes) {
+        hex += fmt::format("{:02x} ", c);
+        ascii += c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.';
+    }
+    return fmt::format("{:<48}|{}|", hex, ascii);
+}
+
+}  // namespace
+
+bool looks_like_text(std::string_view head) {
+    for (unsigned char c : head)
+        if (c == 0 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v' &&
+                       c != 0x1b))
+            return false;
+    return true;
+}
+
+Result<Difference> compare_text(const Blob& left, const Blob& right, std::size_t max_lines) {
+    Result<std::string> l = left.read(0, left.size()), r = right.read(0, right.size());
+    if (!l) return l.error();
+    if (!r) return r.error();
+    std::vector<std::string> a = split_lines(*l), b = split_lines(*r);
+    dtl::Diff<std::string> diff(a, b);
+    diff.onHuge();
+    diff.compose();
+    diff.composeUnifiedHunks();
+    Difference d;
+    d.kind = "text";
+    size_t added = 0, removed = 0, hunks = 0;
+    bool truncated = false;
+    for (const auto& h : diff.getUniHunks()) {
+        ++hunks;
+        auto emit = [&](std::string line) {
+            if (d.lines.size() < max_lines)
+                d.lines.push_back(std::move(line));
+            else
+                truncated = true;
+        };
+        emit(fmt::format("@@ -{},{} +{},{} @@", h.a, h.b, h.c, h.d));
+        for (const auto& e : h.common[0]) emit(" " + e.first);
+        for (const auto& e : h.change) {
+            char mark = e.second.type == dtl::SES_ADD      ? '+'
+                        : e.second.type == dtl::SES_DELETE ? '-'
+                                                           : ' ';
+            if (mark == '+') ++added;
+            if (mark == '-') ++removed;
+            emit(mark + e.first);
+        }
+        for (const auto& e : h.common[1]) emit(" " + e.first);
+    }
+    if (hunks == 0) {
+        // Same lines: the difference is in line endings or a final newline.
+        d.description = "text differs only in line endings or the final newline";
+        return d;
+    }
+    d.description =
+        fmt::format("text: {} line{} removed, {} added, in {} hunk{}{}", removed,
+                    removed == 1 ? "" : "s", added, hunks, hunks == 1 ? "" : "s",
+                    truncated ? fmt::format(" (first {} diff lines shown)", max_lines) : "");
+    return d;
+}
+
+Result<Difference> compare_binary(const Blob& left, const Blob& right, std::size_t max_regions) {
+    constexpr size_t kChunk = 1 << 16;
+    constexpr std::uint64_t kGap = 16;  // equal bytes that end a differing region
+    Difference d;
+    d.kind = "binary";
+    std::uint64_t common = std::min(left.size(), right.size());
+    std::uint64_t differing = 0, regions = 0, last_diff = 0;
+    bool in_region = false;
+    for (std::uint64_t off = 0; off < common; off += kChunk) {
+        size_t n = static_cast<size_t>(std::min<std::uint64_t>(kChunk, common - off));
+        Result<std::string> l = left.read(off, n), r = right.read(off, n);
+        if (!l) return l.error();
+        if (!r) return r.error();
+        if (*l == *r) {
+            in_region = false;
+            continue;
+        }
+        for (size_t i = 0; i < n && i < l->size() && i < r->size(); ++i) {
+            if ((*l)[i] == (*r)[i]) {
+                if (in_region && off + i - last_diff >= kGap) in_region = false;
+                continue;
+            }
+            ++differing;
+            last_diff = off + i;
+            if (in_region) continue;
+            in_region = true;
+            if (regions++ >= max_regions) continue;
+            // Context: the 16-byte row holding the first differing byte, and the rows around it.
+            std::uint64_t row = (off + i) & ~std::uint64_t(15);
+            std::uint64_t from = row >= 16 ? row - 16 : 0;
+            size_t len = static_cast<size_t>(row + 32 - from);
+            Result<std::string> lc = left.read(from, len), rc = right.read(from, len);
+            if (!lc || !rc) continue;
+            d.lines.push_back(
+                fmt::format("first difference of region {} at offset {:#x}", regions, off + i));
+            for (std::uint64_t at = from; at < from + len; at += 16) {
+                size_t k = static_cast<size_t>(at - from);
+                if (k < lc->size())
+                    d.lines.push_back(
+                        fmt::format("  left  {:08x}  {}", at, hex_row(lc->substr(k, 16))));
+                if (k < rc->size())
+                    d.lines.push_back(
+                        fmt::format("  right {:08x}  {}", at, hex_row(rc->substr(k, 16))));
+            }
+        }
+    }
+    std::string sizes = left.size() == right.size()
+                            ? fmt::format("{} bytes each", left.size())
+                            : fmt::format("{} -> {} bytes", left.size(), right.size());
+    d.left = fmt::format("{}", left.size());
+    d.right = fmt::format("{}", right.size());
+    if (regions == 0)
+        d.description = fmt::format("binary: {}; the common {} bytes are equal", sizes, common);
+    else
+        d.description = fmt::format(
+            "binary: {}; {} byte{} differ{} in {} region{}{}", sizes, differing,
+            differing == 1 ? "" : "s", differing == 1 ? "s" : "", regions, regions == 1 ? "" : "s",
+            regions > max_regions ? fmt::format(" (first {} shown)", max_regions) : "");
+    return d;
+}
+
+}  // namespace buildiff

@@ -1,0 +1,52 @@
+// Reading an ELF file into what the comparator looks at (elfutils libelf and libdw; no readelf
+// text): header, sections with content hashes, symbols from .symtab and .dynsym merged by name,
+// dynamic entries, notes, .comment, and the DWARF units' producer, comp_dir and file names.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "audit/hash.h"
+#include "audit/result.h"
+#include "diff/blob.h"
+#include "diff/model.h"
+
+namespace buildiff {
+
+struct ElfSection {
+    std::string name, type, flags;  // flags as readelf letters ("AX", "WA", ...)
+    std::uint64_t addr = 0, size = 0;
+    bool has_content = false;  // false for NOBITS
+    Hash128 content;
+};
+
+struct ElfSymbol {
+    std::string name;  // without any @VERSION suffix (the version is in state.version)
+    SymbolState state;
+    std::uint64_t value = 0;
+};
+
+struct DwarfUnit {
+    std::string name, producer, comp_dir;
+    std::vector<std::string> files;  // from the line table, as libdw joins them
+};
+
+struct ElfSummary {
+    std::vector<std::pair<std::string, std::string>> header;  // ("machine", "x86-64"), ...
+    std::uint64_t entry = 0;
+    std::vector<ElfSection> sections;
+    std::vector<ElfSymbol> symbols;  // .symtab order, then .dynsym-only ones
+    std::vector<std::pair<std::string, std::string>> dynamic;  // ("NEEDED", "libc.so.6"), ...
+    std::vector<std::pair<std::string, std::string>> notes;    // ("build-id", "ab12..."), ...
+    std::vector<std::string> comment;                          // .comment strings
+    std::vector<DwarfUnit> units;
+    std::string dwarf_problem;  // why DWARF could not be read, when it is present but unreadable
+};
+
+bool is_elf(std::string_view head);
+// Errors name the blob and what is wrong (truncated, section beyond the end of the file, ...).
+Result<ElfSummary> read_elf(const Blob& blob);
+
+}  // namespace buildiff
