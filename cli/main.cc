@@ -93,6 +93,9 @@ bool is_recording(const std::string& path) {
 
 Result<DiffResult> compare_inputs(const std::string& left, const std::string& right,
                                   const DiffOptions& options) {
+    for (const std::string* p : {&left, &right})
+        if (access(p->c_str(), R_OK) != 0)
+            return Error{fmt::format("{}: {}", *p, std::strerror(errno))};
     bool lrec = is_recording(left), rrec = is_recording(right);
     if (lrec != rrec)
         return Error{

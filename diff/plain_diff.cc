@@ -33,8 +33,8 @@ Result<std::map<std::string, Entry>> walk(const std::string& root) {
     for (; it != end; it.increment(ec)) {
         if (ec) return Error{fmt::format("{}: cannot read directory: {}", root, ec.message())};
         const fs::directory_entry& e = *it;
-        std::string rel = fs::relative(e.path(), root, ec).string();
-        if (ec) return Error{fmt::format("{}: {}", e.path().string(), ec.message())};
+        // Lexically: fs::relative would resolve a symbolic link to its target's name.
+        std::string rel = e.path().lexically_relative(root).string();
         if (e.is_symlink(ec)) {
             out[rel] = Entry{true, fs::read_symlink(e.path(), ec).string()};
         } else if (e.is_regular_file(ec)) {

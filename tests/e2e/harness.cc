@@ -1,6 +1,8 @@
 // End-to-end test helpers.
 #include "harness.h"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -139,6 +141,15 @@ std::string file_hash(const std::string& path) {
     auto h = buildiff::hash_fd(fd);
     close(fd);
     return h ? h->hash.hex() : "";
+}
+
+void expect_valid_report(const std::string& report) {
+    RunResult v =
+        run({"/usr/bin/python3", "-c",
+             "import json, sys, jsonschema\n"
+             "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+             report, std::string(SOURCE_DIR) + "/docs/report.schema.json"});
+    EXPECT_EQ(v.status, 0) << "schema validation failed: " << v.err;
 }
 
 buildiff::Recording load(const std::string& path) {

@@ -46,6 +46,9 @@ std::string read_text(const std::string& path);
 int free_tcp_port();
 std::string file_hash(const std::string& path);  // XXH3-128 hex of a file on disk
 
+// Validates a JSON report against docs/report.schema.json (python3-jsonschema), as a test failure.
+void expect_valid_report(const std::string& report_path);
+
 // The recording at `path`, which must be readable.
 buildiff::Recording load(const std::string& path);
 std::string basename(const std::string& path);

@@ -1,0 +1,516 @@
+// The deep comparators on artifacts the tests build themselves with gcc, ar, rustc, zip and
+// dpkg-deb: symbols that change binding or export, the motivating bug's LOCAL -> GLOBAL UND,
+// archives inside archives, DWARF build paths, ground truth from readelf, and bad input.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "diff/compare.h"
+#include "diff/elf_read.h"
+#include "harness.h"
+
+using namespace e2e;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+void sh(const std::string& script, const std::string& cwd) {
+    RunResult r = run({"sh", "-ec", script}, {.cwd = cwd});
+    ASSERT_EQ(r.status, 0) << script << "\n" << r.err;
+}
+
+void write(const std::string& path, const std::string& text) {
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+struct Report {
+    int status = -1;
+    std::string text, err;
+    json j;
+};
+
+// `buildiff diff LEFT RIGHT`: the text report, and the JSON report validated against the schema.
+Report diff(const TempDir& tmp, const std::string& left, const std::string& right) {
+    std::string out = tmp / "report.json";
+    fs::remove(out);
+    Report r;
+    RunResult t = run({buildiff_exe(), "diff", left, right, "--json", out});
+    r.status = t.status;
+    r.text = t.out;
+    r.err = t.err;
+    if (fs::exists(out)) {
+        r.j = json::parse(read_text(out));
+        expect_valid_report(out);
+    }
+    return r;
+}
+
+// Every node of the artifacts' difference trees, depth first.
+void collect(const json& list, std::vector<json>& out) {
+    for (auto& d : list) {
+        out.push_back(d);
+        collect(d["children"], out);
+    }
+}
+std::vector<json> nodes(const json& report, const std::string& kind = "") {
+    std::vector<json> all, out;
+    for (auto& a : report["artifacts"]) collect(a["differences"], all);
+    for (auto& n : all)
+        if (kind.empty() || n["kind"] == kind) out.push_back(n);
+    return out;
+}
+std::set<std::string> names(const std::vector<json>& list) {
+    std::set<std::string> out;
+    for (auto& n : list) out.insert(n["name"].get<std::string>());
+    return out;
+}
+
+constexpr const char* kLibSource = R"(
+__attribute__((visibility("default"))) int api(int x);
+int helper(int x) { return x * 3; }
+int other_helper(int x) { return helper(x) - 1; }
+int api(int x) { return other_helper(x) + 1; }
+static int counter;
+int bump(void) { return ++counter; }
+)";
+
+// The symbols whose binding or .dynsym presence differ between two files, by readelf.
+std::set<std::string> readelf_binding_or_export_changes(const std::string& a, const std::string& b) {
+    auto table = [](const std::string& file) {
+        std::map<std::string, std::string> out;  // name -> "BIND dyn?"
+        for (std::string opt : {"--syms", "--dyn-syms"}) {
+            RunResult r = run({"readelf", opt, "--wide", file});
+            std::istringstream in(r.out);
+            std::string line;
+            while (std::getline(in, line)) {
+                std::istringstream f(line);
+                std::string num, value, size, type, bind, vis, ndx, name;
+                if (!(f >> num >> value >> size >> type >> bind >> vis >> ndx >> name)) continue;
+                if (num.back() != ':' || type == "FILE" || type == "SECTION") continue;
+                name = name.substr(0, name.find('@'));
+                if (opt == "--syms") out[name] = bind;
+                else out[name] += " dynsym";
+            }
+        }
+        return out;
+    };
+    auto l = table(a), r = table(b);
+    std::set<std::string> changed;
+    for (auto& [name, v] : l)
+        if (!r.contains(name) || r[name] != v) changed.insert(name);
+    for (auto& [name, v] : r)
+        if (!l.contains(name)) changed.insert(name);
+    return changed;
+}
+
+// The motivating bug in miniature: glue.o calls blst_p2_to_affine, which the real archive
+// defines and a stub archive (what a broken cache handed the linker) does not. A version script
+// hides everything but glue_api.
+void build_glue(const std::string& dir) {
+    write(dir + "/blst.c", "int blst_p2_to_affine(int x) { return x ^ 0x5a; }\n");
+    write(dir + "/stub.c", "int blst_unrelated_stub(void) { return 0; }\n");
+    write(dir + "/glue.c",
+          "int blst_p2_to_affine(int);\nint glue_api(int x) { return blst_p2_to_affine(x) + 1; }\n");
+    write(dir + "/v.map", "{ global: glue_api; local: *; };\n");
+    sh("gcc -c -fPIC -O2 blst.c stub.c glue.c && ar rcs libblst.a blst.o && "
+       "ar rcs libstub.a stub.o && mkdir -p good bad && "
+       "gcc -shared -o good/libglue.so glue.o libblst.a -Wl,--version-script=v.map && "
+       "gcc -shared -o bad/libglue.so glue.o libstub.a -Wl,--version-script=v.map",
+       dir);
+}
+
+void expect_local_to_global_und(const json& sym) {
+    EXPECT_EQ(sym["name"], "blst_p2_to_affine");
+    EXPECT_EQ(sym["left"]["binding"], "LOCAL");
+    EXPECT_EQ(sym["left"]["defined"], true);
+    EXPECT_EQ(sym["left"]["section"], ".text");
+    EXPECT_EQ(sym["left"]["dynamic"], false);
+    EXPECT_EQ(sym["right"]["binding"], "GLOBAL");
+    EXPECT_EQ(sym["right"]["defined"], false);
+    EXPECT_EQ(sym["right"]["section"], "UND");
+    EXPECT_EQ(sym["right"]["dynamic"], true) << "an undefined symbol the loader must resolve";
+}
+
+}  // namespace
+
+TEST(CompareElf, VisibilityHiddenNamesExactlyTheSymbolsWhoseBindingOrExportChanged) {
+    TempDir tmp;
+    write(tmp / "lib.c", kLibSource);
+    // -O0: no inlining, so no function changes size when its callees become local.
+    sh("mkdir -p a b && gcc -shared -fPIC -O0 -o a/libx.so lib.c && "
+       "gcc -shared -fPIC -O0 -fvisibility=hidden -o b/libx.so lib.c",
+       tmp.path());
+    Report r = diff(tmp, tmp / "a/libx.so", tmp / "b/libx.so");
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.j["artifacts"][0]["format"], "elf");
+    std::set<std::string> expected = readelf_binding_or_export_changes(tmp / "a/libx.so", tmp / "b/libx.so");
+    EXPECT_EQ(expected, (std::set<std::string>{"bump", "helper", "other_helper"}))
+        << "ground truth from readelf";
+    std::set<std::string> changed;
+    for (auto& s : nodes(r.j, "symbol")) {
+        bool binding = s["left"].is_null() || s["right"].is_null() ||
+                       s["left"]["binding"] != s["right"]["binding"] ||
+                       s["left"]["dynamic"] != s["right"]["dynamic"];
+        EXPECT_TRUE(binding) << "a symbol difference that is not a binding or export change: "
+                             << s.dump();
+        changed.insert(s["name"]);
+    }
+    EXPECT_EQ(changed, expected) << r.text;
+    for (auto& s : nodes(r.j, "symbol")) {
+        EXPECT_EQ(s["left"]["binding"], "GLOBAL");
+        EXPECT_EQ(s["right"]["binding"], "LOCAL");
+        EXPECT_EQ(s["left"]["dynamic"], true);
+        EXPECT_EQ(s["right"]["dynamic"], false);
+    }
+}
+
+TEST(CompareElf, ObjectMissingFromTheLinkTurnsALocalDefinedSymbolIntoGlobalUnd) {
+    TempDir tmp;
+    build_glue(tmp.path());
+    Report r = diff(tmp, tmp / "good/libglue.so", tmp / "bad/libglue.so");
+    EXPECT_EQ(r.status, 1) << r.err;
+    std::vector<json> syms = nodes(r.j, "symbol");
+    ASSERT_EQ(syms.size(), 1u) << r.text;
+    expect_local_to_global_und(syms[0]);
+    EXPECT_NE(r.text.find("symbol `blst_p2_to_affine`: binding LOCAL -> GLOBAL"), std::string::npos)
+        << r.text;
+    EXPECT_NE(r.text.find("defined in .text -> undefined (UND)"), std::string::npos) << r.text;
+    EXPECT_NE(r.text.find("now imported (.dynsym)"), std::string::npos) << r.text;
+}
+
+TEST(CompareArchive, ArArchivesDifferingInOneMemberNameThatMemberOnly) {
+    TempDir tmp;
+    write(tmp / "a.c", "int fa(void) { return 1; }\n");
+    write(tmp / "b.c", "int fb(void) { return VALUE; }\nint fb_extra(void) { return VALUE * 2; }\n");
+    write(tmp / "c.c", "int fc(void) { return 3; }\n");
+    sh("mkdir -p l r && gcc -O2 -c a.c c.c && gcc -O2 -DVALUE=2 -c b.c && ar rcs l/libabc.a a.o b.o c.o && "
+       "gcc -O2 -DVALUE=20000 -c b.c && ar rcs r/libabc.a a.o b.o c.o",
+       tmp.path());
+    Report r = diff(tmp, tmp / "l/libabc.a", tmp / "r/libabc.a");
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.j["artifacts"][0]["format"], "ar");
+    std::vector<json> members = nodes(r.j, "member");
+    std::set<std::string> differing;
+    for (auto& m : members)
+        if (m["name"] != "/") differing.insert(m["name"]);
+    EXPECT_EQ(differing, std::set<std::string>{"b.o"}) << r.text;
+    for (auto& m : members)
+        if (m["name"] == "b.o") {
+            std::vector<json> inner;
+            collect(m["children"], inner);
+            bool text_section = false;
+            for (auto& n : inner)
+                text_section |= n["description"].get<std::string>().find(".text") != std::string::npos;
+            EXPECT_TRUE(text_section) << m.dump(2);
+        }
+    EXPECT_TRUE(nodes(r.j, "member-order").empty());
+}
+
+TEST(CompareArchive, RlibWithABundledNativeLibraryHasItsObjectAsAnExtraMember) {
+    TempDir tmp;
+    build_glue(tmp.path());
+    write(tmp / "blst_sys.rs",
+          "extern \"C\" { fn blst_p2_to_affine(x: i32) -> i32; }\n"
+          "pub fn to_affine(x: i32) -> i32 { unsafe { blst_p2_to_affine(x) } }\n");
+    sh("mkdir -p with without && "
+       "rustc --edition 2021 --crate-type rlib -L . -l static=blst blst_sys.rs -o with/libblst_sys.rlib && "
+       "rustc --edition 2021 --crate-type rlib blst_sys.rs -o without/libblst_sys.rlib",
+       tmp.path());
+    Report r = diff(tmp, tmp / "without/libblst_sys.rlib", tmp / "with/libblst_sys.rlib");
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.j["artifacts"][0]["format"], "rlib");
+    bool added_object = false, rmeta_compared = false;
+    for (auto& m : nodes(r.j, "member")) {
+        std::string desc = m["description"];
+        if (m["name"] == "blst.o" && desc.find("added") != std::string::npos) added_object = true;
+        if (m["name"] == "lib.rmeta" && !m["children"].empty()) rmeta_compared = true;
+    }
+    EXPECT_TRUE(added_object) << "the bundled libblst.a's object: " << r.text;
+    EXPECT_TRUE(rmeta_compared) << "lib.rmeta records the native library: " << r.text;
+}
+
+TEST(CompareArchive, WheelAndDebContainingTheBrokenSoShowTheSymbolThroughTheNesting) {
+    TempDir tmp;
+    build_glue(tmp.path());
+    sh("for s in good bad; do mkdir -p whl-$s/blst && cp $s/libglue.so whl-$s/blst/ && "
+       "  echo 'Metadata-Version: 2.1' > whl-$s/blst/METADATA && "
+       "  (cd whl-$s && zip -qX -r ../$s.whl blst) && "
+       "  mkdir -p deb-$s/DEBIAN deb-$s/usr/lib && cp $s/libglue.so deb-$s/usr/lib/ && "
+       "  printf 'Package: glue\\nVersion: 1\\nArchitecture: amd64\\nMaintainer: t <t@t>\\n"
+       "Description: t\\n' > deb-$s/DEBIAN/control && "
+       "  SOURCE_DATE_EPOCH=1 dpkg-deb --root-owner-group --build deb-$s $s.deb >/dev/null; done",
+       tmp.path());
+    Report w = diff(tmp, tmp / "good.whl", tmp / "bad.whl");
+    EXPECT_EQ(w.status, 1) << w.err;
+    EXPECT_EQ(w.j["artifacts"][0]["format"], "whl");
+    ASSERT_EQ(nodes(w.j, "symbol").size(), 1u) << w.text;
+    expect_local_to_global_und(nodes(w.j, "symbol")[0]);
+    EXPECT_EQ(names(nodes(w.j, "member")), std::set<std::string>{"blst/libglue.so"})
+        << "METADATA is the same: " << w.text;
+
+    Report d = diff(tmp, tmp / "good.deb", tmp / "bad.deb");
+    EXPECT_EQ(d.status, 1) << d.err;
+    EXPECT_EQ(d.j["artifacts"][0]["format"], "deb");
+    ASSERT_EQ(nodes(d.j, "symbol").size(), 1u) << d.text;
+    expect_local_to_global_und(nodes(d.j, "symbol")[0]);
+    std::set<std::string> members = names(nodes(d.j, "member"));
+    EXPECT_TRUE(members.contains("./usr/lib/libglue.so")) << d.text;
+    EXPECT_NE(d.text.find("member data.tar"), std::string::npos) << d.text;
+}
+
+TEST(CompareElf, SameProgramInTwoDirectoriesWithDebugInfoNamesTheCompDirAndStaysSmall) {
+    TempDir tmp;
+    for (std::string dir : {"one/src", "second-directory/src"}) {
+        write(tmp / dir + "/prog.c",
+              "#include <stdio.h>\n#include \"util.h\"\n"
+              "int main(void) { printf(\"%d\\n\", twice(21)); return 0; }\n");
+        write(tmp / dir + "/util.h", "static inline int twice(int x) { return 2 * x; }\n");
+        sh("gcc -g -O2 -c prog.c -o prog.o && gcc -g -O2 prog.o -o prog", tmp / dir);
+    }
+    Report r = diff(tmp, tmp / "one", tmp / "second-directory");
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.j["mode"], "files");
+    EXPECT_EQ(r.j["summary"]["divergent_artifacts"], 2) << r.text;  // prog and prog.o
+    std::vector<json> comp_dirs = nodes(r.j, "dwarf-comp-dir");
+    ASSERT_EQ(comp_dirs.size(), 2u) << r.text;
+    for (auto& c : comp_dirs) {
+        EXPECT_EQ(c["left"], tmp / "one/src");
+        EXPECT_EQ(c["right"], tmp / "second-directory/src");
+        EXPECT_NE(c["description"].get<std::string>().find("build path " + tmp / "one -> " +
+                                                           tmp / "second-directory"),
+                  std::string::npos)
+            << c.dump();
+    }
+    EXPECT_TRUE(nodes(r.j, "symbol").empty()) << r.text;
+    EXPECT_TRUE(nodes(r.j, "dwarf-producer").empty()) << r.text;
+    EXPECT_LE(nodes(r.j).size(), 16u) << "no per-instruction or per-address noise: " << r.text;
+}
+
+TEST(CompareGroundTruth, SymbolsReadWithLibelfMatchReadelf) {
+    TempDir tmp;
+    write(tmp / "lib.cc",
+          "#include <string>\nnamespace ns { std::string greet(const std::string& n) { return \"hi \" + n; } }\n"
+          "extern \"C\" int plain_c(int x) { return x + 1; }\nstatic int file_local(int x) { return x; }\n"
+          "int (*keep)(int) = file_local;\n");
+    sh("g++ -shared -fPIC -O1 -o libg.so lib.cc", tmp.path());
+    auto blob = buildiff::Blob::open(tmp / "libg.so");
+    ASSERT_TRUE(blob.ok());
+    auto elf = buildiff::read_elf(*blob);
+    ASSERT_TRUE(elf.ok()) << elf.error().message;
+    std::map<std::string, const buildiff::ElfSymbol*> ours;
+    for (auto& s : elf->symbols) ours[s.name] = &s;
+    RunResult r = run({"readelf", "--syms", "--wide", tmp / "libg.so"});
+    std::istringstream in(r.out);
+    std::string line;
+    bool in_symtab = false;
+    size_t checked = 0;
+    while (std::getline(in, line)) {
+        if (line.find("Symbol table '.symtab'") != std::string::npos) in_symtab = true;
+        std::istringstream f(line);
+        std::string num, value, size, type, bind, vis, ndx, name;
+        if (!in_symtab || !(f >> num >> value >> size >> type >> bind >> vis >> ndx >> name)) continue;
+        if (!std::isdigit(num[0]) || type == "FILE" || type == "SECTION") continue;
+        name = name.substr(0, name.find('@'));
+        ASSERT_TRUE(ours.contains(name)) << name << " in: " << line;
+        const buildiff::SymbolState& s = ours[name]->state;
+        EXPECT_EQ(s.binding, bind) << name;
+        EXPECT_EQ(s.type, type) << name;
+        EXPECT_EQ(s.visibility, vis) << name;
+        EXPECT_EQ(s.size, std::stoull(size, nullptr, 0)) << name;
+        EXPECT_EQ(s.defined, ndx != "UND") << name;
+        ++checked;
+    }
+    EXPECT_GE(checked, 10u);
+    // .dynsym presence against nm -D.
+    RunResult nm = run({"nm", "-D", "--defined-only", tmp / "libg.so"});
+    std::istringstream nin(nm.out);
+    std::set<std::string> exported;
+    while (std::getline(nin, line)) exported.insert(line.substr(line.rfind(' ') + 1));
+    for (auto& s : elf->symbols) {
+        if (s.state.defined && s.state.binding != "LOCAL") {
+            EXPECT_EQ(s.state.dynamic, exported.contains(s.name)) << s.name;
+        }
+    }
+    EXPECT_TRUE(exported.contains("_ZN2ns5greetERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE"));
+}
+
+TEST(CompareGroundTruth, CppAndRustNamesAreDemangledBesideTheRawName) {
+    TempDir tmp;
+    write(tmp / "v1/lib.cc", "namespace ns { int f(int x) { return x; } }\n");
+    write(tmp / "v2/lib.cc", "namespace ns { static int f(int x) { return x; } int g(int x) { return f(x); } }\n");
+    write(tmp / "v1/r.rs", "#[inline(never)] pub fn visible(x: u32) -> u32 { x + 1 }\n");
+    write(tmp / "v2/r.rs", "#[inline(never)] pub fn visible(x: u32) -> u32 { x + 2 }\npub fn more() {}\n");
+    sh("for v in v1 v2; do g++ -shared -fPIC -o $v/libcc.so $v/lib.cc && "
+       "rustc --edition 2021 --crate-type rlib --crate-name r "
+       "-o $v/libr.rlib $v/r.rs; done",
+       tmp.path());
+    Report cc = diff(tmp, tmp / "v1/libcc.so", tmp / "v2/libcc.so");
+    std::map<std::string, std::string> demangled;
+    for (auto& s : nodes(cc.j, "symbol"))
+        demangled[s["name"]] = s["demangled"].is_null() ? "" : s["demangled"].get<std::string>();
+    EXPECT_EQ(demangled["_ZN2ns1fEi"], "ns::f(int)") << cc.text;
+    EXPECT_EQ(demangled["_ZN2ns1gEi"], "ns::g(int)") << cc.text;
+    Report rs = diff(tmp, tmp / "v1/libr.rlib", tmp / "v2/libr.rlib");
+    bool rust = false;
+    for (auto& s : nodes(rs.j, "symbol"))
+        if (!s["demangled"].is_null() && s["demangled"].get<std::string>().starts_with("r::more"))
+            rust = true;
+    EXPECT_TRUE(rust) << rs.text;
+}
+
+TEST(CompareCache, TheSameObjectLooseInAnArchiveAndInACopyIsComparedOnce) {
+    TempDir tmp;
+    write(tmp / "x.c", "int x(void) { return VALUE; }\n");
+    write(tmp / "y.c", "int y(void) { return 7; }\n");
+    sh("mkdir -p l r && gcc -DVALUE=1 -c x.c -o l/x.o && gcc -DVALUE=2 -c x.c -o r/x.o && "
+       "gcc -c y.c && for s in l r; do ar rcs $s/lib.a $s/x.o && cp $s/lib.a $s/copy.a && "
+       "ar rcs $s/more.a $s/x.o y.o; done",
+       tmp.path());
+    buildiff::Comparer comparer;
+    auto open = [&](const std::string& p) { return *buildiff::Blob::open(tmp / p); };
+    for (std::string f : {"lib.a", "copy.a", "x.o", "more.a"}) {
+        auto c = comparer.compare(open("l/" + f), open("r/" + f));
+        ASSERT_TRUE(c.ok()) << c.error().message;
+        EXPECT_FALSE(c->differences.empty()) << f;
+    }
+    // lib.a, x.o (inside it), more.a: three distinct content pairs. copy.a is lib.a's pair,
+    // the loose x.o and the x.o inside more.a are the first x.o pair.
+    EXPECT_EQ(comparer.comparisons(), 3u);
+    EXPECT_EQ(comparer.cache_hits(), 3u);
+}
+
+TEST(CompareContent, TextIsAUnifiedDiffAndBinaryTheFirstDifferingOffsets) {
+    TempDir tmp;
+    write(tmp / "l/config.h", "#define A 1\n#define B 2\n#define C 3\n#define D 4\n");
+    write(tmp / "r/config.h", "#define A 1\n#define B 20\n#define C 3\n#define D 4\n");
+    std::string bin(4096, '\0');
+    write(tmp / "l/blob.bin", bin);
+    bin[0x123] = 'x';
+    write(tmp / "r/blob.bin", bin);
+    sh("ln -s config.h l/link && ln -s blob.bin r/link && echo only > l/gone", tmp.path());
+    Report r = diff(tmp, tmp / "l", tmp / "r");
+    EXPECT_EQ(r.status, 1);
+    std::vector<json> text = nodes(r.j, "text"), binary = nodes(r.j, "binary");
+    ASSERT_EQ(text.size(), 1u) << r.text;
+    std::vector<std::string> lines = text[0]["lines"];
+    EXPECT_EQ(lines, (std::vector<std::string>{"@@ -1,4 +1,4 @@", " #define A 1", "-#define B 2",
+                                               "+#define B 20", " #define C 3", " #define D 4"}));
+    ASSERT_EQ(binary.size(), 1u) << r.text;
+    EXPECT_NE(binary[0]["description"].get<std::string>().find("1 byte differs in 1 region"),
+              std::string::npos);
+    EXPECT_EQ(binary[0]["lines"][0], "first difference of region 1 at offset 0x123");
+    std::map<std::string, std::string> status;
+    for (auto& a : r.j["artifacts"]) status[a["path"]] = a["status"];
+    EXPECT_EQ(status["gone"], "only-left");
+    EXPECT_EQ(status["link"], "different");
+    EXPECT_EQ(nodes(r.j, "symlink").size(), 1u);
+}
+
+TEST(CompareBadInput, TruncatedOrOutOfRangeElfIsOneLineNamingTheFileAndExit2) {
+    TempDir tmp;
+    build_glue(tmp.path());
+    std::string good = read_text(tmp / "good/libglue.so");
+    write(tmp / "truncated.so", good.substr(0, 3000));
+    // Section 5's sh_offset pointed far beyond the end of the file.
+    std::string bad = good;
+    std::uint64_t shoff;
+    std::uint16_t shentsize;
+    std::memcpy(&shoff, bad.data() + 0x28, 8);
+    std::memcpy(&shentsize, bad.data() + 0x3a, 2);
+    std::uint64_t far = 0x7fffffff;
+    std::memcpy(bad.data() + shoff + 5 * shentsize + 0x18, &far, 8);
+    write(tmp / "offsets.so", bad);
+    for (std::string f : {"truncated.so", "offsets.so"}) {
+        Report r = diff(tmp, tmp / f, tmp / "good/libglue.so");
+        EXPECT_EQ(r.status, 2) << f;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_NE(r.err.find(tmp / f + ": malformed ELF: "), std::string::npos) << r.err;
+        EXPECT_TRUE(r.text.empty()) << "no half report";
+        EXPECT_FALSE(fs::exists(tmp / "report.json")) << "no half-written JSON";
+    }
+    // Inside a directory walk the malformed file is reported, not fatal.
+    sh("mkdir -p ta tb && cp good/libglue.so ta/lib.so && cp truncated.so tb/lib.so", tmp.path());
+    Report t = diff(tmp, tmp / "ta", tmp / "tb");
+    EXPECT_EQ(t.status, 1);
+    ASSERT_EQ(nodes(t.j, "error").size(), 1u) << t.text;
+    EXPECT_NE(t.text.find("malformed ELF"), std::string::npos);
+}
+
+TEST(CompareBadInput, HostileArchivesAreBoundedAndNothingIsExtracted) {
+    TempDir tmp;
+    RunResult py = run({"/usr/bin/python3", "-c", R"(
+import io, sys, tarfile, zipfile, zlib, gzip
+d = sys.argv[1]
+for name, payload in (('evil1.zip', b'one'), ('evil2.zip', b'two')):
+    with zipfile.ZipFile(d + '/' + name, 'w') as z:
+        z.writestr('../../escaped.txt', payload)
+        z.writestr('/tmp/absolute-buildiff-test.txt', payload)
+        z.writestr('ok.txt', 'same')
+def nest(leaf, depth):
+    data, name = leaf, 'leaf.txt'
+    for i in range(depth):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode='w') as t:
+            ti = tarfile.TarInfo(name); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+        data, name = buf.getvalue(), 'level%d.tar' % (depth - i)
+    return data
+open(d + '/deep1.tar', 'wb').write(nest(b'left\n', 50))
+open(d + '/deep2.tar', 'wb').write(nest(b'right\n', 50))
+# A 10 GiB member: a GNU tar header declaring it, then gzip members of zeros, concatenated.
+ti = tarfile.TarInfo('huge.bin'); ti.size = 10 << 30
+chunk = 64 << 20
+c = zlib.compressobj(1, zlib.DEFLATED, 31); zeros = c.compress(b'\0' * chunk) + c.flush()
+for name, tail in (('bomb1.tar.gz', b'a'), ('bomb2.tar.gz', b'b')):
+    with open(d + '/' + name, 'wb') as f:
+        f.write(gzip.compress(ti.tobuf(format=tarfile.GNU_FORMAT)))
+        for i in range((10 << 30) // chunk): f.write(zeros)
+        f.write(gzip.compress(b'\0' * 1024 + tail))
+open(d + '/corrupt1.a', 'wb').write(b'!<arch>\nthis is not an ar member header at all')
+open(d + '/corrupt2.a', 'wb').write(b'!<arch>\n' + b'no ar member header, but long enough to be one' * 3)
+)",
+                        tmp.path()});
+    ASSERT_EQ(py.status, 0) << py.err;
+    fs::create_directories(tmp / "work/sub");
+    std::string cwd = tmp / "work/sub";
+    RunResult z = run({buildiff_exe(), "diff", tmp / "evil1.zip", tmp / "evil2.zip", "--json",
+                       tmp / "zip.json"},
+                      {.cwd = cwd});
+    EXPECT_EQ(z.status, 1) << z.err;
+    json zj = json::parse(read_text(tmp / "zip.json"));
+    EXPECT_EQ(names(nodes(zj, "unsafe-name")),
+              (std::set<std::string>{"../../escaped.txt", "/tmp/absolute-buildiff-test.txt"}));
+    EXPECT_FALSE(fs::exists(tmp / "work/escaped.txt"));
+    EXPECT_FALSE(fs::exists(tmp / "escaped.txt"));
+    EXPECT_FALSE(fs::exists("/tmp/absolute-buildiff-test.txt"));
+    EXPECT_TRUE(fs::is_empty(cwd));
+
+    Report deep = diff(tmp, tmp / "deep1.tar", tmp / "deep2.tar");
+    EXPECT_EQ(deep.status, 1) << deep.err;
+    std::vector<json> limits = nodes(deep.j, "limit");
+    ASSERT_EQ(limits.size(), 1u) << deep.text;
+    EXPECT_NE(limits[0]["description"].get<std::string>().find("nesting deeper than 16"),
+              std::string::npos);
+
+    Report bomb = diff(tmp, tmp / "bomb1.tar.gz", tmp / "bomb2.tar.gz");
+    EXPECT_EQ(bomb.status, 1) << bomb.err;
+    std::vector<json> bounds = nodes(bomb.j, "limit");
+    ASSERT_EQ(bounds.size(), 2u) << bomb.text;
+    EXPECT_NE(bounds[0]["description"].get<std::string>().find("member huge.bin expands beyond 256 MiB"),
+              std::string::npos);
+
+    for (std::string f : {"corrupt1.a", "corrupt2.a"}) {
+        Report corrupt = diff(tmp, tmp / f, tmp / "evil1.zip");
+        EXPECT_EQ(corrupt.status, 2) << f;
+        EXPECT_NE(corrupt.err.find(tmp / f + ": "), std::string::npos) << corrupt.err;
+        EXPECT_EQ(std::count(corrupt.err.begin(), corrupt.err.end(), '\n'), 1) << corrupt.err;
+    }
+}
