@@ -211,8 +211,8 @@ Result<ArchiveListing> read_archive(const Blob& blob, const ArchiveLimits& limit
     }
     // libarchive ends an ar archive quietly at a header too short to be one.
     if (out.members.empty() && out.format == "ar" && blob.size() > 8)
-        return Error{fmt::format("{}: corrupt ar archive: no member header after the magic",
-                                 blob.name())};
+        return Error{
+            fmt::format("{}: corrupt ar archive: no member header after the magic", blob.name())};
     return out;
 }
 

@@ -1,6 +1,8 @@
 // The text report: verdict, root causes with their chains, then the divergent artifacts.
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "report/diff_render.h"
 #include "report/show.h"
 
@@ -117,7 +119,9 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
     }
     // A terminal report stays readable for big builds: the first ones, and a count of the rest
     // (the JSON report lists them all).
+    // Difference trees: 40 lines per artifact, 400 in all; later artifacts are listed only.
     constexpr size_t kShown = 50, kLinesPerArtifact = 40;
+    size_t tree_lines = 400;
     if (s.divergent_artifacts) fmt::print(out, "\n{}\n", bold("divergent artifacts"));
     for (size_t i = 0; i < s.divergent_artifacts && i < kShown; ++i) {
         const Artifact& a = r.artifacts[i];
@@ -126,9 +130,11 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
                        a.format, a.root_cause + 1, a.is_root_output ? ", its own output" : "");
         else
             fmt::print(out, "  {:<10} {}  ({})\n", a.status, display_arg(a.path), a.format);
-        size_t budget = kLinesPerArtifact;
+        size_t budget = std::min(kLinesPerArtifact, tree_lines);
+        size_t before = budget;
         print_differences(out, a.differences, 0, budget);
-        if (budget == 0)
+        tree_lines -= before - budget;
+        if (budget == 0 && before > 0)
             fmt::print(out, "    ... (the JSON report has the whole difference tree)\n");
     }
     if (s.divergent_artifacts > kShown)

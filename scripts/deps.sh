@@ -6,8 +6,9 @@ set -euo pipefail
 build_pkgs=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
             libseccomp-dev libxxhash-dev libelf-dev libdw-dev libarchive-dev libiberty-dev
             libdtl-dev)
-test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3-jsonschema)
-bench_pkgs=(bear strace time xz-utils python3)
+test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3-jsonschema zip
+           clang-14 libclang-rt-14-dev)
+bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -84,7 +84,8 @@ int bump(void) { return ++counter; }
 )";
 
 // The symbols whose binding or .dynsym presence differ between two files, by readelf.
-std::set<std::string> readelf_binding_or_export_changes(const std::string& a, const std::string& b) {
+std::set<std::string> readelf_binding_or_export_changes(const std::string& a,
+                                                        const std::string& b) {
     auto table = [](const std::string& file) {
         std::map<std::string, std::string> out;  // name -> "BIND dyn?"
         for (std::string opt : {"--syms", "--dyn-syms"}) {
@@ -97,8 +98,10 @@ std::set<std::string> readelf_binding_or_export_changes(const std::string& a, co
                 if (!(f >> num >> value >> size >> type >> bind >> vis >> ndx >> name)) continue;
                 if (num.back() != ':' || type == "FILE" || type == "SECTION") continue;
                 name = name.substr(0, name.find('@'));
-                if (opt == "--syms") out[name] = bind;
-                else out[name] += " dynsym";
+                if (opt == "--syms")
+                    out[name] = bind;
+                else
+                    out[name] += " dynsym";
             }
         }
         return out;
@@ -118,8 +121,9 @@ std::set<std::string> readelf_binding_or_export_changes(const std::string& a, co
 void build_glue(const std::string& dir) {
     write(dir + "/blst.c", "int blst_p2_to_affine(int x) { return x ^ 0x5a; }\n");
     write(dir + "/stub.c", "int blst_unrelated_stub(void) { return 0; }\n");
-    write(dir + "/glue.c",
-          "int blst_p2_to_affine(int);\nint glue_api(int x) { return blst_p2_to_affine(x) + 1; }\n");
+    write(
+        dir + "/glue.c",
+        "int blst_p2_to_affine(int);\nint glue_api(int x) { return blst_p2_to_affine(x) + 1; }\n");
     write(dir + "/v.map", "{ global: glue_api; local: *; };\n");
     sh("gcc -c -fPIC -O2 blst.c stub.c glue.c && ar rcs libblst.a blst.o && "
        "ar rcs libstub.a stub.o && mkdir -p good bad && "
@@ -152,7 +156,8 @@ TEST(CompareElf, VisibilityHiddenNamesExactlyTheSymbolsWhoseBindingOrExportChang
     Report r = diff(tmp, tmp / "a/libx.so", tmp / "b/libx.so");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_EQ(r.j["artifacts"][0]["format"], "elf");
-    std::set<std::string> expected = readelf_binding_or_export_changes(tmp / "a/libx.so", tmp / "b/libx.so");
+    std::set<std::string> expected =
+        readelf_binding_or_export_changes(tmp / "a/libx.so", tmp / "b/libx.so");
     EXPECT_EQ(expected, (std::set<std::string>{"bump", "helper", "other_helper"}))
         << "ground truth from readelf";
     std::set<std::string> changed;
@@ -190,9 +195,11 @@ TEST(CompareElf, ObjectMissingFromTheLinkTurnsALocalDefinedSymbolIntoGlobalUnd) 
 TEST(CompareArchive, ArArchivesDifferingInOneMemberNameThatMemberOnly) {
     TempDir tmp;
     write(tmp / "a.c", "int fa(void) { return 1; }\n");
-    write(tmp / "b.c", "int fb(void) { return VALUE; }\nint fb_extra(void) { return VALUE * 2; }\n");
+    write(tmp / "b.c",
+          "int fb(void) { return VALUE; }\nint fb_extra(void) { return VALUE * 2; }\n");
     write(tmp / "c.c", "int fc(void) { return 3; }\n");
-    sh("mkdir -p l r && gcc -O2 -c a.c c.c && gcc -O2 -DVALUE=2 -c b.c && ar rcs l/libabc.a a.o b.o c.o && "
+    sh("mkdir -p l r && gcc -O2 -c a.c c.c && gcc -O2 -DVALUE=2 -c b.c && ar rcs l/libabc.a a.o "
+       "b.o c.o && "
        "gcc -O2 -DVALUE=20000 -c b.c && ar rcs r/libabc.a a.o b.o c.o",
        tmp.path());
     Report r = diff(tmp, tmp / "l/libabc.a", tmp / "r/libabc.a");
@@ -209,7 +216,8 @@ TEST(CompareArchive, ArArchivesDifferingInOneMemberNameThatMemberOnly) {
             collect(m["children"], inner);
             bool text_section = false;
             for (auto& n : inner)
-                text_section |= n["description"].get<std::string>().find(".text") != std::string::npos;
+                text_section |=
+                    n["description"].get<std::string>().find(".text") != std::string::npos;
             EXPECT_TRUE(text_section) << m.dump(2);
         }
     EXPECT_TRUE(nodes(r.j, "member-order").empty());
@@ -222,7 +230,8 @@ TEST(CompareArchive, RlibWithABundledNativeLibraryHasItsObjectAsAnExtraMember) {
           "extern \"C\" { fn blst_p2_to_affine(x: i32) -> i32; }\n"
           "pub fn to_affine(x: i32) -> i32 { unsafe { blst_p2_to_affine(x) } }\n");
     sh("mkdir -p with without && "
-       "rustc --edition 2021 --crate-type rlib -L . -l static=blst blst_sys.rs -o with/libblst_sys.rlib && "
+       "rustc --edition 2021 --crate-type rlib -L . -l static=blst blst_sys.rs -o "
+       "with/libblst_sys.rlib && "
        "rustc --edition 2021 --crate-type rlib blst_sys.rs -o without/libblst_sys.rlib",
        tmp.path());
     Report r = diff(tmp, tmp / "without/libblst_sys.rlib", tmp / "with/libblst_sys.rlib");
@@ -298,8 +307,10 @@ TEST(CompareElf, SameProgramInTwoDirectoriesWithDebugInfoNamesTheCompDirAndStays
 TEST(CompareGroundTruth, SymbolsReadWithLibelfMatchReadelf) {
     TempDir tmp;
     write(tmp / "lib.cc",
-          "#include <string>\nnamespace ns { std::string greet(const std::string& n) { return \"hi \" + n; } }\n"
-          "extern \"C\" int plain_c(int x) { return x + 1; }\nstatic int file_local(int x) { return x; }\n"
+          "#include <string>\nnamespace ns { std::string greet(const std::string& n) { return \"hi "
+          "\" + n; } }\n"
+          "extern \"C\" int plain_c(int x) { return x + 1; }\nstatic int file_local(int x) { "
+          "return x; }\n"
           "int (*keep)(int) = file_local;\n");
     sh("g++ -shared -fPIC -O1 -o libg.so lib.cc", tmp.path());
     auto blob = buildiff::Blob::open(tmp / "libg.so");
@@ -317,7 +328,8 @@ TEST(CompareGroundTruth, SymbolsReadWithLibelfMatchReadelf) {
         if (line.find("Symbol table '.symtab'") != std::string::npos) in_symtab = true;
         std::istringstream f(line);
         std::string num, value, size, type, bind, vis, ndx, name;
-        if (!in_symtab || !(f >> num >> value >> size >> type >> bind >> vis >> ndx >> name)) continue;
+        if (!in_symtab || !(f >> num >> value >> size >> type >> bind >> vis >> ndx >> name))
+            continue;
         if (!std::isdigit(num[0]) || type == "FILE" || type == "SECTION") continue;
         name = name.substr(0, name.find('@'));
         ASSERT_TRUE(ours.contains(name)) << name << " in: " << line;
@@ -340,15 +352,18 @@ TEST(CompareGroundTruth, SymbolsReadWithLibelfMatchReadelf) {
             EXPECT_EQ(s.state.dynamic, exported.contains(s.name)) << s.name;
         }
     }
-    EXPECT_TRUE(exported.contains("_ZN2ns5greetERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE"));
+    EXPECT_TRUE(
+        exported.contains("_ZN2ns5greetERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE"));
 }
 
 TEST(CompareGroundTruth, CppAndRustNamesAreDemangledBesideTheRawName) {
     TempDir tmp;
     write(tmp / "v1/lib.cc", "namespace ns { int f(int x) { return x; } }\n");
-    write(tmp / "v2/lib.cc", "namespace ns { static int f(int x) { return x; } int g(int x) { return f(x); } }\n");
+    write(tmp / "v2/lib.cc",
+          "namespace ns { static int f(int x) { return x; } int g(int x) { return f(x); } }\n");
     write(tmp / "v1/r.rs", "#[inline(never)] pub fn visible(x: u32) -> u32 { x + 1 }\n");
-    write(tmp / "v2/r.rs", "#[inline(never)] pub fn visible(x: u32) -> u32 { x + 2 }\npub fn more() {}\n");
+    write(tmp / "v2/r.rs",
+          "#[inline(never)] pub fn visible(x: u32) -> u32 { x + 2 }\npub fn more() {}\n");
     sh("for v in v1 v2; do g++ -shared -fPIC -o $v/libcc.so $v/lib.cc && "
        "rustc --edition 2021 --crate-type rlib --crate-name r "
        "-o $v/libr.rlib $v/r.rs; done",
@@ -481,9 +496,9 @@ open(d + '/corrupt2.a', 'wb').write(b'!<arch>\n' + b'no ar member header, but lo
     ASSERT_EQ(py.status, 0) << py.err;
     fs::create_directories(tmp / "work/sub");
     std::string cwd = tmp / "work/sub";
-    RunResult z = run({buildiff_exe(), "diff", tmp / "evil1.zip", tmp / "evil2.zip", "--json",
-                       tmp / "zip.json"},
-                      {.cwd = cwd});
+    RunResult z = run(
+        {buildiff_exe(), "diff", tmp / "evil1.zip", tmp / "evil2.zip", "--json", tmp / "zip.json"},
+        {.cwd = cwd});
     EXPECT_EQ(z.status, 1) << z.err;
     json zj = json::parse(read_text(tmp / "zip.json"));
     EXPECT_EQ(names(nodes(zj, "unsafe-name")),
@@ -504,8 +519,9 @@ open(d + '/corrupt2.a', 'wb').write(b'!<arch>\n' + b'no ar member header, but lo
     EXPECT_EQ(bomb.status, 1) << bomb.err;
     std::vector<json> bounds = nodes(bomb.j, "limit");
     ASSERT_EQ(bounds.size(), 2u) << bomb.text;
-    EXPECT_NE(bounds[0]["description"].get<std::string>().find("member huge.bin expands beyond 256 MiB"),
-              std::string::npos);
+    EXPECT_NE(
+        bounds[0]["description"].get<std::string>().find("member huge.bin expands beyond 256 MiB"),
+        std::string::npos);
 
     for (std::string f : {"corrupt1.a", "corrupt2.a"}) {
         Report corrupt = diff(tmp, tmp / f, tmp / "evil1.zip");
@@ -513,4 +529,50 @@ open(d + '/corrupt2.a', 'wb').write(b'!<arch>\n' + b'no ar member header, but lo
         EXPECT_NE(corrupt.err.find(tmp / f + ": "), std::string::npos) << corrupt.err;
         EXPECT_EQ(std::count(corrupt.err.begin(), corrupt.err.end(), '\n'), 1) << corrupt.err;
     }
+}
+
+TEST(CompareElf, DynamicEntriesCommentAndProducerNameTheLinkAndCompilerChanges) {
+    TempDir tmp;
+    write(tmp / "lib.c", "#include <math.h>\ndouble root(double x) { return sqrt(x) + 1; }\n");
+    sh("mkdir -p l r && gcc -g -O2 -fPIC -c lib.c -o l/lib.o && "
+       "clang-14 -g -O2 -fPIC -c lib.c -o r/lib.o && "
+       "gcc -shared -o l/libx.so l/lib.o -Wl,-soname,libx.so.1 -Wl,--disable-new-dtags "
+       "-Wl,-rpath,/opt/a && "
+       "gcc -shared -o r/libx.so l/lib.o -Wl,-soname,libx.so.2 -Wl,--enable-new-dtags "
+       "-Wl,-rpath,/opt/b -Wl,--no-as-needed -lm",
+       tmp.path());
+    Report so = diff(tmp, tmp / "l/libx.so", tmp / "r/libx.so");
+    EXPECT_EQ(so.status, 1) << so.err;
+    std::map<std::string, json> dynamic;
+    for (auto& d : nodes(so.j, "dynamic")) dynamic[d["name"]] = d;
+    EXPECT_EQ(dynamic["SONAME"]["left"], "libx.so.1") << so.text;
+    EXPECT_EQ(dynamic["SONAME"]["right"], "libx.so.2");
+    EXPECT_EQ(dynamic["RPATH"]["left"], "/opt/a");
+    EXPECT_TRUE(dynamic["RPATH"]["right"].is_null());
+    EXPECT_EQ(dynamic["RUNPATH"]["right"], "/opt/b");
+    // Linked --as-needed (Debian's default) against nothing: no NEEDED at all on the left.
+    EXPECT_TRUE(dynamic["NEEDED"]["left"].is_null());
+    EXPECT_TRUE(dynamic["NEEDED"]["right"].get<std::string>().starts_with("libm.so.6"));
+    // sqrt now resolves against libm: versioned and typed.
+    for (auto& s : nodes(so.j, "symbol")) {
+        if (s["name"] == "sqrt") {
+            EXPECT_EQ(s["right"]["version"], "GLIBC_2.2.5");
+        }
+    }
+
+    Report obj = diff(tmp, tmp / "l/lib.o", tmp / "r/lib.o");
+    EXPECT_EQ(obj.status, 1) << obj.err;
+    bool gcc_removed = false, clang_added = false;
+    for (auto& c : nodes(obj.j, "comment")) {
+        if (!c["left"].is_null() && c["left"].get<std::string>().starts_with("GCC: "))
+            gcc_removed = true;
+        if (!c["right"].is_null() &&
+            c["right"].get<std::string>().find("clang version 14") != std::string::npos)
+            clang_added = true;
+    }
+    EXPECT_TRUE(gcc_removed && clang_added) << obj.text;
+    std::vector<json> producers = nodes(obj.j, "dwarf-producer");
+    ASSERT_EQ(producers.size(), 1u) << obj.text;
+    EXPECT_TRUE(producers[0]["left"].get<std::string>().starts_with("GNU C"));
+    EXPECT_NE(producers[0]["right"].get<std::string>().find("clang version 14"), std::string::npos);
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Artifact comparison against diffoscope, side by side in one run (issue "deep comparators"):
+# Debian's zstd built twice, in two directories, with -O2 -g
+# (`make -j2 -C lib libzstd.a libzstd`), then
+#   1. the two libzstd.so files, and
+#   2. the two build trees (lib/),
+# each compared by `buildiff diff` and by `diffoscope`: wall time and peak memory (medians of
+# REPEAT runs), report size, and the set of files each finds different.
+# Usage: bench/compare-speed.sh [REPEAT]   (default 3)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+repeat=${1:-3}
+buildiff=${BUILDIFF:-$root/build/cli/buildiff}
+work=$here/work/compare-speed
+src=$("$here/fetch-zstd.sh")
+command -v diffoscope >/dev/null || { echo "compare-speed.sh: needs diffoscope (scripts/deps.sh bench)" >&2; exit 2; }
+
+# The second directory's name is longer, so paths differ in length as well as content.
+if [[ ! -e $work/a/lib/libzstd.so || ! -e $work/build-bb/lib/libzstd.so ]]; then
+  rm -rf "$work" && mkdir -p "$work"
+  for d in a build-bb; do
+    cp -a "$src" "$work/$d"
+    make -s -j2 -C "$work/$d/lib" libzstd.a libzstd CFLAGS="-O2 -g" >/dev/null 2>&1
+  done
+fi
+so=$(cd "$work/a/lib" && ls libzstd.so.*.*.* | head -1)
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# run_tool OUT -- COMMAND...: REPEAT runs; prints "median_wall_s median_peak_MiB"
+run_tool() {
+  local out=$1; shift 2
+  local walls=() rss=()
+  for ((i = 0; i < repeat; i++)); do
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$out" 2>/dev/null || true
+    read -r w m < <(tail -1 "$work/time")
+    walls+=("$w"); rss+=("$m")
+  done
+  echo "$(printf '%s\n' "${walls[@]}" | median) $(( $(printf '%s\n' "${rss[@]}" | median) / 1024 ))"
+}
+
+# Files each tool reports as different (relative paths, sorted).
+buildiff_files() { python3 -c "
+import json, sys
+for a in json.load(open(sys.argv[1]))['artifacts']:
+    if a['status'] != 'identical': print(a['path'])" "$1" | sort; }
+diffoscope_files() { python3 -c "
+import json, sys, os
+r = json.load(open(sys.argv[1])); base = sys.argv[2].rstrip('/') + '/'
+out = set()
+for d in r.get('details', []):
+    s = d.get('source1', '')
+    if s.startswith(base): out.add(s[len(base):])
+    elif d.get('source1') == 'file list': continue
+print('\n'.join(sorted(out)))" "$1" "$2"; }
+
+echo "# bench/compare-speed.sh $repeat  ($(date -u +%Y-%m-%d), $(nproc) cores, buildiff $(git -C "$root" rev-parse --short HEAD), diffoscope $(diffoscope --version | awk '{print $2}'))"
+printf '%-22s %-10s %8s %9s %12s %s\n' pair tool wall_s peak_MiB report_bytes differing_files
+for pair in so tree; do
+  if [[ $pair == so ]]; then l=$work/a/lib/$so r=$work/build-bb/lib/$so; else l=$work/a/lib r=$work/build-bb/lib; fi
+  read -r bw bm < <(run_tool "$work/$pair.buildiff.txt" -- "$buildiff" diff "$l" "$r" --json "$work/$pair.buildiff.json")
+  read -r dw dm < <(run_tool "$work/$pair.diffoscope.txt" -- diffoscope --no-progress --text "$work/$pair.diffoscope.txt" --json "$work/$pair.diffoscope.json" "$l" "$r")
+  if [[ $pair == so ]]; then
+    bf=$(python3 -c "import json,sys; print(sum(a['status']!='identical' for a in json.load(open(sys.argv[1]))['artifacts']))" "$work/$pair.buildiff.json")
+    df=$([[ -s $work/$pair.diffoscope.txt ]] && echo 1 || echo 0)
+    missed=""
+  else
+    buildiff_files "$work/$pair.buildiff.json" > "$work/$pair.buildiff.files"
+    diffoscope_files "$work/$pair.diffoscope.json" "$l" > "$work/$pair.diffoscope.files"
+    bf=$(wc -l < "$work/$pair.buildiff.files"); df=$(wc -l < "$work/$pair.diffoscope.files")
+    missed=$(comm -13 "$work/$pair.buildiff.files" "$work/$pair.diffoscope.files" | tr '\n' ' ')
+  fi
+  printf '%-22s %-10s %8s %9s %12s %s\n' "$pair" buildiff "$bw" "$bm" "$(stat -c %s "$work/$pair.buildiff.txt")" "$bf"
+  printf '%-22s %-10s %8s %9s %12s %s\n' "$pair" diffoscope "$dw" "$dm" "$(stat -c %s "$work/$pair.diffoscope.txt")" "$df"
+  echo "  ratio (diffoscope / buildiff wall): $(python3 -c "print(round($dw / max($bw, 0.01), 1))")x;" \
+       "found by diffoscope but not buildiff: ${missed:-none}"
+done
