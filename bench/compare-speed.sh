@@ -21,7 +21,8 @@ if [[ ! -e $work/a/lib/libzstd.so || ! -e $work/build-bb/lib/libzstd.so ]]; then
   rm -rf "$work" && mkdir -p "$work"
   for d in a build-bb; do
     cp -a "$src" "$work/$d"
-    make -s -j2 -C "$work/$d/lib" libzstd.a libzstd CFLAGS="-O2 -g" >/dev/null 2>&1
+    # CFLAGS from the environment: on the command line it would drop the -fPIC the .so needs.
+    CFLAGS="-O2 -g" make -s -j2 -C "$work/$d/lib" libzstd.a libzstd >/dev/null
   done
 fi
 so=$(cd "$work/a/lib" && ls libzstd.so.*.*.* | head -1)

@@ -29,7 +29,7 @@ std::string display_arg(const std::string& arg) {
 std::string display_text(const std::string& text) {
     std::string out;
     for (unsigned char c : text) {
-        if (c < 0x20 || c == 0x7f)
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
             out += fmt::format("\\x{:02x}", c);
         else
             out += static_cast<char>(c);

@@ -16,7 +16,7 @@ void render_show_json(const Recording& rec, const Analysis& analysis, std::FILE*
 // Quotes an argument for display in a shell-like command line; control bytes are escaped so a
 // hostile name cannot drive the terminal.
 std::string display_arg(const std::string& arg);
-// Prose for a terminal (descriptions, messages): control bytes escaped, nothing quoted.
+// Prose for a terminal (descriptions, messages): control bytes but tab escaped, nothing quoted.
 std::string display_text(const std::string& text);
 // A command line for display: display_arg of each argument, cut after about `limit` bytes.
 std::string display_command(const std::vector<std::string>& argv, size_t limit);

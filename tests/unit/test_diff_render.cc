@@ -67,3 +67,73 @@ TEST(DiffJson, ListsEverythingAndParses) {
     EXPECT_EQ(j["root_causes"][0]["kind"], "build-path");
     EXPECT_EQ(j["artifacts"][0]["root_cause"], 1);
 }
+
+namespace {
+
+Difference symbol_change(const std::string& name) {
+    Difference d;
+    d.kind = "symbol";
+    d.name = name;
+    d.demangled = name == "_ZN2ns1fEi" ? "ns::f(int)" : "";
+    d.description = "symbol `" + name + "`: binding LOCAL -> GLOBAL";
+    d.left_symbol = SymbolState{"LOCAL", "DEFAULT", "FUNC", ".text", "", 6, true, false};
+    d.right_symbol = SymbolState{"GLOBAL", "DEFAULT", "NOTYPE", "UND", "", 0, false, true};
+    return d;
+}
+
+// One artifact whose content node holds `n` symbol changes.
+DiffResult with_symbols(size_t artifacts, size_t n) {
+    DiffResult r = model_with(artifacts);
+    for (Artifact& a : r.artifacts) {
+        a.format = "elf";
+        Difference content;
+        content.kind = "content";
+        content.description = "content differs";
+        for (size_t i = 0; i < n; ++i) content.children.push_back(symbol_change("_ZN2ns1fEi"));
+        a.differences.push_back(content);
+    }
+    return r;
+}
+
+}  // namespace
+
+TEST(DiffText, DifferenceTreesAreShownCappedPerArtifactAndInAll) {
+    DiffResult one = with_symbols(1, 3);
+    std::string text = text_of(one);
+    EXPECT_NE(text.find("    symbol `_ZN2ns1fEi`: binding LOCAL -> GLOBAL  [ns::f(int)]"),
+              std::string::npos)
+        << text;
+    std::string many = text_of(with_symbols(20, 100));
+    // 40 lines for each of the first 10 artifacts, then the 400-line budget is spent.
+    size_t shown = 0;
+    for (size_t at = many.find("symbol `"); at != std::string::npos;
+         at = many.find("symbol `", at + 1))
+        ++shown;
+    EXPECT_EQ(shown, 400u);
+    EXPECT_NE(many.find("$ROOT/obj1019.o"), std::string::npos) << "every artifact is still listed";
+}
+
+TEST(DiffText, ControlBytesInDifferencesAreEscaped) {
+    DiffResult r = with_symbols(1, 1);
+    r.artifacts[0].differences[0].children[0].description = "member evil\x1b]0;owned\x07.o added";
+    r.artifacts[0].differences[0].children[0].lines = {"+line\x1b[31m"};
+    std::string text = text_of(r);
+    EXPECT_EQ(text.find('\x1b'), std::string::npos);
+    EXPECT_EQ(text.find('\x07'), std::string::npos);
+    EXPECT_NE(text.find("member evil\\x1b]0;owned\\x07.o added"), std::string::npos) << text;
+}
+
+TEST(DiffJson, SymbolDifferencesCarryBothStatesAndTheDemangledName) {
+    auto j = nlohmann::json::parse(render_diff_json(with_symbols(1, 1)));
+    auto& s = j["artifacts"][0]["differences"][0]["children"][0];
+    EXPECT_EQ(s["kind"], "symbol");
+    EXPECT_EQ(s["name"], "_ZN2ns1fEi");
+    EXPECT_EQ(s["demangled"], "ns::f(int)");
+    EXPECT_EQ(s["left"]["binding"], "LOCAL");
+    EXPECT_EQ(s["left"]["defined"], true);
+    EXPECT_EQ(s["left"]["section"], ".text");
+    EXPECT_EQ(s["right"]["section"], "UND");
+    EXPECT_EQ(s["right"]["dynamic"], true);
+    EXPECT_TRUE(s["right"]["version"].is_null());
+    EXPECT_EQ(j["mode"], "recordings");
+}
