@@ -45,15 +45,23 @@ buildiff_files() { python3 -c "
 import json, sys
 for a in json.load(open(sys.argv[1]))['artifacts']:
     if a['status'] != 'identical': print(a['path'])" "$1" | sort; }
+# diffoscope nests a directory's entries under it, named by their full path (or relative to the
+# directory); a name that is a file on disk is a differing file (its details are its content),
+# unless the only detail is its stat (diffoscope compares modification times too).
 diffoscope_files() { python3 -c "
-import json, sys, os
-r = json.load(open(sys.argv[1])); base = sys.argv[2].rstrip('/') + '/'
+import json, os, sys
+root = sys.argv[2].rstrip('/') + '/'
 out = set()
-for d in r.get('details', []):
-    s = d.get('source1', '')
-    if s.startswith(base): out.add(s[len(base):])
-    elif d.get('source1') == 'file list': continue
-print('\n'.join(sorted(out)))" "$1" "$2"; }
+def walk(details, prefix):
+    for d in details:
+        name = d.get('source1', '')
+        path = name if name.startswith('/') else os.path.join(prefix, name)
+        # A file whose only difference is its stat (mtime) has the same content: not counted.
+        content = d.get('unified_diff') or any(x.get('source1') != 'stat {}' for x in d.get('details', []))
+        if os.path.isfile(path) and content: out.add(os.path.relpath(path, root))
+        elif os.path.isdir(path): walk(d.get('details', []), path)
+walk(json.load(open(sys.argv[1])).get('details', []), root)
+print('\\n'.join(sorted(out)))" "$1" "$2"; }
 
 echo "# bench/compare-speed.sh $repeat  ($(date -u +%Y-%m-%d), $(nproc) cores, buildiff $(git -C "$root" rev-parse --short HEAD), diffoscope $(diffoscope --version | awk '{print $2}'))"
 printf '%-22s %-10s %8s %9s %12s %s\n' pair tool wall_s peak_MiB report_bytes differing_files

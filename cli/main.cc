@@ -43,6 +43,7 @@ Examples:
   buildiff diff left.rec right.rec                       # text report
   buildiff diff left.rec right.rec --json report.json    # and the JSON report to a file
   buildiff diff left.rec right.rec --json - | jq '.root_causes[].kind'
+  buildiff diff left.rec right.rec --html report.html --markdown summary.md
   buildiff diff a.rec b.rec --map /home/ci/build=/src --ignore '*.d'
   buildiff diff old/libfoo.so new/libfoo.so              # plain files: symbols, sections, DWARF
   buildiff diff build-a/ build-b/                        # two trees, file by file
@@ -58,7 +59,7 @@ Examples:
 Exit status: 0, or 2 if the recording cannot be read or PATH was not produced by the build.)";
 
 struct DiffArgs {
-    std::string left, right, json;
+    std::string left, right, json, html, markdown;
     bool text = false;
     std::vector<std::string> maps, ignore;
 };
@@ -127,17 +128,28 @@ int run_diff(const DiffArgs& args) {
         return 2;
     }
     const DiffResult& result = *diffed;
-    if (!args.json.empty()) {
-        std::string json = render_diff_json(result);
-        if (args.json == "-") {
-            fmt::print("{}", json);
-        } else if (!write_file_atomically(args.json, json)) {
-            fmt::print(stderr, "buildiff: {}: cannot write the JSON report: {}\n", args.json,
+    // Reports to files (or - for stdout), each written whole or not at all.
+    struct Output {
+        const std::string& path;
+        const char* what;
+        std::string (*render)(const DiffResult&);
+    };
+    bool stdout_taken = false;
+    for (const Output& o : {Output{args.json, "JSON", render_diff_json},
+                            Output{args.html, "HTML", render_diff_html},
+                            Output{args.markdown, "Markdown", render_diff_markdown}}) {
+        if (o.path.empty()) continue;
+        std::string content = o.render(result);
+        if (o.path == "-") {
+            fmt::print("{}", content);
+            stdout_taken = true;
+        } else if (!write_file_atomically(o.path, content)) {
+            fmt::print(stderr, "buildiff: {}: cannot write the {} report: {}\n", o.path, o.what,
                        std::strerror(errno));
             return 2;
         }
     }
-    if (args.json != "-" || args.text) render_diff_text(result, stdout, use_color());
+    if (!stdout_taken || args.text) render_diff_text(result, stdout, use_color());
     if (std::fflush(stdout) != 0) return 2;
     return result.divergent ? 1 : 0;
 }
@@ -221,6 +233,10 @@ int main(int argc, char** argv) {
     diff_cmd->add_flag("--text", diff.text, "Text report on stdout (the default, unless --json -)");
     diff_cmd->add_option("--json", diff.json,
                          "Write the JSON report (buildiff.report/1) to FILE, or - for stdout");
+    diff_cmd->add_option("--html", diff.html,
+                         "Write the HTML report (one self-contained file) to FILE, or - for stdout");
+    diff_cmd->add_option("--markdown", diff.markdown,
+                         "Write the Markdown report (CI summaries, issue comments) to FILE, or -");
     diff_cmd->add_option("--map", diff.maps,
                          "Treat path prefix OLD as NEW (repeatable), e.g. /ci/build=/src");
     diff_cmd->add_option("--ignore", diff.ignore,

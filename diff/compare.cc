@@ -140,6 +140,13 @@ Result<Comparison> Comparer::compare_fresh(const Blob& left, const Blob& right, 
 
 Result<std::vector<Difference>> Comparer::compare_archives(const Blob& left, const Blob& right,
                                                            int depth, std::string& format) {
+    // The budget bounds what is held at once: what these listings hold is given back when
+    // they go.
+    struct Restore {
+        std::uint64_t& budget;
+        std::uint64_t before;
+        ~Restore() { budget = before; }
+    } restore{m_budget, m_budget};
     Result<ArchiveListing> l = read_archive(left, m_limits.archive, m_budget);
     if (!l) return l.error();
     Result<ArchiveListing> r = read_archive(right, m_limits.archive, m_budget);

@@ -20,7 +20,7 @@ namespace buildiff {
 struct CompareLimits {
     int max_depth = 16;  // archives inside archives
     ArchiveLimits archive;
-    std::uint64_t max_expanded_bytes = 2ull << 30;  // archive content held, per Comparer
+    std::uint64_t max_expanded_bytes = 2ull << 30;  // archive content held in memory at once
     std::uint64_t max_text_bytes = 16ull << 20;     // larger text is compared as binary
     std::size_t max_diff_lines = 300;
     std::size_t max_binary_regions = 8;

@@ -635,6 +635,17 @@ DiffResult Differ::run() {
         a.is_root_output = (rc.left && lo != m_left.owner.end() && lo->second == rc.left->id) ||
                            (rc.right && ro != m_right.owner.end() && ro->second == rc.right->id);
     }
+    std::set<std::string> divergent_paths;
+    for (const Artifact& a : divergent) divergent_paths.insert(a.path);
+    for (int r : m_right.top) {
+        int l = m_pair_r[static_cast<size_t>(r)];
+        if (l < 0) continue;
+        InvocationPair pair{m_left.ref(l), m_right.ref(r), false};
+        for (auto* side : {&m_left.owned, &m_right.owned})
+            if (auto it = side->find(side == &m_left.owned ? l : r); it != side->end())
+                for (const std::string& p : it->second) pair.outputs_differ |= divergent_paths.contains(p);
+        m_result.pairs.push_back(std::move(pair));
+    }
     m_result.summary.divergent_artifacts = divergent.size();
     m_result.artifacts = std::move(divergent);
     m_result.artifacts.insert(m_result.artifacts.end(), identical.begin(), identical.end());

@@ -345,8 +345,9 @@ void compare_dwarf(const ElfSummary& l, const ElfSummary& r, std::vector<Differe
     }
     if (path_only_files)
         out.push_back(node("dwarf-build-path", "",
-                           fmt::format("{} DWARF file name{} differ only by the build path",
-                                       path_only_files, path_only_files == 1 ? "" : "s")));
+                           fmt::format("{} DWARF file name{} only by the build path",
+                                       path_only_files,
+                                       path_only_files == 1 ? " differs" : "s differ")));
     for (auto& [p, g] : producers)
         out.push_back(node(
             "dwarf-producer", g.first_unit,

@@ -103,6 +103,12 @@ struct RootCause {
     std::vector<std::string> explains;  // artifact paths, in chain order
 };
 
+// Two invocations the matching paired, for the report's drill-down.
+struct InvocationPair {
+    InvocationRef left, right;
+    bool outputs_differ = false;  // one of the artifacts it produced is divergent
+};
+
 struct DiffSummary {
     size_t left_invocations = 0, right_invocations = 0, paired = 0;
     size_t missing = 0, extra = 0;
@@ -119,6 +125,7 @@ struct DiffResult {
     DiffSummary summary;
     std::vector<RootCause> root_causes;
     std::vector<Artifact> artifacts;  // divergent ones first, then identical, each sorted by path
+    std::vector<InvocationPair> pairs;  // matched invocations, in the right build's start order
     std::vector<std::string> notes;   // about the comparison itself (truncated recordings, ...)
 };
 

@@ -11,6 +11,11 @@ namespace buildiff {
 
 void render_diff_text(const DiffResult& result, std::FILE* out, bool color);
 std::string render_diff_json(const DiffResult& result);  // deterministic, ends with '\n'
+// One self-contained HTML page (report/templates/report.html.mustache): no network, inline CSS
+// and a little JavaScript for the filter; usable without it.
+std::string render_diff_html(const DiffResult& result);
+// GitHub-flavoured Markdown for CI summaries and issue comments, at most 64 KiB.
+std::string render_diff_markdown(const DiffResult& result);
 
 inline constexpr std::string_view kReportSchema = "buildiff.report/1";
 

@@ -1,0 +1,445 @@
+// The HTML and Markdown reports: a view of the DiffResult (strings, lists, and the caps that
+// keep big builds readable) rendered through the kainjow-mustache templates in
+// report/templates/ (compiled in). Escaping is the templates' default: HTML-escaping for the
+// HTML report, Markdown-escaping for the Markdown one. Nothing about the builds is computed here.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <kainjow/mustache.hpp>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "report/diff_render.h"
+#include "report/show.h"
+#include "audit/record.h"
+#include "templates.inc"
+
+namespace buildiff {
+
+namespace {
+
+namespace mu = kainjow::mustache;
+
+// Text for a report: control bytes and bytes that are not UTF-8 shown as \xNN, so a hostile
+// name can neither break the page's encoding nor drive a terminal reading the Markdown.
+std::string clean(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = len > 0 && i + len <= s.size();
+        for (size_t k = 1; ok && k < len; ++k)
+            ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+        if (!ok || (len == 1 && ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f))) {
+            out += fmt::format("\\x{:02x}", c);
+            ++i;
+            continue;
+        }
+        out.append(s, i, len);
+        i += len;
+    }
+    return out;
+}
+
+std::string markdown_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '\n': out += ' '; break;
+            case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '#':
+            case '~': case '!':
+                out += '\\';
+                out += c;
+                break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+// What the report shows in full; the rest is counted ("truncation is said, never silent").
+struct Limits {
+    size_t causes, explains, chain_trees, artifacts_open, artifacts, page, nodes_first, nodes_rest,
+        pairs, top_nodes;
+};
+
+mu::data text(std::string_view s) {
+    return mu::data(clean(s));
+}
+
+std::string anchor(size_t index) {
+    return fmt::format("artifact-{}", index + 1);
+}
+
+std::string describe(const InvocationRef& r) {
+    std::string what = r.kind + " " + r.tool;
+    if (!r.wrapper.empty()) {
+        what += " via " + r.wrapper;
+        if (r.cache_hit) what += *r.cache_hit ? " (cache hit)" : " (cache miss)";
+    }
+    if (!r.crate.empty()) what += ", crate " + r.crate;
+    what += ", in " + r.cwd;
+    return what;
+}
+
+mu::data flag(bool b) {
+    return mu::data(b ? mu::data::type::bool_true : mu::data::type::bool_false);
+}
+
+// Symbol differences side by side: one row each, a cell per attribute.
+mu::data symbol_row(const Difference& d) {
+    static const SymbolState absent{};
+    const SymbolState& l = d.left_symbol ? *d.left_symbol : absent;
+    const SymbolState& r = d.right_symbol ? *d.right_symbol : absent;
+    auto side = [](const std::optional<SymbolState>& s, std::string v) {
+        return s ? v : std::string("(absent)");
+    };
+    std::vector<std::pair<std::string, std::string>> attrs = {
+        {side(d.left_symbol, l.binding), side(d.right_symbol, r.binding)},
+        {side(d.left_symbol, l.visibility), side(d.right_symbol, r.visibility)},
+        {side(d.left_symbol, l.type), side(d.right_symbol, r.type)},
+        {side(d.left_symbol, l.defined ? "defined" : "UND"), side(d.right_symbol, r.defined ? "defined" : "UND")},
+        {side(d.left_symbol, l.section), side(d.right_symbol, r.section)},
+        {side(d.left_symbol, std::to_string(l.size)), side(d.right_symbol, std::to_string(r.size))},
+        {side(d.left_symbol, l.dynamic ? (l.defined ? "exported" : "imported") : "no"),
+         side(d.right_symbol, r.dynamic ? (r.defined ? "exported" : "imported") : "no")}};
+    mu::data cells{mu::data::type::list};
+    for (auto& [a, b] : attrs) {
+        mu::data c;
+        c.set("left", text(a));
+        c.set("right", text(b));
+        c.set("changed", flag(a != b));
+        cells.push_back(c);
+    }
+    mu::data row;
+    row.set("name", text(d.name));
+    row.set("demangled", text(d.demangled));
+    row.set("has_demangled", flag(!d.demangled.empty()));
+    row.set("cells", cells);
+    return row;
+}
+
+// A difference tree as the partial "tree" reads it: sets `nodes` and `more` on `target`. Every
+// object sets every key the partial reads, so a nested context never falls through to its
+// parent's values.
+void fill_tree(mu::data& target, const std::vector<Difference>& list, size_t& budget) {
+    if (list.size() == 1 && list[0].kind == "content" && !list[0].children.empty())
+        return fill_tree(target, list[0].children, budget);  // the comparators say more
+    mu::data nodes{mu::data::type::list};
+    size_t skipped = 0;
+    for (size_t i = 0; i < list.size(); ++i) {
+        const Difference& d = list[i];
+        if (budget == 0) {
+            ++skipped;
+            continue;
+        }
+        mu::data n;
+        n.set("is_symbols", flag(d.kind == "symbol"));
+        n.set("is_node", flag(d.kind != "symbol"));
+        n.set("has_lines", flag(false));
+        n.set("has_children", flag(false));
+        n.set("nodes", mu::data{mu::data::type::list});
+        n.set("more", flag(false));
+        if (d.kind == "symbol") {
+            mu::data rows{mu::data::type::list};
+            for (; i < list.size() && list[i].kind == "symbol" && budget > 0; ++i, --budget)
+                rows.push_back(symbol_row(list[i]));
+            --i;
+            n.set("rows", rows);
+            nodes.push_back(n);
+            continue;
+        }
+        --budget;
+        n.set("description",
+              text(d.description + (d.demangled.empty() ? "" : " [" + d.demangled + "]")));
+        std::string lines;
+        for (auto& l : d.lines) lines += l + "\n";
+        n.set("lines", text(lines));
+        n.set("has_lines", flag(!lines.empty()));
+        n.set("has_children", flag(!d.children.empty()));
+        if (!d.children.empty()) fill_tree(n, d.children, budget);
+        nodes.push_back(n);
+    }
+    target.set("nodes", nodes);
+    target.set("more", skipped ? text(fmt::format("and {} more difference(s) (the JSON report has "
+                                                  "them all)",
+                                                  skipped))
+                               : flag(false));
+}
+
+bool has_symbols(const std::vector<Difference>& list) {
+    for (auto& d : list)
+        if (d.kind == "symbol" || has_symbols(d.children)) return true;
+    return false;
+}
+
+mu::data artifact_view(const DiffResult& r, size_t index, size_t nodes) {
+    const Artifact& a = r.artifacts[index];
+    mu::data v;
+    v.set("anchor", anchor(index));
+    v.set("path", text(a.path));
+    v.set("status", text(a.status));
+    v.set("format", text(a.format));
+    v.set("cause", a.root_cause >= 0 ? text(std::to_string(a.root_cause + 1)) : flag(false));
+    v.set("filter", text(a.path + " " + a.status + " " + a.format));
+    v.set("open", flag(false));
+    fill_tree(v, a.differences, nodes);
+    // The first lines of the tree, for the Markdown report.
+    mu::data top{mu::data::type::list};
+    std::vector<const Difference*> flat;
+    for (auto& d : a.differences) {
+        if (d.kind == "content" && !d.children.empty())
+            for (auto& c : d.children) flat.push_back(&c);
+        else
+            flat.push_back(&d);
+    }
+    for (size_t k = 0; k < flat.size() && k < 5; ++k)
+        top.push_back(text(flat[k]->description));
+    if (flat.size() > 5) top.push_back(text(fmt::format("... {} more", flat.size() - 5)));
+    v.set("top", top);
+    return v;
+}
+
+mu::data counter(size_t value, const char* label) {
+    mu::data c;
+    c.set("value", std::to_string(value));
+    c.set("label", label);
+    return c;
+}
+
+mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::string>& truncation) {
+    const DiffSummary& s = r.summary;
+    mu::data v;
+    v.set("version", std::string(kBuildiffVersion));
+    v.set("left_name", text(r.left_name));
+    v.set("right_name", text(r.right_name));
+    v.set("has_roots", flag(!r.left_root.empty()));
+    v.set("left_root", text(r.left_root));
+    v.set("right_root", text(r.right_root));
+    v.set("verdict", r.divergent ? "divergent" : "identical");
+    v.set("verdict_word", r.divergent ? "divergent" : "identical");
+    std::string verdict;
+    if (!r.divergent)
+        verdict = fmt::format("identical: {} artifacts compared", s.artifacts);
+    else if (r.plain)
+        verdict = fmt::format("divergent: {} of {} files differ", s.divergent_artifacts, s.artifacts);
+    else
+        verdict = fmt::format("divergent: {} root cause{} explain{} {} divergent file{}",
+                              r.root_causes.size(), r.root_causes.size() == 1 ? "" : "s",
+                              r.root_causes.size() == 1 ? "s" : "", s.divergent_artifacts,
+                              s.divergent_artifacts == 1 ? "" : "s");
+    v.set("verdict_text", verdict);
+    mu::data counts{mu::data::type::list};
+    counts.push_back(counter(s.divergent_artifacts, "divergent artifacts"));
+    counts.push_back(counter(s.artifacts, "artifacts"));
+    if (!r.plain) {
+        counts.push_back(counter(r.root_causes.size(), "root causes"));
+        counts.push_back(counter(s.left_invocations, "invocations left"));
+        counts.push_back(counter(s.right_invocations, "invocations right"));
+        counts.push_back(counter(s.paired, "paired"));
+        counts.push_back(counter(s.missing, "only left"));
+        counts.push_back(counter(s.extra, "only right"));
+    }
+    if (s.ignored_artifacts) counts.push_back(counter(s.ignored_artifacts, "ignored"));
+    v.set("counts", counts);
+    mu::data notes{mu::data::type::list};
+    for (auto& n : r.notes) notes.push_back(text(n));
+    v.set("notes", notes);
+    v.set("has_notes", flag(!r.notes.empty()));
+
+    // Index of each divergent artifact, for links from the causes.
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < s.divergent_artifacts && i < r.artifacts.size(); ++i) index[r.artifacts[i].path] = i;
+
+    mu::data causes{mu::data::type::list};
+    for (size_t i = 0; i < r.root_causes.size() && i < lim.causes; ++i) {
+        const RootCause& rc = r.root_causes[i];
+        mu::data c;
+        c.set("id", std::to_string(i + 1));
+        c.set("kind", std::string(root_cause_kind_name(rc.kind)));
+        c.set("summary", text(rc.summary));
+        mu::data invs{mu::data::type::list};
+        std::string filter = std::string(root_cause_kind_name(rc.kind)) + " " + rc.summary;
+        for (auto [side, ref] : {std::pair{"left", &rc.left}, std::pair{"right", &rc.right}}) {
+            if (!*ref) continue;
+            mu::data x;
+            x.set("side", side);
+            x.set("argv", text(display_command((*ref)->argv, 600)));
+            x.set("what", text(describe(**ref)));
+            invs.push_back(x);
+            filter += " " + (*ref)->tool + " " + (*ref)->kind;
+        }
+        c.set("invocations", invs);
+        c.set("more_invocations", rc.invocations > 1 ? text(std::to_string(rc.invocations - 1)) : flag(false));
+        mu::data flags{mu::data::type::list};
+        for (auto& f : rc.flags) {
+            mu::data x;
+            x.set("text", text(f.text));
+            flags.push_back(x);
+        }
+        c.set("flags", flags);
+        c.set("has_flags", flag(!rc.flags.empty()));
+        mu::data env{mu::data::type::list};
+        for (auto& e : rc.env) {
+            mu::data x;
+            x.set("name", text(e.name));
+            x.set("left", text(e.redacted ? "(secret)" : e.left ? *e.left : "unset"));
+            x.set("right", text(e.redacted ? "(secret, differs)" : e.right ? *e.right : "unset"));
+            x.set("impactful", flag(e.impactful));
+            env.push_back(x);
+        }
+        c.set("env", env);
+        c.set("has_env", flag(!rc.env.empty()));
+        mu::data facts{mu::data::type::list};
+        for (auto& f : rc.details) facts.push_back(text(f));
+        c.set("facts", facts);
+        c.set("has_facts", flag(!rc.details.empty()));
+        mu::data explains{mu::data::type::list};
+        for (size_t k = 0; k < rc.explains.size() && k < lim.explains; ++k) {
+            mu::data x;
+            x.set("path", text(rc.explains[k]));
+            auto it = index.find(rc.explains[k]);
+            x.set("anchor", it == index.end() ? std::string("artifacts") : anchor(it->second));
+            x.set("last", flag(k + 1 == rc.explains.size() || k + 1 == lim.explains));
+            explains.push_back(x);
+            filter += " " + rc.explains[k];
+        }
+        c.set("explains", explains);
+        c.set("has_explains", flag(!rc.explains.empty()));
+        c.set("explain_count", std::to_string(rc.explains.size()));
+        c.set("explain_plural", rc.explains.size() == 1 ? "" : "s");
+        c.set("explains_more", rc.explains.size() > lim.explains
+                                   ? text(std::to_string(rc.explains.size() - lim.explains))
+                                   : flag(false));
+        // Down to the symbols: the explained artifacts whose trees name symbols, and the last
+        // one of the chain (what the build delivered).
+        mu::data trees{mu::data::type::list};
+        std::vector<size_t> picked;
+        for (auto& p : rc.explains)
+            if (auto it = index.find(p); it != index.end() && picked.size() < lim.chain_trees &&
+                                         has_symbols(r.artifacts[it->second].differences))
+                picked.push_back(it->second);
+        if (!rc.explains.empty())
+            if (auto it = index.find(rc.explains.back());
+                it != index.end() && std::find(picked.begin(), picked.end(), it->second) == picked.end() &&
+                lim.chain_trees > 0)
+                picked.push_back(it->second);
+        for (size_t k : picked) trees.push_back(artifact_view(r, k, lim.nodes_first));
+        c.set("chain_trees", trees);
+        c.set("filter", text(filter));
+        causes.push_back(c);
+    }
+    if (r.root_causes.size() > lim.causes)
+        truncation.push_back(fmt::format("{} more root causes are in the JSON report.",
+                                         r.root_causes.size() - lim.causes));
+    v.set("causes", causes);
+    v.set("has_causes", flag(!r.root_causes.empty()));
+    v.set("cause_count", std::to_string(r.root_causes.size()));
+
+    size_t divergent = std::min(s.divergent_artifacts, r.artifacts.size());
+    size_t shown = std::min(divergent, lim.artifacts);
+    mu::data artifacts{mu::data::type::list}, pages{mu::data::type::list};
+    for (size_t i = 0; i < shown && i < lim.artifacts_open; ++i) {
+        mu::data a = artifact_view(r, i, lim.nodes_first);
+        a.set("open", flag(divergent <= 10));
+        artifacts.push_back(a);
+    }
+    for (size_t first = lim.artifacts_open; first < shown; first += lim.page) {
+        mu::data page, items{mu::data::type::list};
+        size_t last = std::min(shown, first + lim.page);
+        for (size_t i = first; i < last; ++i) items.push_back(artifact_view(r, i, lim.nodes_rest));
+        page.set("first", std::to_string(first + 1));
+        page.set("last", std::to_string(last));
+        page.set("items", items);
+        pages.push_back(page);
+    }
+    if (divergent > shown)
+        truncation.push_back(fmt::format("{} more divergent artifacts are in the JSON report.",
+                                         divergent - shown));
+    v.set("artifacts", artifacts);
+    v.set("artifact_pages", pages);
+    v.set("has_artifacts", flag(divergent > 0));
+    v.set("artifact_count", std::to_string(divergent));
+
+    mu::data pair_pages{mu::data::type::list};
+    size_t pairs = std::min(r.pairs.size(), lim.pairs);
+    for (size_t first = 0; first < pairs; first += 1000) {
+        mu::data page, items{mu::data::type::list};
+        size_t last = std::min(pairs, first + 1000);
+        for (size_t i = first; i < last; ++i) {
+            const InvocationPair& p = r.pairs[i];
+            mu::data x;
+            x.set("n", std::to_string(i + 1));
+            x.set("kind", text(p.right.kind));
+            x.set("argv", text(display_command(p.right.argv, 300)));
+            x.set("outcome", p.outputs_differ ? "differ" : "same");
+            x.set("filter", text(p.right.tool + " " + p.right.kind + " " + display_command(p.right.argv, 300)));
+            items.push_back(x);
+        }
+        page.set("first", std::to_string(first + 1));
+        page.set("last", std::to_string(last));
+        page.set("items", items);
+        pair_pages.push_back(page);
+    }
+    if (r.pairs.size() > pairs)
+        truncation.push_back(fmt::format("{} more matched invocations are not listed.", r.pairs.size() - pairs));
+    v.set("pair_pages", pair_pages);
+    v.set("has_pairs", flag(pairs > 0));
+    v.set("pair_count", std::to_string(r.pairs.size()));
+    return v;
+}
+
+std::string render(std::string_view tmpl, const mu::data& view, bool markdown) {
+    mu::mustache t{std::string(tmpl)};
+    if (markdown) t.set_custom_escape(markdown_escape);
+    mu::data full = view;
+    full.set("tree", mu::partial([] { return std::string(k_tree_html); }));
+    std::string out = t.render(full);
+    if (!t.is_valid()) throw std::logic_error("report template: " + t.error_message());
+    return out;
+}
+
+}  // namespace
+
+std::string render_diff_html(const DiffResult& r) {
+    std::vector<std::string> truncation;
+    Limits lim{200, 50, 3, 200, 5000, 500, 200, 20, 50000, 5};
+    mu::data view = build_view(r, lim, truncation);
+    mu::data t{mu::data::type::list};
+    for (auto& x : truncation) t.push_back(mu::data(x));
+    view.set("truncation", t);
+    return render(k_report_html, view, false);
+}
+
+std::string render_diff_markdown(const DiffResult& r) {
+    // Within 64 KiB (GitHub's step-summary and comment limits): fewer items until it fits.
+    constexpr size_t kMax = 64 * 1024;
+    Limits lim{10, 12, 0, 20, 20, 20, 0, 0, 0, 5};
+    for (;;) {
+        std::vector<std::string> truncation;
+        mu::data view = build_view(r, lim, truncation);
+        mu::data t{mu::data::type::list};
+        for (auto& x : truncation) t.push_back(mu::data(x + " (the JSON and HTML reports have everything)"));
+        view.set("truncation", t);
+        std::string out = render(k_report_md, view, true);
+        if (out.size() <= kMax || (lim.causes <= 1 && lim.artifacts <= 1)) {
+            if (out.size() > kMax) {
+                out.resize(kMax - 64);
+                out += "\n\n_(cut at 64 KiB: the JSON and HTML reports have everything)_\n";
+            }
+            return out;
+        }
+        lim.causes = std::max<size_t>(1, lim.causes / 2);
+        lim.artifacts = lim.artifacts_open = std::max<size_t>(1, lim.artifacts / 2);
+        lim.explains = std::max<size_t>(3, lim.explains / 2);
+    }
+}
+
+}  // namespace buildiff
