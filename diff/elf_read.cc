@@ -21,6 +21,11 @@ namespace buildiff {
 
 namespace {
 
+// elfutils' messages, which are null when the library recorded no error.
+std::string message(const char* m) {
+    return m ? m : "unknown error";
+}
+
 std::string hex_bytes(const unsigned char* p, size_t n) {
     std::string out;
     for (size_t i = 0; i < n; ++i) out += fmt::format("{:02x}", p[i]);
@@ -217,7 +222,7 @@ class Reader {
 std::optional<Error> Reader::read_sections() {
     size_t shstrndx = 0;
     if (elf_getshdrstrndx(m_elf.get(), &shstrndx) != 0)
-        return fail(fmt::format("no section name table ({})", elf_errmsg(-1)));
+        return fail(fmt::format("no section name table ({})", message(elf_errmsg(-1))));
     std::uint64_t file_size = m_blob.size();
     Elf_Scn* scn = nullptr;
     size_t index = 0;
@@ -227,7 +232,7 @@ std::optional<Error> Reader::read_sections() {
         ++index;
         GElf_Shdr shdr;
         if (!gelf_getshdr(scn, &shdr))
-            return fail(fmt::format("section {}: unreadable header ({})", index, elf_errmsg(-1)));
+            return fail(fmt::format("section {}: unreadable header ({})", index, message(elf_errmsg(-1))));
         if (shdr.sh_type != SHT_NOBITS && shdr.sh_type != SHT_NULL &&
             (shdr.sh_offset > file_size || shdr.sh_size > file_size - shdr.sh_offset))
             return fail(fmt::format(
@@ -251,7 +256,7 @@ std::optional<Error> Reader::read_sections() {
             raw = elf_rawdata(s, nullptr);
             if (!raw && shdr.sh_size)
                 return fail(fmt::format("section {} ({}): unreadable ({})", elf_ndxscn(s), sec.name,
-                                        elf_errmsg(-1)));
+                                        message(elf_errmsg(-1))));
             sec.content = raw && raw->d_buf
                               ? hash_bytes({static_cast<const char*>(raw->d_buf), raw->d_size})
                               : hash_bytes({});
@@ -515,7 +520,7 @@ void Reader::read_dwarf() {
     if (m_type != ET_REL) {
         Dwarf* dbg = dwarf_begin_elf(m_elf.get(), DWARF_C_READ, nullptr);
         if (!dbg) {
-            m_out.dwarf_problem = dwarf_errmsg(-1);
+            m_out.dwarf_problem = message(dwarf_errmsg(-1));
             return;
         }
         read_units(dbg);
@@ -550,7 +555,7 @@ void Reader::read_dwarf() {
     Dwfl* dwfl = dwfl_begin(&callbacks);
     Dwfl_Module* mod = dwfl ? dwfl_report_offline(dwfl, "object", "object", fd) : nullptr;
     if (!mod) {
-        m_out.dwarf_problem = dwfl_errmsg(-1);
+        m_out.dwarf_problem = message(dwfl_errmsg(-1));
         close(fd);
         if (dwfl) dwfl_end(dwfl);
         return;
@@ -560,7 +565,7 @@ void Reader::read_dwarf() {
     if (Dwarf* dbg = dwfl_module_getdwarf(mod, &bias))
         read_units(dbg);
     else
-        m_out.dwarf_problem = dwfl_errmsg(-1);
+        m_out.dwarf_problem = message(dwfl_errmsg(-1));
     dwfl_end(dwfl);
 }
 
@@ -572,12 +577,12 @@ Result<ElfSummary> Reader::run() {
     } else {
         m_elf.reset(elf_begin(m_blob.fd(), ELF_C_READ_MMAP, nullptr));
     }
-    if (!m_elf || elf_kind(m_elf.get()) != ELF_K_ELF) return fail(elf_errmsg(-1));
+    if (!m_elf || elf_kind(m_elf.get()) != ELF_K_ELF) return fail(message(elf_errmsg(-1)));
     GElf_Ehdr ehdr;
-    if (!gelf_getehdr(m_elf.get(), &ehdr)) return fail(elf_errmsg(-1));
+    if (!gelf_getehdr(m_elf.get(), &ehdr)) return fail(message(elf_errmsg(-1)));
     std::uint64_t size = m_blob.size();
     size_t shnum = 0;
-    if (elf_getshdrnum(m_elf.get(), &shnum) != 0) return fail(elf_errmsg(-1));
+    if (elf_getshdrnum(m_elf.get(), &shnum) != 0) return fail(message(elf_errmsg(-1)));
     if (ehdr.e_shoff > size ||
         (shnum && ehdr.e_shentsize * std::uint64_t(shnum) > size - ehdr.e_shoff))
         return fail(fmt::format(

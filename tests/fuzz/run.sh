@@ -33,5 +33,10 @@ PY
 cd ..
 if [[ $target == elf ]]; then cp seed/s.o seed/s.so corpus/; else cp seed/s.a seed/s.zip seed/s.tar.gz corpus/; fi
 
+# Inputs that once crashed a target are replayed first (tests/fuzz/regressions/TARGET-*).
+shopt -s nullglob
+regressions=("$src"/tests/fuzz/regressions/"$target"-*)
+if ((${#regressions[@]})); then "./fuzz_$target" "${regressions[@]}" 2>&1 | tail -3; fi
+
 ASAN_OPTIONS=detect_leaks=1 "./fuzz_$target" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$work/crash-" corpus 2>&1 | tail -15
