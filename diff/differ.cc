@@ -643,7 +643,8 @@ DiffResult Differ::run() {
         InvocationPair pair{m_left.ref(l), m_right.ref(r), false};
         for (auto* side : {&m_left.owned, &m_right.owned})
             if (auto it = side->find(side == &m_left.owned ? l : r); it != side->end())
-                for (const std::string& p : it->second) pair.outputs_differ |= divergent_paths.contains(p);
+                for (const std::string& p : it->second)
+                    pair.outputs_differ |= divergent_paths.contains(p);
         m_result.pairs.push_back(std::move(pair));
     }
     m_result.summary.divergent_artifacts = divergent.size();

@@ -344,10 +344,10 @@ void compare_dwarf(const ElfSummary& l, const ElfSummary& r, std::vector<Differe
         out.push_back(std::move(d));
     }
     if (path_only_files)
-        out.push_back(node("dwarf-build-path", "",
-                           fmt::format("{} DWARF file name{} only by the build path",
-                                       path_only_files,
-                                       path_only_files == 1 ? " differs" : "s differ")));
+        out.push_back(
+            node("dwarf-build-path", "",
+                 fmt::format("{} DWARF file name{} only by the build path", path_only_files,
+                             path_only_files == 1 ? " differs" : "s differ")));
     for (auto& [p, g] : producers)
         out.push_back(node(
             "dwarf-producer", g.first_unit,

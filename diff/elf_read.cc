@@ -232,7 +232,8 @@ std::optional<Error> Reader::read_sections() {
         ++index;
         GElf_Shdr shdr;
         if (!gelf_getshdr(scn, &shdr))
-            return fail(fmt::format("section {}: unreadable header ({})", index, message(elf_errmsg(-1))));
+            return fail(
+                fmt::format("section {}: unreadable header ({})", index, message(elf_errmsg(-1))));
         if (shdr.sh_type != SHT_NOBITS && shdr.sh_type != SHT_NULL &&
             (shdr.sh_offset > file_size || shdr.sh_size > file_size - shdr.sh_offset))
             return fail(fmt::format(

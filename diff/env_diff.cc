@@ -70,6 +70,7 @@ constexpr std::string_view kNoise[] = {
     "SHLVL",
     "_",
     "MAKEFLAGS",
+    "MAKEOVERRIDES",  // make's record of its command-line variables (those show themselves)
     "MFLAGS",
     "MAKELEVEL",
     "MAKE_TERMOUT",

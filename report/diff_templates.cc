@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "audit/record.h"
 #include "report/diff_render.h"
 #include "report/show.h"
-#include "audit/record.h"
 #include "templates.inc"
 
 namespace buildiff {
@@ -49,16 +49,33 @@ std::string markdown_escape(const std::string& s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '\n': out += ' '; break;
-            case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '#':
-            case '~': case '!':
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '\n':
+                out += ' ';
+                break;
+            case '\\':
+            case '`':
+            case '*':
+            case '_':
+            case '[':
+            case ']':
+            case '|':
+            case '#':
+            case '~':
+            case '!':
                 out += '\\';
                 out += c;
                 break;
-            default: out += c;
+            default:
+                out += c;
         }
     }
     return out;
@@ -105,7 +122,8 @@ mu::data symbol_row(const Difference& d) {
         {side(d.left_symbol, l.binding), side(d.right_symbol, r.binding)},
         {side(d.left_symbol, l.visibility), side(d.right_symbol, r.visibility)},
         {side(d.left_symbol, l.type), side(d.right_symbol, r.type)},
-        {side(d.left_symbol, l.defined ? "defined" : "UND"), side(d.right_symbol, r.defined ? "defined" : "UND")},
+        {side(d.left_symbol, l.defined ? "defined" : "UND"),
+         side(d.right_symbol, r.defined ? "defined" : "UND")},
         {side(d.left_symbol, l.section), side(d.right_symbol, r.section)},
         {side(d.left_symbol, std::to_string(l.size)), side(d.right_symbol, std::to_string(r.size))},
         {side(d.left_symbol, l.dynamic ? (l.defined ? "exported" : "imported") : "no"),
@@ -200,8 +218,7 @@ mu::data artifact_view(const DiffResult& r, size_t index, size_t nodes) {
         else
             flat.push_back(&d);
     }
-    for (size_t k = 0; k < flat.size() && k < 5; ++k)
-        top.push_back(text(flat[k]->description));
+    for (size_t k = 0; k < flat.size() && k < 5; ++k) top.push_back(text(flat[k]->description));
     if (flat.size() > 5) top.push_back(text(fmt::format("... {} more", flat.size() - 5)));
     v.set("top", top);
     return v;
@@ -229,7 +246,8 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
     if (!r.divergent)
         verdict = fmt::format("identical: {} artifacts compared", s.artifacts);
     else if (r.plain)
-        verdict = fmt::format("divergent: {} of {} files differ", s.divergent_artifacts, s.artifacts);
+        verdict =
+            fmt::format("divergent: {} of {} files differ", s.divergent_artifacts, s.artifacts);
     else
         verdict = fmt::format("divergent: {} root cause{} explain{} {} divergent file{}",
                               r.root_causes.size(), r.root_causes.size() == 1 ? "" : "s",
@@ -256,7 +274,8 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
 
     // Index of each divergent artifact, for links from the causes.
     std::map<std::string, size_t> index;
-    for (size_t i = 0; i < s.divergent_artifacts && i < r.artifacts.size(); ++i) index[r.artifacts[i].path] = i;
+    for (size_t i = 0; i < s.divergent_artifacts && i < r.artifacts.size(); ++i)
+        index[r.artifacts[i].path] = i;
 
     mu::data causes{mu::data::type::list};
     for (size_t i = 0; i < r.root_causes.size() && i < lim.causes; ++i) {
@@ -277,7 +296,8 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
             filter += " " + (*ref)->tool + " " + (*ref)->kind;
         }
         c.set("invocations", invs);
-        c.set("more_invocations", rc.invocations > 1 ? text(std::to_string(rc.invocations - 1)) : flag(false));
+        c.set("more_invocations",
+              rc.invocations > 1 ? text(std::to_string(rc.invocations - 1)) : flag(false));
         mu::data flags{mu::data::type::list};
         for (auto& f : rc.flags) {
             mu::data x;
@@ -318,19 +338,22 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
         c.set("explains_more", rc.explains.size() > lim.explains
                                    ? text(std::to_string(rc.explains.size() - lim.explains))
                                    : flag(false));
-        // Down to the symbols: the explained artifacts whose trees name symbols, and the last
-        // one of the chain (what the build delivered).
+        // Down to the symbols: the cause's own output (first in the chain), the explained
+        // artifacts whose trees name symbols, and the last one (what the build delivered).
         mu::data trees{mu::data::type::list};
         std::vector<size_t> picked;
+        auto pick = [&](const std::string& path) {
+            auto it = index.find(path);
+            if (it != index.end() && picked.size() < lim.chain_trees &&
+                std::find(picked.begin(), picked.end(), it->second) == picked.end())
+                picked.push_back(it->second);
+        };
+        if (!rc.explains.empty()) pick(rc.explains.front());
         for (auto& p : rc.explains)
-            if (auto it = index.find(p); it != index.end() && picked.size() < lim.chain_trees &&
-                                         has_symbols(r.artifacts[it->second].differences))
-                picked.push_back(it->second);
-        if (!rc.explains.empty())
-            if (auto it = index.find(rc.explains.back());
-                it != index.end() && std::find(picked.begin(), picked.end(), it->second) == picked.end() &&
-                lim.chain_trees > 0)
-                picked.push_back(it->second);
+            if (auto it = index.find(p);
+                it != index.end() && has_symbols(r.artifacts[it->second].differences))
+                pick(p);
+        if (!rc.explains.empty()) pick(rc.explains.back());
         for (size_t k : picked) trees.push_back(artifact_view(r, k, lim.nodes_first));
         c.set("chain_trees", trees);
         c.set("filter", text(filter));
@@ -361,8 +384,8 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
         pages.push_back(page);
     }
     if (divergent > shown)
-        truncation.push_back(fmt::format("{} more divergent artifacts are in the JSON report.",
-                                         divergent - shown));
+        truncation.push_back(
+            fmt::format("{} more divergent artifacts are in the JSON report.", divergent - shown));
     v.set("artifacts", artifacts);
     v.set("artifact_pages", pages);
     v.set("has_artifacts", flag(divergent > 0));
@@ -380,7 +403,7 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
             x.set("kind", text(p.right.kind));
             x.set("argv", text(display_command(p.right.argv, 300)));
             x.set("outcome", p.outputs_differ ? "differ" : "same");
-            x.set("filter", text(p.right.tool + " " + p.right.kind + " " + display_command(p.right.argv, 300)));
+            x.set("filter", std::string());  // the filter reads the row's text
             items.push_back(x);
         }
         page.set("first", std::to_string(first + 1));
@@ -389,7 +412,8 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
         pair_pages.push_back(page);
     }
     if (r.pairs.size() > pairs)
-        truncation.push_back(fmt::format("{} more matched invocations are not listed.", r.pairs.size() - pairs));
+        truncation.push_back(
+            fmt::format("{} more matched invocations are not listed.", r.pairs.size() - pairs));
     v.set("pair_pages", pair_pages);
     v.set("has_pairs", flag(pairs > 0));
     v.set("pair_count", std::to_string(r.pairs.size()));
@@ -410,7 +434,9 @@ std::string render(std::string_view tmpl, const mu::data& view, bool markdown) {
 
 std::string render_diff_html(const DiffResult& r) {
     std::vector<std::string> truncation;
-    Limits lim{200, 50, 3, 200, 5000, 500, 200, 20, 50000, 5};
+    // 200 artifacts in full (200 tree lines each), then pages of 500 with 5 tree lines each:
+    // 20,000 invocations and 1,000 divergent artifacts stay well under 10 MB.
+    Limits lim{200, 50, 3, 200, 5000, 500, 200, 5, 50000, 5};
     mu::data view = build_view(r, lim, truncation);
     mu::data t{mu::data::type::list};
     for (auto& x : truncation) t.push_back(mu::data(x));
@@ -426,7 +452,8 @@ std::string render_diff_markdown(const DiffResult& r) {
         std::vector<std::string> truncation;
         mu::data view = build_view(r, lim, truncation);
         mu::data t{mu::data::type::list};
-        for (auto& x : truncation) t.push_back(mu::data(x + " (the JSON and HTML reports have everything)"));
+        for (auto& x : truncation)
+            t.push_back(mu::data(x + " (the JSON and HTML reports have everything)"));
         view.set("truncation", t);
         std::string out = render(k_report_md, view, true);
         if (out.size() <= kMax || (lim.causes <= 1 && lim.artifacts <= 1)) {

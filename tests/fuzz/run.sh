@@ -6,6 +6,7 @@
 set -euo pipefail
 target=$1 seconds=${2:-20} work=${3:-$PWD/fuzz-$1}
 src=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(realpath -m "$work")
 mkdir -p "$work/corpus" "$work/seed"
 cd "$work"
 

@@ -137,3 +137,59 @@ TEST(DiffJson, SymbolDifferencesCarryBothStatesAndTheDemangledName) {
     EXPECT_TRUE(s["right"]["version"].is_null());
     EXPECT_EQ(j["mode"], "recordings");
 }
+
+namespace {
+
+// 20,000 matched invocations and 1,000 divergent artifacts with symbol changes each.
+DiffResult big_model() {
+    DiffResult r = with_symbols(1000, 12);
+    for (size_t i = 0; i < 20000; ++i) {
+        InvocationPair p;
+        p.right.kind = "compiler-driver";
+        p.right.tool = "cc";
+        p.right.argv = {"cc",
+                        "-O2",
+                        "-g",
+                        "-c",
+                        "src/file" + std::to_string(i) + ".c",
+                        "-o",
+                        "obj/file" + std::to_string(i) + ".o"};
+        p.left = p.right;
+        p.outputs_differ = i % 20 == 0;
+        r.pairs.push_back(p);
+    }
+    r.summary.left_invocations = r.summary.right_invocations = r.summary.paired = 20000;
+    return r;
+}
+
+}  // namespace
+
+TEST(DiffHtml, BigBuildsStayUnderTenMegabytesAndSayWhatIsCollapsed) {
+    DiffResult r = big_model();
+    std::string html = render_diff_html(r);
+    EXPECT_LT(html.size(), 10u * 1024 * 1024) << html.size();
+    EXPECT_NE(html.find("Divergent artifacts 201 to 700"), std::string::npos)
+        << "paged, with counts";
+    EXPECT_NE(html.find("Invocations 19001 to 20000"), std::string::npos);
+    EXPECT_NE(html.find("id=\"artifact-1000\""), std::string::npos) << "every artifact is linkable";
+    EXPECT_EQ(html, render_diff_html(r)) << "deterministic";
+}
+
+TEST(DiffMarkdown, FitsSixtyFourKibAndSaysWhatWasLeftOut) {
+    DiffResult r = big_model();
+    for (int i = 0; i < 300; ++i) {
+        RootCause rc;
+        rc.kind = RootCauseKind::Flags;
+        rc.summary = "`-O2` -> `-O3` | <b>" + std::string(200, 'x');
+        rc.explains = {"$ROOT/a.o", "$ROOT/b.o"};
+        r.root_causes.push_back(rc);
+    }
+    std::string md = render_diff_markdown(r);
+    EXPECT_LE(md.size(), 64u * 1024);
+    EXPECT_NE(md.find("more root causes are in the JSON report"), std::string::npos)
+        << md.substr(0, 2000);
+    EXPECT_NE(md.find("more divergent artifacts are in the JSON report"), std::string::npos);
+    EXPECT_EQ(md.find("<b>"), std::string::npos) << "HTML in names is escaped";
+    EXPECT_NE(md.find("\\`-O2\\` -&gt; \\`-O3\\` \\| &lt;b&gt;"), std::string::npos);
+    EXPECT_EQ(md, render_diff_markdown(r));
+}

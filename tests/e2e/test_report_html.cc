@@ -1,0 +1,201 @@
+// The HTML and Markdown reports on a real recorded divergence (tests/fixtures/glue-make: the
+// motivating bug's chain from an archive missing an object to a GLOBAL UND symbol), hostile
+// names and arguments, and the page in a real headless Chromium: no console errors, the filter
+// works, and a screenshot is written next to the test binary for people to look at.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "harness.h"
+
+using namespace e2e;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Records `make ARGS` of a fresh copy of `fixture_name` in tmp/dir.
+std::string record(const TempDir& tmp, const std::string& fixture_name, const std::string& dir,
+                   const std::string& name, std::vector<std::string> make_args,
+                   std::vector<std::string> env = {}) {
+    std::string src = tmp / dir;
+    copy_tree(fixture(fixture_name), src);
+    std::vector<std::string> argv = {buildiff_exe(), "record", "-q",   "-o",
+                                     tmp / name,     "--",     "make", "-s"};
+    argv.insert(argv.end(), make_args.begin(), make_args.end());
+    RunResult r =
+        run(argv, {.cwd = src, .env = env, .unset = {"CFLAGS", "CC", "SOURCE_DATE_EPOCH"}});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return tmp / name;
+}
+
+struct Reports {
+    std::string html, markdown;
+};
+
+Reports reports(const TempDir& tmp, const std::string& left, const std::string& right) {
+    RunResult r = run({buildiff_exe(), "diff", left, right, "--html", tmp / "report.html",
+                       "--markdown", tmp / "summary.md", "--json", tmp / "report.json"});
+    EXPECT_EQ(r.status, 1) << r.err;
+    expect_valid_report(tmp / "report.json");
+    return {read_text(tmp / "report.html"), read_text(tmp / "summary.md")};
+}
+
+size_t count(const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+struct Browser {
+    int status = -1;
+    std::string out, log;
+};
+
+// Debian's chromium, headless, as the project's guide says to run it.
+Browser chromium(const TempDir& tmp, const std::vector<std::string>& args) {
+    static int profile = 0;
+    std::string dir = tmp / ("chromium-profile-" + std::to_string(profile++));
+    fs::create_directories(dir);
+    std::vector<std::string> argv = {"chromium",
+                                     "--headless",
+                                     "--no-sandbox",
+                                     "--disable-gpu",
+                                     "--no-first-run",
+                                     "--disable-background-networking",
+                                     "--disable-component-update",
+                                     "--disable-sync",
+                                     "--user-data-dir=" + dir,
+                                     "--enable-logging=stderr",
+                                     "--v=0"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunResult r = run(argv);
+    return {r.status, r.out, r.err};
+}
+
+// Console messages the page produced (errors, CSP violations): Chromium logs them as CONSOLE.
+std::vector<std::string> console_lines(const std::string& log) {
+    std::vector<std::string> out;
+    std::istringstream in(log);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.find("CONSOLE") != std::string::npos ||
+            line.find("Uncaught") != std::string::npos ||
+            line.find("Content Security Policy") != std::string::npos)
+            out.push_back(line);
+    return out;
+}
+
+}  // namespace
+
+TEST(ReportHtml, TheMotivatingChainRootCauseThenFlagThenSymbolRowsInOrder) {
+    TempDir tmp;
+    std::string left = record(tmp, "glue-make", "l", "l.rec", {});
+    std::string right = record(tmp, "glue-make", "r", "r.rec", {"BLST_OBJS=stub.o"});
+    Reports r = reports(tmp, left, right);
+    const std::string& h = r.html;
+    size_t cause = h.find("id=\"cause-2\"");
+    size_t flag = h.find("removed `blst.o` (input)", cause);
+    size_t chain = h.find("$ROOT/libglue.so", flag);
+    size_t symbol = h.find("<code>blst_p2_to_affine</code>", chain);
+    ASSERT_NE(cause, std::string::npos) << h;
+    ASSERT_NE(flag, std::string::npos);
+    ASSERT_NE(chain, std::string::npos);
+    ASSERT_NE(symbol, std::string::npos) << "the symbol row follows the cause and its flag";
+    // The row, side by side: binding, visibility, type, defined, section.
+    std::string row = h.substr(symbol, h.find("</tr>", symbol) - symbol);
+    for (std::string cell : {"LOCAL</span> &rarr; <span class=\"r\">GLOBAL",
+                             "defined</span> &rarr; <span class=\"r\">UND",
+                             ".text</span> &rarr; <span class=\"r\">UND", ">DEFAULT<"})
+        EXPECT_NE(row.find(cell), std::string::npos) << cell << " in " << row;
+    // Self-contained: no network, nothing external, a CSP that forbids loading anything.
+    EXPECT_NE(h.find("Content-Security-Policy\" content=\"default-src 'none'"), std::string::npos);
+    EXPECT_EQ(h.find("http://"), std::string::npos);
+    EXPECT_EQ(h.find("https://"), std::string::npos);
+    EXPECT_EQ(h.find(" src="), std::string::npos);
+    // Markdown: the same order, within 64 KiB.
+    const std::string& m = r.markdown;
+    EXPECT_LE(m.size(), 64u * 1024);
+    size_t mcause = m.find("**2. flags**");
+    ASSERT_NE(mcause, std::string::npos) << m;
+    EXPECT_NE(m.find("removed \\`blst.o\\` (input)", mcause), std::string::npos) << m;
+    EXPECT_NE(m.find("blst\\_p2\\_to\\_affine"), std::string::npos) << m;
+    // Deterministic: the same recordings give the same bytes.
+    Reports again = reports(tmp, left, right);
+    EXPECT_EQ(again.html, r.html);
+    EXPECT_EQ(again.markdown, r.markdown);
+}
+
+TEST(ReportHtml, HostileFileNamesArgumentsAndEnvironmentAreEscapedEverywhere) {
+    TempDir tmp;
+    // A source named like a script tag, a define carrying an attribute injection, and an
+    // environment value closing the style element.
+    for (std::string d : {"l", "r"}) {
+        std::string src = tmp / d;
+        // A name cannot hold '/': the path is a directory `<script>alert(1)<` and a file in it.
+        fs::create_directories(src + "/<script>alert(1)<");
+        std::ofstream(src + "/<script>alert(1)</script>.c") << "int f(void) { return X; }\n";
+        std::ofstream(src + "/Makefile")
+            << "all: out.o\nout.o:\n\tcc -c '<script>alert(1)</script>.c' -o out.o "
+               "'-DX=1' '-DY=\"><img src=x onerror=alert(1)>'\n";
+    }
+    std::ofstream(tmp / "r/Makefile", std::ios::app) << "# changed\n";
+    std::string right_make = read_text(tmp / "r/Makefile");
+    right_make.replace(right_make.find("-DX=1"), 5, "-DX=2");
+    std::ofstream(tmp / "r/Makefile") << right_make;
+    auto rec = [&](const std::string& d) {
+        RunResult r =
+            run({buildiff_exe(), "record", "-q", "-o", tmp / (d + ".rec"), "--", "make", "-s"},
+                {.cwd = tmp / d, .env = {"CFLAGS=</style><script>alert(2)</script>" + d}});
+        EXPECT_EQ(r.status, 0) << r.err;
+        return tmp / (d + ".rec");
+    };
+    std::string l = rec("l"), r = rec("r");
+    Reports out = reports(tmp, l, r);
+    EXPECT_EQ(count(out.html, "<script"), 1u) << "only the report's own script";
+    EXPECT_EQ(count(out.html, "</style>"), 1u) << "only the report's own style";
+    EXPECT_EQ(count(out.html, "<img"), 0u);
+    EXPECT_NE(out.html.find("&lt;script&gt;alert(1)&lt;/script&gt;.c"), std::string::npos)
+        << "the file name is shown, escaped";
+    EXPECT_NE(out.html.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+    EXPECT_EQ(count(out.markdown, "<script"), 0u) << out.markdown;
+    EXPECT_EQ(count(out.markdown, "<img"), 0u) << out.markdown;
+}
+
+TEST(ReportHtml, LoadsInHeadlessChromiumWithoutErrorsAndTheFilterNarrowsTheList) {
+    TempDir tmp;
+    std::string left = record(tmp, "glue-make", "l", "l.rec", {});
+    std::string right = record(tmp, "glue-make", "r", "r.rec", {"BLST_OBJS=stub.o"});
+    reports(tmp, left, right);
+    std::string url = "file://" + tmp / "report.html";
+    std::string shot = std::string(HELPERS_DIR) + "/report-screenshot.png";
+    fs::remove(shot);
+    Browser b = chromium(
+        tmp, {"--hide-scrollbars", "--window-size=1280,1800", "--screenshot=" + shot, url});
+    EXPECT_EQ(b.status, 0) << b.log;
+    EXPECT_TRUE(console_lines(b.log).empty()) << b.log;
+    ASSERT_TRUE(fs::exists(shot)) << b.log;
+    EXPECT_GT(fs::file_size(shot), 20000u) << "a blank page is a few KB";
+
+    // The filter, driven from the URL: only the libglue.so artifact and what mentions it stay.
+    Browser f = chromium(tmp, {"--dump-dom", url + "#filter=libglue"});
+    EXPECT_EQ(f.status, 0) << f.log;
+    EXPECT_TRUE(console_lines(f.log).empty()) << f.log;
+    const std::string& dom = f.out;
+    std::regex artifact(
+        R"re(<details class="artifact" id="artifact-\d+" data-filter="([^"]*)"( open="")?( hidden="")?)re");
+    size_t shown = 0, hidden = 0;
+    for (auto it = std::sregex_iterator(dom.begin(), dom.end(), artifact);
+         it != std::sregex_iterator(); ++it) {
+        bool is_hidden = (*it)[3].matched;
+        bool matches = (*it)[1].str().find("libglue") != std::string::npos;
+        EXPECT_EQ(is_hidden, !matches) << (*it)[0];
+        (is_hidden ? hidden : shown)++;
+    }
+    EXPECT_EQ(shown, 1u) << dom;
+    EXPECT_EQ(hidden, 3u);
+    EXPECT_TRUE(std::regex_search(dom, std::regex(R"re(id="filter-count">\d+ of \d+ shown<)re")))
+        << dom;
+}
