@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The HTML report of a big build, opened in headless Chromium (issue "HTML and Markdown
+# reports"): a synthetic make project of 20,000 `cp` invocations recorded twice, the right copy
+# in another directory with 1,000 of its sources edited, so the report has 20,000 matched
+# invocations and 1,000 divergent artifacts. Measured: the report's size and time to render, and
+# Chromium's wall time to load it and run its script (--dump-dom), against Chromium loading an
+# empty page in the same run: medians of REPEAT runs.
+# Usage: bench/html-open.sh [REPEAT]   (default 5)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+repeat=${1:-5}
+buildiff=${BUILDIFF:-$root/build/cli/buildiff}
+work=$here/work/html-open
+rm -rf "$work" && mkdir -p "$work"
+
+gen() {
+  mkdir -p "$1/src"
+  for ((i = 0; i < 20000; i++)); do echo "$i" > "$1/src/f$i.txt"; done
+  { echo 'SRCS := $(wildcard src/*.txt)'
+    echo 'OUTS := $(SRCS:src/%.txt=out/%.txt)'
+    echo 'all: $(OUTS)'
+    echo 'out/%.txt: src/%.txt | out'
+    printf '\tcp $< $@\n'
+    echo 'out:'
+    printf '\tmkdir -p out\n'; } > "$1/Makefile"
+}
+gen "$work/a"
+cp -r "$work/a" "$work/bb"
+for ((i = 0; i < 20000; i += 20)); do echo "edited $i" >> "$work/bb/src/f$i.txt"; done
+(cd "$work/a" && "$buildiff" record -q -o "$work/a.rec" -- make -s -j8)
+(cd "$work/bb" && "$buildiff" record -q -o "$work/bb.rec" -- make -s -j8)
+/usr/bin/time -f "%e" -o "$work/render.time" "$buildiff" diff "$work/a.rec" "$work/bb.rec" \
+  --html "$work/report.html" --markdown "$work/summary.md" >/dev/null || true
+echo '<!DOCTYPE html><title>empty</title>' > "$work/empty.html"
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+open_page() {  # prints the wall time of one headless load with script execution
+  local profile; profile=$(mktemp -d)
+  /usr/bin/time -f "%e" -o "$work/open.time" chromium --headless --no-sandbox --disable-gpu \
+    --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$profile" --dump-dom "file://$1" >"$work/dom.html" 2>/dev/null
+  rm -rf "$profile"
+  tail -1 "$work/open.time"
+}
+report=() empty=()
+for ((i = 0; i < repeat; i++)); do
+  empty+=("$(open_page "$work/empty.html")")
+  report+=("$(open_page "$work/report.html")")
+done
+e=$(printf '%s\n' "${empty[@]}" | median)
+r=$(printf '%s\n' "${report[@]}" | median)
+echo "# bench/html-open.sh $repeat  ($(date -u +%Y-%m-%d), $(nproc) cores, buildiff $(git -C "$root" rev-parse --short HEAD), $(chromium --version 2>/dev/null | head -1))"
+python3 - "$work" <<'PY'
+import json, os, sys
+w = sys.argv[1]
+print(f"report.html: {os.path.getsize(w + '/report.html') / 1e6:.2f} MB; summary.md: {os.path.getsize(w + '/summary.md')} bytes")
+PY
+echo "render (buildiff diff with --html and --markdown): $(cat "$work/render.time") s"
+echo "chromium, empty page: median $e s (runs: ${empty[*]})"
+echo "chromium, report:     median $r s (runs: ${report[*]})"
+echo "report load beyond an empty page: $(python3 -c "print(round($r - $e, 2))") s"
