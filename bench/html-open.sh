@@ -56,7 +56,7 @@ import json, os, sys
 w = sys.argv[1]
 print(f"report.html: {os.path.getsize(w + '/report.html') / 1e6:.2f} MB; summary.md: {os.path.getsize(w + '/summary.md')} bytes")
 PY
-echo "render (buildiff diff with --html and --markdown): $(cat "$work/render.time") s"
+echo "render (buildiff diff with --html and --markdown): $(tail -1 "$work/render.time") s"
 echo "chromium, empty page: median $e s (runs: ${empty[*]})"
 echo "chromium, report:     median $r s (runs: ${report[*]})"
 echo "report load beyond an empty page: $(python3 -c "print(round($r - $e, 2))") s"
