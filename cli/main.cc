@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "audit/analysis.h"
+#include "audit/auditor.h"
 #include "audit/record.h"
 #include "audit/recording.h"
 #include "diff/differ.h"
@@ -50,6 +51,21 @@ Examples:
   buildiff diff a.whl b.whl                              # archives, members compared recursively
 
 Exit status: 0 identical, 1 divergent, 2 trouble (as diff(1)).)";
+
+constexpr const char* kAuditExamples = R"(
+Runs: plain (no cache wrapper), cold (private empty cache), warm (the same cache, a fresh tree),
+each in a fresh copy of the current directory (git-ignored files are not copied), recorded, and
+every pair diffed.
+Variations (--vary, comma-separated): build-path (default), tz, locale, umask, sde
+(SOURCE_DATE_EPOCH), jobs.
+
+Examples:
+  buildiff audit -- make -j2
+  buildiff audit --cache sccache --out audit-out -- cargo build --release
+  buildiff audit --cache none --vary build-path,tz,locale,umask -- make
+
+Exit status: 0 every pair identical, 1 any pair divergent, 2 trouble (a failed build's log is
+named).)";
 
 constexpr const char* kExplainExamples = R"(
 Examples:
@@ -135,9 +151,9 @@ int run_diff(const DiffArgs& args) {
         std::string (*render)(const DiffResult&);
     };
     bool stdout_taken = false;
-    for (const Output& o : {Output{args.json, "JSON", render_diff_json},
-                            Output{args.html, "HTML", render_diff_html},
-                            Output{args.markdown, "Markdown", render_diff_markdown}}) {
+    for (const Output& o :
+         {Output{args.json, "JSON", render_diff_json}, Output{args.html, "HTML", render_diff_html},
+          Output{args.markdown, "Markdown", render_diff_markdown}}) {
         if (o.path.empty()) continue;
         std::string content = o.render(result);
         if (o.path == "-") {
@@ -233,8 +249,9 @@ int main(int argc, char** argv) {
     diff_cmd->add_flag("--text", diff.text, "Text report on stdout (the default, unless --json -)");
     diff_cmd->add_option("--json", diff.json,
                          "Write the JSON report (buildiff.report/1) to FILE, or - for stdout");
-    diff_cmd->add_option("--html", diff.html,
-                         "Write the HTML report (one self-contained file) to FILE, or - for stdout");
+    diff_cmd->add_option(
+        "--html", diff.html,
+        "Write the HTML report (one self-contained file) to FILE, or - for stdout");
     diff_cmd->add_option("--markdown", diff.markdown,
                          "Write the Markdown report (CI summaries, issue comments) to FILE, or -");
     diff_cmd->add_option("--map", diff.maps,
@@ -242,6 +259,21 @@ int main(int argc, char** argv) {
     diff_cmd->add_option("--ignore", diff.ignore,
                          "Artifacts matching GLOB are known noise (repeatable)");
     diff_cmd->footer(kDiffExamples);
+
+    AuditOptions audit;
+    std::string audit_runs, audit_vary;
+    auto* audit_cmd = app.add_subcommand(
+        "audit",
+        "Build several times (no cache, cold cache, warm cache, variations) and diff the runs");
+    audit_cmd->add_option("--cache", audit.cache, "none, ccache, sccache, or a wrapper command")
+        ->capture_default_str();
+    audit_cmd->add_option("--runs", audit_runs, "Runs, comma-separated (default plain,cold,warm)");
+    audit_cmd->add_option("--vary", audit_vary, "Variations, comma-separated (default build-path)");
+    audit_cmd->add_option("--out", audit.out, "Output directory")->capture_default_str();
+    audit_cmd->add_flag("--keep", audit.keep, "Keep each run's build tree");
+    audit_cmd->add_option("command", audit.command, "The build command, after --")->required();
+    audit_cmd->footer(kAuditExamples);
+    audit_cmd->positionals_at_end();
 
     std::string explain_rec, explain_file;
     auto* explain_cmd =
@@ -265,6 +297,25 @@ int main(int argc, char** argv) {
         }
         if (show_cmd->parsed()) return run_show(show_path, show_json);
         if (diff_cmd->parsed()) return run_diff(diff);
+        if (audit_cmd->parsed()) {
+            auto split = [](const std::string& list) {
+                std::vector<std::string> out;
+                size_t start = 0;
+                while (start <= list.size() && !list.empty()) {
+                    size_t end = list.find(',', start);
+                    if (end == std::string::npos) end = list.size();
+                    if (end > start) out.push_back(list.substr(start, end - start));
+                    start = end + 1;
+                }
+                return out;
+            };
+            audit.runs = split(audit_runs);
+            audit.vary = split(audit_vary);
+            char self[4096];
+            ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+            audit.self = n > 0 ? std::string(self, static_cast<size_t>(n)) : argv[0];
+            return run_audit(audit);
+        }
         if (explain_cmd->parsed()) return run_explain(explain_rec, explain_file);
     } catch (const std::exception& e) {
         fmt::print(stderr, "buildiff: internal error: {}\n", e.what());

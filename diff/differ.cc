@@ -256,6 +256,9 @@ class Differ {
     int add_root(RootCause rc, const std::string& signature);
     bool ignored(const std::string& path) const;
     void deepen(Artifact& a);
+    std::optional<Blob> on_disk(const SideView& s, const std::string& artifact,
+                                const std::string& recorded) const;
+    bool outputs_embed_root(int l, int r) const;
 
     const DiffOptions& m_options;
     Normalizer m_norm;
@@ -502,7 +505,8 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
                     s.at(s.side == Side::Left ? l : r).classification.tool,
                     s.side == Side::Left ? "left" : "right");
                 signature = "cache " + rc.summary;
-            } else if (m_norm.root(Side::Left) != m_norm.root(Side::Right)) {
+            } else if (m_norm.root(Side::Left) != m_norm.root(Side::Right) &&
+                       outputs_embed_root(l, r)) {
                 rc.kind = RootCauseKind::BuildPath;
                 rc.summary = fmt::format(
                     "same configuration up to the build root ({} -> {}), "
@@ -522,6 +526,42 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
     return roots;
 }
 
+// An artifact as it is on disk now, when it is still what was recorded.
+std::optional<Blob> Differ::on_disk(const SideView& s, const std::string& artifact,
+                                    const std::string& recorded) const {
+    auto it = s.real_path.find(artifact);
+    if (it == s.real_path.end()) return std::nullopt;
+    std::string path = it->second;
+    const std::string& moved = &s == &m_left ? m_options.left_tree : m_options.right_tree;
+    if (!moved.empty() && path.starts_with(s.rec.cwd + "/"))
+        path = moved + path.substr(s.rec.cwd.size());
+    Result<Blob> b = Blob::open(path);
+    if (!b || b->hash().hex() != recorded) return std::nullopt;
+    return *b;
+}
+
+// Whether what a pair wrote holds its own build root (so a difference between two roots is the
+// build path), looked up in the files on disk. Unknown (files gone) counts as yes.
+bool Differ::outputs_embed_root(int l, int r) const {
+    constexpr std::uint64_t kMaxScan = 256ull << 20;
+    bool checked = false;
+    for (auto [side, id] : {std::pair{&m_left, l}, std::pair{&m_right, r}}) {
+        auto owned = side->owned.find(id);
+        if (owned == side->owned.end()) continue;
+        for (const std::string& artifact : owned->second) {
+            auto h = side->hash.find(artifact);
+            std::optional<Blob> b =
+                h == side->hash.end() ? std::nullopt : on_disk(*side, artifact, h->second);
+            if (!b || b->size() > kMaxScan) return true;
+            Result<std::string> bytes = b->read(0, static_cast<std::size_t>(b->size()));
+            if (!bytes) return true;
+            checked = true;
+            if (bytes->find(side->rec.cwd) != std::string::npos) return true;
+        }
+    }
+    return !checked;
+}
+
 // The deep comparators look at the files themselves when they are still on disk as recorded.
 void Differ::deepen(Artifact& a) {
     Difference content;
@@ -529,14 +569,8 @@ void Differ::deepen(Artifact& a) {
     content.description = "content differs";
     content.left = a.left_hash;
     content.right = a.right_hash;
-    auto open = [&](const SideView& s, const std::string& recorded) -> std::optional<Blob> {
-        auto it = s.real_path.find(a.path);
-        if (it == s.real_path.end()) return std::nullopt;
-        Result<Blob> b = Blob::open(it->second);
-        if (!b || b->hash().hex() != recorded) return std::nullopt;
-        return *b;
-    };
-    std::optional<Blob> l = open(m_left, a.left_hash), r = open(m_right, a.right_hash);
+    std::optional<Blob> l = on_disk(m_left, a.path, a.left_hash),
+                        r = on_disk(m_right, a.path, a.right_hash);
     if (!l || !r) {
         content.description +=
             " (not compared in depth: the file is gone or changed since it was recorded)";

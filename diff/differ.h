@@ -15,6 +15,9 @@ namespace buildiff {
 struct DiffOptions {
     std::vector<std::pair<std::string, std::string>> maps;  // --map OLD=NEW
     std::vector<std::string> ignore;  // --ignore GLOB: artifacts whose divergence is known noise
+    // Where each build's root is on disk now, when it was moved after recording (audit runs in
+    // one directory and moves each tree aside); empty: where it was recorded.
+    std::string left_tree, right_tree;
 };
 
 DiffResult diff_recordings(const Recording& left, const Recording& right,

@@ -411,7 +411,7 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
         page.set("items", items);
         pair_pages.push_back(page);
     }
-    if (r.pairs.size() > pairs)
+    if (lim.pairs > 0 && r.pairs.size() > pairs)
         truncation.push_back(
             fmt::format("{} more matched invocations are not listed.", r.pairs.size() - pairs));
     v.set("pair_pages", pair_pages);

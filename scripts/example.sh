@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is missing, builds buildiff, records the bundled
-# example build and shows the recording.
+# The README's first command: installs what is missing, builds buildiff, and audits the bundled
+# example (examples/stale-cache): built without a cache, with a cold ccache and with a warm one,
+# each recorded and every pair diffed. The example diverges on purpose (a build stamp served
+# from cache), so the audit exits 1; this script succeeds when the audit ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 scripts/build.sh release
-out=out/example
-rm -rf "$out" && mkdir -p "$out"
-cp -r tests/fixtures/make-c "$out/src"
-build/cli/buildiff record -o "$out/hello.rec" --label example -- make -C "$out/src" -j2
-build/cli/buildiff show "$out/hello.rec"
+out=$PWD/out/example-audit
+status=0
+(cd examples/stale-cache && ../../build/cli/buildiff audit --out "$out" -- make -s) || status=$?
+if ((status > 1)); then exit "$status"; fi
 echo
-echo "Recording: $out/hello.rec   (try: build/cli/buildiff show $out/hello.rec --json)"
+echo "Open $out/report.html in a browser (or read $out/summary.md)."

@@ -1,0 +1,147 @@
+// `buildiff audit` with real ccache on real make builds: a stale __TIME__ served from cache, a
+// build path leaked through ccache with hash_dir off, a deterministic project, a "plain" run in
+// which a wrapper ran anyway, and a failing build.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+
+using namespace e2e;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Audit {
+    int status = -1;
+    std::string out, err;
+    json report;
+};
+
+Audit audit(const TempDir& tmp, const std::string& src, std::vector<std::string> options,
+            std::vector<std::string> command, std::vector<std::string> env = {}) {
+    std::vector<std::string> argv = {buildiff_exe(), "audit", "--out", tmp / "audit"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back("--");
+    argv.insert(argv.end(), command.begin(), command.end());
+    RunResult r = run(argv, {.cwd = src,
+                             .env = env,
+                             .unset = {"CC", "CXX", "CFLAGS", "CCACHE_DIR", "RUSTC_WRAPPER",
+                                       "SOURCE_DATE_EPOCH", "CCACHE_SLOPPINESS"}});
+    Audit a{r.status, r.out, r.err, {}};
+    if (fs::exists(tmp / "audit/report.json"))
+        a.report = json::parse(read_text(tmp / "audit/report.json"));
+    return a;
+}
+
+const json* pair(const Audit& a, const std::string& l, const std::string& r) {
+    for (auto& p : a.report["pairs"])
+        if (p["left"] == l && p["right"] == r) return &p;
+    return nullptr;
+}
+
+std::vector<std::string> kinds(const json& p) {
+    std::vector<std::string> out;
+    for (auto& c : p["report"]["root_causes"]) out.push_back(c["kind"]);
+    return out;
+}
+
+}  // namespace
+
+TEST(Audit, BundledExampleAStaleTimeStampServedByCcacheIsACacheRootCause) {
+    TempDir tmp;
+    copy_tree(std::string(SOURCE_DIR) + "/examples/stale-cache", tmp / "src");
+    Audit a = audit(tmp, tmp / "src", {}, {"make", "-s"});
+    EXPECT_EQ(a.status, 1) << a.err << a.out;
+    ASSERT_EQ(a.report["schema"], "buildiff.audit/1") << a.err;
+    EXPECT_EQ(a.report["runs"].size(), 3u);
+    const json* pw = pair(a, "plain", "warm");
+    const json* pc = pair(a, "plain", "cold");
+    const json* cw = pair(a, "cold", "warm");
+    ASSERT_TRUE(pw && pc && cw);
+    // The warm run's stamp.o is the cold run's, from the cache: not what a build now produces.
+    EXPECT_EQ(kinds(*pw), std::vector<std::string>{"cache"}) << (*pw)["report"].dump(1);
+    auto& cause = (*pw)["report"]["root_causes"][0];
+    EXPECT_EQ(cause["invocation"]["wrapper"], "ccache");
+    EXPECT_EQ(cause["invocation"]["cache_hit"], true);
+    EXPECT_EQ(cause["explains"][0], "$ROOT/stamp.o");
+    // Two uncached-at-the-time compiles a second apart: __TIME__ differs, not the path.
+    EXPECT_EQ(kinds(*pc), std::vector<std::string>{"nondeterministic"});
+    EXPECT_EQ((*cw)["verdict"], "identical");
+    for (std::string f :
+         {"report.html", "summary.md", "plain.rec", "cold.rec", "warm.rec", "plain-vs-warm.html"})
+        EXPECT_TRUE(fs::exists(tmp / ("audit/" + f))) << f;
+    std::string html = read_text(tmp / "audit/report.html");
+    EXPECT_NE(html.find("<span class=\"kind\">cache</span>"), std::string::npos)
+        << "report.html shows the pair with the cache cause";
+    EXPECT_LE(fs::file_size(tmp / "audit/summary.md"), 64u * 1024);
+    EXPECT_FALSE(fs::exists(tmp / "audit/trees/plain")) << "trees are removed without --keep";
+    EXPECT_FALSE(fs::exists(tmp / "src/stamp.o")) << "the source tree is never built in";
+}
+
+TEST(Audit, CcacheWithHashDirOffServesTheColdRunsCompDirAsABuildPathLeak) {
+    TempDir tmp;
+    copy_tree(fixture("make-c"), tmp / "src");
+    Audit a = audit(tmp, tmp / "src", {"--runs", "plain,cold,warm"},
+                    {"make", "-s", "CFLAGS=-O2 -g"}, {"CCACHE_NOHASHDIR=1"});
+    EXPECT_EQ(a.status, 1) << a.err << a.out;
+    const json* pw = pair(a, "plain", "warm");
+    ASSERT_TRUE(pw);
+    bool leak = false;
+    for (auto& c : (*pw)["report"]["root_causes"]) {
+        if (c["kind"] != "cache") continue;
+        for (auto& f : c["details"]["facts"])
+            if (f.get<std::string>().find("build-path leak served from cache") !=
+                    std::string::npos &&
+                f.get<std::string>().find("/trees/cold") != std::string::npos)
+                leak = true;
+    }
+    EXPECT_TRUE(leak) << (*pw)["report"]["root_causes"].dump(1);
+    // Plain and cold compiled in their own directories: the build path, named as a variation.
+    const json* pc = pair(a, "plain", "cold");
+    ASSERT_TRUE(pc);
+    EXPECT_EQ(kinds(*pc), std::vector<std::string>{"build-path"});
+    EXPECT_NE(
+        (*pc)["report"]["root_causes"][0]["details"]["facts"].dump().find("build-path variation"),
+        std::string::npos);
+}
+
+TEST(Audit, ADeterministicProjectExitsZeroAndSaysSo) {
+    TempDir tmp;
+    copy_tree(fixture("make-c"), tmp / "src");
+    Audit a =
+        audit(tmp, tmp / "src", {"--vary", "build-path,tz,locale,umask,jobs"}, {"make", "-s"});
+    EXPECT_EQ(a.status, 0) << a.err << a.out;
+    EXPECT_NE(a.out.find("every run produced identical artifacts"), std::string::npos) << a.out;
+    EXPECT_EQ(a.report["verdict"], "identical");
+    EXPECT_EQ(a.report["runs"][1]["variations"]["TZ"], "Asia/Kolkata");
+    EXPECT_EQ(a.report["runs"][2]["variations"]["umask"], "0077");
+}
+
+TEST(Audit, APlainRunInWhichAWrapperRanAnywayIsSaidNotPlain) {
+    TempDir tmp;
+    copy_tree(fixture("make-c"), tmp / "src");
+    // A Makefile that hard-codes the wrapper: the plain run is cached whatever the environment.
+    Audit a = audit(tmp, tmp / "src", {"--runs", "plain,cold"}, {"make", "-s", "CC=ccache cc"},
+                    {"CCACHE_DIR=" + tmp / "own-cache"});
+    EXPECT_NE(a.status, 2) << a.err;
+    ASSERT_FALSE(a.report.is_null()) << a.err;
+    EXPECT_TRUE(a.report["runs"][0]["not_plain"].is_string()) << a.report["runs"].dump(1);
+    EXPECT_NE(a.out.find("run plain is not plain"), std::string::npos) << a.out;
+}
+
+TEST(Audit, AFailingBuildIsExit2WithItsLogNamed) {
+    TempDir tmp;
+    fs::create_directories(tmp / "src");
+    std::ofstream(tmp / "src/Makefile") << "all:\n\t@echo compiler exploded >&2; exit 3\n";
+    Audit a = audit(tmp, tmp / "src", {}, {"make"});
+    EXPECT_EQ(a.status, 2);
+    EXPECT_NE(a.err.find("the build failed in run plain (exit status 2): see " +
+                         tmp / "audit/logs/plain.log"),
+              std::string::npos)
+        << a.err;
+    EXPECT_NE(read_text(tmp / "audit/logs/plain.log").find("compiler exploded"), std::string::npos);
+}
