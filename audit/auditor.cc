@@ -395,6 +395,9 @@ int run_audit(const AuditOptions& o) {
             DiffOptions opts;
             opts.left_tree = runs[a].kept_tree;
             opts.right_tree = runs[b].kept_tree;
+            opts.treatment_env = {
+                "CC",         "CXX",         "RUSTC_WRAPPER",      "CCACHE_DISABLE",
+                "CCACHE_DIR", "SCCACHE_DIR", "SCCACHE_SERVER_PORT"};
             DiffResult r = diff_recordings(recs[a], recs[b], opts);
             r.left_name = runs[a].name;
             r.right_name = runs[b].name;

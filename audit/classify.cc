@@ -140,6 +140,18 @@ ToolName identify_tool(std::string_view program) {
 
 Classification classify(const std::vector<std::string>& argv, std::string_view exe,
                         bool sccache_start_server) {
+    // A wrapper that is a script runs as `/bin/sh /path/to/ccache cc ...`: the script, when its
+    // name is a known tool, is what the process is.
+    static constexpr std::string_view kInterpreters[] = {"sh", "dash", "bash", "python3", "perl"};
+    if (argv.size() >= 2 && !argv[1].empty() && argv[1][0] != '-' &&
+        std::find(std::begin(kInterpreters), std::end(kInterpreters), basename_of(argv[0])) !=
+            std::end(kInterpreters) &&
+        identify_tool(argv[1]).kind != ToolKind::Other) {
+        std::vector<std::string> rest(argv.begin() + 1, argv.end());
+        Classification c = classify(rest, argv[1], sccache_start_server);
+        if (c.role == WrapperRole::Client) ++c.wrapped_argv_index;
+        return c;
+    }
     Classification c;
     ToolName by_argv = argv.empty() ? ToolName{} : identify_tool(argv[0]);
     ToolName by_exe = identify_tool(exe);

@@ -100,12 +100,15 @@ struct SideView {
     Side side;
     const Normalizer& norm;
     Analysis analysis;
-    std::unordered_map<int, int> client_of;         // compile run by a cache server -> its client
-    std::map<int, std::vector<int>> served;         // client -> compiles the server ran for it
-    std::vector<int> lifted;                        // record -> its owner-level invocation
-    std::map<std::string, std::string> hash;        // artifact (normalised) -> content hash
-    std::map<std::string, int> owner;               // artifact (normalised) -> owner record
-    std::map<std::string, std::string> real_path;   // artifact (normalised) -> path on disk
+    std::unordered_map<int, int> client_of;        // compile run by a cache server -> its client
+    std::map<int, std::vector<int>> served;        // client -> compiles the server ran for it
+    std::vector<int> lifted;                       // record -> its owner-level invocation
+    std::map<std::string, std::string> hash;       // artifact (normalised) -> content hash
+    std::map<std::string, int> owner;              // artifact (normalised) -> owner record
+    std::map<std::string, std::string> real_path;  // artifact (normalised) -> path on disk
+    // Every owner-level invocation that wrote a path, in time order (a file updated in place,
+    // as `ar s` or `strip` do, has several).
+    std::map<std::string, std::vector<std::pair<std::uint64_t, int>>> writers;
     std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
     std::set<std::string> produced;                 // every path the build wrote (normalised)
     std::vector<int> top;                           // owner-level invocations, in start order
@@ -162,6 +165,12 @@ struct SideView {
                 if (auto out = output_path(p)) client_output[*out] = p.id;
         for (auto& p : rec.processes)
             for (auto& f : p.files) {
+                if (f.op == FileOp::Write)
+                    writers[norm(side, f.path)].emplace_back(f.t_ns,
+                                                             lifted[static_cast<size_t>(p.id)]);
+                if (f.op == FileOp::Rename)
+                    writers[norm(side, f.to)].emplace_back(f.t_ns,
+                                                           lifted[static_cast<size_t>(p.id)]);
                 if (f.op == FileOp::Write) produced.insert(norm(side, f.path));
                 if (f.op == FileOp::Rename || f.op == FileOp::Link)
                     produced.insert(norm(side, f.to));
@@ -252,6 +261,7 @@ class Differ {
     PairAnalysis analyze_pair(int l, int r);
     std::set<int> roots_for_pair(int l, int r);
     std::set<int> roots_for_path(const std::string& path);
+    std::set<int> roots_for_input(const std::string& input, int l);
     int unpaired_root(Side side, int id);
     int add_root(RootCause rc, const std::string& signature);
     bool ignored(const std::string& path) const;
@@ -431,6 +441,27 @@ std::set<int> Differ::roots_for_path(const std::string& path) {
     return {};
 }
 
+// An input of left invocation `l`: when `l` itself owns it (it updates the file in place, as
+// `ar s` does after `ar cq`), the version it read came from the writer before it.
+std::set<int> Differ::roots_for_input(const std::string& input, int l) {
+    auto o = m_left.owner.find(input);
+    if (o == m_left.owner.end() || o->second != l) return roots_for_path(input);
+    auto w = m_left.writers.find(input);
+    if (w == m_left.writers.end()) return {};
+    std::vector<std::pair<std::uint64_t, int>> list = w->second;
+    std::sort(list.begin(), list.end());
+    int previous = -1;
+    for (auto& [t, id] : list)
+        if (id != l)
+            previous = id;
+        else
+            break;
+    if (previous < 0) return {};
+    int r = m_pair_l[static_cast<size_t>(previous)];
+    return r >= 0 ? roots_for_pair(previous, r)
+                  : std::set<int>{unpaired_root(Side::Left, previous)};
+}
+
 std::set<int> Differ::roots_for_pair(int l, int r) {
     if (auto it = m_pair_roots.find(l); it != m_pair_roots.end()) return it->second;
     if (!m_in_progress.insert(l).second) return {};  // a cycle through renamed files
@@ -445,13 +476,15 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
     bool wrapped = is_client(m_left.at(l)) || is_client(m_right.at(r));
     std::vector<EnvChange> impactful;
     for (auto& e : a.env.changes)
-        if (e.impactful && !(wrapped && is_wrapper_configuration(e))) impactful.push_back(e);
+        if (e.impactful && !(wrapped && is_wrapper_configuration(e)) &&
+            !m_options.treatment_env.contains(e.name))
+            impactful.push_back(e);
     std::optional<RootCauseKind> kind;
     std::string signature;
     // Divergent inputs the build produced lead to the invocations that produced them.
     std::set<int> upstream_roots;
     for (const std::string& input : a.upstream) {
-        auto up = roots_for_path(input);
+        auto up = roots_for_input(input, l);
         upstream_roots.insert(up.begin(), up.end());
     }
     auto env_text = [](const EnvChange& e) {

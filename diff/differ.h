@@ -3,6 +3,7 @@
 // diverged (the root causes).
 #pragma once
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,9 @@ struct DiffOptions {
     // Where each build's root is on disk now, when it was moved after recording (audit runs in
     // one directory and moves each tree aside); empty: where it was recorded.
     std::string left_tree, right_tree;
+    // Variables the caller changed on purpose between the two builds (an audit's cache set-up:
+    // CC, RUSTC_WRAPPER, CCACHE_DIR, ...): shown, never a cause; what the cache did is judged.
+    std::set<std::string> treatment_env;
 };
 
 DiffResult diff_recordings(const Recording& left, const Recording& right,

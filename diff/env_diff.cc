@@ -127,8 +127,13 @@ bool is_wrapper_configuration(const EnvChange& c) {
     if (!matches_any(c.name, std::begin(kCompilerVars), std::end(kCompilerVars))) return false;
     auto unwrapped = [](const std::optional<std::string>& v) -> std::string {
         if (!v) return "";
-        for (std::string_view w : {"ccache ", "sccache ", "distcc ", "icecc "})
-            if (v->starts_with(w)) return v->substr(w.size());
+        // The wrapper may be named by path: "/opt/bin/ccache cc".
+        size_t space = v->find(' ');
+        if (space == std::string::npos) return *v;
+        std::string first = v->substr(0, space);
+        first = first.substr(first.rfind('/') == std::string::npos ? 0 : first.rfind('/') + 1);
+        for (std::string_view w : {"ccache", "sccache", "distcc", "icecc"})
+            if (first == w) return v->substr(space + 1);
         return *v;
     };
     // An unset CC means the tool's default, "cc".

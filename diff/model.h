@@ -124,9 +124,9 @@ struct DiffResult {
     bool divergent = false;
     DiffSummary summary;
     std::vector<RootCause> root_causes;
-    std::vector<Artifact> artifacts;  // divergent ones first, then identical, each sorted by path
+    std::vector<Artifact> artifacts;    // divergent ones first, then identical, each sorted by path
     std::vector<InvocationPair> pairs;  // matched invocations, in the right build's start order
-    std::vector<std::string> notes;   // about the comparison itself (truncated recordings, ...)
+    std::vector<std::string> notes;     // about the comparison itself (truncated recordings, ...)
 };
 
 }  // namespace buildiff

@@ -145,3 +145,47 @@ TEST(Audit, AFailingBuildIsExit2WithItsLogNamed) {
         << a.err;
     EXPECT_NE(read_text(tmp / "audit/logs/plain.log").find("compiler exploded"), std::string::npos);
 }
+
+TEST(Audit, CargoSysCrateWhoseAssemblyACacheWrapperDropsEndsInAGlobalUndSymbol) {
+    TempDir tmp;
+    copy_tree(fixture("cargo-ws"), tmp / "ws");
+    copy_tree(fixture("asm-dropping-wrapper"), tmp / "wrapper");
+    ASSERT_EQ(
+        run({"sh", "-c", "printf '' | cc -x c -c - -o empty.o"}, {.cwd = tmp / "wrapper"}).status,
+        0);
+    Audit a = audit(tmp, tmp / "ws", {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached"},
+                    {"cargo", "build"}, {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"});
+    EXPECT_EQ(a.status, 1) << a.err << a.out;
+    const json* p = pair(a, "plain", "cached");
+    ASSERT_TRUE(p) << a.err;
+    const json* cache = nullptr;
+    for (auto& c : (*p)["report"]["root_causes"])
+        if (c["kind"] == "cache") cache = &c;
+    ASSERT_TRUE(cache) << (*p)["report"]["root_causes"].dump(1);
+    // The .S compile the build script of foo-sys launched through the wrapper.
+    auto& inv = (*cache)["invocation"];
+    EXPECT_EQ(inv["crate"], "foo-sys");
+    EXPECT_EQ(inv["wrapper"], "ccache");
+    EXPECT_EQ(inv["cache_hit"], true);
+    EXPECT_EQ(inv["argv"].back(), "csrc/assembly.S");
+    // Its chain runs through libfoo.a, the rlib and the cdylib.
+    auto chain = (*cache)["explains"].dump();
+    for (std::string step : {"/out/csrc/assembly.o\"", "/out/libfoo.a\"", "libfoo_sys-HASH.rlib\"",
+                             "$ROOT/target/debug/libfoo.so\""})
+        EXPECT_NE(chain.find(step), std::string::npos) << step << " in " << chain;
+    // And the .so's symbol: foo_answer, defined and local before, GLOBAL UND now.
+    bool und = false;
+    std::vector<json> stack;
+    for (auto& art : (*p)["report"]["artifacts"])
+        if (art["path"] == "$ROOT/target/debug/libfoo.so")
+            for (auto& d : art["differences"]) stack.push_back(d);
+    while (!stack.empty()) {
+        json d = stack.back();
+        stack.pop_back();
+        if (d["kind"] == "symbol" && d["name"] == "foo_answer" && d["left"]["defined"] == true &&
+            d["right"]["defined"] == false && d["right"]["binding"] == "GLOBAL")
+            und = true;
+        for (auto& c : d["children"]) stack.push_back(c);
+    }
+    EXPECT_TRUE(und) << "foo_answer LOCAL defined -> GLOBAL UND in libfoo.so";
+}
