@@ -17,6 +17,7 @@
 #include <fmt/core.h>
 
 #include "audit/analysis.h"
+#include "audit/hash.h"
 #include "audit/redact.h"
 #include "diff/compare.h"
 #include "diff/env_diff.h"
@@ -109,6 +110,9 @@ struct SideView {
     // Every owner-level invocation that wrote a path, in time order (a file updated in place,
     // as `ar s` or `strip` do, has several).
     std::map<std::string, std::vector<std::pair<std::uint64_t, int>>> writers;
+    // Content hash -> the owner-level invocations whose final writes have it, anywhere (a
+    // file copied into the tree from a temporary directory has the same hash as its source).
+    std::map<std::string, std::vector<int>> writers_by_hash;
     std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
     std::set<std::string> produced;                 // every path the build wrote (normalised)
     std::vector<int> top;                           // owner-level invocations, in start order
@@ -177,6 +181,8 @@ struct SideView {
             }
         for (auto& [path, prod] : final_writes(rec)) {
             std::string n = norm(side, path);
+            if (!prod.hash.empty())
+                writers_by_hash[prod.hash].push_back(lifted[static_cast<size_t>(prod.producer)]);
             if (!n.starts_with(kRootToken)) continue;  // not left in the build tree
             auto c = client_output.find(path);
             int o =
@@ -262,6 +268,7 @@ class Differ {
     std::set<int> roots_for_pair(int l, int r);
     std::set<int> roots_for_path(const std::string& path);
     std::set<int> roots_for_input(const std::string& input, int l);
+    std::set<int> roots_of_copies(int l, int r);
     int unpaired_root(Side side, int id);
     int add_root(RootCause rc, const std::string& signature);
     bool ignored(const std::string& path) const;
@@ -462,6 +469,34 @@ std::set<int> Differ::roots_for_input(const std::string& input, int l) {
                   : std::set<int>{unpaired_root(Side::Left, previous)};
 }
 
+// A pair with no divergent input of its own whose outputs are copies of what another invocation
+// wrote (pip copies the wheel setup.py built in a temporary directory into dist/): the causes of
+// that invocation's divergence are this pair's.
+std::set<int> Differ::roots_of_copies(int l, int r) {
+    std::set<int> out;
+    for (auto [side, id] : {std::pair{&m_left, l}, std::pair{&m_right, r}}) {
+        auto owned = side->owned.find(id);
+        if (owned == side->owned.end()) continue;
+        for (const std::string& artifact : owned->second) {
+            auto h = side->hash.find(artifact);
+            static const std::string kEmpty = hash_bytes("").hex();  // empty files are not copies
+            if (h == side->hash.end() || h->second == kEmpty) continue;
+            auto w = side->writers_by_hash.find(h->second);
+            if (w == side->writers_by_hash.end()) continue;
+            for (int other : w->second) {
+                if (other == id) continue;
+                int paired = side == &m_left ? m_pair_l[static_cast<size_t>(other)]
+                                             : m_pair_r[static_cast<size_t>(other)];
+                if (paired < 0) continue;
+                auto roots =
+                    side == &m_left ? roots_for_pair(other, paired) : roots_for_pair(paired, other);
+                out.insert(roots.begin(), roots.end());
+            }
+        }
+    }
+    return out;
+}
+
 std::set<int> Differ::roots_for_pair(int l, int r) {
     if (auto it = m_pair_roots.find(l); it != m_pair_roots.end()) return it->second;
     if (!m_in_progress.insert(l).second) return {};  // a cycle through renamed files
@@ -525,6 +560,7 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
         roots.insert(add_root(std::move(rc), signature));
     } else {
         roots = upstream_roots;
+        if (roots.empty()) roots = roots_of_copies(l, r);
         if (roots.empty()) {
             // Same configuration and inputs, yet a different output.
             auto lh = m_left.analysis.cache_hit[static_cast<size_t>(l)];

@@ -27,6 +27,14 @@ constexpr TempPattern kTemps[] = {
     {"/tmp/rustc", 6},    // rustc's temporary directories
     {"/.tmp", 6},         // Rust's tempfile crate (rustc, cargo)
     {"/st", 6},           // GNU ar's temporary archive
+    // Python's tempfile (8 of [a-z0-9_]): pip's build directories, tempfile.mkdtemp().
+    {"/tmp/pip-wheel-", 8},
+    {"/tmp/pip-ephem-wheel-cache-", 8},
+    {"/tmp/pip-build-env-", 8},
+    {"/tmp/pip-req-build-", 8},
+    {"/tmp/pip-install-", 8},
+    {"/tmp/pip-modern-metadata-", 8},
+    {"/tmp/tmp", 8},
 };
 
 }  // namespace
@@ -57,9 +65,10 @@ std::string normalize_volatile(std::string_view text) {
         size_t i = 0;
         while ((i = out.find(t.prefix, i)) != std::string::npos) {
             size_t start = i + t.prefix.size(), k = start;
-            while (k < out.size() && is_alnum(out[k]) && k - start < t.n + 1) ++k;
-            // Exactly n alphanumerics, then the end of the name.
-            if (k - start == t.n && (k == out.size() || !is_alnum(out[k])))
+            auto name_char = [&](char c) { return is_alnum(c) || c == '_'; };
+            while (k < out.size() && name_char(out[k]) && k - start < t.n + 1) ++k;
+            // Exactly n name characters, then the end of the name.
+            if (k - start == t.n && (k == out.size() || !name_char(out[k])))
                 out.replace(start, t.n, std::string(t.n, 'X'));
             i = start;
         }

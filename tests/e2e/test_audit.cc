@@ -189,3 +189,64 @@ TEST(Audit, CargoSysCrateWhoseAssemblyACacheWrapperDropsEndsInAGlobalUndSymbol) 
     }
     EXPECT_TRUE(und) << "foo_answer LOCAL defined -> GLOBAL UND in libfoo.so";
 }
+
+TEST(Audit, PyO3WheelOfTheBrokenSysCrateFailsToImportAndTheChainReachesIntoTheWheel) {
+    TempDir tmp;
+    copy_tree(fixture("pyo3-wheel"), tmp / "src");
+    copy_tree(fixture("asm-dropping-wrapper"), tmp / "wrapper");
+    ASSERT_EQ(
+        run({"sh", "-c", "printf '' | cc -x c -c - -o empty.o"}, {.cwd = tmp / "wrapper"}).status,
+        0);
+    // Debian's Python, setuptools-rust and pyo3 crates; offline.
+    Audit a = audit(
+        tmp, tmp / "src", {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached", "--keep"},
+        {"/usr/bin/python3", "-m", "pip", "wheel", "--no-index", "--no-build-isolation", "-w",
+         "dist", "."},
+        {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0", "PIP_CACHE_DIR=" + tmp / "pip-cache"});
+    EXPECT_EQ(a.status, 1) << a.err << a.out;
+    const json* p = pair(a, "plain", "cached");
+    ASSERT_TRUE(p) << a.err;
+    const std::string wheel = "$ROOT/dist/foopy-0.1.0-cp311-cp311-linux_x86_64.whl";
+    const json* cache = nullptr;
+    for (auto& c : (*p)["report"]["root_causes"])
+        if (c["kind"] == "cache") cache = &c;
+    ASSERT_TRUE(cache) << (*p)["report"]["root_causes"].dump(1);
+    EXPECT_EQ((*cache)["invocation"]["argv"].back(), "csrc/assembly.S");
+    std::string chain = (*cache)["explains"].dump();
+    EXPECT_NE(chain.find("libfoopy.so"), std::string::npos) << chain;
+    EXPECT_NE(chain.find(wheel), std::string::npos) << "the chain reaches the wheel: " << chain;
+    // Inside the wheel, the extension's symbol.
+    bool und = false;
+    std::vector<json> stack;
+    for (auto& art : (*p)["report"]["artifacts"])
+        if (art["path"] == wheel)
+            for (auto& d : art["differences"]) stack.push_back(d);
+    while (!stack.empty()) {
+        json d = stack.back();
+        stack.pop_back();
+        if (d["kind"] == "symbol" && d["name"] == "foo_answer" && d["right"]["section"] == "UND" &&
+            d["right"]["binding"] == "GLOBAL")
+            und = true;
+        for (auto& c : d["children"]) stack.push_back(c);
+    }
+    EXPECT_TRUE(und) << "foo_answer GLOBAL UND in the wheel's .so";
+    // And the wheel itself: the plain one imports, the cached one does not.
+    for (std::string run_tree : {"plain", "cached-bb"}) {
+        std::string dir = tmp / ("unpacked-" + run_tree);
+        ASSERT_EQ(run({"unzip", "-q", "-o",
+                       tmp / ("audit/trees/" + run_tree +
+                              "/dist/foopy-0.1.0-cp311-cp311-linux_x86_64.whl"),
+                       "-d", dir})
+                      .status,
+                  0);
+        RunResult imp = run({"/usr/bin/python3", "-c", "import foopy; print(foopy.compute(1))"},
+                            {.cwd = dir, .env = {"PYTHONPATH=" + dir}});
+        if (run_tree == "plain") {
+            EXPECT_EQ(imp.status, 0) << imp.err;
+            EXPECT_EQ(imp.out, "43\n");
+        } else {
+            EXPECT_NE(imp.status, 0);
+            EXPECT_NE(imp.err.find("undefined symbol: foo_answer"), std::string::npos) << imp.err;
+        }
+    }
+}

@@ -23,6 +23,9 @@ TEST(Normalize, TemporaryNamesAndCargoHashes) {
     EXPECT_EQ(normalize_volatile("build/foo-sys-fb1f7bb9037c1a2e/out"), "build/foo-sys-HASH/out");
     EXPECT_EQ(normalize_volatile("metadata=fb1f7bb9037c1a2e"), "metadata=HASH");
     EXPECT_EQ(normalize_volatile("libfoo-0123456789ABCDEF.rlib"), "libfoo-0123456789ABCDEF.rlib");
+    // Python's tempfile names, as pip uses them.
+    EXPECT_EQ(normalize_volatile("/tmp/pip-wheel-agw4_222/foo.whl"), "/tmp/pip-wheel-XXXXXXXX/foo.whl");
+    EXPECT_EQ(normalize_volatile("/tmp/tmpk2_x9abc"), "/tmp/tmpXXXXXXXX");
 }
 
 TEST(Normalize, EachSideItsOwnRootAndUserMaps) {
