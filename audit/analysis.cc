@@ -82,6 +82,17 @@ std::vector<std::string> wrapped_tail(const ProcessRecord& client) {
     return {client.argv.begin() + static_cast<long>(from), client.argv.end()};
 }
 
+// A rustc compile's identity: its crate name and `-C metadata=` hash (sccache rewrites the rest
+// of the command line: `--error-format json`, `--emit` split, `--out-dir` to a temporary).
+std::string rustc_identity(const std::vector<std::string>& argv) {
+    std::string crate, metadata;
+    for (size_t i = 0; i + 1 < argv.size(); ++i) {
+        if (argv[i] == "--crate-name") crate = argv[i + 1];
+        if (argv[i] == "-C" && argv[i + 1].starts_with("metadata=")) metadata = argv[i + 1];
+    }
+    return crate.empty() || metadata.empty() ? "" : crate + " " + metadata;
+}
+
 // Which sccache client call each compile the server started was for.
 std::vector<int> link_served(const Recording& rec) {
     std::vector<int> served_by(rec.processes.size(), -1);
@@ -100,7 +111,9 @@ std::vector<int> link_served(const Recording& rec) {
         auto out = output_path(s);
         for (const ProcessRecord* c : clients) {
             if (s.start_ns < c->start_ns || (c->ended && s.start_ns > c->end_ns)) continue;
-            if (wrapped_tail(*c) == tail || (out && output_path(*c) == out)) {
+            std::string id = s.classification.kind == ToolKind::Rustc ? rustc_identity(tail) : "";
+            if (wrapped_tail(*c) == tail || (out && output_path(*c) == out) ||
+                (!id.empty() && rustc_identity(wrapped_tail(*c)) == id)) {
                 served_by[static_cast<size_t>(s.id)] = c->id;
                 break;
             }

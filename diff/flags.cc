@@ -83,8 +83,10 @@ const std::vector<FlagSpec> kRustc = {
     {"--diagnostic-width=", Arity::Joined, Category::Diagnostics, Multi::Last},
     {"--edition=", Arity::Joined, Category::Language, Multi::Last},
     {"--emit=", Arity::Joined, Category::Output, Multi::Last},
+    {"--error-format", Arity::Separate, Category::Diagnostics, Multi::Last},  // as sccache passes it
     {"--error-format=", Arity::Joined, Category::Diagnostics, Multi::Last},
     {"--extern", Arity::Separate, Category::Input, Multi::ByName},
+    {"--json", Arity::Separate, Category::Diagnostics, Multi::Last},
     {"--json=", Arity::Joined, Category::Diagnostics, Multi::Last},
     {"--out-dir", Arity::Separate, Category::Output, Multi::Last},
     {"--print", Arity::Separate, Category::Mode, Multi::Set},

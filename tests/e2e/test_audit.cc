@@ -250,3 +250,37 @@ TEST(Audit, PyO3WheelOfTheBrokenSysCrateFailsToImportAndTheChainReachesIntoTheWh
         }
     }
 }
+
+TEST(Audit, RealSccacheOnTheCargoWorkspaceIsPrivateStoppedAndReportedAsItBehaves) {
+    TempDir tmp;
+    copy_tree(fixture("cargo-ws"), tmp / "ws");
+    Audit a = audit(tmp, tmp / "ws", {"--cache", "sccache"}, {"cargo", "build"},
+                    {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"});
+    EXPECT_EQ(a.status, 1) << a.err << a.out;
+    ASSERT_FALSE(a.report.is_null()) << a.err;
+    // What sccache does here: it keys rustc compiles on absolute paths, so the warm run, in
+    // another directory (the build-path variation), misses and rebuilds; what differs between
+    // cold and warm is the build path the outputs embed (dep-info, DWARF), nothing else.
+    const json* cw = pair(a, "cold", "warm");
+    ASSERT_TRUE(cw);
+    for (auto& kind : kinds(*cw))
+        EXPECT_EQ(kind, "build-path") << (*cw)["report"]["root_causes"].dump(1);
+    // The server ran inside the cold run's recording, for its clients...
+    buildiff::Recording cold = load(tmp / "audit/cold.rec");
+    bool server = false;
+    size_t hits = 0;
+    for (auto& p : cold.processes) {
+        server |= p.classification.role == buildiff::WrapperRole::Server;
+    }
+    buildiff::Analysis an = buildiff::analyze(cold);
+    for (auto& h : an.cache_hit) hits += h && *h;
+    EXPECT_TRUE(server);
+    EXPECT_EQ(hits, 0u) << "a cold cache serves nothing";
+    // ...with the audit's private directory, and it was stopped after the run.
+    std::string dir = "SCCACHE_DIR=" + tmp / "audit/cache/sccache";
+    for (auto& e : fs::directory_iterator("/proc")) {
+        std::string env = read_text(e.path().string() + "/environ");
+        EXPECT_EQ(env.find(dir), std::string::npos)
+            << "a process still runs with the audit's cache: " << e.path();
+    }
+}
