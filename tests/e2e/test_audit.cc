@@ -284,3 +284,41 @@ TEST(Audit, RealSccacheOnTheCargoWorkspaceIsPrivateStoppedAndReportedAsItBehaves
             << "a process still runs with the audit's cache: " << e.path();
     }
 }
+
+TEST(Audit, AnEnvironmentRootCauseSaysWhichVariationExposedIt) {
+    TempDir tmp;
+    fs::create_directories(tmp / "src");
+    // A generated file that records the time zone, as build stamps do.
+    std::ofstream(tmp / "src/Makefile") << "zone.txt:\n\tdate +%z > zone.txt\n";
+    Audit a = audit(tmp, tmp / "src", {"--cache", "none", "--vary", "tz"}, {"make", "-s"});
+    EXPECT_EQ(a.status, 1) << a.err << a.out;
+    const json* p = pair(a, "plain", "again");
+    ASSERT_TRUE(p) << a.err;
+    ASSERT_EQ(kinds(*p), std::vector<std::string>{"env"}) << (*p)["report"].dump(1);
+    std::string facts = (*p)["report"]["root_causes"][0]["details"]["facts"].dump();
+    EXPECT_NE(facts.find("exposed by the TZ variation: UTC -> Asia/Kolkata"), std::string::npos)
+        << facts;
+    // Without the build-path variation both runs built in one directory: no build-path cause.
+    EXPECT_EQ(a.report["runs"][0]["tree"], tmp / "audit/trees/plain");
+}
+
+TEST(Audit, EachRunBuildsInAFreshCopyWithoutTheGitIgnoredBuildOutputs) {
+    TempDir tmp;
+    copy_tree(fixture("make-c"), tmp / "src");
+    ASSERT_EQ(
+        run({"sh", "-c", "git init -q . && printf '*.o\\n*.a\\nprog\\n' > .gitignore && make -s"},
+            {.cwd = tmp / "src"})
+            .status,
+        0);
+    ASSERT_TRUE(fs::exists(tmp / "src/prog"));
+    Audit a = audit(tmp, tmp / "src", {"--cache", "none", "--keep"}, {"make", "-s"});
+    EXPECT_EQ(a.status, 0) << a.err << a.out;
+    // The stale outputs in the source tree were not copied: each run built its own.
+    buildiff::Recording rec = load(tmp / "audit/plain.rec");
+    size_t compiles = 0;
+    for (auto& p : rec.processes)
+        compiles += p.classification.kind == buildiff::ToolKind::CompilerDriver;
+    EXPECT_GE(compiles, 4u) << "make had nothing to do: build outputs were copied";
+    EXPECT_TRUE(fs::exists(tmp / "audit/trees/plain/.gitignore"));
+    EXPECT_TRUE(fs::exists(tmp / "audit/trees/plain/prog"));
+}
