@@ -12,6 +12,7 @@
 
 #include "audit/analysis.h"
 #include "audit/auditor.h"
+#include "audit/compdb.h"
 #include "audit/record.h"
 #include "audit/recording.h"
 #include "diff/differ.h"
@@ -275,6 +276,21 @@ int main(int argc, char** argv) {
     audit_cmd->footer(kAuditExamples);
     audit_cmd->positionals_at_end();
 
+    std::string compdb_rec, compdb_out = "-";
+    auto* export_cmd = app.add_subcommand("export", "Export a recording in another tool's format");
+    export_cmd->require_subcommand(1);
+    auto* compdb_cmd = export_cmd->add_subcommand(
+        "compdb", "compile_commands.json: every C/C++ compile, cache wrappers peeled off");
+    compdb_cmd->add_option("recording", compdb_rec, "Recording file")->required();
+    compdb_cmd->add_option("-o,--output", compdb_out, "Write to FILE (default: standard output)")
+        ->capture_default_str();
+    compdb_cmd->footer(R"(
+Examples:
+  buildiff export compdb build.rec > compile_commands.json
+  buildiff export compdb build.rec -o build/compile_commands.json
+
+Exit status: 0, or 2 if the recording cannot be read or the output written.)");
+
     std::string explain_rec, explain_file;
     auto* explain_cmd =
         app.add_subcommand("explain", "Show the chain of invocations that produced PATH");
@@ -297,6 +313,24 @@ int main(int argc, char** argv) {
         }
         if (show_cmd->parsed()) return run_show(show_path, show_json);
         if (diff_cmd->parsed()) return run_diff(diff);
+        if (compdb_cmd->parsed()) {
+            Result<Recording> rec = read_recording(compdb_rec);
+            if (!rec) {
+                fmt::print(stderr, "buildiff: {}\n", rec.error().message);
+                return 2;
+            }
+            std::string text = compile_commands(*rec);
+            if (compdb_out == "-") {
+                fmt::print("{}", text);
+                return std::fflush(stdout) == 0 ? 0 : 2;
+            }
+            if (!write_file_atomically(compdb_out, text)) {
+                fmt::print(stderr, "buildiff: {}: cannot write: {}\n", compdb_out,
+                           std::strerror(errno));
+                return 2;
+            }
+            return 0;
+        }
         if (audit_cmd->parsed()) {
             auto split = [](const std::string& list) {
                 std::vector<std::string> out;

@@ -8,7 +8,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcl
             libdtl-dev)
 test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3-jsonschema zip
            clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
-           python3-setuptools-rust librust-pyo3-dev)
+           python3-setuptools-rust librust-pyo3-dev bear)
 bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal)
 
 want=("${build_pkgs[@]}")
