@@ -7,6 +7,7 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <set>
 
 #include <fmt/core.h>
 
@@ -46,6 +47,8 @@ Examples:
   buildiff diff left.rec right.rec --json report.json    # and the JSON report to a file
   buildiff diff left.rec right.rec --json - | jq '.root_causes[].kind'
   buildiff diff left.rec right.rec --html report.html --markdown summary.md
+  buildiff diff --baseline nightly-good.rec today.rec --ignore-file .buildiffignore \
+      --junit buildiff.xml --summary-to "$GITHUB_STEP_SUMMARY"
   buildiff diff a.rec b.rec --map /home/ci/build=/src --ignore '*.d'
   buildiff diff old/libfoo.so new/libfoo.so              # plain files: symbols, sections, DWARF
   buildiff diff build-a/ build-b/                        # two trees, file by file
@@ -76,7 +79,8 @@ Examples:
 Exit status: 0, or 2 if the recording cannot be read or PATH was not produced by the build.)";
 
 struct DiffArgs {
-    std::string left, right, json, html, markdown;
+    std::vector<std::string> inputs;
+    std::string left, right, json, html, markdown, junit, summary_to, baseline, ignore_file;
     bool text = false;
     std::vector<std::string> maps, ignore;
 };
@@ -139,12 +143,68 @@ int run_diff(const DiffArgs& args) {
         options.maps.emplace_back(m.substr(0, eq), m.substr(eq + 1));
     }
     options.ignore = args.ignore;
-    Result<DiffResult> diffed = compare_inputs(args.left, args.right, options);
+    std::string left, right;
+    if (!args.baseline.empty()) {
+        if (args.inputs.size() != 1) {
+            fmt::print(stderr, "buildiff diff: with --baseline, give one input (the new build)\n");
+            return 2;
+        }
+        left = args.baseline;
+        right = args.inputs[0];
+    } else if (args.inputs.size() == 2) {
+        left = args.inputs[0];
+        right = args.inputs[1];
+    } else {
+        fmt::print(stderr, "buildiff diff: expected LEFT RIGHT (or --baseline FILE RIGHT)\n");
+        return 2;
+    }
+    // The ignore file: one entry a line, `# comments`; `kind:build-path` tolerates a root-cause
+    // kind, anything else is an artifact path glob.
+    std::set<std::string> tolerated;
+    std::string ignore_file = args.ignore_file;
+    if (ignore_file.empty() && access(".buildiffignore", R_OK) == 0)
+        ignore_file = ".buildiffignore";
+    if (!ignore_file.empty()) {
+        std::ifstream in(ignore_file);
+        if (!in) {
+            fmt::print(stderr, "buildiff: {}: cannot read the ignore file: {}\n", ignore_file,
+                       std::strerror(errno));
+            return 2;
+        }
+        std::string line;
+        for (int n = 1; std::getline(in, line); ++n) {
+            line.erase(0, line.find_first_not_of(" \t"));
+            while (!line.empty() &&
+                   (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+                line.pop_back();
+            if (line.empty() || line[0] == '#') continue;
+            if (line.starts_with("kind:")) {
+                std::string kind = line.substr(5);
+                bool known = false;
+                for (RootCauseKind k :
+                     {RootCauseKind::Flags, RootCauseKind::Env, RootCauseKind::Tool,
+                      RootCauseKind::Source, RootCauseKind::BuildPath,
+                      RootCauseKind::Nondeterministic, RootCauseKind::Cache,
+                      RootCauseKind::MissingInvocation, RootCauseKind::ExtraInvocation})
+                    known |= root_cause_kind_name(k) == kind;
+                if (!known) {
+                    fmt::print(stderr, "buildiff: {}:{}: unknown root-cause kind `{}`\n",
+                               ignore_file, n, kind);
+                    return 2;
+                }
+                tolerated.insert(kind);
+            } else {
+                options.ignore.push_back(line);
+            }
+        }
+    }
+    Result<DiffResult> diffed = compare_inputs(left, right, options);
     if (!diffed) {
         fmt::print(stderr, "buildiff: {}\n", diffed.error().message);
         return 2;
     }
-    const DiffResult& result = *diffed;
+    DiffResult& result = *diffed;
+    tolerate_kinds(result, tolerated);
     // Reports to files (or - for stdout), each written whole or not at all.
     struct Output {
         const std::string& path;
@@ -154,7 +214,8 @@ int run_diff(const DiffArgs& args) {
     bool stdout_taken = false;
     for (const Output& o :
          {Output{args.json, "JSON", render_diff_json}, Output{args.html, "HTML", render_diff_html},
-          Output{args.markdown, "Markdown", render_diff_markdown}}) {
+          Output{args.markdown, "Markdown", render_diff_markdown},
+          Output{args.junit, "JUnit", render_diff_junit}}) {
         if (o.path.empty()) continue;
         std::string content = o.render(result);
         if (o.path == "-") {
@@ -162,6 +223,15 @@ int run_diff(const DiffArgs& args) {
             stdout_taken = true;
         } else if (!write_file_atomically(o.path, content)) {
             fmt::print(stderr, "buildiff: {}: cannot write the {} report: {}\n", o.path, o.what,
+                       std::strerror(errno));
+            return 2;
+        }
+    }
+    if (!args.summary_to.empty()) {
+        // Appended, as CI step summaries are: what other steps wrote stays.
+        std::ofstream out(args.summary_to, std::ios::app | std::ios::binary);
+        if (!(out << render_diff_markdown(result)) || !out.flush()) {
+            fmt::print(stderr, "buildiff: {}: cannot append the summary: {}\n", args.summary_to,
                        std::strerror(errno));
             return 2;
         }
@@ -245,8 +315,19 @@ int main(int argc, char** argv) {
     DiffArgs diff;
     auto* diff_cmd = app.add_subcommand(
         "diff", "Compare two builds (recordings) or two artifacts (files or directories)");
-    diff_cmd->add_option("left", diff.left, "Left recording, file or directory")->required();
-    diff_cmd->add_option("right", diff.right, "Right recording, file or directory")->required();
+    diff_cmd
+        ->add_option("inputs", diff.inputs,
+                     "LEFT RIGHT: recordings, files or directories (RIGHT only with --baseline)")
+        ->required()
+        ->expected(1, 2);
+    diff_cmd->add_option("--baseline", diff.baseline,
+                         "Compare RIGHT against this stored recording (CI: the last good build)");
+    diff_cmd->add_option("--ignore-file", diff.ignore_file,
+                         "Path globs and `kind:KIND` root-cause kinds to tolerate (default: "
+                         ".buildiffignore when present)");
+    diff_cmd->add_option("--junit", diff.junit, "Write JUnit XML (one test case per root cause)");
+    diff_cmd->add_option("--summary-to", diff.summary_to,
+                         "Append the Markdown summary to FILE (e.g. \"$GITHUB_STEP_SUMMARY\")");
     diff_cmd->add_flag("--text", diff.text, "Text report on stdout (the default, unless --json -)");
     diff_cmd->add_option("--json", diff.json,
                          "Write the JSON report (buildiff.report/1) to FILE, or - for stdout");

@@ -767,6 +767,47 @@ DiffResult diff_recordings(const Recording& left, const Recording& right,
     return d.run();
 }
 
+void tolerate_kinds(DiffResult& r, const std::set<std::string>& kinds) {
+    if (kinds.empty()) return;
+    std::vector<RootCause> kept;
+    for (size_t i = 0; i < r.root_causes.size(); ++i) {
+        if (kinds.contains(std::string(root_cause_kind_name(r.root_causes[i].kind)))) {
+            ++r.summary.tolerated_causes;
+            continue;
+        }
+        kept.push_back(std::move(r.root_causes[i]));
+    }
+    std::map<std::string, int> explained_by;  // first kept cause listing the artifact
+    for (size_t i = kept.size(); i-- > 0;)
+        for (auto& p : kept[i].explains) explained_by[p] = static_cast<int>(i);
+    std::vector<Artifact> artifacts;
+    size_t divergent = 0;
+    for (size_t i = 0; i < r.artifacts.size(); ++i) {
+        Artifact& a = r.artifacts[i];
+        bool is_divergent = i < r.summary.divergent_artifacts;
+        if (is_divergent) {
+            auto it = explained_by.find(a.path);
+            // Plain-file results have no causes: nothing there is tolerated by kind.
+            if (it == explained_by.end() && a.root_cause >= 0) {
+                ++r.summary.ignored_artifacts;
+                continue;
+            }
+            a.root_cause = it == explained_by.end() ? -1 : it->second;
+            ++divergent;
+        }
+        artifacts.push_back(std::move(a));
+    }
+    r.root_causes = std::move(kept);
+    r.artifacts = std::move(artifacts);
+    r.summary.divergent_artifacts = divergent;
+    r.divergent = divergent > 0;
+    if (r.summary.tolerated_causes)
+        r.notes.push_back(
+            fmt::format("{} root cause(s) of tolerated kinds and the {} artifact(s) only "
+                        "they explain are not counted (ignore file)",
+                        r.summary.tolerated_causes, r.summary.ignored_artifacts));
+}
+
 Result<std::vector<ExplainStep>> explain_path(const Recording& rec, const std::string& path) {
     Normalizer norm(rec.cwd, rec.cwd);
     SideView view(rec, Side::Left, norm);

@@ -27,6 +27,11 @@ struct DiffOptions {
 DiffResult diff_recordings(const Recording& left, const Recording& right,
                            const DiffOptions& options);
 
+// CI tolerances: root causes of these kinds (names as in the schema: "build-path", ...) are
+// known and accepted. They leave the result, and so do the divergent artifacts that only they
+// explain (counted in summary.ignored_artifacts; summary.tolerated_causes counts the causes).
+void tolerate_kinds(DiffResult& result, const std::set<std::string>& kinds);
+
 // `buildiff explain`: the invocations that produced PATH, from the last back to the sources:
 // each with its argv and the build-produced inputs that led to the next.
 struct ExplainStep {

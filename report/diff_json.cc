@@ -82,6 +82,7 @@ std::string render_diff_json(const DiffResult& r) {
                         {"artifacts", s.artifacts},
                         {"divergent_artifacts", s.divergent_artifacts},
                         {"ignored_artifacts", s.ignored_artifacts},
+                        {"tolerated_causes", s.tolerated_causes},
                         {"root_causes", r.root_causes.size()},
                         {"hidden_env_changes", s.hidden_env_changes}};
     j["root_causes"] = json::array();

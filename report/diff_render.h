@@ -14,6 +14,8 @@ std::string render_diff_json(const DiffResult& result);  // deterministic, ends 
 // One self-contained HTML page (report/templates/report.html.mustache): no network, inline CSS
 // and a little JavaScript for the filter; usable without it.
 std::string render_diff_html(const DiffResult& result);
+// JUnit XML: one test case per root cause.
+std::string render_diff_junit(const DiffResult& result);
 // GitHub-flavoured Markdown for CI summaries and issue comments, at most 64 KiB.
 std::string render_diff_markdown(const DiffResult& result);
 

@@ -311,3 +311,47 @@ TEST(DiffCache, AStaleTimeMacroServedByCcacheIsACacheRootCause) {
     Diff same = diff(tmp, tmp / "cold.rec", warm);
     EXPECT_EQ(same.status, 0) << same.text;
 }
+
+TEST(DiffCi, BaselineIgnoreFileJunitAndAppendedSummary) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "a", "left.rec", {"CFLAGS=-O2 -g"});
+    std::string right = record_make(tmp, "bb-longer", "right.rec", {"CFLAGS=-O2 -g"});
+    std::ofstream(tmp / "summary.md") << "previous step\n";
+    RunResult r = run({buildiff_exe(), "diff", "--baseline", left, right, "--junit", tmp / "j.xml",
+                       "--summary-to", tmp / "summary.md"});
+    EXPECT_EQ(r.status, 1) << r.err;
+    std::string summary = read_text(tmp / "summary.md");
+    EXPECT_TRUE(summary.starts_with("previous step\n## buildiff: divergent"))
+        << summary.substr(0, 200);
+    RunResult xml =
+        run({"/usr/bin/python3", "-c",
+             "import sys, xml.etree.ElementTree as E\n"
+             "s = E.parse(sys.argv[1]).getroot()\n"
+             "print(s.get('tests'), s.get('failures'), s.find('testcase/failure').get('type'))",
+             tmp / "j.xml"});
+    EXPECT_EQ(xml.out, "1 1 build-path\n") << xml.err;
+
+    // An ignore file that tolerates the build path turns it into a pass, with counts.
+    std::ofstream(tmp / "ignore")
+        << "# the nightly job builds in a fresh directory\nkind:build-path\n";
+    RunResult ok = run({buildiff_exe(), "diff", "--baseline", left, right, "--ignore-file",
+                        tmp / "ignore", "--json", tmp / "r.json"});
+    EXPECT_EQ(ok.status, 0) << ok.out << ok.err;
+    json j = json::parse(read_text(tmp / "r.json"));
+    expect_valid_report(tmp / "r.json");
+    EXPECT_EQ(j["verdict"], "identical");
+    EXPECT_EQ(j["summary"]["tolerated_causes"], 1);
+    EXPECT_GE(j["summary"]["ignored_artifacts"].get<int>(), 7);
+    EXPECT_NE(ok.out.find("tolerated kinds"), std::string::npos) << ok.out;
+    // The default ignore file is .buildiffignore in the current directory.
+    fs::copy_file(tmp / "ignore", tmp / ".buildiffignore");
+    EXPECT_EQ(run({buildiff_exe(), "diff", left, right}, {.cwd = tmp.path()}).status, 0);
+
+    std::ofstream(tmp / "bad-ignore") << "kind:build-paths\n";
+    RunResult bad = run({buildiff_exe(), "diff", left, right, "--ignore-file", tmp / "bad-ignore"});
+    EXPECT_EQ(bad.status, 2);
+    EXPECT_NE(bad.err.find(tmp / "bad-ignore:1: unknown root-cause kind `build-paths`"),
+              std::string::npos)
+        << bad.err;
+    EXPECT_EQ(run({buildiff_exe(), "diff", "--baseline", left, left}).status, 0);
+}
