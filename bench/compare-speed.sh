@@ -10,6 +10,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 repeat=${1:-3}
 buildiff=${BUILDIFF:-$root/build/cli/buildiff}
 work=$here/work/compare-speed
@@ -27,7 +29,6 @@ if [[ ! -e $work/a/lib/libzstd.so || ! -e $work/build-bb/lib/libzstd.so ]]; then
 fi
 so=$(cd "$work/a/lib" && ls libzstd.so.*.*.* | head -1)
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # run_tool OUT -- COMMAND...: REPEAT runs; prints "median_wall_s median_peak_MiB"
 run_tool() {
   local out=$1; shift 2

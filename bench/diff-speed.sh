@@ -8,12 +8,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 repeat=${1:-3}
 buildiff=${BUILDIFF:-$root/build/cli/buildiff}
 work=$here/work/diff-speed
 rm -rf "$work" && mkdir -p "$work"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # measure NAME LEFT RIGHT: diff REPEAT times; prints "wall_s peak_MiB root_causes invocations"
 measure() {
   local walls=() rss=()
@@ -31,18 +32,7 @@ measure() {
 }
 
 # 1. Synthetic: 20,000 cp invocations.
-gen() {
-  mkdir -p "$1/src"
-  for ((i = 0; i < 20000; i++)); do echo "$i" > "$1/src/f$i.txt"; done
-  { echo 'SRCS := $(wildcard src/*.txt)'
-    echo 'OUTS := $(SRCS:src/%.txt=out/%.txt)'
-    echo 'all: $(OUTS)'
-    echo 'out/%.txt: src/%.txt | out'
-    printf '\tcp $< $@\n'
-    echo 'out:'
-    printf '\tmkdir -p out\n'; } > "$1/Makefile"
-}
-gen "$work/syn-a"
+gen_copy_project "$work/syn-a"
 cp -r "$work/syn-a" "$work/syn-bb"
 echo changed > "$work/syn-bb/src/f7.txt"
 echo changed > "$work/syn-bb/src/f19999.txt"

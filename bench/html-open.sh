@@ -9,23 +9,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 repeat=${1:-5}
 buildiff=${BUILDIFF:-$root/build/cli/buildiff}
 work=$here/work/html-open
 rm -rf "$work" && mkdir -p "$work"
 
-gen() {
-  mkdir -p "$1/src"
-  for ((i = 0; i < 20000; i++)); do echo "$i" > "$1/src/f$i.txt"; done
-  { echo 'SRCS := $(wildcard src/*.txt)'
-    echo 'OUTS := $(SRCS:src/%.txt=out/%.txt)'
-    echo 'all: $(OUTS)'
-    echo 'out/%.txt: src/%.txt | out'
-    printf '\tcp $< $@\n'
-    echo 'out:'
-    printf '\tmkdir -p out\n'; } > "$1/Makefile"
-}
-gen "$work/a"
+gen_copy_project "$work/a"
 cp -r "$work/a" "$work/bb"
 for ((i = 0; i < 20000; i += 20)); do echo "edited $i" >> "$work/bb/src/f$i.txt"; done
 (cd "$work/a" && "$buildiff" record -q -o "$work/a.rec" -- make -s -j8)
@@ -34,7 +25,6 @@ for ((i = 0; i < 20000; i += 20)); do echo "edited $i" >> "$work/bb/src/f$i.txt"
   --html "$work/report.html" --markdown "$work/summary.md" >/dev/null || true
 echo '<!DOCTYPE html><title>empty</title>' > "$work/empty.html"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 open_page() {  # prints the wall time of one headless load with script execution
   local profile; profile=$(mktemp -d)
   /usr/bin/time -f "%e" -o "$work/open.time" chromium --headless --no-sandbox --disable-gpu \

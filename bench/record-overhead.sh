@@ -9,6 +9,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 rounds=${1:-7}
 buildiff=${BUILDIFF:-$root/build/cli/buildiff}
 src=$("$here/fetch-zstd.sh")
@@ -22,7 +24,6 @@ run() {
     { echo "bench: $name failed:" >&2; cat "$tmp/stderr" >&2; exit 1; }
   awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$tmp/time" >> "$tmp/$name"
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v c="$2" '{ print $c }' "$tmp/$1" | median; }
 report() {  # report TITLE PLAIN NAME...
   local title=$1 plain=$2; shift 2

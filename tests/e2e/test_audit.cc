@@ -49,6 +49,25 @@ std::vector<std::string> kinds(const json& p) {
     return out;
 }
 
+// Whether the artifact's difference tree (at any depth: archive members too) has foo_answer going
+// from a defined symbol to GLOBAL UND.
+bool foo_answer_became_global_und(const json& report, const std::string& artifact) {
+    std::vector<json> stack;
+    for (auto& art : report["artifacts"])
+        if (art["path"] == artifact)
+            for (auto& d : art["differences"]) stack.push_back(d);
+    while (!stack.empty()) {
+        json d = stack.back();
+        stack.pop_back();
+        if (d["kind"] == "symbol" && d["name"] == "foo_answer" && d["left"]["defined"] == true &&
+            d["right"]["defined"] == false && d["right"]["section"] == "UND" &&
+            d["right"]["binding"] == "GLOBAL")
+            return true;
+        for (auto& c : d["children"]) stack.push_back(c);
+    }
+    return false;
+}
+
 }  // namespace
 
 TEST(Audit, BundledExampleAStaleTimeStampServedByCcacheIsACacheRootCause) {
@@ -174,20 +193,8 @@ TEST(Audit, CargoSysCrateWhoseAssemblyACacheWrapperDropsEndsInAGlobalUndSymbol) 
                              "$ROOT/target/debug/libfoo.so\""})
         EXPECT_NE(chain.find(step), std::string::npos) << step << " in " << chain;
     // And the .so's symbol: foo_answer, defined and local before, GLOBAL UND now.
-    bool und = false;
-    std::vector<json> stack;
-    for (auto& art : (*p)["report"]["artifacts"])
-        if (art["path"] == "$ROOT/target/debug/libfoo.so")
-            for (auto& d : art["differences"]) stack.push_back(d);
-    while (!stack.empty()) {
-        json d = stack.back();
-        stack.pop_back();
-        if (d["kind"] == "symbol" && d["name"] == "foo_answer" && d["left"]["defined"] == true &&
-            d["right"]["defined"] == false && d["right"]["binding"] == "GLOBAL")
-            und = true;
-        for (auto& c : d["children"]) stack.push_back(c);
-    }
-    EXPECT_TRUE(und) << "foo_answer LOCAL defined -> GLOBAL UND in libfoo.so";
+    EXPECT_TRUE(foo_answer_became_global_und((*p)["report"], "$ROOT/target/debug/libfoo.so"))
+        << "foo_answer LOCAL defined -> GLOBAL UND in libfoo.so";
 }
 
 TEST(Audit, PyO3WheelOfTheBrokenSysCrateFailsToImportAndTheChainReachesIntoTheWheel) {
@@ -216,20 +223,7 @@ TEST(Audit, PyO3WheelOfTheBrokenSysCrateFailsToImportAndTheChainReachesIntoTheWh
     EXPECT_NE(chain.find("libfoopy.so"), std::string::npos) << chain;
     EXPECT_NE(chain.find(wheel), std::string::npos) << "the chain reaches the wheel: " << chain;
     // Inside the wheel, the extension's symbol.
-    bool und = false;
-    std::vector<json> stack;
-    for (auto& art : (*p)["report"]["artifacts"])
-        if (art["path"] == wheel)
-            for (auto& d : art["differences"]) stack.push_back(d);
-    while (!stack.empty()) {
-        json d = stack.back();
-        stack.pop_back();
-        if (d["kind"] == "symbol" && d["name"] == "foo_answer" && d["right"]["section"] == "UND" &&
-            d["right"]["binding"] == "GLOBAL")
-            und = true;
-        for (auto& c : d["children"]) stack.push_back(c);
-    }
-    EXPECT_TRUE(und) << "foo_answer GLOBAL UND in the wheel's .so";
+    EXPECT_TRUE(foo_answer_became_global_und((*p)["report"], wheel)) << "in the wheel's .so";
     // And the wheel itself: the plain one imports, the cached one does not.
     for (std::string run_tree : {"plain", "cached-bb"}) {
         std::string dir = tmp / ("unpacked-" + run_tree);
