@@ -90,11 +90,17 @@ std::vector<std::string> source_files(const std::string& src, const std::string&
         size_t n;
         while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
         if (pclose(p) == 0) {
+            // The audit's own output directory, when it is inside the tree, is never copied.
+            fs::path rel_out = fs::path(out).lexically_relative(src);
+            bool out_inside = !rel_out.empty() && *rel_out.begin() != "..";
             size_t start = 0;
             while (start < all.size()) {
                 size_t end = all.find('\0', start);
                 if (end == std::string::npos) end = all.size();
-                files.push_back(all.substr(start, end - start));
+                std::string f = all.substr(start, end - start);
+                if (!(out_inside &&
+                      (f == rel_out.string() || f.starts_with(rel_out.string() + "/"))))
+                    files.push_back(f);
                 start = end + 1;
             }
             return files;

@@ -315,4 +315,13 @@ TEST(Audit, EachRunBuildsInAFreshCopyWithoutTheGitIgnoredBuildOutputs) {
     EXPECT_GE(compiles, 4u) << "make had nothing to do: build outputs were copied";
     EXPECT_TRUE(fs::exists(tmp / "audit/trees/plain/.gitignore"));
     EXPECT_TRUE(fs::exists(tmp / "audit/trees/plain/prog"));
+    // The default output directory is inside the tree: a second audit does not copy the first.
+    for (int i = 0; i < 2; ++i) {
+        RunResult r =
+            run({buildiff_exe(), "audit", "--cache", "none", "--keep", "--", "make", "-s"},
+                {.cwd = tmp / "src", .unset = {"CC", "CFLAGS"}});
+        EXPECT_EQ(r.status, 0) << r.err;
+    }
+    EXPECT_TRUE(fs::exists(tmp / "src/buildiff-audit/trees/plain/Makefile"));
+    EXPECT_FALSE(fs::exists(tmp / "src/buildiff-audit/trees/plain/buildiff-audit"));
 }
