@@ -284,6 +284,24 @@ int run_audit(const AuditOptions& o) {
         }
     bool build_path = std::find(vary.begin(), vary.end(), "build-path") != vary.end();
     std::vector<std::string> names = o.runs;
+    // Run names become file and directory names.
+    std::set<std::string> seen;
+    for (const std::string& n : names)
+        if (n.empty() ||
+            n.find_first_not_of(
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                std::string::npos ||
+            !seen.insert(n).second) {
+            fmt::print(
+                stderr,
+                "buildiff audit: --runs: `{}` is not a distinct name of letters, digits, - and _\n",
+                n);
+            return 2;
+        }
+    if (!o.runs.empty() && o.runs.size() < 2) {
+        fmt::print(stderr, "buildiff audit: --runs: at least two runs to compare\n");
+        return 2;
+    }
     if (names.empty())
         names = o.cache == "none" ? std::vector<std::string>{"plain", "again"}
                                   : std::vector<std::string>{"plain", "cold", "warm"};

@@ -3,6 +3,7 @@
 // which a wrapper ran anyway, and a failing build.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -163,6 +164,12 @@ TEST(Audit, AFailingBuildIsExit2WithItsLogNamed) {
               std::string::npos)
         << a.err;
     EXPECT_NE(read_text(tmp / "audit/logs/plain.log").find("compiler exploded"), std::string::npos);
+    // Usage errors are trouble too, said in one line.
+    for (std::string runs : {"plain", "a/b,c", "x,x"}) {
+        Audit u = audit(tmp, tmp / "src", {"--runs", runs}, {"make"});
+        EXPECT_EQ(u.status, 2) << runs;
+        EXPECT_EQ(std::count(u.err.begin(), u.err.end(), '\n'), 1) << u.err;
+    }
 }
 
 TEST(Audit, CargoSysCrateWhoseAssemblyACacheWrapperDropsEndsInAGlobalUndSymbol) {
