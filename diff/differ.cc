@@ -718,7 +718,16 @@ DiffResult Differ::run() {
             a.differences.push_back(std::move(d));
         }
         std::set<int> roots = roots_for_path(path);
-        a.root_cause = roots.empty() ? -1 : *roots.begin();
+        // Of several causes, the artifact names the most specific: a changed flag, variable,
+        // tool, source or cache before a build path or nondeterminism that also reached it.
+        a.root_cause = -1;
+        for (int root : roots) {
+            auto generic = [&](int i) {
+                RootCauseKind k = m_result.root_causes[static_cast<size_t>(i)].kind;
+                return k == RootCauseKind::BuildPath || k == RootCauseKind::Nondeterministic;
+            };
+            if (a.root_cause < 0 || (generic(a.root_cause) && !generic(root))) a.root_cause = root;
+        }
         // Chain order: when the owner finished, on the left if it exists there.
         const SideView& s = lh != m_left.hash.end() ? m_left : m_right;
         std::uint64_t when = s.at(s.owner.at(path)).end_ns;

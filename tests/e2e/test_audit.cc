@@ -200,6 +200,12 @@ TEST(Audit, CargoSysCrateWhoseAssemblyACacheWrapperDropsEndsInAGlobalUndSymbol) 
                              "$ROOT/target/debug/libfoo.so\""})
         EXPECT_NE(chain.find(step), std::string::npos) << step << " in " << chain;
     // And the .so's symbol: foo_answer, defined and local before, GLOBAL UND now.
+    // The .so names the cache as its cause (the build path also reaches it, less specifically).
+    for (auto& art : (*p)["report"]["artifacts"])
+        if (art["path"] == "$ROOT/target/debug/libfoo.so") {
+            EXPECT_EQ((*p)["report"]["root_causes"][art["root_cause"].get<int>() - 1]["kind"],
+                      "cache");
+        }
     EXPECT_TRUE(foo_answer_became_global_und((*p)["report"], "$ROOT/target/debug/libfoo.so"))
         << "foo_answer LOCAL defined -> GLOBAL UND in libfoo.so";
 }
