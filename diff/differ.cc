@@ -287,6 +287,8 @@ class Differ {
     std::set<int> m_in_progress;
     std::map<std::pair<int, int>, int> m_unpaired_roots;
     Comparer m_comparer;
+    // (left side?, artifact) -> whether the file on disk is the recorded one
+    mutable std::map<std::pair<bool, std::string>, bool> m_on_disk;
 };
 
 void Differ::match() {
@@ -595,9 +597,14 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
     return roots;
 }
 
-// An artifact as it is on disk now, when it is still what was recorded.
+// An artifact as it is on disk now, when it is still what was recorded. Each file is hashed
+// once: the build-path check and the deep comparison ask for the same files. (Blobs are not kept:
+// each holds a descriptor, and a big build has thousands of divergent artifacts.)
 std::optional<Blob> Differ::on_disk(const SideView& s, const std::string& artifact,
                                     const std::string& recorded) const {
+    auto key = std::make_pair(&s == &m_left, artifact);
+    auto known = m_on_disk.find(key);
+    if (known != m_on_disk.end() && !known->second) return std::nullopt;
     auto it = s.real_path.find(artifact);
     if (it == s.real_path.end()) return std::nullopt;
     std::string path = it->second;
@@ -605,8 +612,10 @@ std::optional<Blob> Differ::on_disk(const SideView& s, const std::string& artifa
     if (!moved.empty() && path.starts_with(s.rec.cwd + "/"))
         path = moved + path.substr(s.rec.cwd.size());
     Result<Blob> b = Blob::open(path);
-    if (!b || b->hash().hex() != recorded) return std::nullopt;
-    return *b;
+    if (known != m_on_disk.end()) return b ? std::optional<Blob>(*b) : std::nullopt;
+    bool ok = b && b->hash().hex() == recorded;
+    m_on_disk[key] = ok;
+    return ok ? std::optional<Blob>(*b) : std::nullopt;
 }
 
 // Whether what a pair wrote holds its own build root (so a difference between two roots is the

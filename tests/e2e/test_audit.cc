@@ -50,6 +50,20 @@ std::vector<std::string> kinds(const json& p) {
     return out;
 }
 
+// The wrapper that drops .S objects (tests/fixtures/asm-dropping-wrapper), with the empty object
+// it hands back, in tmp/wrapper.
+bool install_asm_dropping_wrapper(const TempDir& tmp) {
+    copy_tree(fixture("asm-dropping-wrapper"), tmp / "wrapper");
+    return run({"sh", "-c", "printf '' | cc -x c -c - -o empty.o"}, {.cwd = tmp / "wrapper"})
+               .status == 0;
+}
+
+const json* first_cause(const json& pair, const std::string& kind) {
+    for (auto& c : pair["report"]["root_causes"])
+        if (c["kind"] == kind) return &c;
+    return nullptr;
+}
+
 // Whether the artifact's difference tree (at any depth: archive members too) has foo_answer going
 // from a defined symbol to GLOBAL UND.
 bool foo_answer_became_global_und(const json& report, const std::string& artifact) {
@@ -175,18 +189,13 @@ TEST(Audit, AFailingBuildIsExit2WithItsLogNamed) {
 TEST(Audit, CargoSysCrateWhoseAssemblyACacheWrapperDropsEndsInAGlobalUndSymbol) {
     TempDir tmp;
     copy_tree(fixture("cargo-ws"), tmp / "ws");
-    copy_tree(fixture("asm-dropping-wrapper"), tmp / "wrapper");
-    ASSERT_EQ(
-        run({"sh", "-c", "printf '' | cc -x c -c - -o empty.o"}, {.cwd = tmp / "wrapper"}).status,
-        0);
+    ASSERT_TRUE(install_asm_dropping_wrapper(tmp));
     Audit a = audit(tmp, tmp / "ws", {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached"},
                     {"cargo", "build"}, {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"});
     EXPECT_EQ(a.status, 1) << a.err << a.out;
     const json* p = pair(a, "plain", "cached");
     ASSERT_TRUE(p) << a.err;
-    const json* cache = nullptr;
-    for (auto& c : (*p)["report"]["root_causes"])
-        if (c["kind"] == "cache") cache = &c;
+    const json* cache = first_cause(*p, "cache");
     ASSERT_TRUE(cache) << (*p)["report"]["root_causes"].dump(1);
     // The .S compile the build script of foo-sys launched through the wrapper.
     auto& inv = (*cache)["invocation"];
@@ -199,8 +208,8 @@ TEST(Audit, CargoSysCrateWhoseAssemblyACacheWrapperDropsEndsInAGlobalUndSymbol) 
     for (std::string step : {"/out/csrc/assembly.o\"", "/out/libfoo.a\"", "libfoo_sys-HASH.rlib\"",
                              "$ROOT/target/debug/libfoo.so\""})
         EXPECT_NE(chain.find(step), std::string::npos) << step << " in " << chain;
-    // And the .so's symbol: foo_answer, defined and local before, GLOBAL UND now.
-    // The .so names the cache as its cause (the build path also reaches it, less specifically).
+    // The .so names the cache as its cause (the build path also reaches it, less specifically),
+    // and its symbol foo_answer, defined and local before, is GLOBAL UND now.
     for (auto& art : (*p)["report"]["artifacts"])
         if (art["path"] == "$ROOT/target/debug/libfoo.so") {
             EXPECT_EQ((*p)["report"]["root_causes"][art["root_cause"].get<int>() - 1]["kind"],
@@ -213,10 +222,7 @@ TEST(Audit, CargoSysCrateWhoseAssemblyACacheWrapperDropsEndsInAGlobalUndSymbol) 
 TEST(Audit, PyO3WheelOfTheBrokenSysCrateFailsToImportAndTheChainReachesIntoTheWheel) {
     TempDir tmp;
     copy_tree(fixture("pyo3-wheel"), tmp / "src");
-    copy_tree(fixture("asm-dropping-wrapper"), tmp / "wrapper");
-    ASSERT_EQ(
-        run({"sh", "-c", "printf '' | cc -x c -c - -o empty.o"}, {.cwd = tmp / "wrapper"}).status,
-        0);
+    ASSERT_TRUE(install_asm_dropping_wrapper(tmp));
     // Debian's Python, setuptools-rust and pyo3 crates; offline.
     Audit a = audit(
         tmp, tmp / "src", {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached", "--keep"},
@@ -227,9 +233,7 @@ TEST(Audit, PyO3WheelOfTheBrokenSysCrateFailsToImportAndTheChainReachesIntoTheWh
     const json* p = pair(a, "plain", "cached");
     ASSERT_TRUE(p) << a.err;
     const std::string wheel = "$ROOT/dist/foopy-0.1.0-cp311-cp311-linux_x86_64.whl";
-    const json* cache = nullptr;
-    for (auto& c : (*p)["report"]["root_causes"])
-        if (c["kind"] == "cache") cache = &c;
+    const json* cache = first_cause(*p, "cache");
     ASSERT_TRUE(cache) << (*p)["report"]["root_causes"].dump(1);
     EXPECT_EQ((*cache)["invocation"]["argv"].back(), "csrc/assembly.S");
     std::string chain = (*cache)["explains"].dump();
