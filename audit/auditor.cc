@@ -22,6 +22,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include "audit/evidence.h"
 #include "audit/recording.h"
 #include "diff/differ.h"
 #include "report/diff_render.h"
@@ -34,16 +35,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    std::string name;
-    std::string tree;       // where it was built
-    std::string kept_tree;  // where its tree is now
+struct Run : AuditRun {
     std::string recording, log;
     std::map<std::string, std::string> env;  // set for this run ("" value: unset)
     unsigned umask_value = 022;
-    std::map<std::string, std::string> variations;  // what this run varied, for the report
-    bool cached = false;
-    std::string not_plain;  // why a plain run was not plain
 };
 
 int free_port() {
@@ -196,7 +191,7 @@ void apply_variations(Run& run, size_t i, const std::vector<std::string>& vary) 
 }
 
 // The variation that explains an env or build-path root cause, said in its details.
-void name_variations(DiffResult& r, const Run& l, const Run& rr, bool build_path) {
+void name_variations(DiffResult& r, const AuditRun& l, const AuditRun& rr, bool build_path) {
     for (RootCause& rc : r.root_causes) {
         if (rc.kind == RootCauseKind::BuildPath && build_path)
             rc.details.push_back(
@@ -212,12 +207,6 @@ void name_variations(DiffResult& r, const Run& l, const Run& rr, bool build_path
     }
 }
 
-bool has_kind(const DiffResult& r, RootCauseKind kind) {
-    for (auto& rc : r.root_causes)
-        if (rc.kind == kind) return true;
-    return false;
-}
-
 void find_comp_dirs(const std::vector<Difference>& list, std::vector<std::string>& out) {
     for (const Difference& d : list) {
         if (d.kind == "dwarf-comp-dir") out.push_back(d.right);
@@ -227,7 +216,7 @@ void find_comp_dirs(const std::vector<Difference>& list, std::vector<std::string
 
 // An object served from cache that names another run's directory in its DWARF: the cache
 // handed back a build path (ccache with hash_dir = false does this across directories).
-void note_cache_leaks(DiffResult& r, const Run& right) {
+void note_cache_leaks(DiffResult& r, const AuditRun& right) {
     for (size_t i = 0; i < r.root_causes.size(); ++i) {
         RootCause& rc = r.root_causes[i];
         if (rc.kind != RootCauseKind::Cache) continue;
@@ -259,6 +248,86 @@ std::string cache_wrapper_seen(const Recording& rec) {
 }
 
 }  // namespace
+
+DiffResult diff_audit_pair(const Recording& left, const Recording& right, const AuditRun& a,
+                           const AuditRun& b, bool build_path, DiffOptions options) {
+    options.treatment_env = {"CC",         "CXX",         "RUSTC_WRAPPER",      "CCACHE_DISABLE",
+                             "CCACHE_DIR", "SCCACHE_DIR", "SCCACHE_SERVER_PORT"};
+    DiffResult r = diff_recordings(left, right, options);
+    r.left_name = a.name;
+    r.right_name = b.name;
+    for (const AuditRun* run : {&a, &b})
+        if (!run->not_plain.empty())
+            r.notes.push_back(fmt::format("run {} is not plain: {}", run->name, run->not_plain));
+    name_variations(r, a, b, build_path);
+    note_cache_leaks(r, b);
+    return r;
+}
+
+std::size_t audit_main_pair(const nlohmann::json& pairs) {
+    std::size_t best = 0;
+    int best_score = -1;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        const nlohmann::json& report = pairs[i].value("report", nlohmann::json::object());
+        int score = 0;
+        if (report.value("verdict", "") == "divergent") {
+            score = 1;
+            for (const auto& rc : report.value("root_causes", nlohmann::json::array()))
+                if (rc.value("kind", "") == "cache") score = 2;
+        }
+        if (score > best_score) {
+            best = i;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+AuditReports diff_audit_runs(nlohmann::ordered_json head, const std::vector<AuditRun>& runs,
+                             const std::vector<Recording>& recs, bool build_path,
+                             const std::vector<std::string>& trees_now) {
+    AuditReports out;
+    head["pairs"] = nlohmann::ordered_json::array();
+    std::string markdown =
+        "# buildiff audit\n\n| runs | verdict | root causes | divergent "
+        "artifacts |\n|---|---|---:|---:|\n";
+    std::string details;
+    std::vector<std::string> pages;
+    for (size_t a = 0; a < runs.size(); ++a)
+        for (size_t b = a + 1; b < runs.size(); ++b) {
+            DiffOptions opts;
+            opts.left_tree = trees_now[a];
+            opts.right_tree = trees_now[b];
+            DiffResult r = diff_audit_pair(recs[a], recs[b], runs[a], runs[b], build_path, opts);
+            std::string pair = runs[a].name + "-vs-" + runs[b].name;
+            pages.push_back(render_diff_html(r));
+            out.files.emplace_back(pair + ".html", pages.back());
+            evidence_candidates(r, runs[a].name, runs[b].name,
+                                trees_now[a].empty() ? recs[a].cwd : trees_now[a],
+                                trees_now[b].empty() ? recs[b].cwd : trees_now[b],
+                                out.candidates, out.gone);
+            head["pairs"].push_back(
+                {{"left", runs[a].name},
+                 {"right", runs[b].name},
+                 {"verdict", r.divergent ? "divergent" : "identical"},
+                 {"html", pair + ".html"},
+                 {"report", nlohmann::ordered_json::parse(render_diff_json(r))}});
+            markdown += fmt::format("| {} vs {} | {} | {} | {} |\n", runs[a].name, runs[b].name,
+                                    r.divergent ? "**divergent**" : "identical",
+                                    r.root_causes.size(), r.summary.divergent_artifacts);
+            if (r.divergent && details.empty()) details = render_diff_markdown(r);
+            out.divergent |= r.divergent;
+        }
+    head["verdict"] = out.divergent ? "divergent" : "identical";
+    out.files.emplace_back("report.json", head.dump(2) + "\n");
+    out.files.emplace_back("report.html", pages[audit_main_pair(head["pairs"])]);
+    // The first divergent pair in detail; the summary stays within GitHub's 64 KiB.
+    if (markdown.size() + details.size() > 64 * 1024)
+        details.resize(64 * 1024 - markdown.size() - 100);
+    out.files.emplace_back("summary.md", markdown + "\n" + details);
+    out.report = std::move(head);
+    return out;
+}
 
 int run_audit(const AuditOptions& o) {
     using clock = std::chrono::steady_clock;
@@ -403,63 +472,47 @@ int run_audit(const AuditOptions& o) {
             {{"name", run.name},
              {"recording", run.recording},
              {"tree", run.kept_tree},
+             {"built_in", run.tree},
              {"cached", run.cached},
              {"variations", run.variations},
              {"not_plain", run.not_plain.empty() ? nlohmann::ordered_json(nullptr)
                                                  : nlohmann::ordered_json(run.not_plain)}});
-    report["pairs"] = nlohmann::ordered_json::array();
-    bool divergent = false;
-    std::string html, markdown =
-                          "# buildiff audit\n\n| runs | verdict | root causes | divergent "
-                          "artifacts |\n|---|---|---:|---:|\n";
-    std::string details;
-    int best = -1;
-    for (size_t a = 0; a < runs.size(); ++a)
-        for (size_t b = a + 1; b < runs.size(); ++b) {
-            DiffOptions opts;
-            opts.left_tree = runs[a].kept_tree;
-            opts.right_tree = runs[b].kept_tree;
-            opts.treatment_env = {
-                "CC",         "CXX",         "RUSTC_WRAPPER",      "CCACHE_DISABLE",
-                "CCACHE_DIR", "SCCACHE_DIR", "SCCACHE_SERVER_PORT"};
-            DiffResult r = diff_recordings(recs[a], recs[b], opts);
-            r.left_name = runs[a].name;
-            r.right_name = runs[b].name;
-            for (const Run* run : {&runs[a], &runs[b]})
-                if (!run->not_plain.empty())
-                    r.notes.push_back(
-                        fmt::format("run {} is not plain: {}", run->name, run->not_plain));
-            name_variations(r, runs[a], runs[b], build_path);
-            std::string pair = runs[a].name + "-vs-" + runs[b].name;
-            note_cache_leaks(r, runs[b]);
-            std::string page = render_diff_html(r);
-            std::ofstream(out + "/" + pair + ".html") << page;
-            // report.html is the most telling pair: one with a cache root cause, else the first
-            // divergent one, else the first.
-            int score = !r.divergent ? 0 : has_kind(r, RootCauseKind::Cache) ? 2 : 1;
-            if (html.empty() || score > best) {
-                html = page;
-                best = score;
+    std::vector<std::string> kept;
+    std::vector<AuditRun> plain_runs;
+    for (const Run& run : runs) {
+        kept.push_back(run.kept_tree);
+        plain_runs.push_back(run);
+    }
+    AuditReports reports = diff_audit_runs(std::move(report), plain_runs, recs, build_path, kept);
+    report = std::move(reports.report);
+    bool divergent = reports.divergent;
+    // The evidence: both versions of the smallest divergent files, copied out of the trees
+    // before they are removed, so the comparison can be re-run from this directory (or a bundle).
+    Evidence evidence = select_evidence(std::move(reports.candidates), o.max_evidence);
+    for (EvidenceItem& g : reports.gone) evidence.left_out.push_back(std::move(g));
+    fs::remove_all(out + "/evidence", ec);
+    for (const EvidenceItem& item : evidence.kept)
+        for (const EvidenceFile* f : {&item.left, &item.right}) {
+            fs::path to = fs::path(out) / f->member;
+            if (fs::exists(to)) continue;
+            fs::create_directories(to.parent_path(), ec);
+            fs::copy_file(f->source, to, ec);
+            if (ec) {
+                fmt::print(stderr, "buildiff audit: {}: cannot keep as evidence: {}\n",
+                           to.string(), ec.message());
+                return 2;
             }
-            report["pairs"].push_back(
-                {{"left", runs[a].name},
-                 {"right", runs[b].name},
-                 {"verdict", r.divergent ? "divergent" : "identical"},
-                 {"html", pair + ".html"},
-                 {"report", nlohmann::ordered_json::parse(render_diff_json(r))}});
-            markdown += fmt::format("| {} vs {} | {} | {} | {} |\n", runs[a].name, runs[b].name,
-                                    r.divergent ? "**divergent**" : "identical",
-                                    r.root_causes.size(), r.summary.divergent_artifacts);
-            if (r.divergent && details.empty()) details = render_diff_markdown(r);
-            divergent |= r.divergent;
         }
-    report["verdict"] = divergent ? "divergent" : "identical";
-    std::ofstream(out + "/report.json") << report.dump(2) << "\n";
-    std::ofstream(out + "/report.html") << html;
-    // The first divergent pair in detail; the summary stays within GitHub's 64 KiB.
-    if (markdown.size() + details.size() > 64 * 1024)
-        details.resize(64 * 1024 - markdown.size() - 100);
-    std::ofstream(out + "/summary.md") << markdown << "\n" << details;
+    fs::create_directories(out + "/evidence", ec);
+    std::ofstream(out + "/evidence/index.json") << evidence.to_json().dump(2) << "\n";
+    for (auto& [name, content] : reports.files) {
+        std::ofstream file(out + "/" + name, std::ios::binary);
+        if (!(file << content) || !file.flush()) {
+            fmt::print(stderr, "buildiff audit: {}/{}: cannot write: {}\n", out, name,
+                       std::strerror(errno));
+            return 2;
+        }
+    }
     if (!o.keep)
         for (const Run& run : runs) fs::remove_all(run.kept_tree, ec);
 

@@ -449,9 +449,21 @@ void read_line(const json& j, Recording& rec) {
 
 }  // namespace
 
+bool is_recording(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char head[256] = {};
+    in.read(head, sizeof head - 1);
+    return std::string_view(head, static_cast<size_t>(in.gcount()))
+               .find("\"buildiff.recording\"") != std::string_view::npos;
+}
+
 Result<Recording> read_recording(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
+    return read_recording(in, path);
+}
+
+Result<Recording> read_recording(std::istream& in, const std::string& path) {
     Recording rec;
     rec.path = path;
     std::string text;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <map>
 #include <optional>
 #include <string>
@@ -93,6 +94,10 @@ struct Recording {
 };
 
 Result<Recording> read_recording(const std::string& path);
+// Whether PATH starts like a recording (its header line); anything else is another input.
+bool is_recording(const std::string& path);
+// The same from a stream (a bundle member); `path` names it in errors and in Recording::path.
+Result<Recording> read_recording(std::istream& in, const std::string& path);
 
 // Strings in the format are JSON strings when valid UTF-8, else {"base64": "..."}.
 bool is_valid_utf8(std::string_view s);

@@ -13,7 +13,10 @@
 
 #include "audit/analysis.h"
 #include "audit/auditor.h"
+#include "audit/build_set.h"
 #include "audit/compdb.h"
+#include "audit/evidence.h"
+#include "audit/pack.h"
 #include "audit/record.h"
 #include "audit/recording.h"
 #include "diff/differ.h"
@@ -104,32 +107,87 @@ bool write_file_atomically(const std::string& path, const std::string& content) 
 
 bool use_color();
 
-// A recording starts with its header line; anything else is a plain file or directory.
-bool is_recording(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    char head[256] = {};
-    in.read(head, sizeof head - 1);
-    return std::string_view(head, static_cast<size_t>(in.gcount()))
-               .find("\"buildiff.recording\"") != std::string_view::npos;
+// One side of a diff: a recording, a run of an audit directory or bundle (`SET:RUN`, or a set
+// with one run), or a plain file or directory.
+struct Input {
+    std::string spec;
+    bool recording = false;
+    std::shared_ptr<const BuildSet> set;
+    std::string run;  // in `set`; "" when the set was named without one
+};
+
+Result<Input> classify_input(const std::string& spec, std::shared_ptr<const BuildSet> reuse) {
+    Input in{spec, false, nullptr, ""};
+    std::string path = spec;
+    if (auto split = split_set_spec(spec)) std::tie(path, in.run) = *split;
+    if (access(path.c_str(), R_OK) != 0)
+        return Error{fmt::format("{}: {}", path, std::strerror(errno))};
+    if (in.run.empty() && is_recording(path)) {
+        in.recording = true;
+        return in;
+    }
+    if (!in.run.empty() || BuildSet::detect(path)) {
+        if (reuse && reuse->path() == path) {
+            in.set = reuse;
+        } else {
+            Result<BuildSet> set = BuildSet::open(path);
+            if (!set) return set.error();
+            in.set = std::make_shared<const BuildSet>(std::move(*set));
+        }
+        if (!in.run.empty() && !in.set->run(in.run))
+            return in.set->recording(in.run).error();  // names the runs there are
+    }
+    return in;
 }
 
-Result<DiffResult> compare_inputs(const std::string& left, const std::string& right,
-                                  const DiffOptions& options) {
-    for (const std::string* p : {&left, &right})
-        if (access(p->c_str(), R_OK) != 0)
-            return Error{fmt::format("{}: {}", *p, std::strerror(errno))};
-    bool lrec = is_recording(left), rrec = is_recording(right);
+Result<DiffResult> compare_inputs(const std::vector<std::string>& specs, DiffOptions options) {
+    Result<Input> l = classify_input(specs[0], nullptr);
+    if (!l) return l.error();
+    if (specs.size() == 1) {
+        // One audit directory or bundle: its most telling pair, as its report.html shows it.
+        if (!l->set || !l->run.empty())
+            return Error{fmt::format("{}: one input must be an audit directory or a bundle; "
+                                     "otherwise give LEFT and RIGHT",
+                                     specs[0])};
+        if (l->set->runs().size() < 2)
+            return Error{fmt::format("{} holds one run: compare it with another build "
+                                     "(buildiff diff {} NEW.rec)",
+                                     specs[0], specs[0])};
+        auto [a, b] = l->set->main_pair();
+        return diff_set_pair(*l->set, a, b, options);
+    }
+    Result<Input> r = classify_input(specs[1], l->set);
+    if (!r) return r.error();
+    bool lrec = l->recording || l->set, rrec = r->recording || r->set;
     if (lrec != rrec)
         return Error{
             fmt::format("{} is a recording but {} is not: compare recordings with "
                         "recordings, files with files",
-                        lrec ? left : right, lrec ? right : left)};
-    if (!lrec) return diff_plain(left, right, options);
-    Result<Recording> l = read_recording(left);
-    if (!l) return l.error();
-    Result<Recording> r = read_recording(right);
-    if (!r) return r.error();
-    return diff_recordings(*l, *r, options);
+                        lrec ? specs[0] : specs[1], lrec ? specs[1] : specs[0])};
+    if (!lrec) return diff_plain(specs[0], specs[1], options);
+    for (Input* in : {&*l, &*r})
+        if (in->set && in->run.empty()) {
+            if (in->set->runs().size() != 1) {
+                std::string names;
+                for (const AuditRun& run : in->set->runs())
+                    names += fmt::format("{}{}:{}", names.empty() ? "" : ", ", in->spec, run.name);
+                return Error{fmt::format("{} holds {} runs: name one ({})", in->spec,
+                                         in->set->runs().size(), names)};
+            }
+            in->run = in->set->runs().front().name;
+        }
+    if (l->set && l->set == r->set) return diff_set_pair(*l->set, l->run, r->run, options);
+    Result<Recording> left = l->set ? l->set->recording(l->run) : read_recording(l->spec);
+    if (!left) return left.error();
+    Result<Recording> right = r->set ? r->set->recording(r->run) : read_recording(r->spec);
+    if (!right) return right.error();
+    std::shared_ptr<const BuildSet> ls = l->set, rs = r->set;
+    if (ls || rs)
+        options.evidence = [ls, rs](const std::string& hash) {
+            std::optional<Blob> b = ls ? ls->evidence_blob(hash) : std::nullopt;
+            return b || !rs ? b : rs->evidence_blob(hash);
+        };
+    return diff_recordings(*left, *right, options);
 }
 
 int run_diff(const DiffArgs& args) {
@@ -143,20 +201,13 @@ int run_diff(const DiffArgs& args) {
         options.maps.emplace_back(m.substr(0, eq), m.substr(eq + 1));
     }
     options.ignore = args.ignore;
-    std::string left, right;
+    std::vector<std::string> inputs = args.inputs;
     if (!args.baseline.empty()) {
         if (args.inputs.size() != 1) {
             fmt::print(stderr, "buildiff diff: with --baseline, give one input (the new build)\n");
             return 2;
         }
-        left = args.baseline;
-        right = args.inputs[0];
-    } else if (args.inputs.size() == 2) {
-        left = args.inputs[0];
-        right = args.inputs[1];
-    } else {
-        fmt::print(stderr, "buildiff diff: expected LEFT RIGHT (or --baseline FILE RIGHT)\n");
-        return 2;
+        inputs.insert(inputs.begin(), args.baseline);
     }
     // The ignore file: one entry a line, `# comments`; `kind:build-path` tolerates a root-cause
     // kind, anything else is an artifact path glob.
@@ -198,7 +249,7 @@ int run_diff(const DiffArgs& args) {
             }
         }
     }
-    Result<DiffResult> diffed = compare_inputs(left, right, options);
+    Result<DiffResult> diffed = compare_inputs(inputs, options);
     if (!diffed) {
         fmt::print(stderr, "buildiff: {}\n", diffed.error().message);
         return 2;
@@ -242,7 +293,7 @@ int run_diff(const DiffArgs& args) {
 }
 
 int run_explain(const std::string& path, const std::string& file) {
-    Result<Recording> rec = read_recording(path);
+    Result<Recording> rec = load_recording(path);
     if (!rec) {
         fmt::print(stderr, "buildiff: {}\n", rec.error().message);
         return 2;
@@ -269,7 +320,24 @@ bool use_color() {
 }
 
 int run_show(const std::string& path, bool as_json) {
-    Result<Recording> rec = read_recording(path);
+    // An audit directory or bundle named without a run: what it holds.
+    if (!split_set_spec(path) && BuildSet::detect(path)) {
+        Result<BuildSet> set = BuildSet::open(path);
+        if (!set) {
+            fmt::print(stderr, "buildiff: {}\n", set.error().message);
+            return 2;
+        }
+        if (set->runs().size() > 1) {
+            if (as_json) {
+                fmt::print(stderr, "buildiff: {} holds {} runs: name one for --json ({}:{})\n",
+                           path, set->runs().size(), path, set->runs().front().name);
+                return 2;
+            }
+            fmt::print("{}", describe_set(*set));
+            return std::fflush(stdout) == 0 ? 0 : 2;
+        }
+    }
+    Result<Recording> rec = load_recording(path);
     if (!rec) {
         fmt::print(stderr, "buildiff: {}\n", rec.error().message);
         return 2;
@@ -308,7 +376,10 @@ int main(int argc, char** argv) {
     bool show_json = false;
     auto* show_cmd =
         app.add_subcommand("show", "Print a recording as a process tree with a summary");
-    show_cmd->add_option("recording", show_path, "Recording file")->required();
+    show_cmd
+        ->add_option("recording", show_path,
+                     "Recording file, audit directory or bundle (SET:RUN names one run)")
+        ->required();
     show_cmd->add_flag("--json", show_json, "One JSON object per process (JSON Lines)");
     show_cmd->footer(kShowExamples);
 
@@ -317,7 +388,8 @@ int main(int argc, char** argv) {
         "diff", "Compare two builds (recordings) or two artifacts (files or directories)");
     diff_cmd
         ->add_option("inputs", diff.inputs,
-                     "LEFT RIGHT: recordings, files or directories (RIGHT only with --baseline)")
+                     "LEFT RIGHT: recordings (or SET:RUN), files or directories; one audit "
+                     "directory or bundle; RIGHT only with --baseline")
         ->required()
         ->expected(1, 2);
     diff_cmd->add_option("--baseline", diff.baseline,
@@ -362,7 +434,7 @@ int main(int argc, char** argv) {
     export_cmd->require_subcommand(1);
     auto* compdb_cmd = export_cmd->add_subcommand(
         "compdb", "compile_commands.json: every C/C++ compile, cache wrappers peeled off");
-    compdb_cmd->add_option("recording", compdb_rec, "Recording file")->required();
+    compdb_cmd->add_option("recording", compdb_rec, "Recording file (or SET:RUN)")->required();
     compdb_cmd->add_option("-o,--output", compdb_out, "Write to FILE (default: standard output)")
         ->capture_default_str();
     compdb_cmd->footer(R"(
@@ -372,10 +444,37 @@ Examples:
 
 Exit status: 0, or 2 if the recording cannot be read or the output written.)");
 
+    PackOptions pack;
+    std::string pack_max_size = "20M";
+    auto* pack_cmd = app.add_subcommand(
+        "pack", "One attachable bundle of an audit (or recordings) with its reports and evidence");
+    pack_cmd
+        ->add_option("inputs", pack.inputs,
+                     "An audit directory or a bundle; or recordings, plus reports to attach")
+        ->required();
+    pack_cmd->add_option("-o,--output", pack.output, "The bundle: .tar.gz, .zip or .tar.zst")
+        ->capture_default_str();
+    pack_cmd->add_option("--max-size", pack_max_size,
+                         "The bundle's size at most (k, M, G); evidence that does not fit is "
+                         "left out and listed")
+        ->capture_default_str();
+    pack_cmd->add_flag("--redact-paths", pack.redact_paths,
+                       "Mask home directories and user names (same length, binaries included)");
+    pack_cmd->footer(R"(
+Examples:
+  buildiff pack buildiff-audit -o bug-1234.tar.gz          # an audit directory
+  buildiff pack cached.rec uncached.rec -o evidence.zip    # recordings, diffed here
+  buildiff pack nightly.rec -o baseline.tar.zst            # a CI baseline
+  buildiff pack buildiff-audit --redact-paths --max-size 5M -o bug.tar.gz
+Read it back without extracting: buildiff show bug.tar.gz, buildiff diff bug.tar.gz,
+buildiff diff bug.tar.gz:plain bug.tar.gz:warm, buildiff diff --baseline baseline.tar.zst new.rec
+
+Exit status: 0, or 2 (one line names the input or output and the problem).)");
+
     std::string explain_rec, explain_file;
     auto* explain_cmd =
         app.add_subcommand("explain", "Show the chain of invocations that produced PATH");
-    explain_cmd->add_option("recording", explain_rec, "Recording file")->required();
+    explain_cmd->add_option("recording", explain_rec, "Recording file (or SET:RUN)")->required();
     explain_cmd->add_option("path", explain_file, "A file the build produced")->required();
     explain_cmd->footer(kExplainExamples);
 
@@ -395,7 +494,7 @@ Exit status: 0, or 2 if the recording cannot be read or the output written.)");
         if (show_cmd->parsed()) return run_show(show_path, show_json);
         if (diff_cmd->parsed()) return run_diff(diff);
         if (compdb_cmd->parsed()) {
-            Result<Recording> rec = read_recording(compdb_rec);
+            Result<Recording> rec = load_recording(compdb_rec);
             if (!rec) {
                 fmt::print(stderr, "buildiff: {}\n", rec.error().message);
                 return 2;
@@ -432,6 +531,16 @@ Exit status: 0, or 2 if the recording cannot be read or the output written.)");
             return run_audit(audit);
         }
         if (explain_cmd->parsed()) return run_explain(explain_rec, explain_file);
+        if (pack_cmd->parsed()) {
+            std::optional<std::uint64_t> max = parse_size(pack_max_size);
+            if (!max) {
+                fmt::print(stderr, "buildiff pack: --max-size {}: expected a size like 20M\n",
+                           pack_max_size);
+                return 2;
+            }
+            pack.max_size = *max;
+            return run_pack(pack);
+        }
     } catch (const std::exception& e) {
         fmt::print(stderr, "buildiff: internal error: {}\n", e.what());
         return rec_cmd->parsed() ? 125 : 2;

@@ -612,8 +612,15 @@ std::optional<Blob> Differ::on_disk(const SideView& s, const std::string& artifa
     if (!moved.empty() && path.starts_with(s.rec.cwd + "/"))
         path = moved + path.substr(s.rec.cwd.size());
     Result<Blob> b = Blob::open(path);
-    if (known != m_on_disk.end()) return b ? std::optional<Blob>(*b) : std::nullopt;
+    if (known != m_on_disk.end() && b) return *b;
     bool ok = b && b->hash().hex() == recorded;
+    if (!ok && m_options.evidence) {
+        // The tree is gone or changed: evidence kept by an audit or a bundle, if any.
+        if (std::optional<Blob> kept = m_options.evidence(recorded)) {
+            m_on_disk[key] = true;
+            return kept;
+        }
+    }
     m_on_disk[key] = ok;
     return ok ? std::optional<Blob>(*b) : std::nullopt;
 }
@@ -626,8 +633,15 @@ bool Differ::outputs_embed_root(int l, int r) const {
     for (auto [side, id] : {std::pair{&m_left, l}, std::pair{&m_right, r}}) {
         auto owned = side->owned.find(id);
         if (owned == side->owned.end()) continue;
+        const SideView& other = side == &m_left ? m_right : m_left;
         for (const std::string& artifact : owned->second) {
             auto h = side->hash.find(artifact);
+            // The same content on both sides cannot hold two different roots.
+            if (auto o = other.hash.find(artifact);
+                h != side->hash.end() && o != other.hash.end() && o->second == h->second) {
+                checked = true;
+                continue;
+            }
             std::optional<Blob> b =
                 h == side->hash.end() ? std::nullopt : on_disk(*side, artifact, h->second);
             if (!b || b->size() > kMaxScan) return true;
@@ -702,6 +716,10 @@ DiffResult Differ::run() {
         auto lh = m_left.hash.find(path), rh = m_right.hash.find(path);
         if (lh != m_left.hash.end()) a.left_hash = lh->second;
         if (rh != m_right.hash.end()) a.right_hash = rh->second;
+        if (auto f = m_left.real_path.find(path); f != m_left.real_path.end())
+            a.left_file = f->second;
+        if (auto f = m_right.real_path.find(path); f != m_right.real_path.end())
+            a.right_file = f->second;
         a.status = lh == m_left.hash.end()       ? "only-right"
                    : rh == m_right.hash.end()    ? "only-left"
                    : a.left_hash == a.right_hash ? "identical"

@@ -3,12 +3,15 @@
 // diverged (the root causes).
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "audit/recording.h"
+#include "diff/blob.h"
 #include "diff/model.h"
 
 namespace buildiff {
@@ -22,6 +25,9 @@ struct DiffOptions {
     // Variables the caller changed on purpose between the two builds (an audit's cache set-up:
     // CC, RUSTC_WRAPPER, CCACHE_DIR, ...): shown, never a cause; what the cache did is judged.
     std::set<std::string> treatment_env;
+    // Recorded files kept elsewhere, by their recorded content hash (an audit's or a bundle's
+    // evidence), for when a build tree is gone: returns the content, or nothing.
+    std::function<std::optional<Blob>(const std::string& hash)> evidence;
 };
 
 DiffResult diff_recordings(const Recording& left, const Recording& right,

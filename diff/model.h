@@ -87,6 +87,8 @@ struct Artifact {
     std::string
         format;  // "elf", "ar", "zip", "tar", "deb", "text", "binary", ... ("file": not examined)
     std::string left_hash, right_hash;
+    // Where each build wrote it, as recorded (not in the reports: evidence is found by them).
+    std::string left_file, right_file;
     std::vector<Difference> differences;
     int root_cause = -1;          // index of the root cause that accounts for it
     bool is_root_output = false;  // written by the root cause's own invocation

@@ -342,3 +342,75 @@ TEST(Audit, EachRunBuildsInAFreshCopyWithoutTheGitIgnoredBuildOutputs) {
     EXPECT_TRUE(fs::exists(tmp / "src/buildiff-audit/trees/plain/Makefile"));
     EXPECT_FALSE(fs::exists(tmp / "src/buildiff-audit/trees/plain/buildiff-audit"));
 }
+
+// The cargo audit packed into one file reads back, without extracting, as the directory does;
+// plain tar and unzip extract it; the evidence carries the symbol that went GLOBAL UND.
+TEST(Audit, ThePackedCargoAuditReadsBackAsTheDirectoryDoes) {
+    TempDir tmp;
+    copy_tree(fixture("cargo-ws"), tmp / "ws");
+    ASSERT_TRUE(install_asm_dropping_wrapper(tmp));
+    Audit a = audit(tmp, tmp / "ws", {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached"},
+                    {"cargo", "build"}, {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"});
+    ASSERT_EQ(a.status, 1) << a.err << a.out;
+    EXPECT_FALSE(fs::exists(tmp / "audit/trees/plain")) << "the trees are gone: evidence stands in";
+    auto bx = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), buildiff_exe());
+        return run(args, {.cwd = tmp.path()});
+    };
+    for (std::string ext : {"tar.gz", "zip", "tar.zst"}) {
+        RunResult p = bx({"pack", tmp / "audit", "-o", tmp / ("bug." + ext)});
+        ASSERT_EQ(p.status, 0) << p.err;
+        EXPECT_LE(fs::file_size(tmp / ("bug." + ext)), 20u << 20);
+    }
+    // diff of the directory, of the bundles and of the extracted bundles: one report, the audit's.
+    RunResult dir = bx({"diff", tmp / "audit", "--json", "-"});
+    EXPECT_EQ(dir.status, 1) << dir.err;
+    EXPECT_EQ(json::parse(dir.out), pair(a, "plain", "cached")->at("report"));
+    EXPECT_TRUE(foo_answer_became_global_und(json::parse(dir.out),
+                                             "$ROOT/target/debug/libfoo.so"));
+    fs::create_directories(tmp / "x-tar");
+    fs::create_directories(tmp / "x-zip");
+    ASSERT_EQ(run({"tar", "-xzf", tmp / "bug.tar.gz", "-C", tmp / "x-tar"}).status, 0);
+    ASSERT_EQ(run({"unzip", "-q", tmp / "bug.zip", "-d", tmp / "x-zip"}).status, 0);
+    for (std::string input :
+         {tmp / "bug.tar.gz", tmp / "bug.zip", tmp / "bug.tar.zst", tmp / "x-tar", tmp / "x-zip"}) {
+        RunResult d = bx({"diff", input, "--json", "-"});
+        EXPECT_EQ(d.status, 1) << input << d.err;
+        EXPECT_EQ(d.out, dir.out) << input;
+    }
+    for (std::string f : {"report.html", "summary.md", "plain.rec", "cached.rec", "MANIFEST.json",
+                          "evidence/index.json"})
+        EXPECT_TRUE(fs::exists(tmp / ("x-tar/" + f)) && fs::exists(tmp / ("x-zip/" + f))) << f;
+    EXPECT_EQ(read_text(tmp / "x-tar/cached.rec"), read_text(tmp / "audit/cached.rec"));
+    EXPECT_EQ(file_hash(tmp / "x-zip/evidence/cached/target/debug/libfoo.so"),
+              file_hash(tmp / "audit/evidence/cached/target/debug/libfoo.so"));
+    // show: a run reads the same from the bundle; the bundle itself lists runs and pairs.
+    for (std::string run_name : {"plain", "cached"}) {
+        RunResult from_dir = bx({"show", tmp / ("audit:" + run_name), "--json"});
+        RunResult from_bundle = bx({"show", tmp / ("bug.tar.gz:" + run_name), "--json"});
+        EXPECT_EQ(from_dir.status, 0) << from_dir.err;
+        EXPECT_EQ(from_bundle.status, 0) << from_bundle.err;
+        EXPECT_EQ(from_dir.out, from_bundle.out) << run_name;
+    }
+    RunResult listing = bx({"show", tmp / "bug.tar.gz"});
+    EXPECT_EQ(listing.status, 0);
+    EXPECT_NE(listing.out.find("plain vs cached: divergent"), std::string::npos) << listing.out;
+    // A run of the bundle as a CI baseline; and the same content packs to the same bytes.
+    EXPECT_EQ(bx({"diff", "--baseline", tmp / "bug.tar.gz:plain", tmp / "audit/cached.rec"}).status,
+              1);
+    EXPECT_EQ(bx({"diff", "--baseline", tmp / "bug.zip:cached", tmp / "audit/cached.rec"}).status,
+              0);
+    ASSERT_EQ(bx({"pack", tmp / "audit", "-o", tmp / "again.tar.gz"}).status, 0);
+    EXPECT_EQ(file_hash(tmp / "again.tar.gz"), file_hash(tmp / "bug.tar.gz"));
+    // A budget too small for libfoo.so keeps the small objects and lists what it left out.
+    RunResult small = bx({"pack", tmp / "audit", "--max-size", "600k", "-o", tmp / "small.tar.gz"});
+    ASSERT_EQ(small.status, 0) << small.err;
+    EXPECT_LE(fs::file_size(tmp / "small.tar.gz"), 600u << 10);
+    RunResult shown = bx({"show", tmp / "small.tar.gz"});
+    EXPECT_NE(shown.out.find("left out: $ROOT/target/debug/libfoo.so"), std::string::npos)
+        << shown.out;
+    RunResult tiny = bx({"pack", tmp / "audit", "--max-size", "10k", "-o", tmp / "tiny.tar.gz"});
+    EXPECT_EQ(tiny.status, 2);
+    EXPECT_NE(tiny.err.find("over --max-size"), std::string::npos) << tiny.err;
+    EXPECT_FALSE(fs::exists(tmp / "tiny.tar.gz"));
+}

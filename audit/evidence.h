@@ -1,0 +1,61 @@
+// Evidence: the two versions of divergent artifacts, kept (within a size budget) so that a
+// comparison can be re-run after the build trees are gone: in an audit directory under
+// evidence/, and in a bundle. evidence/index.json says which recorded file each member is.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "audit/result.h"
+#include "diff/model.h"
+
+namespace buildiff {
+
+inline constexpr std::string_view kEvidenceFormat = "buildiff.evidence/1";
+
+// One version of an artifact.
+struct EvidenceFile {
+    std::string run;     // the run (recording) it belongs to
+    std::string hash;    // as recorded (XXH3-128 hex)
+    std::uint64_t size = 0;
+    std::string member;  // evidence/RUN/PATH-IN-TREE
+    std::string source;  // where its bytes are now (a file, or a bundle member); not serialised
+    bool redacted = false;  // paths in it were masked: its bytes no longer hash to `hash`
+};
+
+// A divergent artifact of one pair of runs, with both versions.
+struct EvidenceItem {
+    std::string path;  // normalised ($ROOT/...)
+    EvidenceFile left, right;
+    std::string reason;  // why it was left out ("" when kept)
+};
+
+struct Evidence {
+    std::vector<EvidenceItem> kept, left_out;
+    std::uint64_t budget = 0;
+    nlohmann::ordered_json to_json() const;
+    // From evidence/index.json; `where` names it in errors.
+    static Result<Evidence> from_json(const nlohmann::json& j, const std::string& where);
+};
+
+// The divergent artifacts of a pair as candidates, each version read from under its run's tree
+// now (`left_tree`, `right_tree`: the recorded root, or where the tree was moved); those whose
+// files are gone or changed are left out with the reason.
+void evidence_candidates(const DiffResult& result, const std::string& left_run,
+                         const std::string& right_run, const std::string& left_tree,
+                         const std::string& right_tree, std::vector<EvidenceItem>& candidates,
+                         std::vector<EvidenceItem>& gone);
+
+// The smallest first, both versions or neither, until the budget (bytes, counting each distinct
+// file once) is spent; the rest are left out, each with its reason.
+Evidence select_evidence(std::vector<EvidenceItem> candidates, std::uint64_t budget);
+
+// "20M", "512k", "1G", "1500000" (bytes; k/M/G are powers of 1024, an optional B or iB is
+// accepted). nullopt when malformed.
+std::optional<std::uint64_t> parse_size(std::string_view text);
+
+}  // namespace buildiff

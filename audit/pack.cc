@@ -1,0 +1,511 @@
+// `buildiff pack`: gather (from an audit directory, a bundle, or recordings diffed here), redact,
+// choose the evidence that fits the size budget, write MANIFEST.json first and the rest after it,
+// and rename the finished bundle into place (never a half-written file).
+#include "audit/pack.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "audit/build_set.h"
+#include "audit/evidence.h"
+#include "audit/record.h"
+#include "audit/recording.h"
+#include "audit/redact.h"
+#include "diff/blob.h"
+
+namespace buildiff {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+bool name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+}
+
+enum class Format { TarGz, TarZst, Zip };
+
+std::optional<Format> format_for(const std::string& path) {
+    if (path.ends_with(".tar.gz") || path.ends_with(".tgz")) return Format::TarGz;
+    if (path.ends_with(".tar.zst")) return Format::TarZst;
+    if (path.ends_with(".zip")) return Format::Zip;
+    return std::nullopt;
+}
+
+struct Member {
+    std::string name, bytes, what;  // what: report, recording, attachment, evidence, index
+};
+
+la_ssize_t append_to_string(archive*, void* data, const void* buf, size_t n) {
+    static_cast<std::string*>(data)->append(static_cast<const char*>(buf), n);
+    return static_cast<la_ssize_t>(n);
+}
+
+// The archive in memory. Every member is a regular 0644 file with a fixed mtime, so the same
+// content packs to the same bytes.
+Result<std::string> make_archive(Format format, const std::vector<const Member*>& members) {
+    std::unique_ptr<archive, int (*)(archive*)> a(archive_write_new(), archive_write_free);
+    int rc = format == Format::Zip ? archive_write_set_format_zip(a.get())
+                                   : archive_write_set_format_pax_restricted(a.get());
+    if (rc == ARCHIVE_OK && format == Format::TarGz) {
+        rc = archive_write_add_filter_gzip(a.get());
+        // No time in the gzip header: the same content packs to the same bytes.
+        if (rc == ARCHIVE_OK) rc = archive_write_set_options(a.get(), "gzip:!timestamp");
+    }
+    if (rc == ARCHIVE_OK && format == Format::TarZst) rc = archive_write_add_filter_zstd(a.get());
+    // No zero padding after the compressed stream: zstd refuses trailing bytes.
+    if (rc == ARCHIVE_OK) rc = archive_write_set_bytes_in_last_block(a.get(), 1);
+    std::string out;
+    if (rc == ARCHIVE_OK)
+        rc = archive_write_open(a.get(), &out, nullptr, append_to_string, nullptr);
+    for (const Member* m : members) {
+        if (rc != ARCHIVE_OK) break;
+        std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(),
+                                                                   archive_entry_free);
+        archive_entry_set_pathname(e.get(), m->name.c_str());
+        archive_entry_set_filetype(e.get(), AE_IFREG);
+        archive_entry_set_perm(e.get(), 0644);
+        archive_entry_set_size(e.get(), static_cast<la_int64_t>(m->bytes.size()));
+        archive_entry_set_mtime(e.get(), 946684800, 0);  // 2000-01-01, as zip cannot say 1970
+        rc = archive_write_header(a.get(), e.get());
+        if (rc == ARCHIVE_OK && !m->bytes.empty() &&
+            archive_write_data(a.get(), m->bytes.data(), m->bytes.size()) !=
+                static_cast<la_ssize_t>(m->bytes.size()))
+            rc = ARCHIVE_FATAL;
+    }
+    if (rc == ARCHIVE_OK) rc = archive_write_close(a.get());
+    if (rc != ARCHIVE_OK) {
+        const char* msg = archive_error_string(a.get());
+        return Error{fmt::format("cannot write the archive: {}", msg ? msg : "libarchive error")};
+    }
+    return out;
+}
+
+std::string mib(std::uint64_t bytes) {
+    return fmt::format("{:.2f} MiB", static_cast<double>(bytes) / (1 << 20));
+}
+
+Result<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return Error{fmt::format("{}: cannot read: {}", path, std::strerror(errno))};
+    return text.str();
+}
+
+// A recording made with --no-redact gets its secret-looking values hashed now, with this user's
+// salt: a bundle never carries them in clear.
+std::string redact_secrets(const std::string& text, std::set<std::string>& clear) {
+    std::istringstream in(text);
+    std::string line, out;
+    std::optional<Redactor> redactor;
+    while (std::getline(in, line)) {
+        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_discarded() && j.is_object()) {
+            std::string type = j.value("type", "");
+            if (type == "header" && !j.value("redacted", true)) {
+                if (!redactor) redactor.emplace(load_or_create_salt());
+                j["redacted"] = true;
+                j["salt_id"] = redactor->salt_id();
+                line = j.dump();
+            } else if (type == "env" && redactor && j.contains("vars") && j["vars"].is_array()) {
+                for (auto& kv : j["vars"]) {
+                    if (!kv.is_array() || kv.size() != 2 || !kv[0].is_string()) continue;
+                    std::string name = kv[0].get<std::string>();
+                    if (!is_secret_name(name)) continue;
+                    std::string value = kv[1].is_string() ? kv[1].get<std::string>() : kv[1].dump();
+                    if (value.size() >= 4) clear.insert(value);
+                    kv[1] = redactor->value_for(name, value);
+                }
+                line = j.dump();
+            }
+        }
+        out += line;
+        if (!in.eof()) out += '\n';
+    }
+    return out;
+}
+
+// Run names from labels or file names: letters, digits, - and _, distinct.
+std::vector<std::string> run_names(const std::vector<Recording>& recs,
+                                   const std::vector<std::string>& files) {
+    std::vector<std::string> out;
+    std::set<std::string> used;
+    for (size_t i = 0; i < recs.size(); ++i) {
+        std::string base = recs[i].label.empty() ? fs::path(files[i]).stem().string() : recs[i].label;
+        std::string name;
+        for (char c : base) name += name_char(c) && c != '.' ? c : '_';
+        if (name.empty() || name.size() > 48) name = fmt::format("run{}", i + 1);
+        std::string unique = name;
+        for (int n = 2; used.contains(unique); ++n) unique = fmt::format("{}-{}", name, n);
+        used.insert(unique);
+        out.push_back(unique);
+    }
+    return out;
+}
+
+std::vector<std::string> account_names(const std::vector<Recording>& recs, bool homes) {
+    std::set<std::string> out;
+    auto add = [&](const std::string& v) {
+        if (v.size() >= 2 && v != "/" && v != "root" && (!homes || v.front() == '/'))
+            out.insert(v);
+    };
+    for (const Recording& r : recs)
+        for (const EnvVars& env : r.envs)
+            for (auto& [k, v] : env)
+                if (homes ? k == "HOME" : (k == "USER" || k == "LOGNAME" || k == "USERNAME"))
+                    add(v);
+    const char* here = std::getenv(homes ? "HOME" : "USER");
+    if (here) add(here);
+    if (passwd* pw = getpwuid(getuid())) add(homes ? pw->pw_dir : pw->pw_name);
+    return {out.begin(), out.end()};
+}
+
+}  // namespace
+
+PathRedactor::PathRedactor(std::vector<std::string> homes, std::vector<std::string> users,
+                           std::vector<std::string> secrets)
+    : m_homes(std::move(homes)), m_users(std::move(users)), m_secrets(std::move(secrets)) {
+    auto longest_first = [](const std::string& a, const std::string& b) {
+        return a.size() != b.size() ? a.size() > b.size() : a < b;
+    };
+    std::sort(m_homes.begin(), m_homes.end(), longest_first);
+    std::sort(m_users.begin(), m_users.end(), longest_first);
+}
+
+std::string PathRedactor::apply(std::string_view text) const {
+    std::string out(text);
+    auto mask = [&](size_t from, size_t n) {
+        bool changed = false;
+        for (size_t k = from; k < from + n; ++k) {
+            changed |= out[k] != 'x';
+            out[k] = 'x';
+        }
+        m_count += changed;
+    };
+    for (const std::string& secret : m_secrets)
+        for (size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at))
+            mask(at, secret.size());
+    auto ends_at = [&](size_t end) { return end >= out.size() || !name_char(out[end]); };
+    for (size_t i = 0; i < out.size(); ++i) {
+        char prev = i ? out[i - 1] : '\0';
+        if (out[i] == '/' && !(name_char(prev) || prev == '/')) {
+            // A home directory: its last component is masked ("/home/alice" -> "/home/xxxxx").
+            bool done = false;
+            for (const std::string& h : m_homes)
+                if (out.compare(i, h.size(), h) == 0 && ends_at(i + h.size())) {
+                    size_t last = h.rfind('/') + 1;
+                    mask(i + last, h.size() - last);
+                    i += h.size() - 1;
+                    done = true;
+                    break;
+                }
+            if (done) continue;
+            if (out.compare(i, 6, "/home/") == 0) {
+                size_t end = i + 6;
+                while (end < out.size() && name_char(out[end])) ++end;
+                mask(i + 6, end - i - 6);
+                i = end - 1;
+                continue;
+            }
+        }
+        // A user name as a path component or a whole value ("alice", >alice<, USER=alice).
+        if (prev == '/' || prev == '"' || prev == '>' || prev == '=' || prev == '\'')
+            for (const std::string& u : m_users)
+                if (out.compare(i, u.size(), u) == 0 && ends_at(i + u.size())) {
+                    mask(i, u.size());
+                    i += u.size() - 1;
+                    break;
+                }
+    }
+    return out;
+}
+
+int run_pack(const PackOptions& o) {
+    auto fail = [](const std::string& message) {
+        fmt::print(stderr, "buildiff pack: {}\n", message);
+        return 2;
+    };
+    std::optional<Format> format = format_for(o.output);
+    if (!format)
+        return fail(fmt::format("{}: unknown bundle format (name it .tar.gz, .zip or .tar.zst)",
+                                o.output));
+    if (o.inputs.empty()) return fail("nothing to pack: give an audit directory or recordings");
+    if (o.max_size == 0) return fail("--max-size must be more than 0");
+
+    std::vector<Member> members;  // everything but MANIFEST.json and evidence, in order
+    std::vector<Recording> recs;
+    std::vector<std::string> rec_names, names;
+    std::vector<EvidenceItem> candidates, left_out;
+    std::shared_ptr<const BuildSet> set;
+    std::string source;
+    // Secret values a --no-redact recording held in clear: masked wherever else they appear
+    // (a report made from it, an attachment).
+    std::set<std::string> secrets;
+    if (o.inputs.size() == 1 && BuildSet::detect(o.inputs[0])) {
+        // An audit directory or a bundle: its reports as they are, its recordings, its evidence.
+        Result<BuildSet> opened = BuildSet::open(o.inputs[0]);
+        if (!opened) return fail(opened.error().message);
+        set = std::make_shared<const BuildSet>(std::move(*opened));
+        source = set->is_bundle() ? "bundle" : "audit";
+        std::vector<std::string> reports = {"report.json", "report.html", "summary.md"};
+        for (const auto& p : set->report().value("pairs", nlohmann::json::array()))
+            if (std::string page = p.value("html", "");
+                !page.empty() && page.find('/') == std::string::npos && page.ends_with(".html"))
+                reports.push_back(page);
+        for (const std::string& name : reports) {
+            Result<std::string> text = set->member(name);
+            if (!text) {
+                if (name == "report.json") return fail(text.error().message);
+                continue;  // a page an older audit did not write
+            }
+            members.push_back({name, std::move(*text), "report"});
+        }
+        for (const AuditRun& run : set->runs()) {
+            Result<std::string> text = set->member(run.name + ".rec");
+            if (!text) return fail(text.error().message);
+            members.push_back({run.name + ".rec", std::move(*text), "recording"});
+            Result<Recording> rec = set->recording(run.name);
+            if (!rec) return fail(rec.error().message);
+            recs.push_back(std::move(*rec));
+            names.push_back(run.name);
+        }
+        for (const std::string& name : set->members())
+            if (name.starts_with("attachments/"))
+                if (Result<std::string> text = set->member(name))
+                    members.push_back({name, std::move(*text), "attachment"});
+        candidates = set->evidence().kept;
+        left_out = set->evidence().left_out;
+    } else {
+        // Recordings (diffed here, every pair, as an audit would) and reports to attach.
+        source = "recordings";
+        std::vector<std::string> texts, files;
+        std::vector<Member> attachments;
+        for (const std::string& in : o.inputs) {
+            std::error_code ec;
+            if (fs::is_directory(in, ec))
+                return fail(fmt::format("{}: a directory, but not an audit directory (no "
+                                        "report.json of {})",
+                                        in, kAuditFormat));
+            if (BuildSet::detect(in))
+                return fail(fmt::format("{}: an audit or bundle packs alone, not with other inputs",
+                                        in));
+            Result<std::string> text = read_file(in);
+            if (!text) return fail(text.error().message);
+            if (is_recording(in)) {
+                texts.push_back(redact_secrets(*text, secrets));
+                files.push_back(in);
+                std::istringstream stream(texts.back());
+                Result<Recording> rec = read_recording(stream, in);
+                if (!rec) return fail(rec.error().message);
+                recs.push_back(std::move(*rec));
+                continue;
+            }
+            std::string ext = fs::path(in).extension().string();
+            if (ext != ".html" && ext != ".md" && ext != ".json" && ext != ".xml" && ext != ".txt")
+                return fail(fmt::format(
+                    "{}: not a recording, an audit directory, a bundle or a report (.html, .md, "
+                    ".json, .xml, .txt)",
+                    in));
+            std::string name = "attachments/" + fs::path(in).filename().string();
+            for (const Member& a : attachments)
+                if (a.name == name)
+                    return fail(fmt::format("{}: two attachments named {}", in, name));
+            attachments.push_back({name, std::move(*text), "attachment"});
+        }
+        if (recs.empty()) return fail("no recordings among the inputs");
+        rec_names = names = run_names(recs, files);
+        // Paths are masked before the diff, so the reports show what the bundle holds.
+        std::vector<std::string> trees_now;
+        for (const Recording& r : recs) trees_now.push_back(r.cwd);
+        if (o.redact_paths) {
+            PathRedactor redactor(account_names(recs, true), account_names(recs, false), {});
+            for (size_t i = 0; i < recs.size(); ++i) {
+                texts[i] = redactor.apply(texts[i]);
+                std::istringstream stream(texts[i]);
+                Result<Recording> rec = read_recording(stream, files[i]);
+                if (!rec) return fail(rec.error().message);
+                recs[i] = std::move(*rec);
+            }
+        }
+        std::vector<AuditRun> runs;
+        ojson head = {{"schema", kAuditFormat}, {"command", nullptr}, {"cache", nullptr},
+                      {"variations", ojson::array()}, {"runs", ojson::array()}};
+        for (size_t i = 0; i < recs.size(); ++i) {
+            AuditRun run;
+            run.name = rec_names[i];
+            run.tree = run.kept_tree = recs[i].cwd;
+            runs.push_back(run);
+            head["runs"].push_back({{"name", run.name},
+                                    {"recording", fs::path(files[i]).filename().string()},
+                                    {"tree", run.tree},
+                                    {"cached", false},
+                                    {"variations", ojson::object()},
+                                    {"not_plain", nullptr}});
+        }
+        AuditReports reports = diff_audit_runs(std::move(head), runs, recs, false, trees_now);
+        for (auto& [name, content] : reports.files)
+            members.push_back({name, std::move(content), "report"});
+        for (size_t i = 0; i < recs.size(); ++i)
+            members.push_back({rec_names[i] + ".rec", std::move(texts[i]), "recording"});
+        for (Member& a : attachments) members.push_back(std::move(a));
+        candidates = std::move(reports.candidates);
+        left_out = std::move(reports.gone);
+    }
+
+    // Redaction of everything that goes in; evidence is masked the same way (same lengths).
+    std::optional<PathRedactor> redactor;
+    if (o.redact_paths || !secrets.empty()) {
+        redactor.emplace(o.redact_paths ? account_names(recs, true) : std::vector<std::string>{},
+                         o.redact_paths ? account_names(recs, false) : std::vector<std::string>{},
+                         std::vector<std::string>(secrets.begin(), secrets.end()));
+        for (Member& m : members) {
+            m.name = redactor->apply(m.name);
+            m.bytes = redactor->apply(m.bytes);
+        }
+    }
+    auto load = [&](const EvidenceFile& f) -> Result<std::string> {
+        std::optional<Blob> blob;
+        if (set) {
+            blob = set->evidence_blob(f.hash);
+        } else if (Result<Blob> b = Blob::open(f.source)) {
+            blob = *b;
+        }
+        if (!blob || blob->size() > (1ull << 31))
+            return Error{fmt::format("evidence {} is unreadable", f.member)};
+        return blob->read(0, static_cast<size_t>(blob->size()));
+    };
+
+    // What must go in, compressed, sets what is left for evidence.
+    std::vector<const Member*> fixed;
+    for (const Member& m : members) fixed.push_back(&m);
+    Result<std::string> base = make_archive(*format, fixed);
+    if (!base) return fail(fmt::format("{}: {}", o.output, base.error().message));
+    constexpr std::uint64_t kPerFile = 1024;  // header and compressor overhead, at most
+    std::uint64_t reserve = base->size() + 8192 + kPerFile * (members.size() + 2 * candidates.size());
+    if (reserve > o.max_size)
+        return fail(fmt::format("the reports and recordings alone take {} compressed, over "
+                                "--max-size {}",
+                                mib(base->size()), mib(o.max_size)));
+    Evidence evidence = select_evidence(std::move(candidates), o.max_size - reserve);
+    for (EvidenceItem& item : left_out) evidence.left_out.push_back(std::move(item));
+    evidence.budget = o.max_size;
+
+    // Each kept version read (and masked) once; `redacted` says its bytes no longer hash as
+    // recorded.
+    std::map<std::string, Member> versions;
+    std::set<std::string> masked;
+    for (EvidenceItem& item : evidence.kept)
+        for (EvidenceFile* f : {&item.left, &item.right}) {
+            if (redactor) f->member = redactor->apply(f->member);
+            if (!versions.contains(f->member)) {
+                Result<std::string> bytes = load(*f);
+                if (!bytes) return fail(bytes.error().message);
+                std::string out = redactor ? redactor->apply(*bytes) : *bytes;
+                if (out != *bytes) masked.insert(f->member);
+                versions.emplace(f->member, Member{f->member, std::move(out), "evidence"});
+            }
+            f->redacted = masked.contains(f->member);
+        }
+
+    std::string bundle;
+    for (;;) {
+        std::vector<const Member*> files;
+        std::set<std::string> stored;
+        for (const EvidenceItem& item : evidence.kept)
+            for (const EvidenceFile* f : {&item.left, &item.right})
+                if (stored.insert(f->member).second) files.push_back(&versions.at(f->member));
+        std::string index = evidence.to_json().dump(2) + "\n";
+        if (redactor) index = redactor->apply(index);
+        Member index_member{"evidence/index.json", index, "index"};
+        ojson listing = ojson::array();
+        std::vector<const Member*> all;
+        for (const Member& m : members) all.push_back(&m);
+        all.push_back(&index_member);
+        all.insert(all.end(), files.begin(), files.end());
+        for (const Member* m : all)
+            listing.push_back({{"name", m->name}, {"size", m->bytes.size()}, {"what", m->what}});
+        ojson manifest = {
+            {"format", kBundleFormat},
+            {"buildiff", kBuildiffVersion},
+            {"source", source},
+            {"runs", ojson::array()},
+            {"max_size", o.max_size},
+            {"evidence",
+             {{"kept", evidence.kept.size()},
+              {"left_out", evidence.left_out.size()},
+              {"index", "evidence/index.json"}}},
+            {"redaction",
+             {{"secrets", "salted hash (secret-looking environment values are never in clear)"},
+              {"paths", o.redact_paths},
+              {"secrets_found_in_clear", secrets.size()},
+              {"replacements", redactor ? redactor->count() : 0}}},
+            {"members", std::move(listing)}};
+        for (const std::string& n : names) manifest["runs"].push_back(n);
+        Member manifest_member{"MANIFEST.json", manifest.dump(2) + "\n", "manifest"};
+        all.insert(all.begin(), &manifest_member);
+        Result<std::string> made = make_archive(*format, all);
+        if (!made) return fail(fmt::format("{}: {}", o.output, made.error().message));
+        if (made->size() <= o.max_size || evidence.kept.empty()) {
+            bundle = std::move(*made);
+            break;
+        }
+        // Over the bound after all (incompressible evidence): drop the largest item and retry.
+        auto largest = std::max_element(
+            evidence.kept.begin(), evidence.kept.end(), [](const auto& a, const auto& b) {
+                return a.left.size + a.right.size < b.left.size + b.right.size;
+            });
+        largest->reason = fmt::format("over the size budget ({} of evidence)", mib(o.max_size));
+        evidence.left_out.insert(evidence.left_out.begin(), std::move(*largest));
+        evidence.kept.erase(largest);
+    }
+    if (bundle.size() > o.max_size)
+        return fail(fmt::format("the reports and recordings alone take {} compressed, over "
+                                "--max-size {}",
+                                mib(bundle.size()), mib(o.max_size)));
+
+    std::string tmp = fmt::format("{}.tmp.{}", o.output, getpid());
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        if (!(out << bundle) || !out.flush()) {
+            std::string why = std::strerror(errno);
+            std::remove(tmp.c_str());
+            return fail(fmt::format("{}: cannot write: {}", o.output, why));
+        }
+    }
+    if (std::rename(tmp.c_str(), o.output.c_str()) != 0) {
+        std::string why = std::strerror(errno);
+        std::remove(tmp.c_str());
+        return fail(fmt::format("{}: cannot write: {}", o.output, why));
+    }
+    size_t total = evidence.kept.size() + evidence.left_out.size();
+    fmt::print("packed {} ({}): {} recordings, evidence for {} of {} divergent artifacts", o.output,
+               mib(bundle.size()), recs.size(), evidence.kept.size(), total);
+    if (!evidence.left_out.empty())
+        fmt::print(" ({} left out, listed in evidence/index.json)", evidence.left_out.size());
+    if (redactor) fmt::print("; {} paths, user names or secrets masked", redactor->count());
+    fmt::print("\n");
+    return 0;
+}
+
+}  // namespace buildiff
