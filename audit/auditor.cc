@@ -320,7 +320,8 @@ AuditReports diff_audit_runs(nlohmann::ordered_json head, const std::vector<Audi
         }
     head["verdict"] = out.divergent ? "divergent" : "identical";
     out.files.emplace_back("report.json", head.dump(2) + "\n");
-    out.files.emplace_back("report.html", pages[audit_main_pair(head["pairs"])]);
+    if (!pages.empty())  // one recording packed alone has no pair to show
+        out.files.emplace_back("report.html", pages[audit_main_pair(head["pairs"])]);
     // The first divergent pair in detail; the summary stays within GitHub's 64 KiB.
     if (markdown.size() + details.size() > 64 * 1024)
         details.resize(64 * 1024 - markdown.size() - 100);

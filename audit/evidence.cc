@@ -7,7 +7,9 @@
 
 #include <fmt/core.h>
 
+#include "audit/analysis.h"
 #include "diff/blob.h"
+#include "diff/normalize.h"
 
 namespace buildiff {
 
@@ -126,6 +128,22 @@ void evidence_candidates(const DiffResult& result, const std::string& left_run,
         }
         (item.reason.empty() ? candidates : gone).push_back(std::move(item));
     }
+}
+
+void baseline_candidates(const Recording& rec, const std::string& run, const std::string& tree,
+                         std::vector<EvidenceItem>& candidates, std::vector<EvidenceItem>& gone) {
+    DiffResult self;
+    self.left_root = self.right_root = rec.cwd;
+    for (const auto& [path, produced] : final_writes(rec)) {
+        if (produced.hash.empty() || !path.starts_with(rec.cwd + "/")) continue;
+        Artifact a;
+        a.status = "different";  // as a divergent artifact of a pair, with one version
+        a.path = std::string(kRootToken) + path.substr(rec.cwd.size());
+        a.left_hash = a.right_hash = produced.hash;
+        a.left_file = a.right_file = path;
+        self.artifacts.push_back(std::move(a));
+    }
+    evidence_candidates(self, run, run, tree, tree, candidates, gone);
 }
 
 Evidence select_evidence(std::vector<EvidenceItem> candidates, std::uint64_t budget) {

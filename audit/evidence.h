@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audit/recording.h"
 #include "audit/result.h"
 #include "diff/model.h"
 
@@ -49,6 +50,11 @@ void evidence_candidates(const DiffResult& result, const std::string& left_run,
                          const std::string& right_run, const std::string& left_tree,
                          const std::string& right_tree, std::vector<EvidenceItem>& candidates,
                          std::vector<EvidenceItem>& gone);
+
+// A build packed alone (a CI baseline): every file it left in its tree, as one-version items
+// (left and right the same), so a later diff against it can compare in depth.
+void baseline_candidates(const Recording& rec, const std::string& run, const std::string& tree,
+                         std::vector<EvidenceItem>& candidates, std::vector<EvidenceItem>& gone);
 
 // The smallest first, both versions or neither, until the budget (bytes, counting each distinct
 // file once) is spent; the rest are left out, each with its reason.

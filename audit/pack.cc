@@ -371,6 +371,8 @@ int run_pack(const PackOptions& o) {
         for (Member& a : attachments) members.push_back(std::move(a));
         candidates = std::move(reports.candidates);
         left_out = std::move(reports.gone);
+        if (recs.size() == 1)
+            baseline_candidates(recs[0], rec_names[0], trees_now[0], candidates, left_out);
     }
 
     // Redaction of everything that goes in; evidence is masked the same way (same lengths).
@@ -499,8 +501,9 @@ int run_pack(const PackOptions& o) {
         return fail(fmt::format("{}: cannot write: {}", o.output, why));
     }
     size_t total = evidence.kept.size() + evidence.left_out.size();
-    fmt::print("packed {} ({}): {} recordings, evidence for {} of {} divergent artifacts", o.output,
-               mib(bundle.size()), recs.size(), evidence.kept.size(), total);
+    fmt::print("packed {} ({}): {} recordings, evidence for {} of {} {}", o.output,
+               mib(bundle.size()), recs.size(), evidence.kept.size(), total,
+               recs.size() == 1 ? "files the build left" : "divergent artifacts");
     if (!evidence.left_out.empty())
         fmt::print(" ({} left out, listed in evidence/index.json)", evidence.left_out.size());
     if (redactor) fmt::print("; {} paths, user names or secrets masked", redactor->count());

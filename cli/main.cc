@@ -41,6 +41,8 @@ constexpr const char* kShowExamples = R"(
 Examples:
   buildiff show build.rec                 # process tree and summary
   buildiff show build.rec --json | jq -c 'select(.kind=="compiler-driver") | .argv'
+  buildiff show buildiff-audit            # an audit directory or bundle: runs, pairs, evidence
+  buildiff show bug.tar.gz:warm           # one run of a bundle, read without extracting
 
 Exit status: 0, or 2 if the recording cannot be read.)";
 
@@ -56,6 +58,9 @@ Examples:
   buildiff diff old/libfoo.so new/libfoo.so              # plain files: symbols, sections, DWARF
   buildiff diff build-a/ build-b/                        # two trees, file by file
   buildiff diff a.whl b.whl                              # archives, members compared recursively
+  buildiff diff buildiff-audit                           # an audit's most telling pair, again
+  buildiff diff bug.tar.gz                               # the same from its bundle (buildiff pack)
+  buildiff diff bug.tar.gz:plain bug.tar.gz:warm         # any pair of runs of a bundle
 
 Exit status: 0 identical, 1 divergent, 2 trouble (as diff(1)).)";
 
@@ -70,6 +75,7 @@ Examples:
   buildiff audit -- make -j2
   buildiff audit --cache sccache --out audit-out -- cargo build --release
   buildiff audit --cache none --vary build-path,tz,locale,umask -- make
+  buildiff pack buildiff-audit -o bug.tar.gz             # then attach it to a bug report
 
 Exit status: 0 every pair identical, 1 any pair divergent, 2 trouble (a failed build's log is
 named).)";
@@ -425,6 +431,11 @@ int main(int argc, char** argv) {
     audit_cmd->add_option("--vary", audit_vary, "Variations, comma-separated (default build-path)");
     audit_cmd->add_option("--out", audit.out, "Output directory")->capture_default_str();
     audit_cmd->add_flag("--keep", audit.keep, "Keep each run's build tree");
+    std::string audit_evidence = "64M";
+    audit_cmd
+        ->add_option("--max-evidence", audit_evidence,
+                     "Keep both versions of divergent files, smallest first, up to SIZE")
+        ->capture_default_str();
     audit_cmd->add_option("command", audit.command, "The build command, after --")->required();
     audit_cmd->footer(kAuditExamples);
     audit_cmd->positionals_at_end();
@@ -523,6 +534,13 @@ Exit status: 0, or 2 (one line names the input or output and the problem).)");
                 }
                 return out;
             };
+            std::optional<std::uint64_t> evidence = parse_size(audit_evidence);
+            if (!evidence) {
+                fmt::print(stderr, "buildiff audit: --max-evidence {}: expected a size like 64M\n",
+                           audit_evidence);
+                return 2;
+            }
+            audit.max_evidence = *evidence;
             audit.runs = split(audit_runs);
             audit.vary = split(audit_vary);
             char self[4096];

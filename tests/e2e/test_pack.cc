@@ -193,3 +193,32 @@ TEST(Pack, RecordingsArePackedWithPathsUserNamesAndClearSecretsMasked) {
     EXPECT_TRUE(elf) << again.out;
     EXPECT_NE(again.out.find("/home/xxxxx/proj"), std::string::npos);
 }
+
+// A CI baseline: one recording packed alone carries the files the build left, so tomorrow's
+// build compares with it in depth after the baseline's tree is gone.
+TEST(Pack, ABaselineBundleOfOneRecordingComparesInDepthAfterItsTreeIsGone) {
+    TempDir tmp;
+    for (std::string dir : {"old", "new"}) {
+        fs::create_directories(tmp / dir);
+        write(tmp / (dir + "/Makefile"), "lib.so: lib.c\n\tcc -shared -fPIC -o lib.so lib.c\n");
+    }
+    write(tmp / "old/lib.c", "int lib_answer(void) { return 42; }\n");
+    write(tmp / "new/lib.c", "static int lib_answer(void) { return 42; }\nint other(void) { return lib_answer(); }\n");
+    for (std::string dir : {"old", "new"}) {
+        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / (dir + ".rec"), "--", "make",
+                           "-s"},
+                          {.cwd = tmp / dir});
+        ASSERT_EQ(r.status, 0) << r.err;
+    }
+    RunResult p = run({buildiff_exe(), "pack", tmp / "old.rec", "-o", tmp / "baseline.tar.zst"});
+    ASSERT_EQ(p.status, 0) << p.err;
+    EXPECT_NE(p.out.find("evidence for 1 of 1 files the build left"), std::string::npos) << p.out;
+    fs::remove_all(tmp / "old");
+    RunResult d = run({buildiff_exe(), "diff", "--baseline", tmp / "baseline.tar.zst",
+                       tmp / "new.rec", "--json", "-"});
+    ASSERT_EQ(d.status, 1) << d.err;
+    json r = json::parse(d.out);
+    ASSERT_EQ(r["artifacts"][0]["path"], "$ROOT/lib.so") << d.out;
+    EXPECT_EQ(r["artifacts"][0]["format"], "elf");
+    EXPECT_NE(d.out.find("symbol `lib_answer`"), std::string::npos) << d.out;
+}
