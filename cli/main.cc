@@ -320,6 +320,18 @@ int run_explain(const std::string& path, const std::string& file) {
     return 0;
 }
 
+// A size given as 20M, 512k, 1G or bytes; a malformed one is named.
+bool size_option(const char* command, const char* option, const std::string& text,
+                 std::uint64_t& out) {
+    std::optional<std::uint64_t> size = parse_size(text);
+    if (!size)
+        fmt::print(stderr, "buildiff {}: {} {}: expected a size like 20M, 512k or 1G\n", command,
+                   option, text);
+    else
+        out = *size;
+    return size.has_value();
+}
+
 bool use_color() {
     const char* no_color = std::getenv("NO_COLOR");
     return isatty(STDOUT_FILENO) && !(no_color && *no_color);
@@ -534,13 +546,8 @@ Exit status: 0, or 2 (one line names the input or output and the problem).)");
                 }
                 return out;
             };
-            std::optional<std::uint64_t> evidence = parse_size(audit_evidence);
-            if (!evidence) {
-                fmt::print(stderr, "buildiff audit: --max-evidence {}: expected a size like 64M\n",
-                           audit_evidence);
+            if (!size_option("audit", "--max-evidence", audit_evidence, audit.max_evidence))
                 return 2;
-            }
-            audit.max_evidence = *evidence;
             audit.runs = split(audit_runs);
             audit.vary = split(audit_vary);
             char self[4096];
@@ -550,13 +557,7 @@ Exit status: 0, or 2 (one line names the input or output and the problem).)");
         }
         if (explain_cmd->parsed()) return run_explain(explain_rec, explain_file);
         if (pack_cmd->parsed()) {
-            std::optional<std::uint64_t> max = parse_size(pack_max_size);
-            if (!max) {
-                fmt::print(stderr, "buildiff pack: --max-size {}: expected a size like 20M\n",
-                           pack_max_size);
-                return 2;
-            }
-            pack.max_size = *max;
+            if (!size_option("pack", "--max-size", pack_max_size, pack.max_size)) return 2;
             return run_pack(pack);
         }
     } catch (const std::exception& e) {

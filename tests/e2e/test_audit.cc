@@ -58,6 +58,14 @@ bool install_asm_dropping_wrapper(const TempDir& tmp) {
                .status == 0;
 }
 
+// The cargo workspace audited plain and through the wrapper that drops .S objects.
+Audit audit_cargo_with_asm_dropping_wrapper(const TempDir& tmp) {
+    copy_tree(fixture("cargo-ws"), tmp / "ws");
+    if (!install_asm_dropping_wrapper(tmp)) return Audit{-1, "", "cannot build empty.o", {}};
+    return audit(tmp, tmp / "ws", {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached"},
+                 {"cargo", "build"}, {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"});
+}
+
 const json* first_cause(const json& pair, const std::string& kind) {
     for (auto& c : pair["report"]["root_causes"])
         if (c["kind"] == kind) return &c;
@@ -188,10 +196,7 @@ TEST(Audit, AFailingBuildIsExit2WithItsLogNamed) {
 
 TEST(Audit, CargoSysCrateWhoseAssemblyACacheWrapperDropsEndsInAGlobalUndSymbol) {
     TempDir tmp;
-    copy_tree(fixture("cargo-ws"), tmp / "ws");
-    ASSERT_TRUE(install_asm_dropping_wrapper(tmp));
-    Audit a = audit(tmp, tmp / "ws", {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached"},
-                    {"cargo", "build"}, {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"});
+    Audit a = audit_cargo_with_asm_dropping_wrapper(tmp);
     EXPECT_EQ(a.status, 1) << a.err << a.out;
     const json* p = pair(a, "plain", "cached");
     ASSERT_TRUE(p) << a.err;
@@ -347,10 +352,7 @@ TEST(Audit, EachRunBuildsInAFreshCopyWithoutTheGitIgnoredBuildOutputs) {
 // plain tar and unzip extract it; the evidence carries the symbol that went GLOBAL UND.
 TEST(Audit, ThePackedCargoAuditReadsBackAsTheDirectoryDoes) {
     TempDir tmp;
-    copy_tree(fixture("cargo-ws"), tmp / "ws");
-    ASSERT_TRUE(install_asm_dropping_wrapper(tmp));
-    Audit a = audit(tmp, tmp / "ws", {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached"},
-                    {"cargo", "build"}, {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0"});
+    Audit a = audit_cargo_with_asm_dropping_wrapper(tmp);
     ASSERT_EQ(a.status, 1) << a.err << a.out;
     EXPECT_FALSE(fs::exists(tmp / "audit/trees/plain")) << "the trees are gone: evidence stands in";
     auto bx = [&](std::vector<std::string> args) {
