@@ -463,7 +463,7 @@ int run_audit(const AuditOptions& o) {
         recs.push_back(std::move(*rec));
     }
     nlohmann::ordered_json report;
-    report["schema"] = "buildiff.audit/1";
+    report["schema"] = kAuditFormat;
     report["command"] = o.command;
     report["cache"] = o.cache;
     report["variations"] = vary;

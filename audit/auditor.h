@@ -16,6 +16,8 @@
 
 namespace buildiff {
 
+inline constexpr std::string_view kAuditFormat = "buildiff.audit/1";
+
 struct AuditOptions {
     std::string cache = "ccache";   // none | ccache | sccache | a wrapper COMMAND
     std::vector<std::string> runs;  // default: plain, cold, warm (none: plain, again)

@@ -261,6 +261,14 @@ const AuditRun* BuildSet::run(const std::string& name) const {
     return nullptr;
 }
 
+Result<std::string> BuildSet::only_run() const {
+    if (m_runs.size() == 1) return m_runs.front().name;
+    std::string names;
+    for (const AuditRun& r : m_runs)
+        names += fmt::format("{}{}:{}", names.empty() ? "" : ", ", m_path, r.name);
+    return Error{fmt::format("{} holds {} runs: name one ({})", m_path, m_runs.size(), names)};
+}
+
 bool BuildSet::build_path_varied() const {
     for (const auto& v : m_report.value("variations", nlohmann::json::array()))
         if (v.is_string() && v.get<std::string>() == "build-path") return true;
@@ -417,14 +425,9 @@ Result<Recording> load_recording(const std::string& spec, std::shared_ptr<const 
     if (!set) return set.error();
     auto shared = std::make_shared<const BuildSet>(std::move(*set));
     if (run.empty()) {
-        if (shared->runs().size() != 1) {
-            std::string names;
-            for (const AuditRun& r : shared->runs())
-                names += fmt::format("{}{}:{}", names.empty() ? "" : ", ", path, r.name);
-            return Error{fmt::format("{} holds {} runs: name one ({})", path,
-                                     shared->runs().size(), names)};
-        }
-        run = shared->runs().front().name;
+        Result<std::string> only = shared->only_run();
+        if (!only) return only.error();
+        run = *only;
     }
     Result<Recording> rec = shared->recording(run);
     if (rec && out) *out = shared;

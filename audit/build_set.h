@@ -23,7 +23,6 @@
 namespace buildiff {
 
 inline constexpr std::string_view kBundleFormat = "buildiff.bundle/1";
-inline constexpr std::string_view kAuditFormat = "buildiff.audit/1";
 
 struct BundleLimits {
     std::uint64_t max_member_bytes = 256ull << 20;
@@ -42,6 +41,8 @@ class BuildSet {
     bool is_bundle() const { return m_bundle; }
     const std::vector<AuditRun>& runs() const { return m_runs; }
     const AuditRun* run(const std::string& name) const;
+    // The run a set named without one stands for: its only run; else an error naming them all.
+    Result<std::string> only_run() const;
     // report.json: an audit's, or the one `pack` wrote for recordings.
     const nlohmann::json& report() const { return m_report; }
     const nlohmann::json& manifest() const { return m_manifest; }  // bundles only

@@ -173,14 +173,9 @@ Result<DiffResult> compare_inputs(const std::vector<std::string>& specs, DiffOpt
     if (!lrec) return diff_plain(specs[0], specs[1], options);
     for (Input* in : {&*l, &*r})
         if (in->set && in->run.empty()) {
-            if (in->set->runs().size() != 1) {
-                std::string names;
-                for (const AuditRun& run : in->set->runs())
-                    names += fmt::format("{}{}:{}", names.empty() ? "" : ", ", in->spec, run.name);
-                return Error{fmt::format("{} holds {} runs: name one ({})", in->spec,
-                                         in->set->runs().size(), names)};
-            }
-            in->run = in->set->runs().front().name;
+            Result<std::string> only = in->set->only_run();
+            if (!only) return only.error();
+            in->run = *only;
         }
     if (l->set && l->set == r->set) return diff_set_pair(*l->set, l->run, r->run, options);
     Result<Recording> left = l->set ? l->set->recording(l->run) : read_recording(l->spec);
@@ -338,24 +333,23 @@ bool use_color() {
 }
 
 int run_show(const std::string& path, bool as_json) {
-    // An audit directory or bundle named without a run: what it holds.
+    // An audit directory or bundle named without a run: what it holds (its run, when one).
+    Result<Recording> rec = Error{""};
     if (!split_set_spec(path) && BuildSet::detect(path)) {
         Result<BuildSet> set = BuildSet::open(path);
         if (!set) {
             fmt::print(stderr, "buildiff: {}\n", set.error().message);
             return 2;
         }
-        if (set->runs().size() > 1) {
-            if (as_json) {
-                fmt::print(stderr, "buildiff: {} holds {} runs: name one for --json ({}:{})\n",
-                           path, set->runs().size(), path, set->runs().front().name);
-                return 2;
-            }
+        Result<std::string> only = set->only_run();
+        if (!only && !as_json) {
             fmt::print("{}", describe_set(*set));
             return std::fflush(stdout) == 0 ? 0 : 2;
         }
+        rec = only ? set->recording(*only) : Result<Recording>(only.error());
+    } else {
+        rec = load_recording(path);
     }
-    Result<Recording> rec = load_recording(path);
     if (!rec) {
         fmt::print(stderr, "buildiff: {}\n", rec.error().message);
         return 2;
