@@ -302,10 +302,9 @@ AuditReports diff_audit_runs(nlohmann::ordered_json head, const std::vector<Audi
             std::string pair = runs[a].name + "-vs-" + runs[b].name;
             pages.push_back(render_diff_html(r));
             out.files.emplace_back(pair + ".html", pages.back());
-            evidence_candidates(r, runs[a].name, runs[b].name,
-                                trees_now[a].empty() ? recs[a].cwd : trees_now[a],
-                                trees_now[b].empty() ? recs[b].cwd : trees_now[b],
-                                out.candidates, out.gone);
+            evidence_candidates(
+                r, runs[a].name, runs[b].name, trees_now[a].empty() ? recs[a].cwd : trees_now[a],
+                trees_now[b].empty() ? recs[b].cwd : trees_now[b], out.candidates, out.gone);
             head["pairs"].push_back(
                 {{"left", runs[a].name},
                  {"right", runs[b].name},
@@ -499,8 +498,8 @@ int run_audit(const AuditOptions& o) {
             fs::create_directories(to.parent_path(), ec);
             fs::copy_file(f->source, to, ec);
             if (ec) {
-                fmt::print(stderr, "buildiff audit: {}: cannot keep as evidence: {}\n",
-                           to.string(), ec.message());
+                fmt::print(stderr, "buildiff audit: {}: cannot keep as evidence: {}\n", to.string(),
+                           ec.message());
                 return 2;
             }
         }
@@ -529,6 +528,11 @@ int run_audit(const AuditOptions& o) {
         if (!run.not_plain.empty())
             fmt::print("  note: run {} is not plain: {}\n", run.name, run.not_plain);
     fmt::print("reports: {0}/report.html, {0}/report.json, {0}/summary.md\n", out);
+    if (divergent)
+        fmt::print(
+            "evidence: both versions of {} of the pairs' {} divergent artifacts in "
+            "{}/evidence; one file for a bug report: buildiff pack {} -o bug.tar.gz\n",
+            evidence.kept.size(), evidence.kept.size() + evidence.left_out.size(), out, out);
     return divergent ? 1 : 0;
 }
 

@@ -33,8 +33,8 @@ struct AuditOptions {
 // What a pair diff needs to know of a run; report.json's `runs` keep it.
 struct AuditRun {
     std::string name;
-    std::string tree;       // where it was built
-    std::string kept_tree;  // where its tree was kept after the run
+    std::string tree;                               // where it was built
+    std::string kept_tree;                          // where its tree was kept after the run
     std::map<std::string, std::string> variations;  // what this run varied, for the report
     bool cached = false;
     std::string not_plain;  // why a plain run was not plain

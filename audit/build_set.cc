@@ -43,19 +43,20 @@ ArchivePtr open_bundle(const std::string& path) {
 }
 
 bool is_file(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 bool is_dir(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 // Run names become member and file names: letters, digits, - and _ only.
 bool valid_run_name(const std::string& n) {
     return !n.empty() && n.size() <= 64 &&
-           n.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+           n.find_first_not_of(
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
                std::string::npos;
 }
 
@@ -76,9 +77,7 @@ std::string unsafe_member(const std::string& name) {
 Result<std::map<std::string, std::string>> read_bundle(const std::string& path,
                                                        const BundleLimits& limits) {
     ArchivePtr a = open_bundle(path);
-    auto fail = [&](const std::string& what) {
-        return Error{fmt::format("{}: {}", path, what)};
-    };
+    auto fail = [&](const std::string& what) { return Error{fmt::format("{}: {}", path, what)}; };
     if (!a) return fail("cannot open the bundle");
     std::map<std::string, std::string> members;
     std::uint64_t total = 0;
@@ -94,9 +93,10 @@ Result<std::map<std::string, std::string>> read_bundle(const std::string& path,
         const char* raw = archive_entry_pathname(entry);
         std::string name = raw ? raw : "";
         if (members.empty() && name != "MANIFEST.json")
-            return fail(fmt::format("not a buildiff bundle (its first member is `{}`, not "
-                                    "MANIFEST.json)",
-                                    name));
+            return fail(
+                fmt::format("not a buildiff bundle (its first member is `{}`, not "
+                            "MANIFEST.json)",
+                            name));
         bool dir = archive_entry_filetype(entry) == AE_IFDIR;
         while (dir && name.ends_with('/')) name.pop_back();
         if (std::string why = unsafe_member(name); !why.empty())
@@ -113,9 +113,10 @@ Result<std::map<std::string, std::string>> read_bundle(const std::string& path,
         if (members.contains(name))
             return fail(fmt::format("member `{}` appears twice: refused", name));
         auto too_big = [&](std::uint64_t size) {
-            return fail(fmt::format("member `{}` expands to {} bytes or more, over the {} MiB "
-                                    "bound on a member: refused",
-                                    name, size, limits.max_member_bytes >> 20));
+            return fail(
+                fmt::format("member `{}` expands to {} bytes or more, over the {} MiB "
+                            "bound on a member: refused",
+                            name, size, limits.max_member_bytes >> 20));
         };
         if (archive_entry_size_is_set(entry) &&
             static_cast<std::uint64_t>(archive_entry_size(entry)) > limits.max_member_bytes)
@@ -126,15 +127,15 @@ Result<std::map<std::string, std::string>> read_bundle(const std::string& path,
             if (n == 0) break;
             if (n < 0) {
                 const char* msg = archive_error_string(a.get());
-                return fail(fmt::format("member `{}`: corrupt data: {}", name,
-                                        msg ? msg : "unreadable"));
+                return fail(
+                    fmt::format("member `{}`: corrupt data: {}", name, msg ? msg : "unreadable"));
             }
             if (bytes.size() + static_cast<size_t>(n) > limits.max_member_bytes)
                 return too_big(bytes.size() + static_cast<size_t>(n));
             total += static_cast<std::uint64_t>(n);
             if (total > limits.max_total_bytes)
-                return fail(fmt::format("expands beyond {} MiB: refused",
-                                        limits.max_total_bytes >> 20));
+                return fail(
+                    fmt::format("expands beyond {} MiB: refused", limits.max_total_bytes >> 20));
             bytes.append(buffer.data(), static_cast<size_t>(n));
         }
         members.emplace(std::move(name), std::move(bytes));
@@ -200,8 +201,8 @@ Result<BuildSet> BuildSet::open(const std::string& path, const BundleLimits& lim
         auto manifest = parse_json(set.m_members["MANIFEST.json"], path + ": MANIFEST.json");
         if (!manifest) return manifest.error();
         if (!manifest->is_object() || manifest->value("format", "") != kBundleFormat)
-            return Error{fmt::format("{}: MANIFEST.json is not a {} manifest", path,
-                                     kBundleFormat)};
+            return Error{
+                fmt::format("{}: MANIFEST.json is not a {} manifest", path, kBundleFormat)};
         set.m_manifest = std::move(*manifest);
     }
     std::string where = set.m_path + (set.m_bundle ? ":report.json" : "/report.json");
@@ -217,9 +218,10 @@ Result<BuildSet> BuildSet::open(const std::string& path, const BundleLimits& lim
             AuditRun run;
             run.name = r.at("name").get<std::string>();
             if (!valid_run_name(run.name) || set.run(run.name))
-                return Error{fmt::format("{}: run name `{}` is not a distinct name of letters, "
-                                         "digits, - and _",
-                                         where, run.name)};
+                return Error{
+                    fmt::format("{}: run name `{}` is not a distinct name of letters, "
+                                "digits, - and _",
+                                where, run.name)};
             run.kept_tree = r.value("tree", "");
             run.tree = r.value("built_in", run.kept_tree);
             run.cached = r.value("cached", false);
@@ -294,12 +296,11 @@ std::vector<std::string> BuildSet::members() const {
 
 Result<Recording> BuildSet::recording(const std::string& name) const {
     if (!run(name))
-        return Error{fmt::format("{}: no run named `{}` (runs: {})", m_path, name,
-                                 [&] {
-                                     std::string list;
-                                     for (auto& r : m_runs) list += (list.empty() ? "" : ", ") + r.name;
-                                     return list;
-                                 }())};
+        return Error{fmt::format("{}: no run named `{}` (runs: {})", m_path, name, [&] {
+            std::string list;
+            for (auto& r : m_runs) list += (list.empty() ? "" : ", ") + r.name;
+            return list;
+        }())};
     std::string member = name + ".rec";
     if (!m_bundle) return read_recording(m_path + "/" + member);
     auto it = m_members.find(member);
@@ -356,8 +357,8 @@ Result<DiffResult> diff_set_pair(const BuildSet& set, const std::string& left_ru
         std::optional<Blob> b = set.evidence_blob(hash);
         return b || !fallback ? b : fallback(hash);
     };
-    return diff_audit_pair(*l, *r, *set.run(left_run), *set.run(right_run),
-                           set.build_path_varied(), options);
+    return diff_audit_pair(*l, *r, *set.run(left_run), *set.run(right_run), set.build_path_varied(),
+                           options);
 }
 
 std::string describe_set(const BuildSet& set) {
@@ -368,9 +369,8 @@ std::string describe_set(const BuildSet& set) {
         std::string command;
         for (const auto& a : r["command"])
             if (a.is_string()) command += (command.empty() ? "" : " ") + a.get<std::string>();
-        std::string cache = r.contains("cache") && r["cache"].is_string()
-                                ? r["cache"].get<std::string>()
-                                : "?";
+        std::string cache =
+            r.contains("cache") && r["cache"].is_string() ? r["cache"].get<std::string>() : "?";
         out += fmt::format("{}: {}, the audit of `{}` (cache: {})\n", set.path(), what, command,
                            cache);
     } else {
@@ -379,9 +379,9 @@ std::string describe_set(const BuildSet& set) {
     out += "runs:\n";
     for (const AuditRun& run : set.runs()) {
         Result<Recording> rec = set.recording(run.name);
-        std::string about = rec ? fmt::format("{} processes, built in {}", rec->processes.size(),
-                                              rec->cwd)
-                                : rec.error().message;
+        std::string about =
+            rec ? fmt::format("{} processes, built in {}", rec->processes.size(), rec->cwd)
+                : rec.error().message;
         out += fmt::format("  {}:{}  {}{}\n", set.path(), run.name, about,
                            run.cached ? " (cached)" : "");
     }
@@ -390,9 +390,10 @@ std::string describe_set(const BuildSet& set) {
     for (const auto& p : pairs) {
         const nlohmann::json& summary =
             p.value("report", nlohmann::json::object()).value("summary", nlohmann::json::object());
-        out += fmt::format("  {} vs {}: {} ({} root causes, {} divergent artifacts)\n",
-                           p.value("left", "?"), p.value("right", "?"), p.value("verdict", "?"),
-                           summary.value("root_causes", 0), summary.value("divergent_artifacts", 0));
+        out +=
+            fmt::format("  {} vs {}: {} ({} root causes, {} divergent artifacts)\n",
+                        p.value("left", "?"), p.value("right", "?"), p.value("verdict", "?"),
+                        summary.value("root_causes", 0), summary.value("divergent_artifacts", 0));
     }
     const Evidence& e = set.evidence();
     out += fmt::format("evidence: both versions of {} divergent artifacts kept, {} left out\n",

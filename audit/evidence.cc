@@ -59,8 +59,8 @@ ojson Evidence::to_json() const {
     for (const char* list : {"kept", "left_out"}) {
         ojson items = ojson::array();
         for (const EvidenceItem& i : std::string_view(list) == "kept" ? kept : left_out) {
-            ojson item = {{"path", i.path}, {"left", file_json(i.left)},
-                          {"right", file_json(i.right)}};
+            ojson item = {
+                {"path", i.path}, {"left", file_json(i.left)}, {"right", file_json(i.right)}};
             if (!i.reason.empty()) item["reason"] = i.reason;
             items.push_back(std::move(item));
         }
@@ -84,8 +84,7 @@ Result<Evidence> Evidence::from_json(const nlohmann::json& j, const std::string&
                 i.reason = item.value("reason", "");
                 bool kept = std::string_view(list) == "kept";
                 for (const EvidenceFile* f : {&i.left, &i.right})
-                    if (kept && (!f->member.starts_with("evidence/") ||
-                                 !safe_relative(f->member)))
+                    if (kept && (!f->member.starts_with("evidence/") || !safe_relative(f->member)))
                         return Error{fmt::format("{}: evidence member `{}` is not a safe name",
                                                  where, f->member)};
                 (kept ? e.kept : e.left_out).push_back(std::move(i));
@@ -105,12 +104,11 @@ void evidence_candidates(const DiffResult& result, const std::string& left_run,
         EvidenceItem item;
         item.path = a.path;
         // Each version under its run's name, at its path in the tree as the build wrote it.
-        auto version = [&](const std::string& run, const std::string& hash,
-                           const std::string& file, const std::string& root,
-                           const std::string& tree) {
+        auto version = [&](const std::string& run, const std::string& hash, const std::string& file,
+                           const std::string& root, const std::string& tree) {
             std::string rel = file.starts_with(root + "/") ? file.substr(root.size() + 1) : "";
             if (!safe_relative(rel)) item.reason = "its path is not a safe member name";
-            return EvidenceFile{run, hash, 0, "evidence/" + run + "/" + rel, tree + "/" + rel,
+            return EvidenceFile{run,  hash, 0, "evidence/" + run + "/" + rel, tree + "/" + rel,
                                 false};
         };
         item.left = version(left_run, a.left_hash, a.left_file, result.left_root, left_tree);

@@ -20,11 +20,11 @@ inline constexpr std::string_view kEvidenceFormat = "buildiff.evidence/1";
 
 // One version of an artifact.
 struct EvidenceFile {
-    std::string run;     // the run (recording) it belongs to
-    std::string hash;    // as recorded (XXH3-128 hex)
+    std::string run;   // the run (recording) it belongs to
+    std::string hash;  // as recorded (XXH3-128 hex)
     std::uint64_t size = 0;
-    std::string member;  // evidence/RUN/PATH-IN-TREE
-    std::string source;  // where its bytes are now (a file, or a bundle member); not serialised
+    std::string member;     // evidence/RUN/PATH-IN-TREE
+    std::string source;     // where its bytes are now (a file, or a bundle member); not serialised
     bool redacted = false;  // paths in it were masked: its bytes no longer hash to `hash`
 };
 

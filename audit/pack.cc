@@ -152,7 +152,8 @@ std::vector<std::string> run_names(const std::vector<Recording>& recs,
     std::vector<std::string> out;
     std::set<std::string> used;
     for (size_t i = 0; i < recs.size(); ++i) {
-        std::string base = recs[i].label.empty() ? fs::path(files[i]).stem().string() : recs[i].label;
+        std::string base =
+            recs[i].label.empty() ? fs::path(files[i]).stem().string() : recs[i].label;
         std::string name;
         for (char c : base) name += name_char(c) && c != '.' ? c : '_';
         if (name.empty() || name.size() > 48) name = fmt::format("run{}", i + 1);
@@ -167,8 +168,7 @@ std::vector<std::string> run_names(const std::vector<Recording>& recs,
 std::vector<std::string> account_names(const std::vector<Recording>& recs, bool homes) {
     std::set<std::string> out;
     auto add = [&](const std::string& v) {
-        if (v.size() >= 2 && v != "/" && v != "root" && (!homes || v.front() == '/'))
-            out.insert(v);
+        if (v.size() >= 2 && v != "/" && v != "root" && (!homes || v.front() == '/')) out.insert(v);
     };
     for (const Recording& r : recs)
         for (const EnvVars& env : r.envs)
@@ -248,8 +248,8 @@ int run_pack(const PackOptions& o) {
     };
     std::optional<Format> format = format_for(o.output);
     if (!format)
-        return fail(fmt::format("{}: unknown bundle format (name it .tar.gz, .zip or .tar.zst)",
-                                o.output));
+        return fail(
+            fmt::format("{}: unknown bundle format (name it .tar.gz, .zip or .tar.zst)", o.output));
     if (o.inputs.empty()) return fail("nothing to pack: give an audit directory or recordings");
     if (o.max_size == 0) return fail("--max-size must be more than 0");
 
@@ -304,12 +304,13 @@ int run_pack(const PackOptions& o) {
         for (const std::string& in : o.inputs) {
             std::error_code ec;
             if (fs::is_directory(in, ec))
-                return fail(fmt::format("{}: a directory, but not an audit directory (no "
-                                        "report.json of {})",
-                                        in, kAuditFormat));
+                return fail(
+                    fmt::format("{}: a directory, but not an audit directory (no "
+                                "report.json of {})",
+                                in, kAuditFormat));
             if (BuildSet::detect(in))
-                return fail(fmt::format("{}: an audit or bundle packs alone, not with other inputs",
-                                        in));
+                return fail(
+                    fmt::format("{}: an audit or bundle packs alone, not with other inputs", in));
             Result<std::string> text = read_file(in);
             if (!text) return fail(text.error().message);
             if (is_recording(in)) {
@@ -349,8 +350,11 @@ int run_pack(const PackOptions& o) {
             }
         }
         std::vector<AuditRun> runs;
-        ojson head = {{"schema", kAuditFormat}, {"command", nullptr}, {"cache", nullptr},
-                      {"variations", ojson::array()}, {"runs", ojson::array()}};
+        ojson head = {{"schema", kAuditFormat},
+                      {"command", nullptr},
+                      {"cache", nullptr},
+                      {"variations", ojson::array()},
+                      {"runs", ojson::array()}};
         for (size_t i = 0; i < recs.size(); ++i) {
             AuditRun run;
             run.name = rec_names[i];
@@ -404,11 +408,13 @@ int run_pack(const PackOptions& o) {
     Result<std::string> base = make_archive(*format, fixed);
     if (!base) return fail(fmt::format("{}: {}", o.output, base.error().message));
     constexpr std::uint64_t kPerFile = 1024;  // header and compressor overhead, at most
-    std::uint64_t reserve = base->size() + 8192 + kPerFile * (members.size() + 2 * candidates.size());
+    std::uint64_t reserve =
+        base->size() + 8192 + kPerFile * (members.size() + 2 * candidates.size());
     if (reserve > o.max_size)
-        return fail(fmt::format("the reports and recordings alone take {} compressed, over "
-                                "--max-size {}",
-                                mib(base->size()), mib(o.max_size)));
+        return fail(
+            fmt::format("the reports and recordings alone take {} compressed, over "
+                        "--max-size {}",
+                        mib(base->size()), mib(o.max_size)));
     Evidence evidence = select_evidence(std::move(candidates), o.max_size - reserve);
     for (EvidenceItem& item : left_out) evidence.left_out.push_back(std::move(item));
     evidence.budget = o.max_size;
@@ -482,9 +488,10 @@ int run_pack(const PackOptions& o) {
         evidence.kept.erase(largest);
     }
     if (bundle.size() > o.max_size)
-        return fail(fmt::format("the reports and recordings alone take {} compressed, over "
-                                "--max-size {}",
-                                mib(bundle.size()), mib(o.max_size)));
+        return fail(
+            fmt::format("the reports and recordings alone take {} compressed, over "
+                        "--max-size {}",
+                        mib(bundle.size()), mib(o.max_size)));
 
     std::string tmp = fmt::format("{}.tmp.{}", o.output, getpid());
     {

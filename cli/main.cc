@@ -152,13 +152,15 @@ Result<DiffResult> compare_inputs(const std::vector<std::string>& specs, DiffOpt
     if (specs.size() == 1) {
         // One audit directory or bundle: its most telling pair, as its report.html shows it.
         if (!l->set || !l->run.empty())
-            return Error{fmt::format("{}: one input must be an audit directory or a bundle; "
-                                     "otherwise give LEFT and RIGHT",
-                                     specs[0])};
+            return Error{
+                fmt::format("{}: one input must be an audit directory or a bundle; "
+                            "otherwise give LEFT and RIGHT",
+                            specs[0])};
         if (l->set->runs().size() < 2)
-            return Error{fmt::format("{} holds one run: compare it with another build "
-                                     "(buildiff diff {} NEW.rec)",
-                                     specs[0], specs[0])};
+            return Error{
+                fmt::format("{} holds one run: compare it with another build "
+                            "(buildiff diff {} NEW.rec)",
+                            specs[0], specs[0])};
         auto [a, b] = l->set->main_pair();
         return diff_set_pair(*l->set, a, b, options);
     }
@@ -471,9 +473,10 @@ Exit status: 0, or 2 if the recording cannot be read or the output written.)");
         ->required();
     pack_cmd->add_option("-o,--output", pack.output, "The bundle: .tar.gz, .zip or .tar.zst")
         ->capture_default_str();
-    pack_cmd->add_option("--max-size", pack_max_size,
-                         "The bundle's size at most (k, M, G); evidence that does not fit is "
-                         "left out and listed")
+    pack_cmd
+        ->add_option("--max-size", pack_max_size,
+                     "The bundle's size at most (k, M, G); evidence that does not fit is "
+                     "left out and listed")
         ->capture_default_str();
     pack_cmd->add_flag("--redact-paths", pack.redact_paths,
                        "Mask home directories and user names (same length, binaries included)");

@@ -116,7 +116,7 @@ struct DiffSummary {
     size_t missing = 0, extra = 0;
     size_t artifacts = 0, divergent_artifacts = 0;
     size_t ignored_artifacts = 0;
-    size_t tolerated_causes = 0;  // root causes of kinds an ignore file accepts
+    size_t tolerated_causes = 0;    // root causes of kinds an ignore file accepts
     size_t hidden_env_changes = 0;  // known-noise variables that differ
 };
 

@@ -368,8 +368,7 @@ TEST(Audit, ThePackedCargoAuditReadsBackAsTheDirectoryDoes) {
     RunResult dir = bx({"diff", tmp / "audit", "--json", "-"});
     EXPECT_EQ(dir.status, 1) << dir.err;
     EXPECT_EQ(json::parse(dir.out), pair(a, "plain", "cached")->at("report"));
-    EXPECT_TRUE(foo_answer_became_global_und(json::parse(dir.out),
-                                             "$ROOT/target/debug/libfoo.so"));
+    EXPECT_TRUE(foo_answer_became_global_und(json::parse(dir.out), "$ROOT/target/debug/libfoo.so"));
     fs::create_directories(tmp / "x-tar");
     fs::create_directories(tmp / "x-zip");
     ASSERT_EQ(run({"tar", "-xzf", tmp / "bug.tar.gz", "-C", tmp / "x-tar"}).status, 0);

@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+}
 
 // Every file under `dir`, by path relative to it.
 std::set<std::string> listing(const std::string& dir) {
@@ -45,9 +47,8 @@ void make_tar(const std::string& path, const std::vector<std::array<std::string,
 
 const std::string kManifest = R"({"format": "buildiff.bundle/1"})";
 std::string report(const std::string& run_name) {
-    return json{{"schema", "buildiff.audit/1"},
-                {"runs", {{{"name", run_name}}}},
-                {"pairs", json::array()}}
+    return json{
+        {"schema", "buildiff.audit/1"}, {"runs", {{{"name", run_name}}}}, {"pairs", json::array()}}
         .dump();
 }
 
@@ -62,22 +63,30 @@ TEST(Pack, HostileBundlesAreRefusedWithExit2AndNothingIsWritten) {
         std::vector<std::array<std::string, 3>> members;
     };
     std::vector<Case> cases = {
-        {"dotdot", "climbs out",
+        {"dotdot",
+         "climbs out",
          {{"MANIFEST.json", "file", kManifest}, {"../../escape.rec", "file", rec}}},
-        {"absolute", "absolute",
+        {"absolute",
+         "absolute",
          {{"MANIFEST.json", "file", kManifest}, {tmp / "absolute.rec", "file", rec}}},
-        {"symlink", "symbolic link to `/etc/passwd`",
+        {"symlink",
+         "symbolic link to `/etc/passwd`",
          {{"MANIFEST.json", "file", kManifest}, {"plain.rec", "symlink", "/etc/passwd"}}},
-        {"hardlink", "hard link",
+        {"hardlink",
+         "hard link",
          {{"MANIFEST.json", "file", kManifest}, {"plain.rec", "hardlink", "/etc/shadow"}}},
-        {"run-name", "not a distinct name",
-         {{"MANIFEST.json", "file", kManifest}, {"report.json", "file", report("../../etc/passwd")}}},
-        {"evidence-index", "not a safe name",
+        {"run-name",
+         "not a distinct name",
+         {{"MANIFEST.json", "file", kManifest},
+          {"report.json", "file", report("../../etc/passwd")}}},
+        {"evidence-index",
+         "not a safe name",
          {{"MANIFEST.json", "file", kManifest},
           {"report.json", "file", report("plain")},
           {"evidence/index.json", "file",
            R"({"format":"buildiff.evidence/1","kept":[{"path":"x","left":{"run":"plain","hash":"0","size":1,"member":"evidence/../../../etc/passwd"},"right":{"run":"plain","hash":"0","size":1,"member":"evidence/plain/x"}}],"left_out":[]})"}}},
-        {"manifest-not-json", "MANIFEST.json: not valid JSON",
+        {"manifest-not-json",
+         "MANIFEST.json: not valid JSON",
          {{"MANIFEST.json", "file", "{nope"}, {"report.json", "file", report("plain")}}},
     };
     for (const Case& c : cases) {
@@ -117,7 +126,8 @@ TEST(Pack, HostileBundlesAreRefusedWithExit2AndNothingIsWritten) {
         << r.err;
     // A truncated bundle.
     std::string good = tmp / "work/good.tar.gz";
-    make_tar(good, {{"MANIFEST.json", "file", kManifest}, {"report.json", "file", report("a")},
+    make_tar(good, {{"MANIFEST.json", "file", kManifest},
+                    {"report.json", "file", report("a")},
                     {"a.rec", "file", std::string(100000, 'x')}});
     fs::copy_file(good, tmp / "work/cut.tar.gz");
     fs::resize_file(tmp / "work/cut.tar.gz", fs::file_size(good) / 2);
@@ -146,15 +156,15 @@ TEST(Pack, RecordingsArePackedWithPathsUserNamesAndClearSecretsMasked) {
                                     "API_TOKEN=hunter2-very-secret", "BUILDIFF_SALT=pack-test"};
     RunResult a = run({buildiff_exe(), "record", "-q", "-o", tmp / "a.rec", "--", "make", "-s"},
                       {.cwd = home + "/proj", .env = env});
-    RunResult b = run({buildiff_exe(), "record", "-q", "--no-redact", "-o", tmp / "b.rec", "--",
-                       "make", "-s"},
-                      {.cwd = home + "/projj", .env = env});
+    RunResult b = run(
+        {buildiff_exe(), "record", "-q", "--no-redact", "-o", tmp / "b.rec", "--", "make", "-s"},
+        {.cwd = home + "/projj", .env = env});
     ASSERT_EQ(a.status, 0) << a.err;
     ASSERT_EQ(b.status, 0) << b.err;
     ASSERT_NE(read_text(tmp / "b.rec").find("hunter2-very-secret"), std::string::npos);
-    RunResult d = run({buildiff_exe(), "diff", tmp / "a.rec", tmp / "b.rec", "--html",
-                       tmp / "report.html"},
-                      {.env = {"BUILDIFF_SALT=pack-test"}});
+    RunResult d =
+        run({buildiff_exe(), "diff", tmp / "a.rec", tmp / "b.rec", "--html", tmp / "report.html"},
+            {.env = {"BUILDIFF_SALT=pack-test"}});
     ASSERT_EQ(d.status, 1) << d.err;
     RunResult p = run({buildiff_exe(), "pack", tmp / "a.rec", tmp / "b.rec", tmp / "report.html",
                        "--redact-paths", "-o", tmp / "bug.tar.gz"},
@@ -203,11 +213,12 @@ TEST(Pack, ABaselineBundleOfOneRecordingComparesInDepthAfterItsTreeIsGone) {
         write(tmp / (dir + "/Makefile"), "lib.so: lib.c\n\tcc -shared -fPIC -o lib.so lib.c\n");
     }
     write(tmp / "old/lib.c", "int lib_answer(void) { return 42; }\n");
-    write(tmp / "new/lib.c", "static int lib_answer(void) { return 42; }\nint other(void) { return lib_answer(); }\n");
+    write(tmp / "new/lib.c",
+          "static int lib_answer(void) { return 42; }\nint other(void) { return lib_answer(); }\n");
     for (std::string dir : {"old", "new"}) {
-        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / (dir + ".rec"), "--", "make",
-                           "-s"},
-                          {.cwd = tmp / dir});
+        RunResult r =
+            run({buildiff_exe(), "record", "-q", "-o", tmp / (dir + ".rec"), "--", "make", "-s"},
+                {.cwd = tmp / dir});
         ASSERT_EQ(r.status, 0) << r.err;
     }
     RunResult p = run({buildiff_exe(), "pack", tmp / "old.rec", "-o", tmp / "baseline.tar.zst"});

@@ -29,8 +29,8 @@ EvidenceItem item(const std::string& path, std::uint64_t left, std::uint64_t rig
 }  // namespace
 
 TEST(SelectEvidence, SmallestFirstBothVersionsOrNeitherWithinTheBudget) {
-    Evidence e = select_evidence({item("big", 600, 600), item("small", 10, 20), item("mid", 200, 250),
-                                  item("huge", 5000, 5000)},
+    Evidence e = select_evidence({item("big", 600, 600), item("small", 10, 20),
+                                  item("mid", 200, 250), item("huge", 5000, 5000)},
                                  1000);
     ASSERT_EQ(e.kept.size(), 2u);
     EXPECT_EQ(e.kept[0].path, "small");
@@ -64,15 +64,20 @@ TEST(PathRedactor, MasksHomesUserNamesAndSecretsKeepingLengths) {
     };
     same("/home/alice/src/a.c", "/home/xxxxx/src/a.c");
     same("\"cwd\":\"/home/alice\"", "\"cwd\":\"/home/xxxxx\"");
-    same("/home/bob/x", "/home/xxx/x");                // any /home/NAME
-    same("/var/lib/ci/build", "/var/lib/xx/build");    // a home elsewhere
-    same("/var/lib/cinder", "/var/lib/cinder");        // not that home
-    same("/usr/home/alice2", "/usr/home/alice2");      // neither a home nor the user
+    same("/home/bob/x", "/home/xxx/x");              // any /home/NAME
+    same("/var/lib/ci/build", "/var/lib/xx/build");  // a home elsewhere
+    same("/var/lib/cinder", "/var/lib/cinder");      // not that home
+    same("/usr/home/alice2", "/usr/home/alice2");    // neither a home nor the user
     same("[\"USER\",\"alice\"]", "[\"USER\",\"xxxxx\"]");
     same("<td>alice</td> USER=alice", "<td>xxxxx</td> USER=xxxxx");
     same("alicebeth and malice", "alicebeth and malice");
     same("TOKEN=hunter2-token;", "TOKEN=xxxxxxxxxxxxx;");
-    std::string elf("\x7f" "ELF\0/home/alice/p\0", 20);
-    same(elf, std::string("\x7f" "ELF\0/home/xxxxx/p\0", 20));
+    std::string elf(
+        "\x7f"
+        "ELF\0/home/alice/p\0",
+        20);
+    same(elf, std::string("\x7f"
+                          "ELF\0/home/xxxxx/p\0",
+                          20));
     EXPECT_EQ(r.apply(r.apply("/home/alice")), "/home/xxxxx");  // idempotent
 }
