@@ -251,8 +251,12 @@ std::string cache_wrapper_seen(const Recording& rec) {
 
 DiffResult diff_audit_pair(const Recording& left, const Recording& right, const AuditRun& a,
                            const AuditRun& b, bool build_path, DiffOptions options) {
-    options.treatment_env = {"CC",         "CXX",         "RUSTC_WRAPPER",      "CCACHE_DISABLE",
-                             "CCACHE_DIR", "SCCACHE_DIR", "SCCACHE_SERVER_PORT"};
+    // Only the audit's own cache set-up is a treatment; recordings packed together (no run
+    // cached) are diffed as `buildiff diff` would.
+    if (a.cached || b.cached)
+        options.treatment_env = {
+            "CC",         "CXX",         "RUSTC_WRAPPER",      "CCACHE_DISABLE",
+            "CCACHE_DIR", "SCCACHE_DIR", "SCCACHE_SERVER_PORT"};
     DiffResult r = diff_recordings(left, right, options);
     r.left_name = a.name;
     r.right_name = b.name;
@@ -478,12 +482,12 @@ int run_audit(const AuditOptions& o) {
              {"not_plain", run.not_plain.empty() ? nlohmann::ordered_json(nullptr)
                                                  : nlohmann::ordered_json(run.not_plain)}});
     std::vector<std::string> kept;
-    std::vector<AuditRun> plain_runs;
+    std::vector<AuditRun> audit_runs;
     for (const Run& run : runs) {
         kept.push_back(run.kept_tree);
-        plain_runs.push_back(run);
+        audit_runs.push_back(run);
     }
-    AuditReports reports = diff_audit_runs(std::move(report), plain_runs, recs, build_path, kept);
+    AuditReports reports = diff_audit_runs(std::move(report), audit_runs, recs, build_path, kept);
     report = std::move(reports.report);
     bool divergent = reports.divergent;
     // The evidence: both versions of the smallest divergent files, copied out of the trees

@@ -40,8 +40,9 @@ struct AuditRun {
     std::string not_plain;  // why a plain run was not plain
 };
 
-// A pair of runs diffed as the audit does it: the audit's own cache set-up is never a cause, the
-// variation that exposed a cause is named, and a build path served from a cache is noted.
+// A pair of runs diffed as the audit does it: the audit's own cache set-up (when a run is
+// cached) is never a cause, the variation that exposed a cause is named, and a build path
+// served from a cache is noted.
 // `options` brings the caller's maps, ignores and evidence.
 DiffResult diff_audit_pair(const Recording& left, const Recording& right, const AuditRun& a,
                            const AuditRun& b, bool build_path, DiffOptions options);

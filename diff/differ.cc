@@ -287,8 +287,9 @@ class Differ {
     std::set<int> m_in_progress;
     std::map<std::pair<int, int>, int> m_unpaired_roots;
     Comparer m_comparer;
-    // (left side?, artifact) -> whether the file on disk is the recorded one
-    mutable std::map<std::pair<bool, std::string>, bool> m_on_disk;
+    // Where each side's artifact was found as recorded: its build tree, the evidence, or nowhere.
+    enum class Source { None, Tree, Evidence };
+    mutable std::map<std::pair<bool, std::string>, Source> m_on_disk;
 };
 
 void Differ::match() {
@@ -604,7 +605,12 @@ std::optional<Blob> Differ::on_disk(const SideView& s, const std::string& artifa
                                     const std::string& recorded) const {
     auto key = std::make_pair(&s == &m_left, artifact);
     auto known = m_on_disk.find(key);
-    if (known != m_on_disk.end() && !known->second) return std::nullopt;
+    if (known != m_on_disk.end() && known->second == Source::None) return std::nullopt;
+    // Evidence kept by an audit or a bundle, when the tree is gone or changed.
+    auto evidence = [&]() -> std::optional<Blob> {
+        return m_options.evidence ? m_options.evidence(recorded) : std::nullopt;
+    };
+    if (known != m_on_disk.end() && known->second == Source::Evidence) return evidence();
     auto it = s.real_path.find(artifact);
     if (it == s.real_path.end()) return std::nullopt;
     std::string path = it->second;
@@ -612,17 +618,14 @@ std::optional<Blob> Differ::on_disk(const SideView& s, const std::string& artifa
     if (!moved.empty() && path.starts_with(s.rec.cwd + "/"))
         path = moved + path.substr(s.rec.cwd.size());
     Result<Blob> b = Blob::open(path);
-    if (known != m_on_disk.end() && b) return *b;
-    bool ok = b && b->hash().hex() == recorded;
-    if (!ok && m_options.evidence) {
-        // The tree is gone or changed: evidence kept by an audit or a bundle, if any.
-        if (std::optional<Blob> kept = m_options.evidence(recorded)) {
-            m_on_disk[key] = true;
-            return kept;
-        }
+    if (known != m_on_disk.end() && b) return *b;  // the tree's file, verified before
+    if (b && b->hash().hex() == recorded) {
+        m_on_disk[key] = Source::Tree;
+        return *b;
     }
-    m_on_disk[key] = ok;
-    return ok ? std::optional<Blob>(*b) : std::nullopt;
+    std::optional<Blob> kept = evidence();
+    m_on_disk[key] = kept ? Source::Evidence : Source::None;
+    return kept;
 }
 
 // Whether what a pair wrote holds its own build root (so a difference between two roots is the

@@ -233,3 +233,28 @@ TEST(Pack, ABaselineBundleOfOneRecordingComparesInDepthAfterItsTreeIsGone) {
     EXPECT_EQ(r["artifacts"][0]["format"], "elf");
     EXPECT_NE(d.out.find("symbol `lib_answer`"), std::string::npos) << d.out;
 }
+
+// Something else now stands where the baseline's library was (a rebuild, a user's edit): the
+// differ does not take it for the recorded file, it takes the bundle's evidence.
+TEST(Pack, EvidenceStandsInForABuildFileThatChangedSinceItWasRecorded) {
+    TempDir tmp;
+    for (std::string dir : {"a", "bbb"}) {
+        fs::create_directories(tmp / dir);
+        write(tmp / (dir + "/Makefile"), "lib.so: lib.c\n\tcc -g -shared -fPIC -o lib.so lib.c\n");
+        write(tmp / (dir + "/lib.c"), "int lib_answer(void) { return 42; }\n");
+        RunResult r =
+            run({buildiff_exe(), "record", "-q", "-o", tmp / (dir + ".rec"), "--", "make", "-s"},
+                {.cwd = tmp / dir});
+        ASSERT_EQ(r.status, 0) << r.err;
+    }
+    ASSERT_EQ(run({buildiff_exe(), "pack", tmp / "a.rec", "-o", tmp / "a.tar.gz"}).status, 0);
+    write(tmp / "a/lib.so", "not the library that build made\n");
+    RunResult d = run(
+        {buildiff_exe(), "diff", "--baseline", tmp / "a.tar.gz", tmp / "bbb.rec", "--json", "-"});
+    ASSERT_EQ(d.status, 1) << d.err;
+    json r = json::parse(d.out);
+    EXPECT_EQ(r["root_causes"][0]["kind"], "build-path") << d.out;
+    ASSERT_EQ(r["artifacts"][0]["path"], "$ROOT/lib.so") << d.out;
+    EXPECT_EQ(r["artifacts"][0]["format"], "elf") << d.out;
+    EXPECT_NE(d.out.find("\"kind\": \"dwarf-comp-dir\""), std::string::npos) << d.out;
+}
