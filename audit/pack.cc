@@ -22,6 +22,7 @@
 
 #include <fmt/core.h>
 
+#include "audit/atomic_write.h"
 #include "audit/build_set.h"
 #include "audit/evidence.h"
 #include "audit/record.h"
@@ -255,7 +256,7 @@ int run_pack(const PackOptions& o) {
 
     std::vector<Member> members;  // everything but MANIFEST.json and evidence, in order
     std::vector<Recording> recs;
-    std::vector<std::string> rec_names, names;
+    std::vector<std::string> names;  // the runs
     std::vector<EvidenceItem> candidates, left_out;
     std::shared_ptr<const BuildSet> set;
     std::string source;
@@ -335,7 +336,7 @@ int run_pack(const PackOptions& o) {
             attachments.push_back({name, std::move(*text), "attachment"});
         }
         if (recs.empty()) return fail("no recordings among the inputs");
-        rec_names = names = run_names(recs, files);
+        names = run_names(recs, files);
         // Paths are masked before the diff, so the reports show what the bundle holds.
         std::vector<std::string> trees_now;
         for (const Recording& r : recs) trees_now.push_back(r.cwd);
@@ -357,7 +358,7 @@ int run_pack(const PackOptions& o) {
                       {"runs", ojson::array()}};
         for (size_t i = 0; i < recs.size(); ++i) {
             AuditRun run;
-            run.name = rec_names[i];
+            run.name = names[i];
             run.tree = run.kept_tree = recs[i].cwd;
             runs.push_back(run);
             head["runs"].push_back({{"name", run.name},
@@ -371,12 +372,12 @@ int run_pack(const PackOptions& o) {
         for (auto& [name, content] : reports.files)
             members.push_back({name, std::move(content), "report"});
         for (size_t i = 0; i < recs.size(); ++i)
-            members.push_back({rec_names[i] + ".rec", std::move(texts[i]), "recording"});
+            members.push_back({names[i] + ".rec", std::move(texts[i]), "recording"});
         for (Member& a : attachments) members.push_back(std::move(a));
         candidates = std::move(reports.candidates);
         left_out = std::move(reports.gone);
         if (recs.size() == 1)
-            baseline_candidates(recs[0], rec_names[0], trees_now[0], candidates, left_out);
+            baseline_candidates(recs[0], names[0], trees_now[0], candidates, left_out);
     }
 
     // Redaction of everything that goes in; evidence is masked the same way (same lengths).
@@ -410,11 +411,13 @@ int run_pack(const PackOptions& o) {
     constexpr std::uint64_t kPerFile = 1024;  // header and compressor overhead, at most
     std::uint64_t reserve =
         base->size() + 8192 + kPerFile * (members.size() + 2 * candidates.size());
-    if (reserve > o.max_size)
+    auto over = [&](std::uint64_t size) {
         return fail(
             fmt::format("the reports and recordings alone take {} compressed, over "
                         "--max-size {}",
-                        mib(base->size()), mib(o.max_size)));
+                        mib(size), mib(o.max_size)));
+    };
+    if (reserve > o.max_size) return over(base->size());
     Evidence evidence = select_evidence(std::move(candidates), o.max_size - reserve);
     for (EvidenceItem& item : left_out) evidence.left_out.push_back(std::move(item));
     evidence.budget = o.max_size;
@@ -487,26 +490,10 @@ int run_pack(const PackOptions& o) {
         evidence.left_out.insert(evidence.left_out.begin(), std::move(*largest));
         evidence.kept.erase(largest);
     }
-    if (bundle.size() > o.max_size)
-        return fail(
-            fmt::format("the reports and recordings alone take {} compressed, over "
-                        "--max-size {}",
-                        mib(bundle.size()), mib(o.max_size)));
+    if (bundle.size() > o.max_size) return over(bundle.size());
 
-    std::string tmp = fmt::format("{}.tmp.{}", o.output, getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        if (!(out << bundle) || !out.flush()) {
-            std::string why = std::strerror(errno);
-            std::remove(tmp.c_str());
-            return fail(fmt::format("{}: cannot write: {}", o.output, why));
-        }
-    }
-    if (std::rename(tmp.c_str(), o.output.c_str()) != 0) {
-        std::string why = std::strerror(errno);
-        std::remove(tmp.c_str());
-        return fail(fmt::format("{}: cannot write: {}", o.output, why));
-    }
+    if (!write_file_atomically(o.output, bundle))
+        return fail(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
     size_t total = evidence.kept.size() + evidence.left_out.size();
     fmt::print("packed {} ({}): {} recordings, evidence for {} of {} {}", o.output,
                mib(bundle.size()), recs.size(), evidence.kept.size(), total,

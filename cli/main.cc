@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "audit/analysis.h"
+#include "audit/atomic_write.h"
 #include "audit/auditor.h"
 #include "audit/build_set.h"
 #include "audit/compdb.h"
@@ -93,23 +94,6 @@ struct DiffArgs {
     bool text = false;
     std::vector<std::string> maps, ignore;
 };
-
-// Writes to a temporary name and renames, so a failed write never leaves half a report.
-bool write_file_atomically(const std::string& path, const std::string& content) {
-    std::string tmp = path + ".tmp." + std::to_string(getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        if (!(out << content) || !out.flush()) {
-            std::remove(tmp.c_str());
-            return false;
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        return false;
-    }
-    return true;
-}
 
 bool use_color();
 

@@ -3,6 +3,9 @@
 // RUSTFLAGS). Every report is validated against docs/report.schema.json and checked for the
 // model's invariant: every divergent artifact is explained by a root cause.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -354,4 +357,23 @@ TEST(DiffCi, BaselineIgnoreFileJunitAndAppendedSummary) {
               std::string::npos)
         << bad.err;
     EXPECT_EQ(run({buildiff_exe(), "diff", "--baseline", left, left}).status, 0);
+}
+
+// A report written to something that is not a regular file (a FIFO here; /dev/null and
+// /dev/stdout alike) is written into it, never replaced by a renamed temporary file.
+TEST(DiffOutput, AReportToAFifoOrDeviceIsWrittenIntoItNotRenamedOverIt) {
+    TempDir tmp;
+    std::ofstream(tmp / "a.txt") << "one\n";
+    std::ofstream(tmp / "b.txt") << "two\n";
+    std::string fifo = tmp / "report.json";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    pid_t reader = spawn({"sh", "-c", "cat \"$0\" > \"$1\"", fifo, tmp / "read.json"});
+    RunResult r = run({buildiff_exe(), "diff", tmp / "a.txt", tmp / "b.txt", "--json", fifo});
+    bool replaced = !fs::is_fifo(fifo);
+    if (replaced) kill(reader, SIGKILL);  // it waits on the FIFO nobody will open now
+    int status = 0;
+    waitpid(reader, &status, 0);
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_FALSE(replaced) << "the FIFO was replaced";
+    EXPECT_NE(read_text(tmp / "read.json").find("\"verdict\": \"divergent\""), std::string::npos);
 }
