@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,7 +55,7 @@ void write_all(int fd, const void* data, size_t size) {
 }
 
 [[noreturn]] void run_build(const RecordOptions& options, pid_t tracer, int ready_w, int go_r,
-                            int execerr_w) {
+                            int execerr_w, int listener_sock) {
     // Under Yama's ptrace_scope=1 only an allowed tracer may attach.
     prctl(PR_SET_PTRACER, tracer, 0, 0, 0);
     pid_t self = getpid();
@@ -64,7 +65,8 @@ void write_all(int fd, const void* data, size_t size) {
     do n = read(go_r, &go, 1);
     while (n < 0 && errno == EINTR);
     if (n != 1) _exit(125);  // the tracer failed; it reports why
-    int err = install_seccomp_filter();
+    int err = install_seccomp_filter(listener_sock);
+    if (listener_sock >= 0) ::close(listener_sock);
     if (err == 0) {
         std::vector<char*> argv;
         for (auto& a : options.command) argv.push_back(const_cast<char*>(a.c_str()));
@@ -122,7 +124,9 @@ int run_record(const RecordOptions& options) {
     config.header.salt_id = Redactor(config.salt).salt_id();
 
     Pipe status, ready, go, execerr;
-    if (!status.open() || !ready.open() || !go.open() || !execerr.open()) {
+    int listener[2] = {-1, -1};  // [0] the tracer's end, [1] the build's
+    if (!status.open() || !ready.open() || !go.open() || !execerr.open() ||
+        (options.notify && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, listener) != 0)) {
         fmt::print(stderr, "buildiff record: cannot create pipes: {}\n", std::strerror(errno));
         return 125;
     }
@@ -151,6 +155,8 @@ int run_record(const RecordOptions& options) {
         ::close(ready.w);
         ::close(go.r);
         execerr.close_both();
+        if (listener[1] >= 0) ::close(listener[1]);
+        config.listener_sock = listener[0];
         pid_t root = 0;
         ssize_t n;
         do n = read(ready.r, &root, sizeof root);
@@ -171,12 +177,15 @@ int run_record(const RecordOptions& options) {
         ::close(ready.r);
         ::close(go.w);
         ::close(execerr.r);
-        run_build(options, tracer, ready.w, go.r, execerr.w);
+        if (listener[0] >= 0) ::close(listener[0]);
+        run_build(options, tracer, ready.w, go.r, execerr.w, listener[1]);
     }
     ::close(status.w);
     ready.close_both();
     go.close_both();
     ::close(execerr.w);
+    if (listener[0] >= 0) ::close(listener[0]);
+    if (listener[1] >= 0) ::close(listener[1]);
 
     g_build_pid = build;
     struct sigaction sa {};

@@ -11,6 +11,9 @@ struct RecordOptions {
     std::string label;
     bool redact = true;
     bool quiet = false;  // no summary line on stderr
+    // Read-only opens and chdir go to a seccomp user-notification listener (x86_64, Linux 5.19
+    // and later) instead of ptrace stops; false: ptrace stops for every traced call.
+    bool notify = true;
     std::vector<std::string> command;
 };
 

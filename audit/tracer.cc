@@ -8,28 +8,36 @@
 
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/filter.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -39,6 +47,13 @@
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
+#endif
+// Linux 6.6: the listener and the notifying task hand over on one CPU (no cross-CPU wake-up).
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
 namespace buildiff {
@@ -162,6 +177,8 @@ struct Thread {
     bool created = false;
     int holds = 0;
     bool held = false;
+    bool at_notification = false;    // blocked in a seccomp user notification, not a ptrace stop
+    std::uint64_t notification = 0;  // its id
     int resume_request = PTRACE_CONT;
     int resume_signal = 0;
 };
@@ -169,6 +186,7 @@ struct Thread {
 // Counters for the trailer's recorder_stats (plain integers: they are bumped at every stop).
 struct Stats {
     std::uint64_t stops_seccomp = 0, stops_syscall_exit = 0, stops_event = 0, stops_signal = 0;
+    std::uint64_t notifications = 0;
     std::uint64_t hashed_reads = 0, hashed_writes = 0;
 };
 
@@ -223,8 +241,15 @@ class Tracer {
     void on_death(pid_t tid, int status, const rusage& usage);
     void want_exit_stop(pid_t tid, Proc& proc);
     void on_seccomp(pid_t tid);
+    void on_call(pid_t tid, long nr, const std::uint64_t* args);
     void on_syscall_exit(pid_t tid);
     void resume(pid_t tid, int request = PTRACE_CONT, int sig = 0);
+    void release(pid_t tid, Thread& th);
+    void take_listener();
+    void notifications();
+    void on_notification(const seccomp_notif& req);
+    void stop_notifications();
+    void restart_interrupted_call(pid_t tid);
 
     std::string cwd_of(pid_t tid);
     std::string resolve(pid_t tid, long dirfd, const std::string& path);
@@ -274,6 +299,17 @@ class Tracer {
     // Tasks that died before their parent's fork event was seen: status and usage.
     std::unordered_map<pid_t, std::pair<int, rusage>> m_died_early;
     std::unordered_set<pid_t> m_exit_stop_wanted;  // leaders to give the exit stop (want_exit_stop)
+    // The seccomp user-notification listener (read-only opens, chdir), once the build's first
+    // process has sent it through `m_listener_sock`; -1 without one (ptrace stops only).
+    int m_listener_sock = -1;
+    int m_listener = -1;
+    std::vector<char> m_reply_buffer;
+    // Notifications are taken by their own thread, blocked in the listener's ioctl, so that the
+    // kernel hands over to it on the notifying task's CPU; this thread blocks in wait4, which
+    // ptrace stops wake the same way. `m_lock` is held by either while it touches any state.
+    std::mutex m_lock;
+    std::thread m_notifier;
+    std::atomic<bool> m_notifier_stop{false}, m_notifier_done{false};
 };
 
 void Tracer::message(char kind, const std::string& text) {
@@ -283,17 +319,39 @@ void Tracer::message(char kind, const std::string& text) {
 
 void Tracer::resume(pid_t tid, int request, int sig) {
     auto it = m_threads.find(tid);
+    bool notified = it != m_threads.end() && it->second.at_notification;
     // A leader whose process wrote through another thread gets its exit stop now.
-    if (!m_exit_stop_wanted.empty() && m_exit_stop_wanted.contains(tid))
+    if (!notified && !m_exit_stop_wanted.empty() && m_exit_stop_wanted.contains(tid))
         if (auto p = m_procs.find(tid); p != m_procs.end()) want_exit_stop(tid, p->second);
-    if (it != m_threads.end() && it->second.holds > 0) {
-        it->second.held = true;
-        it->second.resume_request = request;
-        it->second.resume_signal = sig;
+    if (it == m_threads.end()) {
+        ptrace(static_cast<__ptrace_request>(request), tid, nullptr,
+               reinterpret_cast<void*>(static_cast<long>(sig)));
         return;
     }
-    ptrace(static_cast<__ptrace_request>(request), tid, nullptr,
-           reinterpret_cast<void*>(static_cast<long>(sig)));
+    it->second.resume_request = request;
+    it->second.resume_signal = sig;
+    if (it->second.holds > 0) {
+        it->second.held = true;
+        return;
+    }
+    release(tid, it->second);
+}
+
+// Lets a thread go on: from its ptrace stop with the request `resume` recorded, or from its
+// user notification (the call then runs as the process made it).
+void Tracer::release(pid_t tid, Thread& th) {
+    if (!th.at_notification) {
+        ptrace(static_cast<__ptrace_request>(th.resume_request), tid, nullptr,
+               reinterpret_cast<void*>(static_cast<long>(th.resume_signal)));
+        return;
+    }
+    th.at_notification = false;
+    auto* reply = reinterpret_cast<seccomp_notif_resp*>(m_reply_buffer.data());
+    std::memset(reply, 0, m_reply_buffer.size());
+    reply->id = th.notification;
+    reply->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    // ENOENT: the call was interrupted (the task was killed) and is no longer waiting.
+    ioctl(m_listener, SECCOMP_IOCTL_NOTIF_SEND, reply);
 }
 
 int Tracer::env_id(const std::string& raw) {
@@ -452,8 +510,7 @@ void Tracer::complete_jobs() {
             auto t = m_threads.find(job.hold);
             if (t != m_threads.end() && --t->second.holds == 0 && t->second.held) {
                 t->second.held = false;
-                ptrace(static_cast<__ptrace_request>(t->second.resume_request), job.hold, nullptr,
-                       reinterpret_cast<void*>(static_cast<long>(t->second.resume_signal)));
+                release(job.hold, t->second);
             }
         }
     }
@@ -496,8 +553,17 @@ void Tracer::hash_write(Rec& rec, const OpenWrite& w, pid_t hold) {
         rec.data.files[static_cast<size_t>(index)].hash.clear();
         return;
     }
-    ++rec.pending;
     auto t = hold ? m_threads.find(hold) : m_threads.end();
+    if (t != m_threads.end() && t->second.at_notification) {
+        // Held at a notification: hashed here and now. The loop may be blocked in wait4, with
+        // no hash job it knows of, and could not let the caller go when the job ends.
+        std::optional<FileHash> value = hash_fd(hfd);
+        close(hfd);
+        fill(Waiter{rec.serial, index}, value);
+        ++m_stats.hashed_writes;
+        return;
+    }
+    ++rec.pending;
     if (t != m_threads.end()) ++t->second.holds;
     m_jobs[m_hasher.submit(hfd)] =
         Job{std::nullopt, Waiter{rec.serial, index}, t != m_threads.end() ? hold : 0};
@@ -552,7 +618,7 @@ void Tracer::on_open(pid_t tid, Proc& proc, long dirfd, const std::string& raw,
     int access_mode = static_cast<int>(flags & O_ACCMODE);
     bool write = access_mode == O_WRONLY || access_mode == O_RDWR || (flags & (O_CREAT | O_TRUNC));
     std::string path = resolve(tid, dirfd, raw);
-    if (is_special_path(path)) {
+    if (is_special_path(path) || (write && th.at_notification)) {  // (the filter sends no writes)
         resume(tid);
         return;
     }
@@ -803,14 +869,18 @@ void Tracer::on_seccomp(pid_t tid) {
         resume(tid);
         return;
     }
-    Thread& th = t->second;
+    on_call(tid, static_cast<long>(info.seccomp.nr), info.seccomp.args);
+}
+
+// A traced system call at its entry, from a ptrace seccomp stop or a user notification.
+void Tracer::on_call(pid_t tid, long nr, const std::uint64_t* a) {
+    Thread& th = m_threads.at(tid);
     Proc& proc = m_procs.at(th.tgid);
-    const auto* a = info.seccomp.args;
     auto path_arg = [&](std::uint64_t address) {
         return procfs::read_string(tid, address, 8192).value_or("");
     };
     auto as_fd = [](std::uint64_t v) { return static_cast<long>(static_cast<int>(v)); };
-    switch (static_cast<long>(info.seccomp.nr)) {
+    switch (nr) {
 #ifdef SYS_open
         case SYS_open:
             return on_open(tid, proc, AT_FDCWD, path_arg(a[0]), a[1]);
@@ -833,7 +903,7 @@ void Tracer::on_seccomp(pid_t tid) {
             proc.cwd.reset();
             break;
         default:
-            if (const PathCall* call = find_path_call(static_cast<long>(info.seccomp.nr))) {
+            if (const PathCall* call = find_path_call(nr)) {
                 if (call->nr == SYS_unlinkat && (a[2] & AT_REMOVEDIR)) break;  // rmdir
                 auto arg_path = [&](int dirfd_arg, int path_arg_index) {
                     long dirfd = dirfd_arg < 0 ? AT_FDCWD : as_fd(a[dirfd_arg]);
@@ -845,7 +915,7 @@ void Tracer::on_seccomp(pid_t tid) {
             }
             break;
     }
-    if (th.pending == Pending::None || is_special_path(th.path)) {
+    if (th.pending == Pending::None || is_special_path(th.path) || th.at_notification) {
         th.pending = Pending::None;
         resume(tid);
         return;
@@ -912,6 +982,151 @@ void Tracer::on_syscall_exit(pid_t tid) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// User notifications
+
+// The build's first process installed the filter and sent its listener (or a byte saying it
+// has none: an older kernel, or a listener already installed above us).
+void Tracer::take_listener() {
+    char byte = 0;
+    iovec io{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &io;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(m_listener_sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (cmsghdr* c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
+        c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        std::memcpy(&m_listener, CMSG_DATA(c), sizeof m_listener);
+        seccomp_notif_sizes sizes{};
+        syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes);
+        m_reply_buffer.assign(
+            std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)), 0);
+        // Best effort: Linux 6.6 and later.
+        ioctl(m_listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0);
+        // The new thread must never take the flush alarm (nor SIGCHLD): it starts with every
+        // signal blocked and then lets through only its own wake-up signal.
+        sigset_t all, previous;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &previous);
+        m_notifier = std::thread([this] { notifications(); });
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    }
+    close(m_listener_sock);
+    m_listener_sock = -1;
+}
+
+// The notification thread: takes each notification (a read-only open, a chdir) and lets the
+// caller go once it is recorded. It ends when no task uses the filter any more, or when asked.
+void Tracer::notifications() {
+    sigset_t kick;
+    sigemptyset(&kick);
+    sigaddset(&kick, SIGUSR2);
+    pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
+    seccomp_notif_sizes sizes{};
+    syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes);
+    std::vector<char> buffer(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)));
+    auto* req = reinterpret_cast<seccomp_notif*>(buffer.data());
+    while (!m_notifier_stop) {
+        std::memset(req, 0, buffer.size());
+        if (ioctl(m_listener, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
+            if (errno == EINTR) continue;  // SIGUSR2: see m_notifier_stop
+            if (errno != ENOENT) break;
+            // The caller was interrupted before we took it (it restarts the call), or no task
+            // uses the filter any more (the listener then reports a hang-up).
+            pollfd p{m_listener, POLLIN, 0};
+            if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && !(p.revents & POLLIN)) break;
+            continue;
+        }
+        std::lock_guard lock(m_lock);
+        on_notification(*req);
+    }
+    m_notifier_done = true;
+}
+
+void Tracer::on_notification(const seccomp_notif& req) {
+    ++m_stats.notifications;
+    pid_t tid = static_cast<pid_t>(req.pid);
+    auto t = m_threads.find(tid);
+    if (t == m_threads.end()) {
+        Thread unknown;  // not ours to record (the pid is 0 when it is invisible to us)
+        unknown.at_notification = true;
+        unknown.notification = req.id;
+        release(tid, unknown);
+        return;
+    }
+    t->second.at_notification = true;
+    t->second.notification = req.id;
+    t->second.resume_request = PTRACE_CONT;
+    t->second.resume_signal = 0;
+    if (m_mode != Mode::Recording || !m_procs.contains(t->second.tgid) ||
+        req.data.arch != kNativeArch) {
+        resume(tid);
+        return;
+    }
+    std::uint64_t args[6];
+    std::copy(std::begin(req.data.args), std::end(req.data.args), args);
+    on_call(tid, static_cast<long>(req.data.nr), args);
+}
+
+// A read-only open or a chdir waits for the notification thread in an interruptible sleep until
+// that thread takes it. A signal arriving first ends the wait with ERESTARTSYS, which a handler
+// without SA_RESTART turns into EINTR: an error these calls never give the build unrecorded
+// (an open of a regular file is not interruptible). At the signal's delivery stop, such a call
+// is marked to be restarted whatever the handler (the kernel's ERESTARTNOINTR): the handler runs,
+// then the call is made again, as if the signal had come just after it.
+void Tracer::restart_interrupted_call(pid_t tid) {
+#if defined(__x86_64__)
+    constexpr long kRestartSys = 512, kRestartNoIntr = 513;  // include/linux/errno.h
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0 ||
+        static_cast<long>(regs.rax) != -kRestartSys)
+        return;
+    long nr = static_cast<long>(regs.orig_rax);
+    long dirfd = AT_FDCWD;
+    std::uint64_t path = 0, flags = 0;
+    if (nr == SYS_open) {
+        path = regs.rdi;
+        flags = regs.rsi;
+    } else if (nr == SYS_openat) {
+        dirfd = static_cast<int>(regs.rdi);
+        path = regs.rsi;
+        flags = regs.rdx;
+    } else if (nr != SYS_chdir && nr != SYS_fchdir) {
+        return;
+    }
+    if (path) {
+        if (flags & (O_ACCMODE | O_CREAT | O_TRUNC)) return;  // a ptrace stop, not a notification
+        // A FIFO or a device can interrupt an open by itself: that EINTR is the build's own.
+        std::string name = resolve(tid, dirfd, procfs::read_string(tid, path, 8192).value_or(""));
+        struct stat st;
+        if (stat(name.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return;
+    }
+    regs.rax = static_cast<unsigned long long>(-kRestartNoIntr);
+    ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
+#else
+    (void)tid;  // the listener is used on x86_64 only (install_seccomp_filter)
+#endif
+}
+
+// Ends the notification thread at run's end (every traced task is gone). Its ioctl returns by
+// itself when the filter loses its last task; SIGUSR2 interrupts it where that is not so.
+void Tracer::stop_notifications() {
+    if (!m_notifier.joinable()) return;
+    m_notifier_stop = true;
+    for (int i = 0; i < 1000 && !m_notifier_done; ++i) {
+        pthread_kill(m_notifier.native_handle(), SIGUSR2);
+        usleep(1000);
+    }
+    if (m_notifier_done)
+        m_notifier.join();
+    else
+        m_notifier.detach();
+}
+
+// ---------------------------------------------------------------------------------------------
 // The loop
 
 void Tracer::handle(pid_t tid, int status, const rusage& usage) {
@@ -926,6 +1141,7 @@ void Tracer::handle(pid_t tid, int status, const rusage& usage) {
        : event == PTRACE_EVENT_SECCOMP ? m_stats.stops_seccomp
        : event != 0                    ? m_stats.stops_event
                                        : m_stats.stops_signal);
+    if (auto t = m_threads.find(tid); t != m_threads.end()) t->second.at_notification = false;
     if (sig == (SIGTRAP | 0x80)) {
         on_syscall_exit(tid);
         return;
@@ -965,6 +1181,7 @@ void Tracer::handle(pid_t tid, int status, const rusage& usage) {
             break;
     }
     // Signal-delivery stop: deliver the signal unchanged.
+    if (m_listener >= 0) restart_interrupted_call(tid);
     resume(tid, PTRACE_CONT, sig == SIGTRAP && event ? 0 : sig);
 }
 
@@ -1040,6 +1257,7 @@ void Tracer::finish() {
                               {"stops_syscall_exit", m_stats.stops_syscall_exit},
                               {"stops_event", m_stats.stops_event},
                               {"stops_signal", m_stats.stops_signal},
+                              {"notifications", m_stats.notifications},
                               {"hashed_reads", m_stats.hashed_reads},
                               {"hashed_writes", m_stats.hashed_writes}};
     if (auto cpu = procfs::cpu_times(getpid())) {
@@ -1100,7 +1318,10 @@ int Tracer::run(int go_fd) {
     close(go_fd);
 
     pollfd fds[2] = {{sfd, POLLIN, 0}, {m_hasher.event_fd(), POLLIN, 0}};
+    m_listener_sock = m_config.listener_sock;
+    std::unique_lock lock(m_lock);  // let go of only while blocked
     for (;;) {
+        if (m_listener_sock >= 0) take_listener();
         // With no hash job outstanding only a tracee can need us: block in waitpid, one system
         // call per stop. While jobs are outstanding, poll the SIGCHLD signalfd and the hasher's
         // eventfd, and drain waitpid without blocking.
@@ -1109,7 +1330,9 @@ int Tracer::run(int go_fd) {
         if (blocking) {
             int status;
             rusage usage;
+            lock.unlock();
             pid_t tid = wait4(-1, &status, __WALL, &usage);  // EINTR: the flush alarm
+            lock.lock();
             if (tid > 0) handle(tid, status, usage);
             if (tid < 0 && errno == ECHILD) m_threads.clear(), m_early_stops.clear();
         } else {
@@ -1126,12 +1349,17 @@ int Tracer::run(int go_fd) {
         if (m_mode == Mode::Shepherd && m_threads.empty() && m_early_stops.empty()) break;
         if (m_mode == Mode::Recording) flush_soon();
         if (blocking || m_hasher.pending() == 0) continue;
-        if (poll(fds, 2, 1000) < 0 && errno != EINTR) break;
+        lock.unlock();
+        int polled = poll(fds, 2, 1000);
+        lock.lock();
+        if (polled < 0 && errno != EINTR) break;
         signalfd_siginfo si;
         while (read(sfd, &si, sizeof si) > 0) {
         }
     }
+    lock.unlock();
     close(sfd);
+    stop_notifications();
     return 0;
 }
 
@@ -1144,6 +1372,7 @@ int run_tracer(const TracerConfig& config, pid_t root, int go_fd, int status_fd)
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
     sigaddset(&set, SIGALRM);
+    sigaddset(&set, SIGUSR2);
     sigprocmask(SIG_BLOCK, &set, nullptr);
     // SIGALRM (the flush timer) must interrupt the main thread's wait4: a handler without
     // SA_RESTART, unblocked in this thread only, after the hashing thread has started.
@@ -1151,6 +1380,7 @@ int run_tracer(const TracerConfig& config, pid_t root, int go_fd, int status_fd)
     sa.sa_handler = [](int) {};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGALRM, &sa, nullptr);
+    sigaction(SIGUSR2, &sa, nullptr);  // wakes the notification thread (stop_notifications)
     Tracer tracer(config, root, status_fd);
     sigset_t alarm_only;
     sigemptyset(&alarm_only);
@@ -1159,35 +1389,153 @@ int run_tracer(const TracerConfig& config, pid_t root, int go_fd, int status_fd)
     return tracer.run(go_fd);
 }
 
-int install_seccomp_filter() {
+namespace {
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
+#endif
+
+// The filter. With `notify`, the calls that need nothing but a look at their arguments go to
+// the user-notification listener instead of a ptrace stop: opens for reading only (no write
+// access, no O_CREAT, no O_TRUNC) and chdir. Everything else of the traced set stops under
+// ptrace. The rules of the two actions never overlap: a read-only open matches
+// (flags & (O_ACCMODE|O_CREAT|O_TRUNC)) == 0, a traced one has one of those bits.
+scmp_filter_ctx build_filter(bool notify) {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx) return ENOMEM;
+    if (!ctx) return nullptr;
     seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
     // Kernels that force the speculative store bypass mitigation on seccomp-filtered tasks would
     // slow the build down (and change what it observes): opt out, as the build had no filter.
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
-    // The open family and chdir (on_open, the cwd cache), then every call of kPathCalls.
-    std::vector<long> traced = {
-#ifdef SYS_open
-        SYS_open,
-#endif
-#ifdef SYS_creat
-        SYS_creat,
-#endif
-        SYS_openat, SYS_openat2, SYS_chdir, SYS_fchdir,
-    };
-    for (const PathCall& call : kPathCalls) traced.push_back(call.nr);
+    const std::uint32_t trace = SCMP_ACT_TRACE(0);
+    const std::uint32_t look = notify ? SCMP_ACT_NOTIFY : trace;
     int rc = 0;
-    for (long nr : traced)
-        if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), static_cast<int>(nr), 0);
+    auto add = [&](std::uint32_t action, long nr, std::vector<scmp_arg_cmp> cmp) {
+        if (rc == 0)
+            rc = seccomp_rule_add_array(ctx, action, static_cast<int>(nr),
+                                        static_cast<unsigned>(cmp.size()), cmp.data());
+    };
+    auto open_rules = [&](long nr, unsigned flags_arg) {
+        if (!notify) return add(trace, nr, {});
+        auto masked = [&](std::uint64_t mask, std::uint64_t value) {
+            return scmp_arg_cmp{flags_arg, SCMP_CMP_MASKED_EQ, mask, value};
+        };
+        add(look, nr, {masked(O_ACCMODE | O_CREAT | O_TRUNC, 0)});
+        for (std::uint64_t mode : {1, 2, 3}) add(trace, nr, {masked(O_ACCMODE, mode)});
+        add(trace, nr, {masked(O_CREAT, O_CREAT)});
+        add(trace, nr, {masked(O_TRUNC, O_TRUNC)});
+    };
+#ifdef SYS_open
+    open_rules(SYS_open, 1);
+#endif
+    open_rules(SYS_openat, 2);
+#ifdef SYS_creat
+    add(trace, SYS_creat, {});
+#endif
+    add(trace, SYS_openat2, {});  // the flags are behind a pointer
+    add(look, SYS_chdir, {});
+    add(look, SYS_fchdir, {});
+    for (const PathCall& call : kPathCalls) add(trace, call.nr, {});
+    if (rc != 0) {
+        seccomp_release(ctx);
+        return nullptr;
+    }
+    return ctx;
+}
+
+// Loads a filter with a listener: libseccomp (2.5) cannot ask for WAIT_KILLABLE_RECV, so its
+// program is exported and loaded here. Returns the listener or -errno.
+int load_with_listener(scmp_filter_ctx ctx) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return -errno;
+    int rc = seccomp_export_bpf(ctx, p[1]);
+    close(p[1]);
+    std::vector<sock_filter> program;
     if (rc == 0) {
-        rc = seccomp_load(ctx);
-        if (rc == -EACCES) {
-            // Unprivileged: the kernel requires no_new_privs for a seccomp filter.
-            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-            rc = seccomp_load(ctx);
+        std::string bytes;
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(p[0], buf, sizeof buf)) > 0) bytes.append(buf, static_cast<size_t>(n));
+        program.resize(bytes.size() / sizeof(sock_filter));
+        if (program.empty() || bytes.size() % sizeof(sock_filter) != 0)
+            rc = -EINVAL;
+        else
+            std::memcpy(program.data(), bytes.data(), bytes.size());
+    }
+    close(p[0]);
+    if (rc != 0) return rc;
+    sock_fprog prog{static_cast<unsigned short>(program.size()), program.data()};
+    // After the listener has taken a notification, only a fatal signal may interrupt the call
+    // (WAIT_KILLABLE_RECV, Linux 5.19): a build's own signal never turns an open into EINTR.
+    unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
+                          SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    if (fd < 0 && errno == EACCES) {
+        // Unprivileged: the kernel requires no_new_privs for a seccomp filter.
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    }
+    return fd < 0 ? -errno : static_cast<int>(fd);
+}
+
+void send_listener(int sock, int listener) {
+    char byte = listener >= 0 ? 'L' : 'N';
+    iovec io{&byte, 1};
+    msghdr msg{};
+    msg.msg_iov = &io;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (listener >= 0) {
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &listener, sizeof listener);
+    }
+    while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    }
+}
+
+}  // namespace
+
+int install_seccomp_filter(int listener_sock) {
+    // The listener's file descriptor is O_CLOEXEC: it goes to the tracer through the socket,
+    // and the build never sees it. x86_64 only: elsewhere the tracer cannot make an interrupted
+    // call restart (restart_interrupted_call), so every call stops under ptrace there.
+    bool notify = listener_sock >= 0;
+#if !defined(__x86_64__)
+    notify = false;
+#endif
+    if (notify) {
+        if (scmp_filter_ctx ctx = build_filter(true)) {
+            int listener = load_with_listener(ctx);
+            seccomp_release(ctx);
+            if (listener >= 0) {
+                send_listener(listener_sock, listener);
+                close(listener);
+                return 0;
+            }
+            // EINVAL: a kernel without user notification or WAIT_KILLABLE_RECV (before 5.19);
+            // EBUSY: a filter with a listener is already installed. ptrace stops only, then.
+            if (listener != -EINVAL && listener != -EBUSY) return -listener;
         }
+        send_listener(listener_sock, -1);
+    }
+    scmp_filter_ctx ctx = build_filter(false);
+    if (!ctx) return ENOMEM;
+    int rc = seccomp_load(ctx);
+    if (rc == -EACCES) {
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        rc = seccomp_load(ctx);
     }
     seccomp_release(ctx);
     return rc < 0 ? -rc : rc;

@@ -366,6 +366,10 @@ int main(int argc, char** argv) {
     rec_cmd->add_flag("--no-redact", no_redact,
                       "Store secret-looking environment values in clear (default: salted hash)");
     rec_cmd->add_flag("-q,--quiet", record.quiet, "No summary line on stderr");
+    bool no_notify = false;
+    rec_cmd->add_flag("--no-notify", no_notify,
+                      "Stop every traced call under ptrace: no seccomp notification listener "
+                      "(slower; for builds that install a seccomp listener of their own)");
     rec_cmd->add_option("command", record.command, "The build command, after --")->required();
     rec_cmd->footer(kRecordExamples);
     rec_cmd->positionals_at_end();
@@ -493,6 +497,7 @@ Exit status: 0, or 2 (one line names the input or output and the problem).)");
     try {
         if (rec_cmd->parsed()) {
             record.redact = !no_redact;
+            record.notify = !no_notify;
             return run_record(record);
         }
         if (show_cmd->parsed()) return run_show(show_path, show_json);

@@ -8,7 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -269,4 +273,106 @@ TEST(RecordHostileNames, BytesSurviveAndTheTerminalIsNeverDriven) {
     auto j = nlohmann::json::parse(line);
     ASSERT_TRUE(j["argv"].back().is_object()) << "non-UTF-8 arguments are base64 objects";
     EXPECT_EQ(j["argv"].back()["base64"], base64_encode(hostile));
+}
+
+namespace {
+
+// Every process's file events as "argv | op path hash" lines, sorted: what two recordings of the
+// same build must agree on, whatever way the recorder saw the calls.
+std::vector<std::string> file_events(const Recording& rec) {
+    std::vector<std::string> lines;
+    for (const ProcessRecord& p : rec.processes) {
+        std::string who;
+        for (const std::string& a : p.argv) who += a + " ";
+        for (const FileEvent& f : p.files)
+            lines.push_back(
+                fmt::format("{}| {} {} {} {}", who, file_op_name(f.op), f.path, f.to, f.hash));
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
+std::uint64_t stat_of(const Recording& rec, const std::string& name) {
+    auto it = rec.recorder_stats.find(name);
+    return it == rec.recorder_stats.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+TEST(RecordNotifications, ReadOnlyOpensAndChdirAreRecordedExactlyAsUnderPtraceStops) {
+    TempDir tmp;
+    std::string src = tmp / "src";
+    std::filesystem::create_directories(src + "/sub");
+    std::ofstream(src + "/a.txt") << "alpha\n";
+    std::ofstream(src + "/sub/b.txt") << "beta\n";
+    // Reads (cat, and the loader's own), a read through a relative path after cd, writes,
+    // a rename and an unlink: the reads and the cd go to the listener, the rest stop under ptrace.
+    std::string script =
+        "cd sub && cat b.txt ../a.txt > ../out1 && cd .. && cat out1 a.txt > out2 && "
+        "cp out2 out3 && mv out3 out4 && rm out1";
+    RunOptions in_src{.cwd = src};
+    ASSERT_EQ(
+        run({buildiff_exe(), "record", "-q", "-o", tmp / "n.rec", "--", "sh", "-c", script}, in_src)
+            .status,
+        0);
+    ASSERT_EQ(run({"rm", "-f", "out2", "out4"}, in_src).status, 0);
+    ASSERT_EQ(run({buildiff_exe(), "record", "-q", "--no-notify", "-o", tmp / "p.rec", "--", "sh",
+                   "-c", script},
+                  in_src)
+                  .status,
+              0);
+    Recording notified = load(tmp / "n.rec"), stopped = load(tmp / "p.rec");
+    EXPECT_EQ(file_events(notified), file_events(stopped));
+    // The relative read after `cd sub` resolved against the new directory, and was hashed.
+    const ProcessRecord* first_cat = nullptr;
+    for (const ProcessRecord& p : notified.processes)
+        if (has_arg(p, "b.txt")) first_cat = &p;
+    ASSERT_NE(first_cat, nullptr);
+    const FileEvent* b = find_file(*first_cat, FileOp::Read, src + "/sub/b.txt");
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(b->hash, file_hash(src + "/sub/b.txt"));
+    // Which way the calls went: most through the listener, none with --no-notify.
+    EXPECT_GT(stat_of(notified, "notifications"), 10u);
+    EXPECT_EQ(stat_of(stopped, "notifications"), 0u);
+    EXPECT_LT(stat_of(notified, "stops_seccomp"), stat_of(stopped, "stops_seccomp"));
+}
+
+TEST(RecordNotifications, ASignalNeverTurnsARecordedOpenIntoEINTRButTheBuildsOwnStays) {
+    TempDir tmp;
+    // 20,000 opens of a regular file under a stream of SIGUSR1 whose handler lacks SA_RESTART:
+    // unrecorded, none fails; recorded, none may (a signal can reach a call waiting for the
+    // listener, and the tracer must have it restarted).
+    RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / "s.rec", "--",
+                       helper("signal_open"), "opens", "20000"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    unsigned long eintr = 99, other = 99, signals = 0;
+    ASSERT_EQ(
+        std::sscanf(r.out.c_str(), "eintr %lu other %lu signals %lu", &eintr, &other, &signals), 3)
+        << r.out;
+    EXPECT_EQ(eintr, 0u);
+    EXPECT_EQ(other, 0u);
+    EXPECT_GT(signals, 100u) << "the signals must have come while the opens ran";
+    EXPECT_GE(stat_of(load(tmp / "s.rec"), "notifications"), 20000u);
+
+    // An open that blocks by itself (a FIFO without a writer) is interrupted by its alarm, with
+    // or without buildiff: that EINTR belongs to the build and is kept.
+    std::string fifo = tmp / "fifo";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_EQ(run({helper("signal_open"), "fifo", fifo}).out, "eintr\n");
+    r = run({buildiff_exe(), "record", "-q", "-o", tmp / "f.rec", "--", helper("signal_open"),
+             "fifo", fifo});
+    EXPECT_EQ(r.out, "eintr\n") << r.err;
+}
+
+TEST(RecordNotifications, NoNotifyLeavesTheSeccompListenerToTheBuild) {
+    TempDir tmp;
+    EXPECT_EQ(run({helper("signal_open"), "listener"}).out, "listener ok\n");
+    // The kernel allows one listener in a chain of filters: the recorder's takes it (documented
+    // in docs/recorder-design.md), and --no-notify gives it back.
+    RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / "l.rec", "--",
+                       helper("signal_open"), "listener"});
+    EXPECT_EQ(r.out, "listener Device or resource busy\n") << r.err;
+    r = run({buildiff_exe(), "record", "-q", "--no-notify", "-o", tmp / "m.rec", "--",
+             helper("signal_open"), "listener"});
+    EXPECT_EQ(r.out, "listener ok\n") << r.err;
 }
