@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Recording overhead, side by side in one run (issue: "buildiff record" benchmark).
 #  1. Debian's zstd: `make -j2 -C lib libzstd.a` from a clean tree, plain vs `buildiff record`
-#     vs `bear --` vs `strace -f -e trace=execve,openat -o FILE`, rounds alternating the order.
-#  2. Exec-heavy: `bash -c 'for i in $(seq 500); do /bin/true; done'`, plain vs buildiff vs bear.
+#     vs `buildiff record --no-notify` (every read a ptrace stop) vs `bear --` vs
+#     `strace -f -e trace=execve,openat -o FILE`, rounds alternating the order.
+#  2. Exec-heavy: `bash -c 'for i in $(seq 500); do /bin/true; done'`, plain vs buildiff (with
+#     and without --no-notify) vs bear.
 #  3. 5,000 short processes, 8 in parallel: the recorder's peak RSS and the size per process.
 # Prints a Markdown report (medians of wall and CPU = user+sys seconds, ratios to plain).
 # Usage: bench/record-overhead.sh [ROUNDS]   (default 7; needs scripts/deps.sh bench)
@@ -42,14 +44,17 @@ report() {  # report TITLE PLAIN NAME...
 zstd_build() { make -C "$src/lib" clean >/dev/null; }
 zstd=(make -j2 -C "$src/lib" libzstd.a)
 for ((r = 0; r < rounds; r++)); do
-  order=(plain buildiff bear strace)
+  order=(plain buildiff buildiff-no-notify bear strace)
   # rotate the order every round, so no tool always runs first (cold caches) or last
-  for ((k = 0; k < 4; k++)); do
-    name=${order[(k + r) % 4]}
+  for ((k = 0; k < 5; k++)); do
+    name=${order[(k + r) % 5]}
     zstd_build
     case $name in
       plain) run zstd-plain "${zstd[@]}" ;;
       buildiff) run zstd-buildiff "$buildiff" record -q -o "$tmp/zstd.rec" -- "${zstd[@]}" ;;
+      buildiff-no-notify)
+        run zstd-buildiff-no-notify "$buildiff" record -q --no-notify -o "$tmp/zstd-nn.rec" -- \
+          "${zstd[@]}" ;;
       bear) run zstd-bear bear --output "$tmp/cc.json" -- "${zstd[@]}" ;;
       strace) run zstd-strace strace -f -e trace=execve,openat -o "$tmp/strace.out" "${zstd[@]}" ;;
     esac
@@ -60,11 +65,14 @@ zstd_files=$(grep -o '"op":"[a-z]*"' "$tmp/zstd.rec" | wc -l)
 
 loop=(bash -c 'for i in $(seq 500); do /bin/true; done')
 for ((r = 0; r < rounds; r++)); do
-  order=(plain buildiff bear)
-  for ((k = 0; k < 3; k++)); do
-    case ${order[(k + r) % 3]} in
+  order=(plain buildiff buildiff-no-notify bear)
+  for ((k = 0; k < 4; k++)); do
+    case ${order[(k + r) % 4]} in
       plain) run exec-plain "${loop[@]}" ;;
       buildiff) run exec-buildiff "$buildiff" record -q -o "$tmp/loop.rec" -- "${loop[@]}" ;;
+      buildiff-no-notify)
+        run exec-buildiff-no-notify "$buildiff" record -q --no-notify -o "$tmp/loop-nn.rec" -- \
+          "${loop[@]}" ;;
       bear) run exec-bear bear --output "$tmp/loop.json" -- "${loop[@]}" ;;
     esac
   done
@@ -79,13 +87,15 @@ echo "Machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d); $rounds rounds
 echo
 echo "### Debian zstd \`make -j2 -C lib libzstd.a\` from a clean tree"
 echo
-report "zstd" zstd-plain zstd-buildiff zstd-bear zstd-strace
+report "zstd" zstd-plain zstd-buildiff zstd-buildiff-no-notify zstd-bear zstd-strace
 echo
 echo "The buildiff recording: $zstd_procs processes, $zstd_files file events, $(stat -c %s "$tmp/zstd.rec") bytes."
+echo "Recorder stats, default: $(grep -o '"recorder_stats":{[^}]*}' "$tmp/zstd.rec")"
+echo "Recorder stats, --no-notify: $(grep -o '"recorder_stats":{[^}]*}' "$tmp/zstd-nn.rec")"
 echo
 echo "### Exec-heavy: 500 x /bin/true from bash"
 echo
-report "exec loop" exec-plain exec-buildiff exec-bear
+report "exec loop" exec-plain exec-buildiff exec-buildiff-no-notify exec-bear
 echo
 echo "### 5,000 short processes, 8 in parallel (\`seq 5000 | xargs -P8 -n1 /bin/true\`)"
 echo
