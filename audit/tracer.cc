@@ -1,6 +1,8 @@
 // The tracer's event loop. Process lifecycle comes from ptrace events (fork, clone, exec, exit);
-// file activity from seccomp stops on a handful of system calls (open, rename, link, unlink,
-// truncate, chdir); content hashes from a separate thread (audit/hasher.h). A written file is
+// file activity from a seccomp filter on a handful of system calls: opens for reading and chdir
+// reach a user-notification listener answered by a thread of ours (much cheaper than a stop),
+// opens for writing, rename, link, unlink and truncate stop under ptrace; content hashes come
+// from a separate thread (audit/hasher.h). A written file is
 // hashed when it matters downstream: when its writer exits or execs (held at that stop), or
 // when another process opens, renames or unlinks it (held at that call's entry). close and dup
 // are not trapped: most opens are reads, and a stop per close would double the cost.
