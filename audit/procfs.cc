@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -107,6 +108,96 @@ void read_args_env(pid_t pid, const ExecStat& st, std::string& args, std::string
     std::string dir = "/proc/" + std::to_string(pid) + "/";
     args = read_file(dir + "cmdline").value_or("");
     env = read_file(dir + "environ").value_or("");
+}
+
+namespace {
+
+// [base, base + size()) of a tracee's memory, read forward on demand a page at a time, so that
+// reading stops at the first unmapped page instead of failing.
+class RemoteWindow {
+  public:
+    RemoteWindow(pid_t pid, std::uint64_t base) : m_pid(pid), m_base(base) {}
+    std::uint64_t base() const { return m_base; }
+    const std::string& bytes() const { return m_bytes; }
+    // Makes [base, base + n) available (reading ahead a little); false past the mapping or
+    // beyond 64 MiB.
+    bool cover(std::uint64_t n) {
+        constexpr std::uint64_t kPage = 4096, kLimit = 64u << 20, kReadAhead = 4 * kPage;
+        constexpr size_t kMaxPages = 64;
+        while (m_bytes.size() < n) {
+            if (n > kLimit || m_ended) return false;
+            std::uint64_t at = m_base + m_bytes.size();
+            std::uint64_t until = std::max(m_base + n, at + kReadAhead);
+            iovec remote[kMaxPages];
+            size_t count = 0;
+            std::uint64_t wanted = 0;
+            for (std::uint64_t a = at; a < until && count < kMaxPages;
+                 a = (a / kPage + 1) * kPage) {
+                std::uint64_t len = kPage - a % kPage;
+                remote[count++] = {reinterpret_cast<void*>(a), len};
+                wanted += len;
+            }
+            size_t old = m_bytes.size();
+            m_bytes.resize(old + wanted);
+            iovec local{m_bytes.data() + old, wanted};
+            ssize_t got = process_vm_readv(m_pid, &local, 1, remote, count, 0);
+            if (got < static_cast<ssize_t>(wanted)) m_ended = true;  // the next page is unmapped
+            m_bytes.resize(old + static_cast<size_t>(std::max<ssize_t>(got, 0)));
+        }
+        return true;
+    }
+    std::uint64_t word(std::uint64_t index) const {
+        std::uint64_t w;
+        std::memcpy(&w, m_bytes.data() + index * 8, 8);
+        return w;
+    }
+
+  private:
+    pid_t m_pid;
+    std::uint64_t m_base;
+    std::string m_bytes;
+    bool m_ended = false;
+};
+
+}  // namespace
+
+bool read_initial_stack(pid_t pid, std::uint64_t sp, std::string& args, std::string& env) {
+    constexpr std::uint64_t kMaxPointers = 1u << 22;
+    RemoteWindow stack(pid, sp);
+    if (!stack.cover(8)) return false;
+    std::uint64_t argc = stack.word(0);
+    if (argc > kMaxPointers || !stack.cover((argc + 2) * 8) || stack.word(argc + 1) != 0)
+        return false;
+    std::vector<std::uint64_t> strings;  // argv[] then envp[]
+    for (std::uint64_t i = 0; i < argc; ++i) strings.push_back(stack.word(1 + i));
+    for (std::uint64_t i = argc + 2;; ++i) {
+        if (i - argc > kMaxPointers || !stack.cover((i + 1) * 8)) return false;
+        std::uint64_t p = stack.word(i);
+        if (p == 0) break;
+        strings.push_back(p);
+    }
+    // Each string must start where the previous one ended, above the pointer arrays.
+    std::uint64_t pointers_end = sp + (argc + 2 + (strings.size() - argc) + 1) * 8;
+    std::uint64_t at = strings.empty() ? pointers_end : strings[0];
+    if (at < pointers_end) return false;
+    std::uint64_t env_start = at;
+    for (size_t i = 0; i < strings.size(); ++i) {
+        if (strings[i] != at) return false;
+        std::uint64_t offset = at - sp;
+        size_t nul;
+        for (;;) {
+            nul = stack.bytes().find('\0', offset);
+            if (nul != std::string::npos) break;
+            if (!stack.cover(stack.bytes().size() + 1)) return false;
+        }
+        at = sp + nul + 1;
+        if (i + 1 == argc) env_start = at;
+    }
+    std::uint64_t first = strings.empty() ? at : strings[0];
+    if (argc == 0) env_start = first;
+    args.assign(stack.bytes(), first - sp, env_start - first);
+    env.assign(stack.bytes(), env_start - sp, at - env_start);
+    return true;
 }
 
 bool read_memory(pid_t pid, std::uint64_t address, void* out, size_t size) {

@@ -31,6 +31,12 @@ std::optional<ExecStat> exec_stat(pid_t pid);
 // argv and the environment (NUL-separated) of a process stopped at its exec, read from its
 // memory in one call; falls back to /proc/PID/cmdline and environ.
 void read_args_env(pid_t pid, const ExecStat& st, std::string& args, std::string& env);
+// The same two strings, read from the initial stack of a process stopped at its exec (`sp`, its
+// stack pointer, points at argc; then argv[], NULL, envp[], NULL; the strings lie above, argv's
+// then the environment's, end to end): one or two reads and no /proc. False when the stack is
+// not laid out that way for 64-bit pointers (a 32-bit or x32 program) or cannot be read: the
+// caller then asks /proc.
+bool read_initial_stack(pid_t pid, std::uint64_t sp, std::string& args, std::string& env);
 // A NUL-terminated string from the tracee's memory (at most `limit` bytes).
 std::optional<std::string> read_string(pid_t pid, std::uint64_t address, size_t limit = 4096);
 bool read_memory(pid_t pid, std::uint64_t address, void* out, size_t size);

@@ -163,6 +163,7 @@ struct Proc {
     pid_t parent = 0;        // the forking process (thread-group id)
     bool exit_stop = false;  // kWriterOptions set on the leader
     int threads = 1;
+    bool had_threads = false;       // more than one thread at some point
     procfs::CpuTimes children;      // CPU of child processes that ended, for own = total - children
     std::vector<OpenWrite> writes;  // files this process opened for writing, not yet released
     std::optional<std::string> cwd;  // cached; invalidated by chdir/fchdir
@@ -256,7 +257,6 @@ class Tracer {
     std::string cwd_of(pid_t tid);
     std::string resolve(pid_t tid, long dirfd, const std::string& path);
     void on_open(pid_t tid, Proc& proc, long dirfd, const std::string& path, std::uint64_t flags);
-    void hash_exe(pid_t tid, Rec& rec);
     int write_event(Rec& rec, const OpenWrite& w, bool deleted);
     void hash_write(Rec& rec, const OpenWrite& w, pid_t hold);
     void release_writes(pid_t tgid, Proc& proc, Rec& rec, pid_t hold);
@@ -518,13 +518,6 @@ void Tracer::complete_jobs() {
     }
 }
 
-void Tracer::hash_exe(pid_t tid, Rec& rec) {
-    std::string link = fmt::format("/proc/{}/exe", tid);
-    struct stat st;
-    if (stat(link.c_str(), &st) != 0) return;
-    cache_lookup(key_of(st), link, Waiter{rec.serial, -1}, rec);
-}
-
 int Tracer::write_event(Rec& rec, const OpenWrite& w, bool deleted) {
     // One write event per path and record: a file written again updates its event.
     auto& files = rec.data.files;
@@ -636,6 +629,10 @@ void Tracer::on_open(pid_t tid, Proc& proc, long dirfd, const std::string& raw,
     }
     // A read is recorded here, at the entry: the file is read if it exists as a regular file
     // (failed probes such as a compiler's include-path search are skipped without another stop).
+    // A caller at a notification goes on first, unless it must wait for a live writer's hash:
+    // its open then runs while the read is recorded.
+    bool released = th.at_notification && !m_live_writes.contains(path);
+    if (released) resume(tid);
     Rec& rec = *m_recs.at(proc.rec);
     struct stat st;
     if (!rec.read_paths.contains(path) && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
@@ -649,7 +646,7 @@ void Tracer::on_open(pid_t tid, Proc& proc, long dirfd, const std::string& raw,
         cache_lookup(key_of(st), path,
                      Waiter{rec.serial, static_cast<int>(rec.data.files.size() - 1)}, rec);
     }
-    resume(tid);
+    if (!released) resume(tid);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,10 +664,18 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
     pid_t parent_tgid = pt->second.tgid;
     bool is_thread = event == PTRACE_EVENT_CLONE &&
                      access(fmt::format("/proc/{}/task/{}", parent_tgid, child).c_str(), F_OK) == 0;
+    // The options the child got at the fork (resume may give the parent more).
+    auto pp = m_procs.find(parent_tgid);
+    bool inherited_exit_stop = pp != m_procs.end() && pp->second.exit_stop;
+    // Nothing below needs the parent stopped (the child waits at its attach stop).
+    resume(parent_tid);
     Thread thread;
     thread.tgid = is_thread ? parent_tgid : child;
     if (is_thread)
-        if (auto p = m_procs.find(parent_tgid); p != m_procs.end()) ++p->second.threads;
+        if (auto p = m_procs.find(parent_tgid); p != m_procs.end()) {
+            ++p->second.threads;
+            p->second.had_threads = true;
+        }
     if (!is_thread && m_mode == Mode::Recording && m_procs.contains(parent_tgid)) {
         Proc& parent = m_procs.at(parent_tgid);
         Rec& prec = *m_recs.at(parent.rec);
@@ -685,7 +690,7 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
         Proc proc;
         proc.rec = rec->serial;
         proc.parent = parent_tgid;
-        proc.exit_stop = parent.exit_stop;  // options are inherited
+        proc.exit_stop = inherited_exit_stop;
         proc.cwd = parent.cwd;
         m_procs[child] = std::move(proc);
         m_recs[rec->serial] = std::move(rec);
@@ -702,7 +707,6 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
         thread.expect_initial_stop = true;
         m_threads[child] = thread;
     }
-    resume(parent_tid);
 }
 
 void Tracer::on_initial_stop(pid_t tid) {
@@ -734,8 +738,30 @@ void Tracer::on_exec(pid_t tid) {
     std::uint64_t now = monotonic_ns() - m_t0;
     Proc& proc = m_procs.at(tid);
     Rec* old = m_recs.at(proc.rec).get();
-    auto stat = procfs::exec_stat(tid).value_or(procfs::ExecStat{});
-    const procfs::CpuTimes& cpu = stat.cpu;
+
+    // Read while the new image is stopped, before any of it has run: what it received and what
+    // it runs. The record is made after it is let go, while it runs.
+    std::string dir = fmt::format("/proc/{}/", tid);
+    std::string exe = procfs::read_link(dir + "exe").value_or("");
+    struct stat exe_st;
+    bool exe_known = stat((dir + "exe").c_str(), &exe_st) == 0;
+    std::string args, environ;
+    __ptrace_syscall_info info{};
+    bool from_stack = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+                      info.arch == kNativeArch &&
+                      procfs::read_initial_stack(tid, info.stack_pointer, args, environ);
+    // CPU so far: the old image's, or a fork child's before this exec (which the new image's
+    // record leaves out). /proc counts in clock ticks, and CPU time cannot outrun the time since
+    // the fork in a process with one thread: a fork child that execs within a tick has 0.
+    static const std::uint64_t tick_ns =
+        1000000000ULL / static_cast<std::uint64_t>(std::max(sysconf(_SC_CLK_TCK), 1L));
+    bool cpu_is_zero = old->pre_exec && tid != m_root && !proc.had_threads &&
+                       now - std::min(now, old->data.start_ns) + tick_ns / 5 < tick_ns;
+    std::optional<procfs::ExecStat> stat;
+    if (!from_stack || !cpu_is_zero) stat = procfs::exec_stat(tid);
+    if (!from_stack) procfs::read_args_env(tid, stat.value_or(procfs::ExecStat{}), args, environ);
+    const procfs::CpuTimes cpu = stat ? stat->cpu : procfs::CpuTimes{};
+
     Rec* rec = old;
     if (!old->pre_exec) {
         // The old image is done writing; files it still holds open stay tracked for the new one.
@@ -759,12 +785,13 @@ void Tracer::on_exec(pid_t tid) {
     rec->data.via_exec = true;
     rec->data.start_ns = now;
     rec->cpu_start = cpu;
+    // The executable's hash: looked up (and its file opened, if it is new) while /proc/PID/exe
+    // is still this image.
+    if (exe_known) cache_lookup(key_of(exe_st), dir + "exe", Waiter{rec->serial, -1}, *rec);
+    resume(tid);
 
     auto image = std::make_shared<Image>();
-    std::string dir = fmt::format("/proc/{}/", tid);
-    image->exe = procfs::read_link(dir + "exe").value_or("");
-    std::string args, environ;
-    procfs::read_args_env(tid, stat, args, environ);
+    image->exe = std::move(exe);
     image->argv = procfs::split_nul(args);
     image->env = env_id(environ);
     image->cwd = cwd_of(tid);  // exec keeps the cwd: the cache (fork copies it) stays valid
@@ -778,10 +805,7 @@ void Tracer::on_exec(pid_t tid) {
         if (*c.role == WrapperRole::Server) ++m_sccache_servers;
     }
     rec->image = std::move(image);
-    hash_exe(tid, *rec);
     ensure_emitted(rec->serial);
-
-    resume(tid);
 }
 
 void Tracer::on_exit_event(pid_t tid) {

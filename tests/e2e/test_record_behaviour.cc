@@ -136,6 +136,56 @@ TEST(RecordTransparency, ProbeSeesTheSameEnvironmentCwdDescriptorsTerminalAndSig
     EXPECT_EQ(plain, recorded);
 }
 
+// argv and the environment are read from the new image's stack at its exec stop: what the
+// program itself sees, whatever their size. The environment spans many pages here.
+TEST(RecordExec, ArgvAndEnvironmentAreExactlyWhatTheProgramReceived) {
+    TempDir tmp;
+    std::string big(100000, 'b');
+    RunResult r =
+        run({buildiff_exe(), "record", "-q", "-o", tmp / "e.rec", "--", "env", "-i", "BIG=" + big,
+             "EMPTY=", "sh", "-c", "cat /proc/$$/cmdline; exec env", "sh", "", "two words"},
+            {.cwd = tmp.path()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    Recording rec = load(tmp / "e.rec");
+    const ProcessRecord* printer = nullptr;
+    for (const ProcessRecord& p : rec.processes)
+        if (p.argv == std::vector<std::string>{"env"}) printer = &p;
+    ASSERT_NE(printer, nullptr);
+    std::string printed;
+    for (const auto& [name, value] : rec.envs.at(static_cast<size_t>(printer->env)))
+        printed += name + "=" + value + "\n";
+    static const char kShArgv[] = "sh\0-c\0cat /proc/$$/cmdline; exec env\0sh\0\0two words";
+    std::string sh_argv(kShArgv, sizeof kShArgv);  // with the last NUL
+    ASSERT_GT(r.out.size(), sh_argv.size());
+    EXPECT_TRUE(r.out.substr(0, sh_argv.size()) == sh_argv) << "sh's own /proc/$$/cmdline";
+    // Compared whole but not printed whole (BIG is 100 KB).
+    EXPECT_TRUE(r.out.substr(sh_argv.size()) == printed)
+        << "env printed its environment: " << r.out.size() - sh_argv.size() << " bytes, "
+        << printed.size() << " recorded";
+    EXPECT_NE(printed.find("BIG=" + big + "\n"), std::string::npos);
+    bool sh_seen = false;
+    for (const ProcessRecord& p : rec.processes)
+        sh_seen |= p.argv == std::vector<std::string>{"sh", "-c", "cat /proc/$$/cmdline; exec env",
+                                                      "sh", "",   "two words"};
+    EXPECT_TRUE(sh_seen) << "empty and spaced arguments are kept";
+}
+
+// A fork child's CPU before it execs is not the new image's, also when the child works for
+// longer than a clock tick (the recorder then asks /proc; under a tick it knows it is 0).
+TEST(RecordExec, CpuBeforeTheExecIsNotTheNewImages) {
+    TempDir tmp;
+    RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / "c.rec", "--", "bash", "-c",
+                       "(i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; exec sleep 0.01)"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    Recording rec = load(tmp / "c.rec");
+    const ProcessRecord* sleeper = nullptr;
+    for (const ProcessRecord& p : rec.processes)
+        if (!p.argv.empty() && p.argv[0] == "sleep") sleeper = &p;
+    ASSERT_NE(sleeper, nullptr);
+    EXPECT_LT(sleeper->user_ns + sleeper->system_ns, 50000000u)
+        << "the subshell's loop (about 0.3 s of CPU) is not counted as sleep's";
+}
+
 TEST(RecordDaemons, ProcessesOutlivingTheBuildAreNamedNotWaitedFor) {
     TempDir tmp;
     auto start = std::chrono::steady_clock::now();

@@ -1,9 +1,14 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "audit/hash.h"
 #include "audit/procfs.h"
@@ -53,4 +58,101 @@ TEST(Procfs, ReadsOwnMemoryAndCpu) {
     ASSERT_TRUE(s);
     EXPECT_EQ(*s, text);
     EXPECT_TRUE(procfs::cpu_times(getpid()));
+}
+
+namespace {
+
+// A child stopped at the exec stop of `argv` with `env` (PTRACE_SEIZE with TRACEEXEC), its
+// stack pointer there, and /proc's view of its argv and environment for comparison.
+struct ExecStop {
+    pid_t pid = -1;
+    std::uint64_t sp = 0;
+    std::string proc_args, proc_env;
+};
+
+ExecStop stop_at_exec(std::vector<std::string> argv, std::vector<std::string> env) {
+    ExecStop out;
+    int go[2];
+    if (pipe(go) != 0) return out;
+    pid_t pid = fork();
+    if (pid == 0) {
+        char byte;
+        close(go[1]);
+        if (read(go[0], &byte, 1) != 1) _exit(1);
+        std::vector<char*> a, e;
+        for (auto& s : argv) a.push_back(s.data());
+        for (auto& s : env) e.push_back(s.data());
+        a.push_back(nullptr);
+        e.push_back(nullptr);
+        execve("/bin/true", a.data(), e.data());
+        _exit(127);
+    }
+    close(go[0]);
+    out.pid = pid;
+    if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(PTRACE_O_TRACEEXEC)) != 0 ||
+        write(go[1], "g", 1) != 1) {
+        close(go[1]);
+        return out;
+    }
+    close(go[1]);
+    int status;
+    if (waitpid(pid, &status, 0) != pid || status >> 8 != (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
+        return out;
+    __ptrace_syscall_info info{};
+    if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0) return out;
+    out.sp = info.stack_pointer;
+    out.proc_args = procfs::read_file(fmt::format("/proc/{}/cmdline", pid)).value_or("?");
+    out.proc_env = procfs::read_file(fmt::format("/proc/{}/environ", pid)).value_or("?");
+    return out;
+}
+
+void finish(const ExecStop& stop) {
+    if (stop.pid <= 0) return;
+    kill(stop.pid, SIGKILL);
+    waitpid(stop.pid, nullptr, 0);
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const std::string& p : parts) out += p + '\0';
+    return out;
+}
+
+}  // namespace
+
+TEST(Procfs, InitialStackGivesExactlyWhatTheNewImageReceived) {
+    // Empty strings, spaces, many arguments, and an environment spanning many pages (one
+    // variable may be at most 128 KiB).
+    std::vector<std::string> argv = {"true", "", "two words", ""};
+    for (int i = 0; i < 3000; ++i) argv.push_back(std::to_string(i));
+    std::vector<std::string> env = {"A=1", "EMPTY=", "NOEQUALS"};
+    for (char c : {'x', 'y', 'z'})
+        env.push_back(std::string("BIG_") + c + "=" + std::string(100000, c));
+    ExecStop stop = stop_at_exec(argv, env);
+    ASSERT_GT(stop.sp, 0u) << "no exec stop";
+    std::string args, environ;
+    bool ok = procfs::read_initial_stack(stop.pid, stop.sp, args, environ);
+    // A misplaced stack pointer is refused, never read as something else.
+    std::string junk_args, junk_env;
+    bool misread = procfs::read_initial_stack(stop.pid, stop.sp + 8, junk_args, junk_env);
+    finish(stop);
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(args, joined(argv));
+    EXPECT_EQ(environ, joined(env));
+    EXPECT_EQ(args, stop.proc_args);
+    EXPECT_EQ(environ, stop.proc_env);
+    EXPECT_FALSE(misread);
+}
+
+TEST(Procfs, InitialStackOfAnEmptyArgvAndEnvironment) {
+    // execve with no arguments at all: Linux 5.18+ gives the program an empty argv[0].
+    ExecStop stop = stop_at_exec({}, {});
+    ASSERT_GT(stop.sp, 0u) << "no exec stop";
+    std::string args = "?", environ = "?";
+    bool ok = procfs::read_initial_stack(stop.pid, stop.sp, args, environ);
+    finish(stop);
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(args, stop.proc_args);
+    EXPECT_EQ(environ, "");
+    EXPECT_EQ(environ, stop.proc_env);
 }
