@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The exec-heavy case alone, with more rounds than record-overhead.sh gives it, and optionally a
+# second build of buildiff side by side (to measure a change to the recorder in one run):
+#   bash -c 'for i in $(seq N); do /bin/true; done'
+# plain vs `buildiff record` [vs `$BASELINE record`], rounds rotating the order. Prints a
+# Markdown table of medians (wall and CPU = user+sys seconds) and ratios to plain.
+# Usage: [BASELINE=/path/to/other/buildiff] bench/exec-loop.sh [ROUNDS] [N]   (defaults 15, 500)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+rounds=${1:-15}
+n=${2:-500}
+buildiff=${BUILDIFF:-$root/build/cli/buildiff}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+loop=(bash -c "for i in \$(seq $n); do /bin/true; done")
+names=(plain buildiff)
+[[ -n ${BASELINE:-} ]] && names+=(baseline)
+for ((r = 0; r < rounds; r++)); do
+  for ((k = 0; k < ${#names[@]}; k++)); do
+    name=${names[(k + r) % ${#names[@]}]}
+    case $name in
+      plain) cmd=("${loop[@]}") ;;
+      buildiff) cmd=("$buildiff" record -q -o "$tmp/loop.rec" -- "${loop[@]}") ;;
+      baseline) cmd=("$BASELINE" record -q -o "$tmp/base.rec" -- "${loop[@]}") ;;
+    esac
+    # Wall time from the monotonic clock in ms (not /usr/bin/time's 10 ms steps); CPU from time.
+    start=$(date +%s%N)
+    /usr/bin/time -f "%U %S" -o "$tmp/time" "${cmd[@]}" >/dev/null 2>"$tmp/stderr" ||
+      { echo "bench: $name failed:" >&2; cat "$tmp/stderr" >&2; exit 1; }
+    end=$(date +%s%N)
+    awk -v w=$(((end - start) / 1000000)) '{ printf "%.3f %.3f\n", w / 1000, $1 + $2 }' \
+      "$tmp/time" >> "$tmp/$name"
+  done
+done
+
+col() { awk -v c="$2" '{ print $c }' "$tmp/$1" | median; }
+pw=$(col plain 1)
+pc=$(col plain 2)
+echo "Machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d); $rounds rounds of $n processes."
+echo
+echo "| exec loop | wall (median s) | wall / plain | CPU (median s) | CPU / plain |"
+echo "|---|---|---|---|---|"
+for name in "${names[@]}"; do
+  w=$(col "$name" 1)
+  c=$(col "$name" 2)
+  printf '| %s | %.3f | %.3f | %.3f | %.3f |\n' "$name" "$w" "$(echo "$w $pw" | awk '{print $1/$2}')" \
+    "$c" "$(echo "$c $pc" | awk '{print $1/$2}')"
+done
