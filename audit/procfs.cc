@@ -117,7 +117,6 @@ namespace {
 class RemoteWindow {
   public:
     RemoteWindow(pid_t pid, std::uint64_t base) : m_pid(pid), m_base(base) {}
-    std::uint64_t base() const { return m_base; }
     const std::string& bytes() const { return m_bytes; }
     // Makes [base, base + n) available (reading ahead a little); false past the mapping or
     // beyond 64 MiB.
