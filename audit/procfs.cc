@@ -27,11 +27,21 @@ std::optional<std::string> read_file(const std::string& path) {
     return out;
 }
 
-std::optional<std::string> read_link(const std::string& path) {
+namespace {
+std::optional<std::string> read_link_at(int dirfd, const char* path) {
     char buf[8192];
-    ssize_t n = readlink(path.c_str(), buf, sizeof buf);
+    ssize_t n = readlinkat(dirfd, path, buf, sizeof buf);
     if (n < 0 || static_cast<size_t>(n) == sizeof buf) return std::nullopt;
     return std::string(buf, static_cast<size_t>(n));
+}
+}  // namespace
+
+std::optional<std::string> read_link(const std::string& path) {
+    return read_link_at(AT_FDCWD, path.c_str());
+}
+
+std::optional<std::string> read_link_fd(int link_fd) {
+    return read_link_at(link_fd, "");
 }
 
 std::vector<std::string> split_nul(const std::string& bytes) {

@@ -12,6 +12,8 @@ namespace buildiff::procfs {
 
 std::optional<std::string> read_file(const std::string& path);
 std::optional<std::string> read_link(const std::string& path);
+// The target of the symbolic link an O_PATH | O_NOFOLLOW descriptor refers to.
+std::optional<std::string> read_link_fd(int link_fd);
 // NUL-separated /proc/PID/{cmdline,environ} split into strings.
 std::vector<std::string> split_nul(const std::string& bytes);
 // User and system CPU time of the thread group, in nanoseconds, from /proc/PID/stat.

@@ -190,6 +190,7 @@ struct Thread {
 struct Stats {
     std::uint64_t stops_seccomp = 0, stops_syscall_exit = 0, stops_event = 0, stops_signal = 0;
     std::uint64_t notifications = 0;
+    std::uint64_t early_starts = 0, held_early = 0;  // see Tracer::m_early_running
     std::uint64_t hashed_reads = 0, hashed_writes = 0;
 };
 
@@ -237,8 +238,11 @@ class Tracer {
   private:
     void message(char kind, const std::string& text);
     void handle(pid_t tid, int status, const rusage& usage);
+    void dispatch(pid_t tid, int status, const rusage& usage);
     void on_new_task(pid_t parent_tid, int event);
     void on_initial_stop(pid_t tid);
+    void open_exe_link(pid_t tid);
+    void forget_exe_link(pid_t tid);
     void on_exec(pid_t tid);
     void on_exit_event(pid_t tid);
     void on_death(pid_t tid, int status, const rusage& usage);
@@ -285,7 +289,17 @@ class Tracer {
     std::uint64_t m_flush_due = 0;
 
     std::unordered_map<pid_t, Thread> m_threads;
-    std::unordered_set<pid_t> m_early_stops;  // new tasks stopped before their parent's event
+    // A new task is let go at its attach stop even when its parent's fork event (which makes it
+    // known) is still to come. Until that event, its stops (status) and its notification are
+    // held here, then handled as if they had just arrived.
+    std::unordered_map<pid_t, std::uint64_t> m_early_running;  // -> when it was let go
+    std::unordered_map<pid_t, int> m_early_stops;
+    std::unordered_map<pid_t, seccomp_notif> m_early_notes;
+    // An O_PATH descriptor of each live task's /proc/TID/exe link, opened while the task runs:
+    // /proc makes a task's entries on their first lookup (about 15 µs here), and the exec stop,
+    // where the task waits, then finds them made. At most kExeLinks at once.
+    std::unordered_map<pid_t, int> m_exe_links;
+    static constexpr size_t kExeLinks = 256;
     std::unordered_map<pid_t, Proc> m_procs;  // by thread-group id
     std::map<std::uint64_t, std::unique_ptr<Rec>> m_recs;
     std::unordered_map<std::uint64_t, int> m_emitted;  // serial -> record id, after drop
@@ -667,7 +681,8 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
     // The options the child got at the fork (resume may give the parent more).
     auto pp = m_procs.find(parent_tgid);
     bool inherited_exit_stop = pp != m_procs.end() && pp->second.exit_stop;
-    // Nothing below needs the parent stopped (the child waits at its attach stop).
+    // Nothing below needs the parent stopped (the child waits at its attach stop, or what it did
+    // since is held in m_early_*).
     resume(parent_tid);
     Thread thread;
     thread.tgid = is_thread ? parent_tgid : child;
@@ -687,6 +702,8 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
         rec->data.pid = child;
         rec->data.via_exec = false;
         rec->data.start_ns = monotonic_ns() - m_t0;
+        if (auto early = m_early_running.find(child); early != m_early_running.end())
+            rec->data.start_ns = early->second;  // it has run since then
         Proc proc;
         proc.rec = rec->serial;
         proc.parent = parent_tgid;
@@ -695,28 +712,46 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
         m_procs[child] = std::move(proc);
         m_recs[rec->serial] = std::move(rec);
     }
+    bool early = m_early_running.erase(child) > 0;
+    m_threads[child] = thread;
     if (auto dead = m_died_early.find(child); dead != m_died_early.end()) {
         auto [status, usage] = dead->second;
         m_died_early.erase(dead);
-        m_threads[child] = thread;
         on_death(child, status, usage);
-    } else if (m_early_stops.erase(child)) {
-        m_threads[child] = thread;
-        ptrace(PTRACE_CONT, child, nullptr, nullptr);
-    } else {
-        thread.expect_initial_stop = true;
-        m_threads[child] = thread;
+    } else if (auto stop = m_early_stops.find(child); stop != m_early_stops.end()) {
+        int status = stop->second;
+        m_early_stops.erase(stop);
+        dispatch(child, status, rusage{});
+    } else if (auto note = m_early_notes.find(child); note != m_early_notes.end()) {
+        seccomp_notif req = note->second;
+        m_early_notes.erase(note);
+        on_notification(req);
+    } else if (!early) {
+        m_threads[child].expect_initial_stop = true;
+    } else if (!is_thread) {
+        open_exe_link(child);  // while it runs
     }
 }
 
+// The attach stop of a task whose parent's fork event has been seen.
 void Tracer::on_initial_stop(pid_t tid) {
-    auto it = m_threads.find(tid);
-    if (it == m_threads.end()) {
-        m_early_stops.insert(tid);  // resumed when the parent's fork event arrives
-        return;
-    }
-    it->second.expect_initial_stop = false;
+    Thread& thread = m_threads.at(tid);
+    thread.expect_initial_stop = false;
     ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+    if (thread.tgid == tid) open_exe_link(tid);  // while it runs
+}
+
+void Tracer::open_exe_link(pid_t tid) {
+    if (m_mode != Mode::Recording || m_exe_links.size() >= kExeLinks) return;
+    int fd = open(fmt::format("/proc/{}/exe", tid).c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) m_exe_links[tid] = fd;
+}
+
+void Tracer::forget_exe_link(pid_t tid) {
+    if (auto it = m_exe_links.find(tid); it != m_exe_links.end()) {
+        close(it->second);
+        m_exe_links.erase(it);
+    }
 }
 
 void Tracer::on_exec(pid_t tid) {
@@ -725,7 +760,10 @@ void Tracer::on_exec(pid_t tid) {
         // Possibly a non-leader thread that exec'd: it now has the leader's tid.
         unsigned long former = 0;
         ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &former);
-        if (static_cast<pid_t>(former) != tid) m_threads.erase(static_cast<pid_t>(former));
+        if (static_cast<pid_t>(former) != tid) {
+            m_threads.erase(static_cast<pid_t>(former));
+            forget_exe_link(static_cast<pid_t>(former));
+        }
         if (known != m_procs.end()) known->second.threads = 1;
     }
     Thread& thread = m_threads[tid];
@@ -742,7 +780,10 @@ void Tracer::on_exec(pid_t tid) {
     // Read while the new image is stopped, before any of it has run: what it received and what
     // it runs. The record is made after it is let go, while it runs.
     std::string dir = fmt::format("/proc/{}/", tid);
-    std::string exe = procfs::read_link(dir + "exe").value_or("");
+    auto link = m_exe_links.find(tid);
+    std::string exe = (link != m_exe_links.end() ? procfs::read_link_fd(link->second)
+                                                 : procfs::read_link(dir + "exe"))
+                          .value_or("");
     struct stat exe_st;
     bool exe_known = stat((dir + "exe").c_str(), &exe_st) == 0;
     std::string args, environ;
@@ -835,7 +876,11 @@ void Tracer::want_exit_stop(pid_t tid, Proc& proc) {
 
 void Tracer::on_death(pid_t tid, int status, const rusage& usage) {
     auto t = m_threads.find(tid);
-    if (t == m_threads.end() && m_early_stops.count(tid) == 0 && !m_procs.contains(tid)) {
+    forget_exe_link(tid);
+    if (t == m_threads.end() && !m_procs.contains(tid)) {
+        m_early_running.erase(tid);
+        m_early_stops.erase(tid);
+        m_early_notes.erase(tid);
         m_died_early[tid] = {status, usage};  // its parent's fork event is still to come
         return;
     }
@@ -843,7 +888,6 @@ void Tracer::on_death(pid_t tid, int status, const rusage& usage) {
     if (!leader)
         if (auto p = m_procs.find(t->second.tgid); p != m_procs.end()) --p->second.threads;
     if (t != m_threads.end()) m_threads.erase(t);
-    m_early_stops.erase(tid);
     if (!leader) return;
     ExitStatus exit;
     if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
@@ -1067,15 +1111,20 @@ void Tracer::notifications() {
             continue;
         }
         std::lock_guard lock(m_lock);
+        ++m_stats.notifications;
         on_notification(*req);
     }
     m_notifier_done = true;
 }
 
 void Tracer::on_notification(const seccomp_notif& req) {
-    ++m_stats.notifications;
     pid_t tid = static_cast<pid_t>(req.pid);
     auto t = m_threads.find(tid);
+    if (t == m_threads.end() && m_early_running.contains(tid)) {
+        ++m_stats.held_early;
+        m_early_notes[tid] = req;  // handled at its parent's fork event
+        return;
+    }
     if (t == m_threads.end()) {
         Thread unknown;  // not ours to record (the pid is 0 when it is invisible to us)
         unknown.at_notification = true;
@@ -1156,6 +1205,18 @@ void Tracer::stop_notifications() {
 // The loop
 
 void Tracer::handle(pid_t tid, int status, const rusage& usage) {
+    if (WIFSTOPPED(status)) {
+        int sig = WSTOPSIG(status);
+        int event = status >> 16;
+        ++(sig == (SIGTRAP | 0x80)         ? m_stats.stops_syscall_exit
+           : event == PTRACE_EVENT_SECCOMP ? m_stats.stops_seccomp
+           : event != 0                    ? m_stats.stops_event
+                                           : m_stats.stops_signal);
+    }
+    dispatch(tid, status, usage);
+}
+
+void Tracer::dispatch(pid_t tid, int status, const rusage& usage) {
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
         on_death(tid, status, usage);
         return;
@@ -1163,18 +1224,24 @@ void Tracer::handle(pid_t tid, int status, const rusage& usage) {
     if (!WIFSTOPPED(status)) return;
     int sig = WSTOPSIG(status);
     int event = status >> 16;
-    ++(sig == (SIGTRAP | 0x80)         ? m_stats.stops_syscall_exit
-       : event == PTRACE_EVENT_SECCOMP ? m_stats.stops_seccomp
-       : event != 0                    ? m_stats.stops_event
-                                       : m_stats.stops_signal);
     if (auto t = m_threads.find(tid); t != m_threads.end()) t->second.at_notification = false;
     if (sig == (SIGTRAP | 0x80)) {
         on_syscall_exit(tid);
         return;
     }
-    if (!m_threads.contains(tid) && event != PTRACE_EVENT_STOP) {
-        // A new task whose first report is not its attach stop: hold it like one.
-        m_early_stops.insert(tid);
+    if (!m_threads.contains(tid)) {
+        if (event == PTRACE_EVENT_STOP && !m_early_running.contains(tid) &&
+            !m_early_stops.contains(tid)) {
+            // A new task's attach stop before its parent's fork event: nothing is needed of it
+            // until it does something, so it goes on now.
+            m_early_running[tid] = monotonic_ns() - m_t0;
+            ++m_stats.early_starts;
+            ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+        } else {
+            ++m_stats.held_early;
+            m_early_stops[tid] = status;  // no longer waiting in a notification, if it was
+            m_early_notes.erase(tid);
+        }
         return;
     }
     switch (event) {
@@ -1194,7 +1261,7 @@ void Tracer::handle(pid_t tid, int status, const rusage& usage) {
             return;
         case PTRACE_EVENT_STOP: {
             auto it = m_threads.find(tid);
-            if (it == m_threads.end() || it->second.expect_initial_stop) {
+            if (it->second.expect_initial_stop) {
                 on_initial_stop(tid);
             } else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
                 ptrace(PTRACE_LISTEN, tid, nullptr, nullptr);  // group-stop: stay stopped
@@ -1284,6 +1351,8 @@ void Tracer::finish() {
                               {"stops_event", m_stats.stops_event},
                               {"stops_signal", m_stats.stops_signal},
                               {"notifications", m_stats.notifications},
+                              {"early_starts", m_stats.early_starts},
+                              {"held_early", m_stats.held_early},
                               {"hashed_reads", m_stats.hashed_reads},
                               {"hashed_writes", m_stats.hashed_writes}};
     if (auto cpu = procfs::cpu_times(getpid())) {
@@ -1307,6 +1376,8 @@ void Tracer::finish() {
     m_mode = Mode::Shepherd;
     // From here on the remaining tracees are only kept running; nothing is recorded.
     m_procs.clear();
+    for (auto& [tid, fd] : m_exe_links) close(fd);
+    m_exe_links.clear();
 }
 
 int Tracer::run(int go_fd) {
@@ -1331,6 +1402,7 @@ int Tracer::run(int go_fd) {
     m_procs[m_root].cwd = m_config.header.cwd;
     m_recs[root_rec->serial] = std::move(root_rec);
     m_threads[m_root].tgid = m_root;
+    open_exe_link(m_root);
 
     m_writer.header(m_config.header);
     m_writer.flush();
@@ -1352,7 +1424,8 @@ int Tracer::run(int go_fd) {
         // call per stop. While jobs are outstanding, poll the SIGCHLD signalfd and the hasher's
         // eventfd, and drain waitpid without blocking.
         bool blocking = m_hasher.pending() == 0 && !(m_mode == Mode::Recording && m_root_done) &&
-                        !(m_mode == Mode::Shepherd && m_threads.empty() && m_early_stops.empty());
+                        !(m_mode == Mode::Shepherd && m_threads.empty() && m_early_stops.empty() &&
+                          m_early_running.empty());
         if (blocking) {
             int status;
             rusage usage;
@@ -1360,7 +1433,9 @@ int Tracer::run(int go_fd) {
             pid_t tid = wait4(-1, &status, __WALL, &usage);  // EINTR: the flush alarm
             lock.lock();
             if (tid > 0) handle(tid, status, usage);
-            if (tid < 0 && errno == ECHILD) m_threads.clear(), m_early_stops.clear();
+            if (tid < 0 && errno == ECHILD)
+                m_threads.clear(), m_early_stops.clear(), m_early_running.clear(),
+                    m_early_notes.clear();
         } else {
             for (;;) {
                 int status;
@@ -1372,7 +1447,9 @@ int Tracer::run(int go_fd) {
         }
         complete_jobs();
         if (m_mode == Mode::Recording && m_root_done && m_hasher.pending() == 0) finish();
-        if (m_mode == Mode::Shepherd && m_threads.empty() && m_early_stops.empty()) break;
+        if (m_mode == Mode::Shepherd && m_threads.empty() && m_early_stops.empty() &&
+            m_early_running.empty())
+            break;
         if (m_mode == Mode::Recording) flush_soon();
         if (blocking || m_hasher.pending() == 0) continue;
         lock.unlock();

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <fmt/core.h>
+#include <climits>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,7 +72,9 @@ struct ExecStop {
     std::string proc_args, proc_env;
 };
 
-ExecStop stop_at_exec(std::vector<std::string> argv, std::vector<std::string> env) {
+// `before` runs with the child's pid while it still runs this program, before its exec.
+ExecStop stop_at_exec(std::vector<std::string> argv, std::vector<std::string> env,
+                      const std::function<void(pid_t)>& before = {}) {
     ExecStop out;
     int go[2];
     if (pipe(go) != 0) return out;
@@ -89,6 +93,7 @@ ExecStop stop_at_exec(std::vector<std::string> argv, std::vector<std::string> en
     }
     close(go[0]);
     out.pid = pid;
+    if (before) before(pid);
     if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(PTRACE_O_TRACEEXEC)) != 0 ||
         write(go[1], "g", 1) != 1) {
         close(go[1]);
@@ -155,4 +160,25 @@ TEST(Procfs, InitialStackOfAnEmptyArgvAndEnvironment) {
     EXPECT_EQ(args, stop.proc_args);
     EXPECT_EQ(environ, "");
     EXPECT_EQ(environ, stop.proc_env);
+}
+
+TEST(Procfs, ExeLinkOpenedBeforeAnExecReadsTheNewImage) {
+    // The recorder opens /proc/PID/exe (the link itself) while a new process runs, and reads it
+    // at the process's exec stop: it must name the new image, as a fresh readlink does.
+    int link = -1;
+    ExecStop stop = stop_at_exec({"true"}, {}, [&](pid_t pid) {
+        link = open(fmt::format("/proc/{}/exe", pid).c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    });
+    ASSERT_GT(stop.sp, 0u) << "no exec stop";
+    ASSERT_GE(link, 0);
+    auto through_fd = procfs::read_link_fd(link);
+    auto fresh = procfs::read_link(fmt::format("/proc/{}/exe", stop.pid));
+    finish(stop);
+    close(link);
+    char real[PATH_MAX];
+    ASSERT_NE(realpath("/bin/true", real), nullptr);
+    ASSERT_TRUE(through_fd);
+    EXPECT_EQ(*through_fd, real);
+    EXPECT_EQ(through_fd, fresh);
+    EXPECT_FALSE(procfs::read_link_fd(-1));
 }
