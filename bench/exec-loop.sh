@@ -2,8 +2,10 @@
 # The exec-heavy case alone, with more rounds than record-overhead.sh gives it, and optionally a
 # second build of buildiff side by side (to measure a change to the recorder in one run):
 #   bash -c 'for i in $(seq N); do /bin/true; done'
-# plain vs `buildiff record` [vs `$BASELINE record`], rounds rotating the order. Prints a
-# Markdown table of medians (wall and CPU = user+sys seconds) and ratios to plain.
+# plain vs `buildiff record` vs bench/null-tracer.c [vs `$BASELINE record`], rounds rotating the
+# order. The null tracer asks for the same ptrace events as buildiff and does nothing at its
+# stops: the floor under any ptrace recorder on this machine. Prints a Markdown table of medians
+# (wall and CPU = user+sys seconds) and ratios to plain.
 # Usage: [BASELINE=/path/to/other/buildiff] bench/exec-loop.sh [ROUNDS] [N]   (defaults 15, 500)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,14 +18,16 @@ buildiff=${BUILDIFF:-$root/build/cli/buildiff}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+cc -O2 -Wall -Wextra -Werror -o "$tmp/null-tracer" "$here/null-tracer.c"
 loop=(bash -c "for i in \$(seq $n); do /bin/true; done")
-names=(plain buildiff)
+names=(plain null-tracer buildiff)
 [[ -n ${BASELINE:-} ]] && names+=(baseline)
 for ((r = 0; r < rounds; r++)); do
   for ((k = 0; k < ${#names[@]}; k++)); do
     name=${names[(k + r) % ${#names[@]}]}
     case $name in
       plain) cmd=("${loop[@]}") ;;
+      null-tracer) cmd=("$tmp/null-tracer" "${loop[@]}") ;;
       buildiff) cmd=("$buildiff" record -q -o "$tmp/loop.rec" -- "${loop[@]}") ;;
       baseline) cmd=("$BASELINE" record -q -o "$tmp/base.rec" -- "${loop[@]}") ;;
     esac
@@ -33,11 +37,11 @@ for ((r = 0; r < rounds; r++)); do
       { echo "bench: $name failed:" >&2; cat "$tmp/stderr" >&2; exit 1; }
     end=$(date +%s%N)
     awk -v w=$(((end - start) / 1000000)) '{ printf "%.3f %.3f\n", w / 1000, $1 + $2 }' \
-      "$tmp/time" >> "$tmp/$name"
+      "$tmp/time" >> "$tmp/times.$name"
   done
 done
 
-col() { awk -v c="$2" '{ print $c }' "$tmp/$1" | median; }
+col() { awk -v c="$2" '{ print $c }' "$tmp/times.$1" | median; }
 pw=$(col plain 1)
 pc=$(col plain 2)
 echo "Machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d); $rounds rounds of $n processes."
