@@ -239,6 +239,9 @@ class Tracer {
     void message(char kind, const std::string& text);
     void handle(pid_t tid, int status, const rusage& usage);
     void dispatch(pid_t tid, int status, const rusage& usage);
+    bool tracing_nothing() const {
+        return m_threads.empty() && m_early_stops.empty() && m_early_running.empty();
+    }
     void on_new_task(pid_t parent_tid, int event);
     void on_initial_stop(pid_t tid);
     void open_exe_link(pid_t tid);
@@ -1424,8 +1427,7 @@ int Tracer::run(int go_fd) {
         // call per stop. While jobs are outstanding, poll the SIGCHLD signalfd and the hasher's
         // eventfd, and drain waitpid without blocking.
         bool blocking = m_hasher.pending() == 0 && !(m_mode == Mode::Recording && m_root_done) &&
-                        !(m_mode == Mode::Shepherd && m_threads.empty() && m_early_stops.empty() &&
-                          m_early_running.empty());
+                        !(m_mode == Mode::Shepherd && tracing_nothing());
         if (blocking) {
             int status;
             rusage usage;
@@ -1447,9 +1449,7 @@ int Tracer::run(int go_fd) {
         }
         complete_jobs();
         if (m_mode == Mode::Recording && m_root_done && m_hasher.pending() == 0) finish();
-        if (m_mode == Mode::Shepherd && m_threads.empty() && m_early_stops.empty() &&
-            m_early_running.empty())
-            break;
+        if (m_mode == Mode::Shepherd && tracing_nothing()) break;
         if (m_mode == Mode::Recording) flush_soon();
         if (blocking || m_hasher.pending() == 0) continue;
         lock.unlock();
