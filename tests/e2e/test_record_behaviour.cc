@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -205,6 +206,40 @@ TEST(RecordDaemons, ProcessesOutlivingTheBuildAreNamedNotWaitedFor) {
     run({"pkill", "-f", "^sleep 30.25$"});
 }
 
+// With nothing left to shepherd the tracer exits right after the recording is complete, and
+// `record` reaps it before exiting itself (so that `time buildiff record` counts its CPU). Run
+// under a subreaper: a tracer `record` left behind would be handed to it.
+TEST(RecordDaemons, WithNoneLeftTheTracerIsReapedBeforeRecordExits) {
+    TempDir tmp;
+    std::string out = tmp / "r.rec";
+    pid_t reaper = fork();
+    ASSERT_GE(reaper, 0);
+    if (reaper == 0) {
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+        int failures = 0;
+        for (int round = 0; round < 5; ++round) {
+            pid_t rec = fork();
+            if (rec == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                dup2(null, 1);
+                dup2(null, 2);
+                execl(buildiff_exe().c_str(), "buildiff", "record", "-o", out.c_str(), "--", "true",
+                      static_cast<char*>(nullptr));
+                _exit(127);
+            }
+            int status = 0;
+            if (rec < 0 || waitpid(rec, &status, 0) != rec || status != 0) _exit(100);
+            usleep(300000);  // a tracer left running would have exited and be ours by now
+            if (waitpid(-1, nullptr, WNOHANG) != -1 || errno != ECHILD) ++failures;
+        }
+        _exit(failures);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(reaper, &status, 0), reaper);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_NE(WEXITSTATUS(status), 100) << "record failed";
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "rounds whose tracer was left to the subreaper";
+}
 TEST(RecordSecrets, SecretValuesAreStoredAsSaltedHashes) {
     TempDir tmp;
     RunOptions env{.env = {"GITHUB_TOKEN=hunter2-very-secret", "BUILDIFF_SALT=test-salt-1"}};
