@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "audit/recording.h"
@@ -122,6 +123,120 @@ TEST(Recording, RoundTripsThroughWriterAndReader) {
     EXPECT_EQ(rec->root_status.code, 2);
     ASSERT_EQ(rec->warnings.size(), 1u);
     EXPECT_NE(f.read().find("\"base64\""), std::string::npos);
+}
+
+// The process and end lines are written as text, not through a json value: each line must be
+// exactly what nlohmann would dump for the value it parses to (member order, escapes, numbers),
+// and read back with every field, whatever bytes the strings hold.
+TEST(Recording, ProcessAndEndLinesAreCanonicalJsonForAnyBytes) {
+    std::string hostile = "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f caf\xc3\xa9 \xe2\x82\xac";
+    std::string invalid = std::string("caf\xe9\x01\"", 7);
+    ProcessRecord p;
+    p.id = 0;
+    p.pid = 4242;
+    p.parent = -1;
+    p.via_exec = false;
+    p.start_ns = 18446744073709551615ULL;
+    p.exe = hostile;
+    p.argv = {hostile, invalid, "", "plain"};
+    p.env = 0;
+    p.cwd = invalid;
+    p.classification.kind = ToolKind::CacheWrapper;
+    p.classification.tool = "sccache";
+    p.classification.role = WrapperRole::Server;
+    p.end_state = EndState::Exited;
+    p.status.signal = 9;
+    p.end_ns = 12;
+    p.user_ns = 1;
+    p.system_ns = 2;
+    p.exe_hash = "0123456789abcdef0123456789abcdef";
+    auto event = [](FileOp op, std::string path, std::string hash) {
+        FileEvent f;
+        f.op = op;
+        f.path = std::move(path);
+        f.hash = std::move(hash);
+        f.size = 99;
+        f.t_ns = 5;
+        return f;
+    };
+    p.files = {event(FileOp::Read, hostile, "ffeeddccbbaa99887766554433221100"),
+               event(FileOp::Read, invalid, ""),
+               event(FileOp::Write, "/o", "ab"),
+               event(FileOp::Rename, "/a", ""),
+               event(FileOp::Link, "/b", ""),
+               event(FileOp::Unlink, "/c", "")};
+    p.files[2].created = p.files[2].deleted = true;
+    p.files[3].to = invalid;
+    p.files[4].to = hostile;
+    ProcessRecord client = p;
+    client.id = 1;
+    client.parent = 0;
+    client.via_exec = true;
+    client.classification.role = WrapperRole::Client;
+    client.classification.wrapped_tool = hostile;
+    client.classification.wrapped_kind = ToolKind::CompilerDriver;
+    client.classification.wrapped_argv_index = 1;
+    client.status = ExitStatus{};
+    client.status.code = 0;
+    client.exe_hash.clear();
+    client.files.clear();
+
+    TempFile f;
+    {
+        int fd = open(f.path.c_str(), O_WRONLY | O_TRUNC);
+        RecordingWriter w(fd);
+        Recording h;
+        w.header(h);
+        w.env(0, {});
+        w.process(p);
+        w.process(client);
+        w.end(p);
+        w.end(client);
+        w.trailer(h, 2);
+        w.flush();
+        close(fd);
+    }
+    std::istringstream lines(f.read());
+    std::string line;
+    int checked = 0;
+    while (std::getline(lines, line)) {
+        auto value = nlohmann::ordered_json::parse(line);
+        EXPECT_EQ(value.dump(), line);
+        ++checked;
+    }
+    EXPECT_EQ(checked, 7);
+
+    auto rec = read_recording(f.path);
+    ASSERT_TRUE(rec) << rec.error().message;
+    ASSERT_EQ(rec->processes.size(), 2u);
+    const ProcessRecord& a = rec->processes[0];
+    EXPECT_EQ(a.parent, -1);
+    EXPECT_FALSE(a.via_exec);
+    EXPECT_EQ(a.start_ns, p.start_ns);
+    EXPECT_EQ(a.exe, hostile);
+    EXPECT_EQ(a.argv, p.argv);
+    EXPECT_EQ(a.cwd, invalid);
+    EXPECT_EQ(a.classification.role, WrapperRole::Server);
+    EXPECT_EQ(a.status.signal, 9);
+    EXPECT_EQ(a.exe_hash, p.exe_hash);
+    ASSERT_EQ(a.files.size(), p.files.size());
+    for (size_t i = 0; i < a.files.size(); ++i) {
+        EXPECT_EQ(a.files[i].op, p.files[i].op) << i;
+        EXPECT_EQ(a.files[i].path, p.files[i].path) << i;
+        EXPECT_EQ(a.files[i].to, p.files[i].to) << i;
+        EXPECT_EQ(a.files[i].t_ns, 5u) << i;
+    }
+    EXPECT_EQ(a.files[0].hash, "ffeeddccbbaa99887766554433221100");
+    EXPECT_EQ(a.files[0].size, 99u);
+    EXPECT_TRUE(a.files[1].hash.empty());
+    EXPECT_TRUE(a.files[2].created);
+    EXPECT_TRUE(a.files[2].deleted);
+    const ProcessRecord& b = rec->processes[1];
+    EXPECT_EQ(b.parent, 0);
+    EXPECT_EQ(b.classification.wrapped_tool, hostile);
+    EXPECT_EQ(b.classification.wrapped_kind, ToolKind::CompilerDriver);
+    EXPECT_EQ(b.classification.wrapped_argv_index, 1u);
+    EXPECT_EQ(b.status.code, 0);
 }
 
 TEST(Recording, WriterIsDeterministic) {
