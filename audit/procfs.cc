@@ -122,21 +122,24 @@ void read_args_env(pid_t pid, const ExecStat& st, std::string& args, std::string
 
 namespace {
 
-// [base, base + size()) of a tracee's memory, read forward on demand a page at a time, so that
-// reading stops at the first unmapped page instead of failing.
+constexpr std::uint64_t kPage = 4096;
+
+// [base, base + size()) of a tracee's memory, read forward on demand in whole pages (and
+// `read_ahead` bytes beyond what is asked), so that reading stops at the first unmapped page
+// instead of failing.
 class RemoteWindow {
   public:
-    RemoteWindow(pid_t pid, std::uint64_t base) : m_pid(pid), m_base(base) {}
+    RemoteWindow(pid_t pid, std::uint64_t base, std::uint64_t read_ahead)
+        : m_pid(pid), m_base(base), m_read_ahead(read_ahead) {}
     const std::string& bytes() const { return m_bytes; }
-    // Makes [base, base + n) available (reading ahead a little); false past the mapping or
-    // beyond 64 MiB.
+    // Makes [base, base + n) available; false past the mapping or beyond 64 MiB.
     bool cover(std::uint64_t n) {
-        constexpr std::uint64_t kPage = 4096, kLimit = 64u << 20, kReadAhead = 4 * kPage;
+        constexpr std::uint64_t kLimit = 64u << 20;
         constexpr size_t kMaxPages = 64;
         while (m_bytes.size() < n) {
             if (n > kLimit || m_ended) return false;
             std::uint64_t at = m_base + m_bytes.size();
-            std::uint64_t until = std::max(m_base + n, at + kReadAhead);
+            std::uint64_t until = std::max(m_base + n, at + m_read_ahead);
             iovec remote[kMaxPages];
             size_t count = 0;
             std::uint64_t wanted = 0;
@@ -160,10 +163,20 @@ class RemoteWindow {
         std::memcpy(&w, m_bytes.data() + index * 8, 8);
         return w;
     }
+    // The offset of the first NUL at or after `from`, reading on as far as `limit` bytes.
+    std::optional<size_t> nul_from(size_t from, size_t limit) {
+        for (;;) {
+            size_t nul = m_bytes.find('\0', from);
+            if (nul != std::string::npos) return nul < limit ? std::optional(nul) : std::nullopt;
+            from = std::max(from, m_bytes.size());
+            if (m_bytes.size() >= limit || !cover(m_bytes.size() + 1)) return std::nullopt;
+        }
+    }
 
   private:
     pid_t m_pid;
     std::uint64_t m_base;
+    std::uint64_t m_read_ahead;
     std::string m_bytes;
     bool m_ended = false;
 };
@@ -172,7 +185,7 @@ class RemoteWindow {
 
 bool read_initial_stack(pid_t pid, std::uint64_t sp, std::string& args, std::string& env) {
     constexpr std::uint64_t kMaxPointers = 1u << 22;
-    RemoteWindow stack(pid, sp);
+    RemoteWindow stack(pid, sp, 4 * kPage);
     if (!stack.cover(8)) return false;
     std::uint64_t argc = stack.word(0);
     if (argc > kMaxPointers || !stack.cover((argc + 2) * 8) || stack.word(argc + 1) != 0)
@@ -192,14 +205,9 @@ bool read_initial_stack(pid_t pid, std::uint64_t sp, std::string& args, std::str
     std::uint64_t env_start = at;
     for (size_t i = 0; i < strings.size(); ++i) {
         if (strings[i] != at) return false;
-        std::uint64_t offset = at - sp;
-        size_t nul;
-        for (;;) {
-            nul = stack.bytes().find('\0', offset);
-            if (nul != std::string::npos) break;
-            if (!stack.cover(stack.bytes().size() + 1)) return false;
-        }
-        at = sp + nul + 1;
+        std::optional<size_t> nul = stack.nul_from(at - sp, SIZE_MAX);
+        if (!nul) return false;
+        at = sp + *nul + 1;
         if (i + 1 == argc) env_start = at;
     }
     std::uint64_t first = strings.empty() ? at : strings[0];
@@ -217,22 +225,10 @@ bool read_memory(pid_t pid, std::uint64_t address, void* out, size_t size) {
 
 std::optional<std::string> read_string(pid_t pid, std::uint64_t address, size_t limit) {
     if (address == 0) return std::nullopt;
-    std::string out;
-    constexpr std::uint64_t kPage = 4096;
-    while (out.size() < limit) {
-        // Never cross a page boundary in one read: the next page may be unmapped.
-        size_t chunk = static_cast<size_t>(kPage - (address % kPage));
-        char buf[kPage];
-        if (!read_memory(pid, address, buf, chunk)) return std::nullopt;
-        const void* nul = std::memchr(buf, '\0', chunk);
-        if (nul) {
-            out.append(buf, static_cast<const char*>(nul) - buf);
-            return out;
-        }
-        out.append(buf, chunk);
-        address += chunk;
-    }
-    return std::nullopt;
+    RemoteWindow text(pid, address, 0);  // to the end of the page first: most strings end there
+    std::optional<size_t> nul = text.nul_from(0, limit + 1);
+    if (!nul) return std::nullopt;
+    return text.bytes().substr(0, *nul);
 }
 
 std::string normalize(const std::string& path) {

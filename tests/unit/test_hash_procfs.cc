@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <fmt/core.h>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -60,6 +62,29 @@ TEST(Procfs, ReadsOwnMemoryAndCpu) {
     ASSERT_TRUE(s);
     EXPECT_EQ(*s, text);
     EXPECT_TRUE(procfs::cpu_times(getpid()));
+}
+
+// Strings are read a page at a time: across a page boundary, up to an unmapped page (no NUL
+// there: no string), and no longer than the limit.
+TEST(Procfs, ReadStringCrossesPagesAndStopsAtUnmappedOnesAndTheLimit) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    auto* map = static_cast<char*>(
+        mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(map, MAP_FAILED);
+    ASSERT_EQ(munmap(map + 2 * page, page), 0);  // the third page is unmapped
+    auto address = [&](size_t offset) { return reinterpret_cast<std::uint64_t>(map + offset); };
+    std::memset(map, 'x', 2 * page);
+    map[page + 10] = '\0';  // a string of 20 bytes across the first page boundary
+    auto across = procfs::read_string(getpid(), address(page - 10));
+    ASSERT_TRUE(across);
+    EXPECT_EQ(*across, std::string(20, 'x'));
+    EXPECT_EQ(procfs::read_string(getpid(), address(page - 10), 20), std::string(20, 'x'));
+    EXPECT_FALSE(procfs::read_string(getpid(), address(page - 10), 19));  // longer than 19
+    EXPECT_FALSE(procfs::read_string(getpid(), address(page + 11)));      // runs into the hole
+    auto long_one = procfs::read_string(getpid(), address(0), 3 * page);
+    ASSERT_TRUE(long_one);
+    EXPECT_EQ(long_one->size(), page + 10);
+    munmap(map, 2 * page);
 }
 
 namespace {
