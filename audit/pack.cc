@@ -314,7 +314,7 @@ int run_pack(const PackOptions& o) {
                     fmt::format("{}: an audit or bundle packs alone, not with other inputs", in));
             Result<std::string> text = read_file(in);
             if (!text) return fail(text.error().message);
-            if (is_recording(in)) {
+            if (starts_like_recording(*text)) {
                 texts.push_back(redact_secrets(*text, secrets));
                 files.push_back(in);
                 std::istringstream stream(texts.back());

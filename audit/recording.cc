@@ -557,12 +557,15 @@ void read_line(const json& j, Recording& rec) {
 
 }  // namespace
 
+bool starts_like_recording(std::string_view bytes) {
+    return bytes.substr(0, 255).find("\"buildiff.recording\"") != std::string_view::npos;
+}
+
 bool is_recording(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     char head[256] = {};
     in.read(head, sizeof head - 1);
-    return std::string_view(head, static_cast<size_t>(in.gcount()))
-               .find("\"buildiff.recording\"") != std::string_view::npos;
+    return starts_like_recording(std::string_view(head, static_cast<size_t>(in.gcount())));
 }
 
 Result<Recording> read_recording(const std::string& path) {

@@ -96,6 +96,8 @@ struct Recording {
 Result<Recording> read_recording(const std::string& path);
 // Whether PATH starts like a recording (its header line); anything else is another input.
 bool is_recording(const std::string& path);
+// The same for bytes already read (a pipe can be read only once).
+bool starts_like_recording(std::string_view bytes);
 // The same from a stream (a bundle member); `path` names it in errors and in Recording::path.
 Result<Recording> read_recording(std::istream& in, const std::string& path);
 

@@ -1,4 +1,5 @@
 // buildiff's command line: subcommand wiring only; the work lives in audit/, diff/, report/.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -6,8 +7,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include <fmt/core.h>
 
@@ -104,14 +108,28 @@ struct Input {
     bool recording = false;
     std::shared_ptr<const BuildSet> set;
     std::string run;  // in `set`; "" when the set was named without one
+    // A pipe (`<(zcat a.rec.gz)`, /dev/stdin): read once, here, to tell what it holds.
+    std::optional<Blob> stream;
 };
 
+bool is_stream(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 Result<Input> classify_input(const std::string& spec, std::shared_ptr<const BuildSet> reuse) {
-    Input in{spec, false, nullptr, ""};
+    Input in{spec, false, nullptr, "", std::nullopt};
     std::string path = spec;
     if (auto split = split_set_spec(spec)) std::tie(path, in.run) = *split;
     if (access(path.c_str(), R_OK) != 0)
         return Error{fmt::format("{}: {}", path, std::strerror(errno))};
+    if (in.run.empty() && is_stream(path)) {
+        Result<Blob> bytes = Blob::open_named(path);
+        if (!bytes) return bytes.error();
+        in.recording = starts_like_recording(bytes->memory());
+        in.stream = std::move(*bytes);
+        return in;
+    }
     if (in.run.empty() && is_recording(path)) {
         in.recording = true;
         return in;
@@ -128,6 +146,13 @@ Result<Input> classify_input(const std::string& spec, std::shared_ptr<const Buil
             return in.set->recording(in.run).error();  // names the runs there are
     }
     return in;
+}
+
+Result<Recording> recording_of(const Input& in) {
+    if (in.set) return in.set->recording(in.run);
+    if (!in.stream) return read_recording(in.spec);
+    std::istringstream bytes{std::string(in.stream->memory())};
+    return read_recording(bytes, in.spec);
 }
 
 Result<DiffResult> compare_inputs(const std::vector<std::string>& specs, DiffOptions options) {
@@ -156,7 +181,18 @@ Result<DiffResult> compare_inputs(const std::vector<std::string>& specs, DiffOpt
             fmt::format("{} is a recording but {} is not: compare recordings with "
                         "recordings, files with files",
                         lrec ? specs[0] : specs[1], lrec ? specs[1] : specs[0])};
-    if (!lrec) return diff_plain(specs[0], specs[1], options);
+    if (!lrec && !l->stream && !r->stream) return diff_plain(specs[0], specs[1], options);
+    if (!lrec) {
+        for (const Input* in : {&*l, &*r})
+            if (!in->stream && std::filesystem::is_directory(in->spec))
+                return Error{fmt::format("{}: is a directory, but {} is not", in->spec,
+                                         in == &*l ? r->spec : l->spec)};
+        Result<Blob> lb = l->stream ? *l->stream : Blob::open_named(specs[0]);
+        if (!lb) return lb.error();
+        Result<Blob> rb = r->stream ? *r->stream : Blob::open_named(specs[1]);
+        if (!rb) return rb.error();
+        return diff_plain_files(*lb, *rb);
+    }
     for (Input* in : {&*l, &*r})
         if (in->set && in->run.empty()) {
             Result<std::string> only = in->set->only_run();
@@ -164,9 +200,9 @@ Result<DiffResult> compare_inputs(const std::vector<std::string>& specs, DiffOpt
             in->run = *only;
         }
     if (l->set && l->set == r->set) return diff_set_pair(*l->set, l->run, r->run, options);
-    Result<Recording> left = l->set ? l->set->recording(l->run) : read_recording(l->spec);
+    Result<Recording> left = recording_of(*l);
     if (!left) return left.error();
-    Result<Recording> right = r->set ? r->set->recording(r->run) : read_recording(r->spec);
+    Result<Recording> right = recording_of(*r);
     if (!right) return right.error();
     std::shared_ptr<const BuildSet> ls = l->set, rs = r->set;
     if (ls || rs)

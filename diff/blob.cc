@@ -25,7 +25,9 @@ struct Blob::Impl {
 };
 
 Result<Blob> Blob::open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    // O_NONBLOCK: a FIFO without a writer (a recorded path that is one now) must not hang the
+    // diff; regular files ignore it.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
     struct stat st {};
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -38,6 +40,36 @@ Result<Blob> Blob::open(const std::string& path) {
     b.m->fd = fd;
     b.m->size = static_cast<std::uint64_t>(st.st_size);
     return b;
+}
+
+Result<Blob> Blob::open_named(const std::string& path, std::uint64_t max_bytes) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0)
+        return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
+    if (S_ISREG(st.st_mode)) return open(path);
+    if (S_ISDIR(st.st_mode)) return Error{fmt::format("{}: is a directory", path)};
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
+    std::string bytes;
+    char chunk[1 << 16];
+    for (;;) {
+        ssize_t n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int err = errno;
+            ::close(fd);
+            return Error{fmt::format("{}: read error: {}", path, std::strerror(err))};
+        }
+        if (n == 0) break;
+        if (bytes.size() + static_cast<std::uint64_t>(n) > max_bytes) {
+            ::close(fd);
+            return Error{fmt::format("{}: more than {} MiB from a pipe; save it to a file first",
+                                     path, max_bytes >> 20)};
+        }
+        bytes.append(chunk, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return memory(path, std::move(bytes));
 }
 
 Blob Blob::memory(std::string name, std::string bytes) {

@@ -14,8 +14,12 @@ namespace buildiff {
 
 class Blob {
   public:
-    // Opens a regular file read-only. Errors name the file.
+    // Opens a regular file read-only; anything else (a FIFO, a device) is an error, without
+    // waiting for a writer. Errors name the file.
     static Result<Blob> open(const std::string& path);
+    // A file the user named: a regular file as open(); a pipe or another stream (`<(cmd)`,
+    // /dev/stdin) is read to its end into memory, at most `max_bytes`.
+    static Result<Blob> open_named(const std::string& path, std::uint64_t max_bytes = 1ull << 32);
     static Blob memory(std::string name, std::string bytes);
 
     const std::string& name() const;  // the path, or the member's path inside its archives
