@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include <fmt/core.h>
@@ -405,11 +406,28 @@ const json& field(const json& j, const char* name) {
     return *it;
 }
 
+// An integer that fits T: a fraction, an exponent or a value out of range is an error, not a
+// conversion.
+template <typename T>
+T as_int(const json& v, const char* name) {
+    if (v.is_number_unsigned()) {
+        if (auto u = v.get<std::uint64_t>(); std::in_range<T>(u)) return static_cast<T>(u);
+    } else if (v.is_number_integer()) {
+        if (auto i = v.get<std::int64_t>(); std::in_range<T>(i)) return static_cast<T>(i);
+    }
+    throw LineError{fmt::format("field \"{}\" is not an integer in range", name)};
+}
+
 template <typename T>
 T get_num(const json& j, const char* name) {
-    const json& v = field(j, name);
-    if (!v.is_number()) throw LineError{fmt::format("field \"{}\" is not a number", name)};
-    return v.get<T>();
+    return as_int<T>(field(j, name), name);
+}
+
+// An optional integer field.
+template <typename T>
+T num_or(const json& j, const char* name, T absent) {
+    auto it = j.find(name);
+    return it == j.end() ? absent : as_int<T>(*it, name);
 }
 
 std::vector<std::string> get_string_array(const json& j, const char* name) {
@@ -423,8 +441,8 @@ std::vector<std::string> get_string_array(const json& j, const char* name) {
 ExitStatus get_status(const json& j) {
     ExitStatus s;
     if (!j.is_object()) throw LineError{"status is not an object"};
-    if (j.contains("exit")) s.code = j["exit"].get<int>();
-    if (j.contains("signal")) s.signal = j["signal"].get<int>();
+    if (j.contains("exit")) s.code = as_int<int>(j["exit"], "exit");
+    if (j.contains("signal")) s.signal = as_int<int>(j["signal"], "signal");
     return s;
 }
 
@@ -455,8 +473,8 @@ void read_process(const json& j, Recording& rec) {
             fmt::format("process id {} out of sequence (expected {})", p.id, rec.processes.size())};
     p.pid = get_num<int>(j, "pid");
     const json& parent = field(j, "parent");
-    p.parent = parent.is_null() ? -1 : parent.get<int>();
-    if (p.parent >= p.id)
+    p.parent = parent.is_null() ? -1 : as_int<int>(parent, "parent");
+    if (!parent.is_null() && (p.parent < 0 || p.parent >= p.id))
         throw LineError{fmt::format("parent {} is not an earlier process", p.parent)};
     p.via_exec = j.value("via", "exec") == "exec";
     p.start_ns = get_num<std::uint64_t>(j, "start_ns");
@@ -479,7 +497,7 @@ void read_process(const json& j, Recording& rec) {
         if (w.contains("tool")) p.classification.wrapped_tool = get_bytes(w["tool"]);
         p.classification.wrapped_kind =
             kind_from_name(w.value("kind", "other")).value_or(ToolKind::Other);
-        p.classification.wrapped_argv_index = w.value("argv_index", 1u);
+        p.classification.wrapped_argv_index = num_or<size_t>(w, "argv_index", 1);
     }
     rec.processes.push_back(std::move(p));
 }
@@ -498,8 +516,8 @@ void read_end(const json& j, Recording& rec) {
                                         : EndState::Unknown;
     p.end_ns = get_num<std::uint64_t>(j, "end_ns");
     p.status = get_status(field(j, "status"));
-    p.user_ns = j.value("user_ns", std::uint64_t{0});
-    p.system_ns = j.value("system_ns", std::uint64_t{0});
+    p.user_ns = num_or<std::uint64_t>(j, "user_ns", 0);
+    p.system_ns = num_or<std::uint64_t>(j, "system_ns", 0);
     p.exe_hash = j.value("exe_hash", "");
     for (const json& e : field(j, "files")) {
         FileEvent f;
@@ -510,9 +528,9 @@ void read_end(const json& j, Recording& rec) {
         if (e.contains("to")) f.to = get_bytes(e["to"]);
         if (e.contains("hash") && e["hash"].is_string()) {
             f.hash = e["hash"].get<std::string>();
-            f.size = e.value("size", std::uint64_t{0});
+            f.size = num_or<std::uint64_t>(e, "size", 0);
         }
-        f.t_ns = e.value("t", std::uint64_t{0});
+        f.t_ns = num_or<std::uint64_t>(e, "t", 0);
         f.created = e.value("created", false);
         f.deleted = e.value("deleted", false);
         p.files.push_back(std::move(f));
@@ -542,13 +560,18 @@ void read_line(const json& j, Recording& rec) {
     } else if (type == "trailer") {
         rec.complete = true;
         rec.root_status = get_status(field(j, "root_status"));
-        rec.duration_ns = j.value("duration_ns", std::uint64_t{0});
-        rec.recorder_peak_rss_kb = j.value("recorder_peak_rss_kb", std::uint64_t{0});
+        rec.duration_ns = num_or<std::uint64_t>(j, "duration_ns", 0);
+        rec.recorder_peak_rss_kb = num_or<std::uint64_t>(j, "recorder_peak_rss_kb", 0);
         if (j.contains("recorder_stats") && j["recorder_stats"].is_object())
             for (auto& [k, v] : j["recorder_stats"].items())
                 if (v.is_number_unsigned()) rec.recorder_stats[k] = v.get<std::uint64_t>();
         if (j.contains("lingering"))
-            for (auto& id : j["lingering"]) rec.lingering.push_back(id.get<int>());
+            for (auto& id : j["lingering"]) {
+                int n = as_int<int>(id, "lingering");
+                if (n < 0 || n >= static_cast<int>(rec.processes.size()))
+                    throw LineError{fmt::format("lingering process {} is not a process", n)};
+                rec.lingering.push_back(n);
+            }
     } else if (type == "header") {
         throw LineError{"second header line"};
     }

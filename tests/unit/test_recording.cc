@@ -322,6 +322,46 @@ TEST(Recording, InconsistentReferencesAreErrors) {
         << rec.error().message;
 }
 
+// Numbers that do not fit their field, and references to processes that do not exist, are
+// errors naming the line: never converted, wrapped or passed on to the tree and the differ.
+TEST(Recording, OutOfRangeNumbersAndDanglingReferencesAreErrorsNamingTheLine) {
+    TempFile f;
+    sample_recording(f.path, true);
+    const std::string good = f.read();
+    struct Case {
+        std::string from, to, message;
+    };
+    const std::vector<Case> cases = {
+        {R"("parent":0)", R"("parent":-5)", "parent -5 is not an earlier process"},
+        {R"("parent":0)", R"("parent":1.5)", "\"parent\" is not an integer in range"},
+        {R"("id":1,"pid":101)", R"("id":4294967297,"pid":101)",
+         "\"id\" is not an integer in range"},
+        {R"("pid":100)", R"("pid":1e300)", "\"pid\" is not an integer in range"},
+        {R"("status":{"exit":0})", R"("status":{"exit":-1e300})",
+         "\"exit\" is not an integer in range"},
+        {R"("size":10)", R"("size":-10)", "\"size\" is not an integer in range"},
+        {R"("end_ns":5)", R"("end_ns":5.5)", "\"end_ns\" is not an integer in range"},
+        {R"("lingering":[])", R"("lingering":[7])", "lingering process 7 is not a process"},
+        {R"("lingering":[])", R"("lingering":[-1])", "lingering process -1 is not a process"},
+    };
+    for (const Case& c : cases) {
+        std::string text = good;
+        auto at = text.find(c.from);
+        ASSERT_NE(at, std::string::npos) << c.from;
+        text.replace(at, c.from.size(), c.to);
+        f.write(text);
+        auto rec = read_recording(f.path);
+        if (rec) {
+            ADD_FAILURE() << c.to << " was read";
+            continue;
+        }
+        const std::string& m = rec.error().message;
+        EXPECT_NE(m.find(c.message), std::string::npos) << c.to << ": " << m;
+        EXPECT_TRUE(m.starts_with(f.path + ": line ")) << m;
+        EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    }
+}
+
 TEST(Utf8, Validation) {
     EXPECT_TRUE(is_valid_utf8("plain"));
     EXPECT_TRUE(is_valid_utf8("caf\xc3\xa9"));
