@@ -1,5 +1,5 @@
-// libFuzzer target: the archive reader (libarchive: ar, zip, tar, compressed streams) and the
-// recursive member comparison, with small bounds so a bomb costs little.
+// Fuzz target (tests/fuzz/fuzz_main.cc): the archive reader (libarchive: ar, zip, tar, compressed
+// streams) and the recursive member comparison, with small bounds so a bomb costs little.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7,7 +7,7 @@
 #include "diff/archive_read.h"
 #include "diff/compare.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int fuzz_archive(const std::uint8_t* data, std::size_t size) {
     std::string bytes(reinterpret_cast<const char*>(data), size);
     buildiff::Blob blob = buildiff::Blob::memory("input.a", bytes);
     buildiff::CompareLimits limits;

@@ -1,5 +1,6 @@
-// libFuzzer target: the ELF reader (libelf, libdw, libdwfl for relocatable objects) and the ELF
-// comparison, on arbitrary bytes compared against a copy with one byte changed.
+// Fuzz target (tests/fuzz/fuzz_main.cc): the ELF reader (libelf, libdw, libdwfl for relocatable
+// objects) and the ELF comparison, on arbitrary bytes compared against a copy with one byte
+// changed.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7,7 +8,7 @@
 #include "diff/compare.h"
 #include "diff/elf_read.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int fuzz_elf(const std::uint8_t* data, std::size_t size) {
     std::string bytes(reinterpret_cast<const char*>(data), size);
     buildiff::Blob blob = buildiff::Blob::memory("input", bytes);
     (void)buildiff::read_elf(blob);

@@ -1,22 +1,39 @@
 #!/usr/bin/env bash
-# Builds one libFuzzer target with clang-14 (ASan + UBSan) and runs it for a bounded time from a
-# seed corpus of real objects and archives made here. Exit status non-zero on any crash, leak or
+# Builds the libFuzzer binary with clang-14 (ASan + UBSan; one binary for every target, built once
+# under a lock, beside WORKDIR) and runs one target for a bounded time from a seed corpus of real
+# objects, archives and recordings made here. Exit status non-zero on any crash, leak or
 # sanitizer report; the reproducer is left in the work directory.
-# Usage: tests/fuzz/run.sh elf|archive SECONDS WORKDIR
+# Usage: tests/fuzz/run.sh elf|archive|recording SECONDS WORKDIR [BUILDIFF]
+# (BUILDIFF, the buildiff binary, records the seed builds of the recording target.)
 set -euo pipefail
-target=$1 seconds=${2:-20} work=${3:-$PWD/fuzz-$1}
+target=$1 seconds=${2:-20} work=${3:-$PWD/fuzz-$1} buildiff=${4:-}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(realpath -m "$work")
-mkdir -p "$work/corpus" "$work/seed"
-cd "$work"
+[[ -z $buildiff ]] || buildiff=$(realpath -m "$buildiff")
+bin_dir=$(dirname "$work")/fuzz-bin
+mkdir -p "$work/corpus" "$work/seed" "$bin_dir"
+export BUILDIFF_FUZZ_TARGET=$target
 
-sources=(audit/hash.cc diff/blob.cc diff/elf_read.cc diff/elf_compare.cc diff/demangle.cc
-         diff/archive_read.cc diff/compare.cc diff/content_compare.cc)
-if [[ ! -x fuzz_$target || $(find "${sources[@]/#/$src/}" "$src/tests/fuzz/fuzz_$target.cc" -newer fuzz_$target | head -1) ]]; then
-  clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$src" -I/usr/include/libiberty "${sources[@]/#/$src/}" "$src/tests/fuzz/fuzz_$target.cc" \
-    -o "fuzz_$target" -lfmt -ldw -lelf -larchive -liberty -lxxhash
-fi
+sources=(audit/hash.cc audit/recording.cc audit/classify.cc audit/analysis.cc audit/redact.cc
+         diff/blob.cc diff/elf_read.cc diff/elf_compare.cc diff/demangle.cc diff/archive_read.cc
+         diff/compare.cc diff/content_compare.cc diff/differ.cc diff/env_diff.cc diff/flags.cc
+         diff/normalize.cc report/show.cc report/diff_text.cc report/diff_json.cc
+         tests/fuzz/fuzz_main.cc tests/fuzz/fuzz_elf.cc tests/fuzz/fuzz_archive.cc
+         tests/fuzz/fuzz_recording.cc)
+fuzz=$bin_dir/fuzz
+(
+  flock 9
+  newer=$( [[ -x $fuzz ]] && find "$src"/audit "$src"/diff "$src"/report "$src"/tests/fuzz \
+             \( -name '*.h' -o -name '*.cc' \) -newer "$fuzz" | head -1 || true)
+  if [[ ! -x $fuzz || -n $newer ]]; then
+    # fmt header-only: libfmt.so's template instances are mangled the way GCC mangles them.
+    clang++-14 -std=c++20 -g -O1 -DFMT_HEADER_ONLY -fsanitize=fuzzer,address,undefined \
+      -fno-sanitize-recover=undefined -I"$src" -I/usr/include/libiberty "${sources[@]/#/$src/}" \
+      -o "$fuzz.new" -ldw -lelf -larchive -liberty -lxxhash
+    mv "$fuzz.new" "$fuzz"
+  fi
+) 9>"$bin_dir/lock"
+cd "$work"
 
 # Seeds: a relocatable object with DWARF, a shared library, an ar archive, a zip and a tar.gz.
 cd seed
@@ -31,13 +48,27 @@ with zipfile.ZipFile('s.zip', 'w', zipfile.ZIP_DEFLATED) as z:
 with tarfile.open('s.tar.gz', 'w:gz') as t:
     t.add('s.o'); t.add('s.a')
 PY
+# Recordings: a compile, an archive and a link, recorded twice with one define changed; and the
+# two as one input (a line holding 0x1e splits it into the left and the right recording).
+if [[ $target == recording ]]; then
+  [[ -x $buildiff ]] || { echo "run.sh recording: give the buildiff binary" >&2; exit 2; }
+  for d in 1 2; do
+    "$buildiff" record -q -o "r$d.rec" -- sh -c \
+      "gcc -DV=$d -c s.c -o s.o && ar rcs s.a s.o && gcc -shared -o s.so s.o"
+  done
+  { cat r1.rec; printf '\x1e\n'; cat r2.rec; } > pair.rec
+fi
 cd ..
-if [[ $target == elf ]]; then cp seed/s.o seed/s.so corpus/; else cp seed/s.a seed/s.zip seed/s.tar.gz corpus/; fi
+case $target in
+  elf) cp seed/s.o seed/s.so corpus/ ;;
+  archive) cp seed/s.a seed/s.zip seed/s.tar.gz corpus/ ;;
+  recording) cp seed/r1.rec seed/pair.rec corpus/ ;;
+esac
 
 # Inputs that once crashed a target are replayed first (tests/fuzz/regressions/TARGET-*).
 shopt -s nullglob
 regressions=("$src"/tests/fuzz/regressions/"$target"-*)
-if ((${#regressions[@]})); then "./fuzz_$target" "${regressions[@]}" 2>&1 | tail -3; fi
+if ((${#regressions[@]})); then "$fuzz" "${regressions[@]}" 2>&1 | tail -3; fi
 
-ASAN_OPTIONS=detect_leaks=1 "./fuzz_$target" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+ASAN_OPTIONS=detect_leaks=1 "$fuzz" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$work/crash-" corpus 2>&1 | tail -15
