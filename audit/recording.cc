@@ -609,7 +609,7 @@ Result<Recording> read_recording(std::istream& in, const std::string& path) {
         json j;
         try {
             j = json::parse(text);
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {  // a parse_error, or out_of_range for 1e999
             if (last_unterminated && seen_header) {
                 rec.truncation = fmt::format("line {} is an incomplete record (cut off)", line_no);
                 break;

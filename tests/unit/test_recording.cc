@@ -341,6 +341,7 @@ TEST(Recording, OutOfRangeNumbersAndDanglingReferencesAreErrorsNamingTheLine) {
          "\"exit\" is not an integer in range"},
         {R"("size":10)", R"("size":-10)", "\"size\" is not an integer in range"},
         {R"("end_ns":5)", R"("end_ns":5.5)", "\"end_ns\" is not an integer in range"},
+        {R"("end_ns":5)", R"("end_ns":1e999)", "corrupt record: "},  // beyond a double
         {R"("lingering":[])", R"("lingering":[7])", "lingering process 7 is not a process"},
         {R"("lingering":[])", R"("lingering":[-1])", "lingering process -1 is not a process"},
     };
