@@ -5,6 +5,7 @@
 # sanitizer report; the reproducer is left in the work directory.
 # Usage: tests/fuzz/run.sh elf|archive|recording SECONDS WORKDIR [BUILDIFF]
 # (BUILDIFF, the buildiff binary, records the seed builds of the recording target.)
+#        tests/fuzz/run.sh build 0 WORKDIR: only builds the binary (the test suite's first step).
 set -euo pipefail
 target=$1 seconds=${2:-20} work=${3:-$PWD/fuzz-$1} buildiff=${4:-}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +34,7 @@ fuzz=$bin_dir/fuzz
     mv "$fuzz.new" "$fuzz"
   fi
 ) 9>"$bin_dir/lock"
+[[ $target == build ]] && exit 0
 cd "$work"
 
 # Seeds: a relocatable object with DWARF, a shared library, an ar archive, a zip and a tar.gz.
