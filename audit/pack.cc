@@ -153,8 +153,12 @@ std::vector<std::string> run_names(const std::vector<Recording>& recs,
     std::vector<std::string> out;
     std::set<std::string> used;
     for (size_t i = 0; i < recs.size(); ++i) {
-        std::string base =
-            recs[i].label.empty() ? fs::path(files[i]).stem().string() : recs[i].label;
+        // A pipe's name (/dev/fd/63) says nothing: the label, else run1, run2...
+        std::error_code ec;
+        bool named = fs::is_regular_file(files[i], ec);
+        std::string base = !recs[i].label.empty() ? recs[i].label
+                           : named                ? fs::path(files[i]).stem().string()
+                                                  : "";
         std::string name;
         for (char c : base) name += name_char(c) && c != '.' ? c : '_';
         if (name.empty() || name.size() > 48) name = fmt::format("run{}", i + 1);

@@ -414,6 +414,9 @@ TEST(DiffInput, RecordingsAndFilesThroughPipesCompareAsFromFiles) {
                           buildiff_exe(), left, right, tmp / "b.tar.gz"});
     ASSERT_EQ(pack.status, 0) << pack.err;
     EXPECT_NE(pack.out.find("2 recordings"), std::string::npos) << pack.out;
+    RunResult runs = run({buildiff_exe(), "show", tmp / "b.tar.gz"});
+    EXPECT_NE(runs.out.find("b.tar.gz:run1 "), std::string::npos) << runs.out;  // not "63"
+    EXPECT_NE(runs.out.find("b.tar.gz:run2 "), std::string::npos) << runs.out;
 }
 
 // A recorded output that is a FIFO on disk now (the tree changed after the build): the diff
