@@ -11,7 +11,8 @@
 #include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
+#include <streambuf>
+#include <string_view>
 
 #include <fmt/core.h>
 
@@ -148,10 +149,19 @@ Result<Input> classify_input(const std::string& spec, std::shared_ptr<const Buil
     return in;
 }
 
+// Reads bytes held elsewhere as a stream, without copying them.
+struct ViewBuffer : std::streambuf {
+    explicit ViewBuffer(std::string_view bytes) {
+        char* begin = const_cast<char*>(bytes.data());
+        setg(begin, begin, begin + bytes.size());
+    }
+};
+
 Result<Recording> recording_of(const Input& in) {
     if (in.set) return in.set->recording(in.run);
     if (!in.stream) return read_recording(in.spec);
-    std::istringstream bytes{std::string(in.stream->memory())};
+    ViewBuffer buffer(in.stream->memory());
+    std::istream bytes(&buffer);
     return read_recording(bytes, in.spec);
 }
 

@@ -19,7 +19,7 @@ class Blob {
     static Result<Blob> open(const std::string& path);
     // A file the user named: a regular file as open(); a pipe or another stream (`<(cmd)`,
     // /dev/stdin) is read to its end into memory, at most `max_bytes`.
-    static Result<Blob> open_named(const std::string& path, std::uint64_t max_bytes = 1ull << 32);
+    static Result<Blob> open_named(const std::string& path, std::uint64_t max_bytes = 1ull << 30);
     static Blob memory(std::string name, std::string bytes);
 
     const std::string& name() const;  // the path, or the member's path inside its archives
