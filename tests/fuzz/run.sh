@@ -27,10 +27,17 @@ fuzz=$bin_dir/fuzz
   newer=$( [[ -x $fuzz ]] && find "$src"/audit "$src"/diff "$src"/report "$src"/tests/fuzz \
              \( -name '*.h' -o -name '*.cc' \) -newer "$fuzz" | head -1 || true)
   if [[ ! -x $fuzz || -n $newer ]]; then
-    # fmt header-only: libfmt.so's template instances are mangled the way GCC mangles them.
-    clang++-14 -std=c++20 -g -O1 -DFMT_HEADER_ONLY -fsanitize=fuzzer,address,undefined \
-      -fno-sanitize-recover=undefined -I"$src" -I/usr/include/libiberty "${sources[@]/#/$src/}" \
-      -o "$fuzz.new" -ldw -lelf -larchive -liberty -lxxhash
+    # One object per source, compiled on every CPU, then linked. fmt header-only: libfmt.so's
+    # template instances are mangled the way GCC mangles them.
+    flags=(-std=c++20 -g -O1 -DFMT_HEADER_ONLY -fsanitize=fuzzer,address,undefined
+           -fno-sanitize-recover=undefined)
+    rm -rf "$bin_dir/obj"
+    for f in "${sources[@]}"; do mkdir -p "$bin_dir/obj/$(dirname "$f")"; done
+    printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} clang++-14 "${flags[@]}" \
+      -I"$src" -I/usr/include/libiberty -c "$src/{}" -o "$bin_dir/obj/{}.o"
+    objects=("${sources[@]/#/$bin_dir/obj/}")
+    clang++-14 "${flags[@]}" "${objects[@]/%/.o}" -o "$fuzz.new" -ldw -lelf -larchive -liberty \
+      -lxxhash
     mv "$fuzz.new" "$fuzz"
   fi
 ) 9>"$bin_dir/lock"
