@@ -1,5 +1,6 @@
 // The one libFuzzer binary of tests/fuzz/run.sh: its targets share most of their code, which is
-// compiled once for all of them. BUILDIFF_FUZZ_TARGET (elf, archive, recording) picks the target.
+// compiled once for all of them. BUILDIFF_FUZZ_TARGET (elf, archive, recording, bundle) picks
+// the target.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -9,6 +10,7 @@
 int fuzz_elf(const std::uint8_t* data, std::size_t size);
 int fuzz_archive(const std::uint8_t* data, std::size_t size);
 int fuzz_recording(const std::uint8_t* data, std::size_t size);
+int fuzz_bundle(const std::uint8_t* data, std::size_t size);
 
 namespace {
 
@@ -20,7 +22,8 @@ Target chosen() {
     if (n == "elf") return fuzz_elf;
     if (n == "archive") return fuzz_archive;
     if (n == "recording") return fuzz_recording;
-    std::fprintf(stderr, "BUILDIFF_FUZZ_TARGET must be elf, archive or recording\n");
+    if (n == "bundle") return fuzz_bundle;
+    std::fprintf(stderr, "BUILDIFF_FUZZ_TARGET must be elf, archive, recording or bundle\n");
     std::exit(2);
 }
 

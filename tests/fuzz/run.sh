@@ -3,8 +3,8 @@
 # under a lock, beside WORKDIR) and runs one target for a bounded time from a seed corpus of real
 # objects, archives and recordings made here. Exit status non-zero on any crash, leak or
 # sanitizer report; the reproducer is left in the work directory.
-# Usage: tests/fuzz/run.sh elf|archive|recording SECONDS WORKDIR [BUILDIFF]
-# (BUILDIFF, the buildiff binary, records the seed builds of the recording target.)
+# Usage: tests/fuzz/run.sh elf|archive|recording|bundle SECONDS WORKDIR [BUILDIFF]
+# (BUILDIFF, the buildiff binary, records the seed builds of the recording and bundle targets.)
 #        tests/fuzz/run.sh build 0 WORKDIR: only builds the binary (the test suite's first step).
 set -euo pipefail
 target=$1 seconds=${2:-20} work=${3:-$PWD/fuzz-$1} buildiff=${4:-}
@@ -19,22 +19,30 @@ sources=(audit/hash.cc audit/recording.cc audit/classify.cc audit/analysis.cc au
          diff/blob.cc diff/elf_read.cc diff/elf_compare.cc diff/demangle.cc diff/archive_read.cc
          diff/compare.cc diff/content_compare.cc diff/differ.cc diff/env_diff.cc diff/flags.cc
          diff/normalize.cc report/show.cc report/diff_text.cc report/diff_json.cc
+         report/diff_templates.cc audit/build_set.cc audit/auditor.cc audit/evidence.cc
          tests/fuzz/fuzz_main.cc tests/fuzz/fuzz_elf.cc tests/fuzz/fuzz_archive.cc
-         tests/fuzz/fuzz_recording.cc)
+         tests/fuzz/fuzz_recording.cc tests/fuzz/fuzz_bundle.cc)
 fuzz=$bin_dir/fuzz
 (
   flock 9
   newer=$( [[ -x $fuzz ]] && find "$src"/audit "$src"/diff "$src"/report "$src"/tests/fuzz \
-             \( -name '*.h' -o -name '*.cc' \) -newer "$fuzz" | head -1 || true)
+             \( -name '*.h' -o -name '*.cc' -o -name '*.mustache' \) -newer "$fuzz" | head -1 || true)
   if [[ ! -x $fuzz || -n $newer ]]; then
     # One object per source, compiled on every CPU, then linked. fmt header-only: libfmt.so's
     # template instances are mangled the way GCC mangles them.
     flags=(-std=c++20 -g -O1 -DFMT_HEADER_ONLY -fsanitize=fuzzer,address,undefined
            -fno-sanitize-recover=undefined)
-    rm -rf "$bin_dir/obj"
+    rm -rf "$bin_dir/obj" "$bin_dir/gen"
     for f in "${sources[@]}"; do mkdir -p "$bin_dir/obj/$(dirname "$f")"; done
+    # The report templates as string constants, as report/CMakeLists.txt makes templates.inc.
+    mkdir -p "$bin_dir/gen"
+    for t in report.html report.md tree.html; do
+      printf 'inline constexpr std::string_view k_%s = R"bdtmpl(' "${t//./_}"
+      cat "$src/report/templates/$t.mustache"
+      printf ')bdtmpl";\n'
+    done > "$bin_dir/gen/templates.inc"
     printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} clang++-14 "${flags[@]}" \
-      -I"$src" -I/usr/include/libiberty -c "$src/{}" -o "$bin_dir/obj/{}.o"
+      -I"$src" -I"$bin_dir/gen" -I/usr/include/libiberty -c "$src/{}" -o "$bin_dir/obj/{}.o"
     objects=("${sources[@]/#/$bin_dir/obj/}")
     clang++-14 "${flags[@]}" "${objects[@]/%/.o}" -o "$fuzz.new" -ldw -lelf -larchive -liberty \
       -lxxhash
@@ -59,19 +67,33 @@ with tarfile.open('s.tar.gz', 'w:gz') as t:
 PY
 # Recordings: a compile, an archive and a link, recorded twice with one define changed; and the
 # two as one input (a line holding 0x1e splits it into the left and the right recording).
-if [[ $target == recording ]]; then
-  [[ -x $buildiff ]] || { echo "run.sh recording: give the buildiff binary" >&2; exit 2; }
+# Bundles: the two packed, compressed and not (a fuzzer gets further without checksums).
+if [[ $target == recording || $target == bundle ]]; then
+  [[ -x $buildiff ]] || { echo "run.sh $target: give the buildiff binary" >&2; exit 2; }
   for d in 1 2; do
     "$buildiff" record -q -o "r$d.rec" -- sh -c \
       "gcc -DV=$d -c s.c -o s.o && ar rcs s.a s.o && gcc -shared -o s.so s.o"
   done
   { cat r1.rec; printf '\x1e\n'; cat r2.rec; } > pair.rec
 fi
+if [[ $target == bundle ]]; then
+  rm -f b.tar.gz b.zip
+  "$buildiff" pack r1.rec r2.rec -o b.tar.gz > /dev/null
+  "$buildiff" pack r1.rec r2.rec -o b.zip > /dev/null
+  gzip -dc b.tar.gz > b.tar
+  python3 - <<'PY'
+import zipfile
+with zipfile.ZipFile('b.zip') as src, zipfile.ZipFile('b0.zip', 'w', zipfile.ZIP_STORED) as dst:
+    for info in src.infolist():
+        dst.writestr(info.filename, src.read(info))
+PY
+fi
 cd ..
 case $target in
   elf) cp seed/s.o seed/s.so corpus/ ;;
   archive) cp seed/s.a seed/s.zip seed/s.tar.gz corpus/ ;;
   recording) cp seed/r1.rec seed/pair.rec corpus/ ;;
+  bundle) cp seed/b.tar.gz seed/b.zip seed/b.tar seed/b0.zip corpus/ ;;
 esac
 
 # Inputs that once crashed a target are replayed first (tests/fuzz/regressions/TARGET-*).
