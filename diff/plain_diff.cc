@@ -114,13 +114,9 @@ Result<DiffResult> diff_plain_files(const Blob& left, const Blob& right,
         compare_blobs(comparer, left, right, fs::path(left.name()).filename().string(), true);
     if (!a) return a.error();
     ++result.summary.artifacts;
-    bool same = a->status == "identical";
-    std::vector<Artifact> one;
-    one.push_back(std::move(*a));
-    if (same)
-        finish(result, {}, std::move(one));
-    else
-        finish(result, std::move(one), {});
+    std::vector<Artifact> divergent, identical;
+    (a->status == "identical" ? identical : divergent).push_back(std::move(*a));
+    finish(result, std::move(divergent), std::move(identical));
     return result;
 }
 
