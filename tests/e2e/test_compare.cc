@@ -252,6 +252,9 @@ TEST(CompareArchive, WheelAndDebContainingTheBrokenSoShowTheSymbolThroughTheNest
     build_glue(tmp.path());
     sh("for s in good bad; do mkdir -p whl-$s/blst && cp $s/libglue.so whl-$s/blst/ && "
        "  echo 'Metadata-Version: 2.1' > whl-$s/blst/METADATA && "
+       // zip stores each member's mtime (2 s steps): both wheels get the same one, else the two
+       // trees made across a step differ in every member's mtime.
+       "  find whl-$s -exec touch -h -d @1700000000 {} + && "
        "  (cd whl-$s && zip -qX -r ../$s.whl blst) && "
        "  mkdir -p deb-$s/DEBIAN deb-$s/usr/lib && cp $s/libglue.so deb-$s/usr/lib/ && "
        "  printf 'Package: glue\\nVersion: 1\\nArchitecture: amd64\\nMaintainer: t <t@t>\\n"
