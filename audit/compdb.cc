@@ -1,9 +1,13 @@
-// Compile commands from a recording (dependency-file options dropped). A compile that a wrapper ran
-// (ccache's child compiler, the sccache server's) is the wrapper client's entry, not a second one.
+// Compile commands from a recording: one entry per source a driver compiled, whether the command
+// compiled only (-c, -S) or compiled and linked in one go. A compile that a wrapper ran (ccache's
+// child compiler, the sccache server's) is the wrapper client's entry, not a second one.
 #include "audit/compdb.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 
 #include "audit/analysis.h"
 
@@ -11,22 +15,72 @@ namespace buildiff {
 
 namespace {
 
-bool is_source(const std::string& arg) {
-    static constexpr std::string_view kExts[] = {".c",   ".cc", ".cpp", ".cxx",
-                                                 ".c++", ".C",  ".i",   ".ii"};
-    for (std::string_view e : kExts)
-        if (arg.size() > e.size() && arg.compare(arg.size() - e.size(), e.size(), e) == 0)
-            return true;
+bool ends_with_any(std::string_view arg, std::initializer_list<std::string_view> exts) {
+    for (std::string_view e : exts)
+        if (arg.size() > e.size() && arg.ends_with(e)) return true;
     return false;
 }
 
+// C, C++ and assembly sources (gcc's suffixes; .s and .S are compiled by the driver too).
+bool is_source(std::string_view arg) {
+    return ends_with_any(arg, {".c", ".cc", ".cp", ".cpp", ".CPP", ".cxx", ".c++", ".C", ".i",
+                               ".ii", ".s", ".S", ".sx"});
+}
+
 // Options whose next argument is a value, not a source file.
-bool takes_value(const std::string& a) {
+bool takes_value(std::string_view a) {
     static constexpr std::string_view kSeparate[] = {
-        "-o",          "-I",         "-D",  "-U",  "-include", "-imacros", "-isystem",
-        "-iquote",     "-idirafter", "-MF", "-MT", "-MQ",      "-x",       "-Xpreprocessor",
-        "-Xassembler", "-Xlinker",   "-L",  "-l"};
+        "-o",          "-I",           "-D",
+        "-U",          "-include",     "-imacros",
+        "-isystem",    "-iquote",      "-idirafter",
+        "-iprefix",    "-iwithprefix", "-iwithprefixbefore",
+        "-isysroot",   "-imultilib",   "-MF",
+        "-MT",         "-MQ",          "-MJ",
+        "-x",          "--param",      "-Xpreprocessor",
+        "-Xassembler", "-Xlinker",     "-Xclang",
+        "-target",     "-L",           "-l",
+        "-T",          "-u",           "-z",
+        "-dumpdir",    "-dumpbase",    "-dumpbase-ext",
+        "-aux-info"};
     return std::find(std::begin(kSeparate), std::end(kSeparate), a) != std::end(kSeparate);
+}
+
+// Options that only the link step reads. A compile-and-link command's entry leaves them out
+// (-pthread stays: it also defines _REENTRANT for the compile).
+bool link_only(std::string_view a) {
+    static constexpr std::string_view kExact[] = {"-l",      "-L", "-Xlinker",  "-T",
+                                                  "-u",      "-z", "-rdynamic", "-pie",
+                                                  "-no-pie", "-s", "-r",        "-symbolic"};
+    static constexpr std::string_view kPrefix[] = {"-l",
+                                                   "-L",
+                                                   "-Wl,",
+                                                   "-T",
+                                                   "-static",
+                                                   "-shared",
+                                                   "-nostdlib",
+                                                   "-nostartfiles",
+                                                   "-nodefaultlibs",
+                                                   "-fuse-ld="};
+    if (std::find(std::begin(kExact), std::end(kExact), a) != std::end(kExact)) return true;
+    for (std::string_view p : kPrefix)
+        if (a.starts_with(p)) return true;
+    return false;
+}
+
+enum class Step { None, Compile, CompileAndLink };
+
+// What a driver command does with its sources: preprocess or list dependencies only (no entry),
+// compile (-c, -S, -fsyntax-only), or compile and link in one command (`cc -o prog prog.c`, make's
+// built-in rule for a one-file program).
+Step step_of(const std::vector<std::string>& argv) {
+    bool compile = false;
+    for (size_t i = 1; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (a == "-E" || a == "-M" || a == "-MM") return Step::None;
+        if (a == "-c" || a == "-S" || a == "-fsyntax-only") compile = true;
+        if (takes_value(a)) ++i;
+    }
+    return compile ? Step::Compile : Step::CompileAndLink;
 }
 
 bool under_wrapper(const Recording& rec, const ProcessRecord& p) {
@@ -38,17 +92,36 @@ bool under_wrapper(const Recording& rec, const ProcessRecord& p) {
     return false;
 }
 
-// Dependency-file options only tell make or ninja what to rebuild; CMake's own
-// compile_commands.json leaves them out, and clangd has no use for them.
-std::vector<std::string> without_depfile_options(const std::vector<std::string>& argv) {
+// The entry's arguments for one source of the command: the other sources left out, and so are
+// dependency-file options (they only tell make or ninja what to rebuild; CMake's own
+// compile_commands.json leaves them out, and clangd has no use for them). For a compile-and-link
+// command, -c is added after the compiler, and the link's options, inputs (objects, archives)
+// and output are left out: the entry compiles its source, and run as it is it writes an object,
+// never over the linked program.
+std::vector<std::string> entry_arguments(const std::vector<std::string>& argv, size_t source,
+                                         Step step) {
     std::vector<std::string> out;
+    bool link = step == Step::CompileAndLink;
     for (size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
-        if (a == "-MD" || a == "-MMD" || a == "-MP") continue;
-        if (a == "-MF" || a == "-MT" || a == "-MQ") {
-            ++i;
+        if (i == 0) {
+            out.push_back(a);
+            if (link) out.push_back("-c");
             continue;
         }
+        bool depfile = a == "-MF" || a == "-MT" || a == "-MQ";
+        if (depfile || (link && (a == "-o" || link_only(a)))) {
+            if (depfile || a == "-o" || takes_value(a)) ++i;
+            continue;
+        }
+        if (a == "-MD" || a == "-MMD" || a == "-MP") continue;
+        if (takes_value(a)) {
+            out.push_back(a);
+            if (i + 1 < argv.size()) out.push_back(argv[++i]);
+            continue;
+        }
+        bool positional = !a.starts_with("-") || a == "-";
+        if (positional && i != source && (is_source(a) || link)) continue;
         out.push_back(a);
     }
     return out;
@@ -73,9 +146,10 @@ std::string compile_commands(const Recording& rec) {
                              static_cast<long>(std::min(p->argv.size(), c.wrapped_argv_index)),
                          p->argv.end())
                    : p->argv;
-        if (std::find(argv.begin(), argv.end(), "-c") == argv.end()) continue;
-        argv = without_depfile_options(argv);
-        std::string output = output_path(*p).value_or("");
+        Step step = step_of(argv);
+        if (step == Step::None) continue;
+        std::optional<std::string> output;
+        if (step == Step::Compile) output = output_path(*p);
         for (size_t i = 1; i < argv.size(); ++i) {
             if (takes_value(argv[i])) {
                 ++i;
@@ -86,8 +160,8 @@ std::string compile_commands(const Recording& rec) {
             e["directory"] = json_bytes(p->cwd);
             e["file"] = json_bytes(absolute_path(p->cwd, argv[i]));
             e["arguments"] = nlohmann::ordered_json::array();
-            for (auto& a : argv) e["arguments"].push_back(json_bytes(a));
-            if (!output.empty()) e["output"] = json_bytes(absolute_path(p->cwd, output));
+            for (auto& a : entry_arguments(argv, i, step)) e["arguments"].push_back(json_bytes(a));
+            if (output) e["output"] = json_bytes(*output);
             out.push_back(std::move(e));
         }
     }

@@ -1,5 +1,6 @@
-// `buildiff export compdb`: compile_commands.json from a recording, one entry per C or C++
-// source compiled with -c, with cache wrappers peeled off (as clangd expects).
+// `buildiff export compdb`: compile_commands.json from a recording, one entry per C, C++ or
+// assembly source a compiler driver compiled (with -c or -S, or compiled and linked in one
+// command), each with its own source only, with cache wrappers peeled off (as clangd expects).
 #pragma once
 
 #include <string>

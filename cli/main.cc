@@ -486,7 +486,9 @@ int main(int argc, char** argv) {
     auto* export_cmd = app.add_subcommand("export", "Export a recording in another tool's format");
     export_cmd->require_subcommand(1);
     auto* compdb_cmd = export_cmd->add_subcommand(
-        "compdb", "compile_commands.json: every C/C++ compile, cache wrappers peeled off");
+        "compdb",
+        "compile_commands.json: one entry per C, C++ or assembly source compiled (also by a "
+        "compile-and-link command), cache wrappers peeled off");
     compdb_cmd->add_option("recording", compdb_rec, "Recording file (or SET:RUN)")->required();
     compdb_cmd->add_option("-o,--output", compdb_out, "Write to FILE (default: standard output)")
         ->capture_default_str();
