@@ -22,6 +22,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include "audit/build_set.h"
 #include "audit/evidence.h"
 #include "audit/recording.h"
 #include "diff/differ.h"
@@ -408,7 +409,8 @@ int run_audit(const AuditOptions& o) {
         run.env["CC"] = cc;
         run.env["CXX"] = cxx;
         if (!run.cached) {
-            run.env["CCACHE_DISABLE"] = "1";
+            // (Not `= "1"`: GCC 12 warns wrongly of an overlapping copy there, PR 105329.)
+            run.env.insert_or_assign("CCACHE_DISABLE", std::string("1"));
         } else if (o.cache == "ccache") {
             run.env["CCACHE_DIR"] = out + "/cache/ccache";
             run.env["CC"] = "ccache " + cc;
@@ -522,12 +524,7 @@ int run_audit(const AuditOptions& o) {
 
     fmt::print("buildiff audit of `{}`: {}\n", fmt::join(o.command, " "),
                divergent ? "DIVERGENT" : "every run produced identical artifacts");
-    for (auto& p : report["pairs"])
-        fmt::print("  {} vs {}: {} ({} root causes, {} divergent artifacts)\n",
-                   p["left"].get<std::string>(), p["right"].get<std::string>(),
-                   p["verdict"].get<std::string>(),
-                   p["report"]["summary"]["root_causes"].get<int>(),
-                   p["report"]["summary"]["divergent_artifacts"].get<int>());
+    for (auto& p : report["pairs"]) fmt::print("  {}\n", describe_pair(p));
     for (const Run& run : runs)
         if (!run.not_plain.empty())
             fmt::print("  note: run {} is not plain: {}\n", run.name, run.not_plain);

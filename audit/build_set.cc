@@ -361,6 +361,17 @@ Result<DiffResult> diff_set_pair(const BuildSet& set, const std::string& left_ru
                            options);
 }
 
+std::string describe_pair(const nlohmann::json& pair) {
+    const nlohmann::json& summary =
+        pair.value("report", nlohmann::json::object()).value("summary", nlohmann::json::object());
+    int causes = summary.value("root_causes", 0);
+    int artifacts = summary.value("divergent_artifacts", 0);
+    return fmt::format("{} vs {}: {} ({} root cause{}, {} divergent artifact{})",
+                       pair.value("left", "?"), pair.value("right", "?"),
+                       pair.value("verdict", "?"), causes, causes == 1 ? "" : "s", artifacts,
+                       artifacts == 1 ? "" : "s");
+}
+
 std::string describe_set(const BuildSet& set) {
     const nlohmann::json& r = set.report();
     std::string out;
@@ -387,14 +398,7 @@ std::string describe_set(const BuildSet& set) {
     }
     const nlohmann::json& pairs = r.value("pairs", nlohmann::json::array());
     if (!pairs.empty()) out += "pairs:\n";
-    for (const auto& p : pairs) {
-        const nlohmann::json& summary =
-            p.value("report", nlohmann::json::object()).value("summary", nlohmann::json::object());
-        out +=
-            fmt::format("  {} vs {}: {} ({} root causes, {} divergent artifacts)\n",
-                        p.value("left", "?"), p.value("right", "?"), p.value("verdict", "?"),
-                        summary.value("root_causes", 0), summary.value("divergent_artifacts", 0));
-    }
+    for (const auto& p : pairs) out += "  " + describe_pair(p) + "\n";
     const Evidence& e = set.evidence();
     out += fmt::format("evidence: both versions of {} divergent artifacts kept, {} left out\n",
                        e.kept.size(), e.left_out.size());

@@ -86,6 +86,10 @@ Result<Recording> load_recording(const std::string& spec,
 // `buildiff show SET`: its runs, pairs with verdicts, and evidence kept and left out.
 std::string describe_set(const BuildSet& set);
 
+// One pair of an audit's report.json as a line: "plain vs cold: divergent (1 root cause,
+// 2 divergent artifacts)". Missing fields read as "?" and 0.
+std::string describe_pair(const nlohmann::json& pair);
+
 // Splits `SET:RUN` when SET is a build set and the spec itself is not an existing file.
 std::optional<std::pair<std::string, std::string>> split_set_spec(const std::string& spec);
 

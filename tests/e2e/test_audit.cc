@@ -113,6 +113,12 @@ TEST(Audit, BundledExampleAStaleTimeStampServedByCcacheIsACacheRootCause) {
     // Two uncached-at-the-time compiles a second apart: __TIME__ differs, not the path.
     EXPECT_EQ(kinds(*pc), std::vector<std::string>{"nondeterministic"});
     EXPECT_EQ((*cw)["verdict"], "identical");
+    EXPECT_NE(a.out.find("plain vs warm: divergent (1 root cause, 2 divergent artifacts)\n"),
+              std::string::npos)
+        << a.out;
+    EXPECT_NE(a.out.find("cold vs warm: identical (0 root causes, 0 divergent artifacts)\n"),
+              std::string::npos)
+        << a.out;
     for (std::string f :
          {"report.html", "summary.md", "plain.rec", "cold.rec", "warm.rec", "plain-vs-warm.html"})
         EXPECT_TRUE(fs::exists(tmp / ("audit/" + f))) << f;
