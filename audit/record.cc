@@ -289,8 +289,8 @@ int run_record(const RecordOptions& options) {
     if (!options.quiet) {
         unsigned long processes = 0, bytes = 0;
         std::sscanf(summary.c_str(), "%lu %lu", &processes, &bytes);
-        fmt::print(stderr, "buildiff: recorded {} processes in {} ({} KiB)\n", processes,
-                   options.output, (bytes + 1023) / 1024);
+        fmt::print(stderr, "buildiff: recorded {} process{} in {} ({} KiB)\n", processes,
+                   processes == 1 ? "" : "es", options.output, (bytes + 1023) / 1024);
     }
     if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
     if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);

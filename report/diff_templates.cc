@@ -244,10 +244,11 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
     v.set("verdict_word", r.divergent ? "divergent" : "identical");
     std::string verdict;
     if (!r.divergent)
-        verdict = fmt::format("identical: {} artifacts compared", s.artifacts);
+        verdict = fmt::format("identical: {} artifact{} compared", s.artifacts,
+                              s.artifacts == 1 ? "" : "s");
     else if (r.plain)
-        verdict =
-            fmt::format("divergent: {} of {} files differ", s.divergent_artifacts, s.artifacts);
+        verdict = fmt::format("divergent: {} of {} file{} differ", s.divergent_artifacts,
+                              s.artifacts, s.artifacts == 1 ? "" : "s");
     else
         verdict = fmt::format("divergent: {} root cause{} explain{} {} divergent file{}",
                               r.root_causes.size(), r.root_causes.size() == 1 ? "" : "s",

@@ -29,6 +29,8 @@ TEST(RecordExitStatus, IsTheBuildsOwn) {
     RunResult r = run({buildiff_exe(), "record", "-o", tmp / "a.rec", "--", "sh", "-c", "exit 3"});
     EXPECT_EQ(r.status, 3);
     EXPECT_EQ(load(tmp / "a.rec").root_status.code, 3);
+    EXPECT_TRUE(r.err.starts_with("buildiff: recorded 1 process in " + (tmp / "a.rec") + " ("))
+        << r.err;
 
     r = run({buildiff_exe(), "record", "-o", tmp / "b.rec", "--", "sh", "-c", "kill -TERM $$"});
     EXPECT_EQ(r.status, 143);
