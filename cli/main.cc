@@ -397,10 +397,32 @@ int run_show(const std::string& path, bool as_json) {
 
 }  // namespace
 
+// What is wrong with an entry of a config file that CLI11 could not place: "diff.ignor" (an
+// unknown key), "nosuch.++" (CLI11's mark for the start of an unknown section), "[diff".
+std::string config_entry_problem(const std::string& entry) {
+    size_t dot = entry.rfind('.');
+    if (entry.starts_with("[") || entry.empty()) return fmt::format("malformed entry `{}`", entry);
+    if (dot == std::string::npos)
+        return fmt::format(
+            "no option `{}` outside a section (options go in a [COMMAND] section, such as [diff])",
+            entry);
+    std::string section = entry.substr(0, dot), key = entry.substr(dot + 1);
+    if (key == "++" || key == "--") return fmt::format("no command [{}]", section);
+    return fmt::format("no option `{}` in [{}]", key, section);
+}
+
 int main(int argc, char** argv) {
     CLI::App app{"buildiff: why are these two builds different?"};
     app.set_version_flag("--version", std::string("buildiff ") + kBuildiffVersion);
     app.require_subcommand(1);
+    // A config file (TOML, or INI): one section per command, its options by their long names;
+    // what the command line gives wins. A key that is no option is an error, not ignored.
+    app.allow_config_extras(false);
+    CLI::Option* config = app.set_config(
+        "--config", "",
+        "Read options from FILE (TOML: a [diff], [audit], ... section per command; the command "
+        "line wins)");
+    app.fallthrough();  // --config after the command too
     app.footer("\nRun 'buildiff COMMAND --help' for a command's options and examples.");
 
     RecordOptions record;
@@ -537,6 +559,20 @@ Exit status: 0, or 2 (one line names the input or output and the problem).)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        bool unreadable = dynamic_cast<const CLI::FileError*>(&e) != nullptr;
+        if (unreadable || dynamic_cast<const CLI::ConfigError*>(&e)) {
+            std::string file = config->count() ? config->as<std::string>() : "config";
+            std::string problem = e.what();
+            constexpr std::string_view kExtra = "INI was not able to parse ";
+            if (unreadable)
+                problem = fmt::format("cannot read: {}", access(file.c_str(), R_OK) == 0
+                                                             ? "not a config file"
+                                                             : std::strerror(errno));
+            else if (problem.starts_with(kExtra))
+                problem = config_entry_problem(problem.substr(kExtra.size()));
+            fmt::print(stderr, "buildiff: {}: {}\n", file, problem);
+            return rec_cmd->parsed() ? 125 : 2;
+        }
         int code = app.exit(e);
         if (code == 0) return 0;
         // Usage errors: `record` reports its own failures as 125 (as env(1)); others as 2.

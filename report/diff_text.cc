@@ -65,8 +65,9 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
     }
     if (r.plain) {
     } else if (!r.divergent) {
-        fmt::print(out, "verdict  {}: {} artifacts compared, {} invocations paired\n",
-                   green("identical"), s.artifacts, s.paired);
+        fmt::print(out, "verdict  {}: {} artifact{} compared, {} invocation{} paired\n",
+                   green("identical"), s.artifacts, s.artifacts == 1 ? "" : "s", s.paired,
+                   s.paired == 1 ? "" : "s");
     } else {
         fmt::print(out,
                    "verdict  {}: {} root cause{} explain{} {} divergent file{} (of {} artifacts)\n",

@@ -436,3 +436,63 @@ TEST(DiffBadInput, ARecordedOutputThatIsNowAFifoDoesNotHangTheDiff) {
     ASSERT_EQ(report["root_causes"].size(), 1u) << r.out;
     EXPECT_EQ(report["root_causes"][0]["kind"], "build-path");
 }
+
+// `--config FILE`: a CI job keeps its options in a TOML file, one section per command. The
+// command line wins over the file; a file that cannot be read, a key that is no option and a
+// section that is no command are one line naming the file, exit 2 (125 for record, which then
+// runs nothing).
+TEST(Config, AFileGivesACommandsOptionsTheCommandLineWinsAndBadFilesAreOneLine) {
+    TempDir tmp;
+    for (std::string side : {"L", "R"}) {
+        fs::create_directories(tmp / side);
+        std::ofstream(tmp / (side + "/x.txt")) << side << "\n";
+        std::ofstream(tmp / (side + "/y.o")) << side << side << "\n";
+    }
+    std::string config = tmp / "ci.toml";
+    std::ofstream(config) << "# the nightly job's options\n[diff]\nignore = [\"*.txt\"]\n"
+                          << "json = \"" << tmp / "report.json"
+                          << "\"\n"
+                          << "[record]\nlabel = \"nightly\"\noutput = \"" << tmp / "n.rec"
+                          << "\"\n";
+    RunResult r = run({buildiff_exe(), "--config", config, "diff", tmp / "L", tmp / "R"});
+    EXPECT_EQ(r.status, 1) << r.err;
+    json j = json::parse(read_text(tmp / "report.json"));
+    EXPECT_EQ(j["summary"]["ignored_artifacts"], 1);
+    ASSERT_EQ(j["artifacts"].size(), 1u);
+    EXPECT_EQ(j["artifacts"][0]["path"], "y.o");
+
+    // After the command too; the command line's --ignore replaces the file's.
+    r = run({buildiff_exe(), "diff", tmp / "L", tmp / "R", "--config", config, "--ignore", "*.o"});
+    EXPECT_EQ(r.status, 1) << r.err;
+    j = json::parse(read_text(tmp / "report.json"));
+    ASSERT_EQ(j["artifacts"].size(), 1u);
+    EXPECT_EQ(j["artifacts"][0]["path"], "x.txt");
+
+    r = run({buildiff_exe(), "--config", config, "record", "--", "true"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("recorded 1 process in " + tmp / "n.rec"), std::string::npos) << r.err;
+    EXPECT_NE(run({buildiff_exe(), "show", tmp / "n.rec"}).out.find("label     nightly"),
+              std::string::npos);
+
+    const std::pair<std::string, std::string> bad[] = {
+        {"[diff]\nignor = [\"*.txt\"]\n", "no option `ignor` in [diff]"},
+        {"[dif]\nignore = [\"*.txt\"]\n", "no command [dif]"},
+        {"ignore = [\"*.txt\"]\n", "no option `ignore` outside a section"},
+        {"[diff\nignore = [\"*.txt\"]\n", "malformed entry `[diff`"},
+    };
+    for (auto& [text, problem] : bad) {
+        std::ofstream(tmp / "bad.toml") << text;
+        r = run({buildiff_exe(), "--config", tmp / "bad.toml", "diff", tmp / "L", tmp / "R"});
+        EXPECT_EQ(r.status, 2) << text;
+        EXPECT_TRUE(r.err.starts_with("buildiff: " + tmp / "bad.toml" + ": " + problem)) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_EQ(r.out, "");
+    }
+    r = run({buildiff_exe(), "--config", tmp / "missing.toml", "diff", tmp / "L", tmp / "R"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err,
+              "buildiff: " + tmp / "missing.toml" + ": cannot read: No such file or directory\n");
+    r = run({buildiff_exe(), "--config", tmp / "bad.toml", "record", "--", "touch", tmp / "ran"});
+    EXPECT_EQ(r.status, 125) << r.err;
+    EXPECT_FALSE(fs::exists(tmp / "ran")) << "the build ran despite the bad config";
+}
