@@ -2,14 +2,15 @@
 #include "audit/recording.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <utility>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include <fmt/core.h>
 
@@ -592,6 +593,11 @@ bool is_recording(const std::string& path) {
 }
 
 Result<Recording> read_recording(const std::string& path) {
+    // A directory opens, and then reads as an empty file.
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        return Error{fmt::format(
+            "{}: a directory, neither a buildiff recording nor an audit directory", path)};
     std::ifstream in(path, std::ios::binary);
     if (!in) return Error{fmt::format("{}: cannot open: {}", path, std::strerror(errno))};
     return read_recording(in, path);
@@ -634,6 +640,7 @@ Result<Recording> read_recording(std::istream& in, const std::string& path) {
             return Error{fmt::format("{}: line {}: bad field: {}", path, line_no, e.what())};
         }
     }
+    if (in.bad()) return Error{fmt::format("{}: cannot read (line {})", path, line_no + 1)};
     if (!seen_header) return Error{fmt::format("{}: empty file, not a buildiff recording", path)};
     if (!rec.complete && rec.truncation.empty())
         rec.truncation = "no trailer record: the recorder did not finish (killed?)";

@@ -328,6 +328,16 @@ TEST(Show, BadInputIsOneLineAndExitStatus2) {
     r = run({buildiff_exe(), "show", tmp / "missing.rec"});
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("missing.rec: cannot open"), std::string::npos);
+    // A directory opens, and read as a file it looked empty: it is named for what it is.
+    for (std::string command : {"show", "explain"}) {
+        std::vector<std::string> argv = {buildiff_exe(), command, tmp.path()};
+        if (command == "explain") argv.push_back("x");
+        r = run(argv);
+        EXPECT_EQ(r.status, 2);
+        EXPECT_EQ(r.err,
+                  "buildiff: " + tmp.path() +
+                      ": a directory, neither a buildiff recording nor an audit directory\n");
+    }
 }
 
 TEST(RecordHostileNames, BytesSurviveAndTheTerminalIsNeverDriven) {
