@@ -110,6 +110,7 @@ std::vector<std::string> entry_arguments(const std::vector<std::string>& argv, s
             continue;
         }
         bool depfile = a == "-MF" || a == "-MT" || a == "-MQ";
+        if (link && a.size() > 2 && a.starts_with("-o")) continue;  // -oprog, joined
         if (depfile || (link && (a == "-o" || link_only(a)))) {
             if (depfile || a == "-o" || takes_value(a)) ++i;
             continue;

@@ -106,11 +106,11 @@ TEST(ExportCompdb, CompilesThroughCcacheAreListedOnceWithTheWrapperPeeled) {
     EXPECT_EQ(bad.status, 2);
 }
 
-// A make project whose programs are compiled and linked in one command (an explicit rule, and
-// make's built-in rule for a one-file program), with an assembly source, a compile of two
-// sources at once, and commands that only preprocess or list dependencies. Every compiled source
-// gets one entry with its own source only, and each entry, run as it is in its directory,
-// compiles cleanly: no link options or inputs left for gcc to warn about.
+// A make project whose programs are compiled and linked in one command (an explicit rule with
+// a joined -oprog, and make's built-in rule for a one-file program), with an assembly source, a
+// compile of two sources at once, and commands that only preprocess or list dependencies. Every
+// compiled source gets one entry with its own source only, and each entry, run as it is in its
+// directory, compiles cleanly: no link options or inputs left for gcc to warn about.
 TEST(ExportCompdb, CompileAndLinkCommandsAndSeveralSourcesGiveOneWorkingEntryPerSource) {
     TempDir tmp;
     fs::path src = tmp / "src";
@@ -130,7 +130,7 @@ TEST(ExportCompdb, CompileAndLinkCommandsAndSeveralSourcesGiveOneWorkingEntryPer
         << "CFLAGS = -O2 -DANSWER=42\nLDLIBS = -lm\n"
            "all: prog hello pair deps\n"
            "prog: prog.c util.c twice.S libextra.a\n"
-           "\t$(CC) $(CFLAGS) -Wl,--as-needed -o $@ $^ $(LDLIBS)\n"
+           "\t$(CC) $(CFLAGS) -Wl,--as-needed -o$@ $^ $(LDLIBS)\n"
            "libextra.a: extra.c\n\t$(CC) $(CFLAGS) -c -o extra.o extra.c && ar rcs $@ extra.o\n"
            "pair: one.c two.c\n\t$(CC) $(CFLAGS) -c one.c two.c && touch $@\n"
            "deps: prog.c\n\t$(CC) -MM prog.c > $@ && $(CC) -E prog.c -o /dev/null\n"
@@ -173,7 +173,10 @@ TEST(ExportCompdb, CompileAndLinkCommandsAndSeveralSourcesGiveOneWorkingEntryPer
             file == "prog.c" || file == "util.c" || file == "twice.S" || file == "hello.c";
         EXPECT_EQ(x.contains("output"), file == "extra.c") << x.dump();
         if (linked) {
-            EXPECT_EQ(std::find(args.begin(), args.end(), "-o"), args.end()) << x.dump();
+            EXPECT_EQ(std::find_if(args.begin(), args.end(),
+                                   [](const std::string& a) { return a.starts_with("-o"); }),
+                      args.end())
+                << "the link's -o, also joined (-oprog): " << x.dump();
         }
         // The ground truth: gcc runs the entry as a compile, and has nothing to warn about.
         RunResult c = run(args, {.cwd = x["directory"]});
