@@ -395,8 +395,6 @@ int run_show(const std::string& path, bool as_json) {
     return std::fflush(stdout) == 0 ? 0 : 2;
 }
 
-}  // namespace
-
 // What is wrong with an entry of a config file that CLI11 could not place: "diff.ignor" (an
 // unknown key), "nosuch.++" (CLI11's mark for the start of an unknown section), "[diff".
 std::string config_entry_problem(const std::string& entry) {
@@ -411,6 +409,8 @@ std::string config_entry_problem(const std::string& entry) {
     return fmt::format("no option `{}` in [{}]", key, section);
 }
 
+}  // namespace
+
 int main(int argc, char** argv) {
     CLI::App app{"buildiff: why are these two builds different?"};
     app.set_version_flag("--version", std::string("buildiff ") + kBuildiffVersion);
@@ -422,6 +422,7 @@ int main(int argc, char** argv) {
         "--config", "",
         "Read options from FILE (TOML: a [diff], [audit], ... section per command; the command "
         "line wins)");
+    config->type_name("FILE");
     app.fallthrough();  // --config after the command too
     app.footer("\nRun 'buildiff COMMAND --help' for a command's options and examples.");
 
