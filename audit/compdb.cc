@@ -109,13 +109,13 @@ std::vector<std::string> entry_arguments(const std::vector<std::string>& argv, s
             if (link) out.push_back("-c");
             continue;
         }
-        bool depfile = a == "-MF" || a == "-MT" || a == "-MQ";
-        if (link && a.size() > 2 && a.starts_with("-o")) continue;  // -oprog, joined
-        if (depfile || (link && (a == "-o" || link_only(a)))) {
-            if (depfile || a == "-o" || takes_value(a)) ++i;
+        bool depfile =
+            a == "-MD" || a == "-MMD" || a == "-MP" || a == "-MF" || a == "-MT" || a == "-MQ";
+        bool link_part = link && (a.starts_with("-o") || link_only(a));  // -o, -oprog too
+        if (depfile || link_part) {
+            if (takes_value(a)) ++i;
             continue;
         }
-        if (a == "-MD" || a == "-MMD" || a == "-MP") continue;
         if (takes_value(a)) {
             out.push_back(a);
             if (i + 1 < argv.size()) out.push_back(argv[++i]);
