@@ -33,8 +33,20 @@ std::string absolute_path(const std::string& cwd, const std::string& path) {
 }
 
 std::optional<std::string> output_path(const ProcessRecord& p) {
-    auto out = arg_value(p.argv, "-o");
-    if (!out) return std::nullopt;
+    // gcc, as, ld and rustc take "-o FILE" and "-oFILE" alike (sccache's server rewrites the
+    // second into the first); gcc and ld also "--output FILE" and "--output=FILE". The last wins.
+    std::optional<std::string> out;
+    const std::vector<std::string>& argv = p.argv;
+    for (size_t i = 1; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if ((a == "-o" || a == "--output") && i + 1 < argv.size())
+            out = argv[++i];
+        else if (a.starts_with("--output="))
+            out = a.substr(9);
+        else if (a.size() > 2 && a.starts_with("-o") && !a.starts_with("--"))
+            out = a.substr(2);
+    }
+    if (!out || out->empty()) return std::nullopt;
     return absolute_path(p.cwd, *out);
 }
 
@@ -57,20 +69,23 @@ bool is_compiling(const ProcessRecord& p) {
                 return false;
         return true;
     }
-    if (k == ToolKind::Compiler || k == ToolKind::Assembler) return true;
-    if (k != ToolKind::CompilerDriver) return false;
-    // A driver that only preprocesses (ccache's and sccache's `-E` runs) does not compile.
+    if (k == ToolKind::Assembler) return true;
+    if (k != ToolKind::CompilerDriver && k != ToolKind::Compiler) return false;
+    // A driver that only preprocesses (ccache's and sccache's `-E` runs) does not compile, nor
+    // does the `cc1 -E` it runs.
     return std::find(p.argv.begin(), p.argv.end(), "-E") == p.argv.end();
 }
 
 // Whether a compile ran under the client itself: ccache on a miss (never on a hit, where it
 // may only preprocess); sccache for what it does not cache (assembly, "unknown source
-// language"), which it runs locally.
+// language"), which it runs locally. The sccache server the first client call starts is its
+// child too, but what the server runs is for whichever call asked (`link_served`).
 bool compiled_locally(const Recording& rec, const Analysis& a, const ProcessRecord& client) {
     std::vector<int> stack = a.children[static_cast<size_t>(client.id)];
     while (!stack.empty()) {
         const ProcessRecord& q = rec.processes[static_cast<size_t>(stack.back())];
         stack.pop_back();
+        if (q.classification.role == WrapperRole::Server) continue;
         if (is_compiling(q)) return true;
         for (int ch : a.children[static_cast<size_t>(q.id)]) stack.push_back(ch);
     }

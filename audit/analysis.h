@@ -45,7 +45,7 @@ std::optional<std::string> arg_value(const std::vector<std::string>& argv, std::
 // PATH made absolute against CWD (lexically; PATH is returned as is when absolute).
 std::string absolute_path(const std::string& cwd, const std::string& path);
 
-// The absolute path a command names with -o, if it does.
+// The absolute path a command names with -o (-oFILE, --output), if it does.
 std::optional<std::string> output_path(const ProcessRecord& p);
 
 // The value of NAME in the record's environment, if set.

@@ -1335,19 +1335,22 @@ void Tracer::finish() {
     }
     if (m_sccache_clients > 0 && m_sccache_servers == 0) {
         Warning w{"sccache-server-outside-recording",
-                  fmt::format("{} sccache client call(s) ran but no sccache server was started "
+                  fmt::format("{} sccache client call{} ran but no sccache server was started "
                               "inside the recording: an sccache server started earlier served "
-                              "them, so the real compiles are not recorded. Stop that server "
+                              "{}, so the real compiles are not recorded. Stop that server "
                               "(`sccache --stop-server`) or give the build a private port "
                               "(SCCACHE_SERVER_PORT) and record again.",
-                              m_sccache_clients)};
+                              m_sccache_clients, m_sccache_clients == 1 ? "" : "s",
+                              m_sccache_clients == 1 ? "it" : "them")};
         m_writer.warning(w);
         message('W', w.message);
     }
     if (!lingering_names.empty())
-        message('W', fmt::format("{} process(es) outlived the build and were left running, not "
-                                 "waited for: {}",
-                                 trailer.lingering.size(), lingering_names));
+        message('W',
+                fmt::format("{} process{} outlived the build and {} left running, not "
+                            "waited for: {}",
+                            trailer.lingering.size(), trailer.lingering.size() == 1 ? "" : "es",
+                            trailer.lingering.size() == 1 ? "was" : "were", lingering_names));
     trailer.root_status = m_root_status;
     trailer.recorder_stats = {{"stops_seccomp", m_stats.stops_seccomp},
                               {"stops_syscall_exit", m_stats.stops_syscall_exit},

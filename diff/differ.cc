@@ -842,9 +842,11 @@ void tolerate_kinds(DiffResult& r, const std::set<std::string>& kinds) {
     r.divergent = divergent > 0;
     if (r.summary.tolerated_causes)
         r.notes.push_back(
-            fmt::format("{} root cause(s) of tolerated kinds and the {} artifact(s) only "
-                        "they explain are not counted (ignore file)",
-                        r.summary.tolerated_causes, r.summary.ignored_artifacts));
+            fmt::format("{} root cause{} of tolerated kinds and the {} artifact{} only "
+                        "{} are not counted (ignore file)",
+                        r.summary.tolerated_causes, r.summary.tolerated_causes == 1 ? "" : "s",
+                        r.summary.ignored_artifacts, r.summary.ignored_artifacts == 1 ? "" : "s",
+                        r.summary.tolerated_causes == 1 ? "it explains" : "they explain"));
 }
 
 Result<std::vector<ExplainStep>> explain_path(const Recording& rec, const std::string& path) {

@@ -81,8 +81,8 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
                    "right\n",
                    s.left_invocations, s.right_invocations, s.paired, s.missing, s.extra);
     if (s.ignored_artifacts)
-        fmt::print(out, "         {} divergent artifact(s) ignored (--ignore)\n",
-                   s.ignored_artifacts);
+        fmt::print(out, "         {} divergent artifact{} ignored (--ignore)\n",
+                   s.ignored_artifacts, s.ignored_artifacts == 1 ? "" : "s");
     for (auto& note : r.notes) fmt::print(out, "note     {}\n", display_text(note));
 
     for (size_t i = 0; i < r.root_causes.size(); ++i) {

@@ -126,25 +126,26 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
     for (auto& [crate, counts] : s.by_crate) {
         std::string parts;
         if (counts.first)
-            parts += fmt::format("{} build-script process(es) (the script and what it launched)",
-                                 counts.first);
+            parts += fmt::format("{} build-script process{} (the script and what it launched)",
+                                 counts.first, counts.first == 1 ? "" : "es");
         if (counts.second)
-            parts +=
-                fmt::format("{}{} rustc process(es)", parts.empty() ? "" : "; ", counts.second);
+            parts += fmt::format("{}{} rustc process{}", parts.empty() ? "" : "; ", counts.second,
+                                 counts.second == 1 ? "" : "es");
         fmt::print(out, "crate     {}: {}\n", crate.empty() ? "(unnamed)" : display_arg(crate),
                    parts);
     }
     fmt::print(out, "files     {} read, {} written\n", s.files_read, s.files_written);
     if (s.cache_hits + s.cache_misses + s.cache_unknown)
-        fmt::print(out, "cache     {} hit(s), {} miss(es), {} unknown\n", s.cache_hits,
-                   s.cache_misses, s.cache_unknown);
+        fmt::print(out, "cache     {} hit{}, {} miss{}, {} unknown\n", s.cache_hits,
+                   s.cache_hits == 1 ? "" : "s", s.cache_misses, s.cache_misses == 1 ? "" : "es",
+                   s.cache_unknown);
     std::string root =
         rec.complete
             ? (rec.root_status.signal ? fmt::format("killed by signal {}", *rec.root_status.signal)
                                       : fmt::format("exit {}", rec.root_status.code.value_or(-1)))
             : "unknown (recording incomplete)";
-    fmt::print(out, "time      {} wall, {} cpu; {} process(es) failed; build {}\n",
-               seconds(s.wall_ns), seconds(s.cpu_ns), s.failed, root);
+    fmt::print(out, "time      {} wall, {} cpu; {} process{} failed; build {}\n",
+               seconds(s.wall_ns), seconds(s.cpu_ns), s.failed, s.failed == 1 ? "" : "es", root);
 }
 
 namespace {

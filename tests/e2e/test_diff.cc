@@ -315,6 +315,53 @@ TEST(DiffCache, AStaleTimeMacroServedByCcacheIsACacheRootCause) {
     EXPECT_EQ(same.status, 0) << same.text;
 }
 
+TEST(DiffCache, SccacheWithAJoinedDashOIsNamedByTheCallTheUserMadeAndItsHitsAreHits) {
+    // `-ox.o` is gcc's `-o x.o`; sccache's server runs the compiler with `-o x.o`. The divergence
+    // and the object belong to the client call the build made, as with the separate form.
+    TempDir tmp;
+    fs::create_directories(tmp / "src");
+    std::ofstream(tmp / "src/y.c") << "int y(void) { return 7; }\n";
+    RunOptions env{.cwd = tmp / "src",
+                   .env = {"SCCACHE_SERVER_PORT=" + std::to_string(free_tcp_port()),
+                           "SCCACHE_DIR=" + (tmp / "cache"), "SCCACHE_IDLE_TIMEOUT=60"}};
+    auto build = [&](const std::string& name, int value, const std::string& then = "") {
+        std::ofstream(tmp / "src/x.c") << "int x(void) { return " << value << "; }\n";
+        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / name, "--", "sh", "-c",
+                           "sccache gcc -c x.c -ox.o" + then},
+                          env);
+        EXPECT_EQ(r.status, 0) << r.err;
+        run({"sccache", "--stop-server"}, env);
+        return tmp / name;
+    };
+    std::string one = build("one.rec", 1), two = build("two.rec", 2);
+    Diff d = diff(tmp, one, two);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "source") << d.text;
+    EXPECT_TRUE(argv_has(rc["invocation"], "-ox.o")) << rc["invocation"].dump();
+    EXPECT_EQ(rc["invocation"]["wrapper"], "sccache");
+    EXPECT_EQ(rc["invocation"]["cache_hit"], false);
+    EXPECT_EQ(rc["explains"], json::array({"$ROOT/x.o"}));
+
+    // Warm: x.c hits (the server, started by that first call, writes x.o from its cache); y.c,
+    // new, is compiled by that server for the second call. Each call is told apart.
+    std::string warm = build("warm.rec", 1, " && sccache gcc -c y.c -oy.o");
+    buildiff::Recording rec = load(warm);
+    buildiff::Analysis a = buildiff::analyze(rec);
+    std::map<std::string, std::optional<bool>> hit;
+    for (auto& p : rec.processes)
+        if (p.classification.role == buildiff::WrapperRole::Client)
+            hit[p.argv.back()] = a.cache_hit[static_cast<size_t>(p.id)];
+    EXPECT_EQ(hit, (std::map<std::string, std::optional<bool>>{{"-ox.o", true}, {"-oy.o", false}}));
+    EXPECT_NE(run({buildiff_exe(), "show", warm}).out.find("cache     1 hit, 1 miss, 0 unknown"),
+              std::string::npos);
+    // Only y.o is new: x.o is the cold build's object.
+    Diff more = diff(tmp, one, warm);
+    EXPECT_EQ(more.status, 1);
+    EXPECT_EQ(divergent_paths(more.report), (std::vector<std::string>{"$ROOT/y.o"})) << more.text;
+}
+
 TEST(DiffCi, BaselineIgnoreFileJunitAndAppendedSummary) {
     TempDir tmp;
     std::string left = record_make(tmp, "a", "left.rec", {"CFLAGS=-O2 -g"});

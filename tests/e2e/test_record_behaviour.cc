@@ -199,7 +199,8 @@ TEST(RecordDaemons, ProcessesOutlivingTheBuildAreNamedNotWaitedFor) {
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_LT(elapsed, 15s) << "record must not wait for the daemon";
     EXPECT_TRUE(process_alive("sleep 30.25")) << "the daemon keeps running";
-    EXPECT_NE(r.err.find("outlived the build"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("1 process outlived the build and was left running"), std::string::npos)
+        << r.err;
     Recording rec = load(tmp / "d.rec");
     ASSERT_EQ(rec.lingering.size(), 1u);
     const ProcessRecord& d = rec.processes[static_cast<size_t>(rec.lingering[0])];

@@ -363,10 +363,12 @@ TEST(RecordCcache, WrapperClientsWithTheWrappedCompilerMissThenHit) {
     RunOptions opts{
         .env = {"CC=ccache gcc", "CCACHE_DIR=" + (tmp / "ccache"), "CCACHE_NOHASHDIR=1"},
         .unset = {"CCACHE_DISABLE", "CCACHE_PREFIX"}};
-    for (const char* run_name : {"cold", "warm"}) {
+    // The third run hits through the preprocessor (ccache runs `gcc -E`, and so `cc1 -E`).
+    for (const char* run_name : {"cold", "warm", "preprocessed"}) {
         std::string src = tmp / run_name;
         copy_tree(fixture("make-c"), src);
         opts.cwd = src;
+        if (std::string(run_name) == "preprocessed") opts.env.push_back("CCACHE_NODIRECT=1");
         RunResult r = run({buildiff_exe(), "record", "-o", tmp / (std::string(run_name) + ".rec"),
                            "--", "make", "-j2", "CC=ccache gcc"},
                           opts);
@@ -380,8 +382,13 @@ TEST(RecordCcache, WrapperClientsWithTheWrappedCompilerMissThenHit) {
         EXPECT_EQ(client->classification.tool, "ccache");
         EXPECT_EQ(client->classification.wrapped_tool, "gcc");
         EXPECT_EQ(client->classification.wrapped_argv_index, 1u);
-        bool warm = std::string(run_name) == "warm";
+        bool warm = std::string(run_name) != "cold";
         EXPECT_EQ(a.cache_hit[static_cast<size_t>(client->id)], warm) << run_name;
+        bool preprocessed = false;
+        for (int child : a.children[static_cast<size_t>(client->id)])
+            preprocessed |= has_arg(rec.processes[static_cast<size_t>(child)], "-E");
+        EXPECT_EQ(preprocessed, std::string(run_name) != "warm")
+            << run_name;  // a direct hit does not
         // The object ccache gave the build is the one on disk, hit or miss.
         std::string obj = fs::canonical(src).string() + "/util.o";
         auto produced = final_writes(rec);
