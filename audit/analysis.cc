@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
 
 namespace buildiff {
 
@@ -60,20 +61,27 @@ std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& 
 
 namespace {
 
-bool is_compiling(const ProcessRecord& p) {
-    ToolKind k = p.classification.kind;
-    if (k == ToolKind::Rustc) {
-        // rustc -vV, rustc --print=... and cargo's probes compile nothing.
-        for (auto& a : p.argv)
-            if (a == "-vV" || a == "-V" || a == "--version" || a.starts_with("--print"))
-                return false;
-        return true;
-    }
+// Whether a command line of a tool of kind K compiles (ARGS: its arguments after the program).
+bool is_compiling(ToolKind k, std::span<const std::string> args) {
     if (k == ToolKind::Assembler) return true;
-    if (k != ToolKind::CompilerDriver && k != ToolKind::Compiler) return false;
-    // A driver that only preprocesses (ccache's and sccache's `-E` runs) does not compile, nor
-    // does the `cc1 -E` it runs.
-    return std::find(p.argv.begin(), p.argv.end(), "-E") == p.argv.end();
+    if (k != ToolKind::Rustc && k != ToolKind::CompilerDriver && k != ToolKind::Compiler)
+        return false;
+    for (const std::string& a : args) {
+        // Probes compile nothing: rustc -vV and --print=... (cargo's), gcc --version and
+        // -print-file-name=... .
+        if (a == "-vV" || a == "-V" || a == "--version" || a.starts_with("--print") ||
+            a == "-dumpversion" || a == "-dumpmachine" || a.starts_with("-print-"))
+            return false;
+        // A driver that only preprocesses (ccache's and sccache's `-E` runs) does not compile,
+        // nor does the `cc1 -E` it runs.
+        if (a == "-E" && k != ToolKind::Rustc) return false;
+    }
+    return true;
+}
+
+bool is_compiling(const ProcessRecord& p) {
+    std::span<const std::string> args(p.argv);
+    return is_compiling(p.classification.kind, args.subspan(std::min<size_t>(1, args.size())));
 }
 
 // Whether a compile ran under the client itself: ccache on a miss (never on a hit, where it
@@ -96,6 +104,16 @@ std::vector<std::string> wrapped_tail(const ProcessRecord& client) {
     size_t from = std::min(client.argv.size(), client.classification.wrapped_argv_index + 1);
     return {client.argv.begin() + static_cast<long>(from), client.argv.end()};
 }
+
+}  // namespace
+
+bool wraps_compile(const ProcessRecord& client) {
+    std::span<const std::string> args(client.argv);
+    size_t from = std::min(args.size(), client.classification.wrapped_argv_index + 1);
+    return is_compiling(client.classification.wrapped_kind, args.subspan(from));
+}
+
+namespace {
 
 // A rustc compile's identity: its crate name and `-C metadata=` hash (sccache rewrites the rest
 // of the command line: `--error-format json`, `--emit` split, `--out-dir` to a temporary).
@@ -216,6 +234,7 @@ Analysis analyze(const Recording& rec) {
     for (const ProcessRecord& p : rec.processes) {
         const Classification& c = p.classification;
         if (c.role != WrapperRole::Client || !p.ended) continue;
+        if (!wraps_compile(p)) continue;  // `sccache rustc -vV`: neither a hit nor a miss
         auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
         if (c.tool == "ccache") hit = !compiled_locally(rec, a, p);
         if (c.tool == "sccache")
@@ -287,7 +306,9 @@ Summary summarize(const Recording& rec, const Analysis& a) {
             ++s.failed;
         if (p.classification.role == WrapperRole::Client) {
             auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
-            if (!hit)
+            if (!wraps_compile(p))
+                ++s.cache_probes;
+            else if (!hit)
                 ++s.cache_unknown;
             else if (*hit)
                 ++s.cache_hits;

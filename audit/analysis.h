@@ -48,6 +48,10 @@ std::string absolute_path(const std::string& cwd, const std::string& path);
 // The absolute path a command names with -o (-oFILE, --output), if it does.
 std::optional<std::string> output_path(const ProcessRecord& p);
 
+// Whether a cache-wrapper client call wraps a compile (not a probe such as `sccache rustc -vV`
+// or `ccache gcc --version`, which are neither hits nor misses).
+bool wraps_compile(const ProcessRecord& client);
+
 // The value of NAME in the record's environment, if set.
 std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& p,
                                      std::string_view name);
@@ -67,7 +71,8 @@ struct Summary {
     // crate -> {build-script processes, rustc processes}
     std::map<std::string, std::pair<size_t, size_t>> by_crate;
     size_t files_read = 0, files_written = 0;
-    size_t cache_hits = 0, cache_misses = 0, cache_unknown = 0;
+    // Cache-wrapper calls: of a compile (hit, miss, unknown), or of a probe (`rustc -vV`).
+    size_t cache_hits = 0, cache_misses = 0, cache_unknown = 0, cache_probes = 0;
     std::uint64_t wall_ns = 0;
     std::uint64_t cpu_ns = 0;
     size_t failed = 0;  // processes that exited non-zero or died of a signal

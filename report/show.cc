@@ -135,10 +135,16 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
                    parts);
     }
     fmt::print(out, "files     {} read, {} written\n", s.files_read, s.files_written);
-    if (s.cache_hits + s.cache_misses + s.cache_unknown)
-        fmt::print(out, "cache     {} hit{}, {} miss{}, {} unknown\n", s.cache_hits,
+    if (s.cache_hits + s.cache_misses + s.cache_unknown + s.cache_probes) {
+        fmt::print(out, "cache     {} hit{}, {} miss{}, {} unknown", s.cache_hits,
                    s.cache_hits == 1 ? "" : "s", s.cache_misses, s.cache_misses == 1 ? "" : "es",
                    s.cache_unknown);
+        if (s.cache_probes)
+            fmt::print(out, "; {} probe{} that compile{} nothing (such as rustc -vV)",
+                       s.cache_probes, s.cache_probes == 1 ? "" : "s",
+                       s.cache_probes == 1 ? "s" : "");
+        fmt::print(out, "\n");
+    }
     std::string root =
         rec.complete
             ? (rec.root_status.signal ? fmt::format("killed by signal {}", *rec.root_status.signal)

@@ -273,6 +273,22 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
                         descends_from(rec, p, is_server) &&
                         a.attribution[static_cast<size_t>(p.id)].crate == "foo-sys";
     EXPECT_TRUE(server_rustc);
+    // Every call of a compile is a hit or a miss; cargo's probes (`rustc -vV`, `--print`) are
+    // neither.
+    int probes = 0, calls = 0;
+    for (auto& p : rec.processes) {
+        if (p.classification.role != WrapperRole::Client) continue;
+        bool probe = has_arg(p, "-vV") || has_arg(p, "--print=file-names");
+        probes += probe;
+        calls += !probe;
+        EXPECT_EQ(wraps_compile(p), !probe) << p.argv.back();
+        EXPECT_EQ(a.cache_hit[static_cast<size_t>(p.id)].has_value(), !probe) << p.argv.back();
+    }
+    Summary summary = summarize(rec, a);
+    EXPECT_GE(probes, 2);
+    EXPECT_EQ(summary.cache_probes, static_cast<size_t>(probes));
+    EXPECT_EQ(summary.cache_unknown, 0u);
+    EXPECT_EQ(summary.cache_misses, static_cast<size_t>(calls)) << "a cold cache";
 
     // Warm: the same compile is now served from the cache.
     ASSERT_EQ(run({"cargo", "clean"}, opts).status, 0);
@@ -395,4 +411,20 @@ TEST(RecordCcache, WrapperClientsWithTheWrappedCompilerMissThenHit) {
         ASSERT_TRUE(produced.contains(obj)) << run_name;
         EXPECT_EQ(produced[obj].hash, file_hash(obj)) << run_name;
     }
+    // configure's probe of $CC compiles nothing: neither a hit nor a miss.
+    opts.cwd = tmp.path();
+    ASSERT_EQ(
+        run({buildiff_exe(), "record", "-o", tmp / "probe.rec", "--", "ccache", "gcc", "--version"},
+            opts)
+            .status,
+        0);
+    Recording rec = load(tmp / "probe.rec");
+    Analysis a = analyze(rec);
+    ASSERT_EQ(rec.processes[0].classification.role, WrapperRole::Client);
+    EXPECT_FALSE(wraps_compile(rec.processes[0]));
+    EXPECT_FALSE(a.cache_hit[0].has_value());
+    RunResult show = run({buildiff_exe(), "show", tmp / "probe.rec"});
+    EXPECT_NE(show.out.find("cache     0 hits, 0 misses, 0 unknown; 1 probe that compiles nothing"),
+              std::string::npos)
+        << show.out;
 }
