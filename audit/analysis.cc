@@ -66,7 +66,9 @@ bool is_compiling(ToolKind k, std::span<const std::string> args) {
     if (k == ToolKind::Assembler) return true;
     if (k != ToolKind::Rustc && k != ToolKind::CompilerDriver && k != ToolKind::Compiler)
         return false;
-    for (const std::string& a : args) {
+    bool only_dep_info = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
         // Probes compile nothing: rustc -vV and --print=... (cargo's), gcc --version and
         // -print-file-name=... .
         if (a == "-vV" || a == "-V" || a == "--version" || a.starts_with("--print") ||
@@ -75,8 +77,14 @@ bool is_compiling(ToolKind k, std::span<const std::string> args) {
         // A driver that only preprocesses (ccache's and sccache's `-E` runs) does not compile,
         // nor does the `cc1 -E` it runs.
         if (a == "-E" && k != ToolKind::Rustc) return false;
+        // Nor does rustc emitting only its dependency list (sccache's hashing of a crate).
+        if (k == ToolKind::Rustc && (a == "--emit" || a.starts_with("--emit="))) {
+            std::string kinds =
+                a == "--emit" ? (i + 1 < args.size() ? args[i + 1] : "") : a.substr(7);
+            only_dep_info = kinds == "dep-info" || kinds.starts_with("dep-info=");
+        }
     }
-    return true;
+    return !only_dep_info;
 }
 
 bool is_compiling(const ProcessRecord& p) {

@@ -304,6 +304,15 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
     ASSERT_TRUE(warm_client);
     EXPECT_EQ(wa.cache_hit[static_cast<size_t>(warm_client->id)], true);
     EXPECT_FALSE(compile_of(warm, "csrc/foo.c")) << "a cache hit runs no compile of foo.c";
+    // The rlibs are hits too (the server's `rustc --emit dep-info` hashes the crate and
+    // compiles nothing); the cdylib, which sccache does not cache, is compiled by the client.
+    std::map<std::string, std::optional<bool>> rust_hit;
+    for (auto& p : warm.processes)
+        if (p.classification.role == WrapperRole::Client && has_arg(p, "--crate-name"))
+            rust_hit[*arg_value(p.argv, "--crate-name")] = wa.cache_hit[static_cast<size_t>(p.id)];
+    EXPECT_EQ(rust_hit["cc"], true);
+    EXPECT_EQ(rust_hit["foo_sys"], true);
+    EXPECT_EQ(rust_hit["foo"], false);
 }
 
 TEST(RecordStatic, ChildrenOfAStaticallyLinkedProgramAreRecorded) {
