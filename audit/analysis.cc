@@ -19,6 +19,44 @@ std::string_view crate_role_name(CrateRole role) {
     return "none";
 }
 
+std::string_view cache_outcome_name(CacheOutcome outcome) {
+    switch (outcome) {
+        case CacheOutcome::Unknown:
+            return "";
+        case CacheOutcome::Hit:
+            return "hit";
+        case CacheOutcome::Miss:
+            return "miss";
+        case CacheOutcome::Uncacheable:
+            return "uncacheable";
+        case CacheOutcome::Probe:
+            return "probe";
+    }
+    return "";
+}
+
+std::string_view cache_outcome_phrase(CacheOutcome outcome) {
+    switch (outcome) {
+        case CacheOutcome::Unknown:
+            return "";
+        case CacheOutcome::Hit:
+            return "cache hit";
+        case CacheOutcome::Miss:
+            return "cache miss";
+        case CacheOutcome::Uncacheable:
+            return "not cacheable";
+        case CacheOutcome::Probe:
+            return "a probe, compiles nothing";
+    }
+    return "";
+}
+
+std::optional<bool> served_from_cache(CacheOutcome outcome) {
+    if (outcome == CacheOutcome::Hit) return true;
+    if (outcome == CacheOutcome::Miss || outcome == CacheOutcome::Uncacheable) return false;
+    return std::nullopt;
+}
+
 std::optional<std::string> arg_value(const std::vector<std::string>& argv, std::string_view flag) {
     for (size_t i = 0; i + 1 < argv.size(); ++i)
         if (argv[i] == flag) return argv[i + 1];
@@ -187,7 +225,7 @@ Analysis analyze(const Recording& rec) {
     Analysis a;
     size_t n = rec.processes.size();
     a.attribution.resize(n);
-    a.cache_hit.resize(n);
+    a.cache.resize(n);
     a.children.resize(n);
     for (const ProcessRecord& p : rec.processes) {
         if (p.parent >= 0)
@@ -242,13 +280,23 @@ Analysis analyze(const Recording& rec) {
     for (const ProcessRecord& p : rec.processes) {
         const Classification& c = p.classification;
         if (c.role != WrapperRole::Client || !p.ended) continue;
-        if (!wraps_compile(p)) continue;  // `sccache rustc -vV`: neither a hit nor a miss
-        auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
-        if (c.tool == "ccache") hit = !compiled_locally(rec, a, p);
-        if (c.tool == "sccache")
-            hit = compiled_locally(rec, a, p)
-                      ? std::optional<bool>(false)
-                      : sccache_hit(rec, servers, server_compiled[static_cast<size_t>(p.id)], p);
+        CacheOutcome& outcome = a.cache[static_cast<size_t>(p.id)];
+        if (!wraps_compile(p)) {
+            outcome = CacheOutcome::Probe;
+        } else if (c.tool == "ccache") {
+            // What ccache does not cache (a link, several sources) it hands over by exec.
+            if (p.end_state == EndState::Replaced)
+                outcome = CacheOutcome::Uncacheable;
+            else
+                outcome = compiled_locally(rec, a, p) ? CacheOutcome::Miss : CacheOutcome::Hit;
+        } else if (c.tool == "sccache") {
+            // The client runs the tool itself only for what the server does not cache.
+            if (compiled_locally(rec, a, p))
+                outcome = CacheOutcome::Uncacheable;
+            else if (auto hit =
+                         sccache_hit(rec, servers, server_compiled[static_cast<size_t>(p.id)], p))
+                outcome = *hit ? CacheOutcome::Hit : CacheOutcome::Miss;
+        }
     }
     return a;
 }
@@ -313,15 +361,23 @@ Summary summarize(const Recording& rec, const Analysis& a) {
             ((p.status.code && *p.status.code != 0) || p.status.signal))
             ++s.failed;
         if (p.classification.role == WrapperRole::Client) {
-            auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
-            if (!wraps_compile(p))
-                ++s.cache_probes;
-            else if (!hit)
-                ++s.cache_unknown;
-            else if (*hit)
-                ++s.cache_hits;
-            else
-                ++s.cache_misses;
+            switch (a.cache[static_cast<size_t>(p.id)]) {
+                case CacheOutcome::Unknown:
+                    ++s.cache_unknown;
+                    break;
+                case CacheOutcome::Hit:
+                    ++s.cache_hits;
+                    break;
+                case CacheOutcome::Miss:
+                    ++s.cache_misses;
+                    break;
+                case CacheOutcome::Uncacheable:
+                    ++s.cache_uncacheable;
+                    break;
+                case CacheOutcome::Probe:
+                    ++s.cache_probes;
+                    break;
+            }
         }
     }
     s.files_read = read.size();

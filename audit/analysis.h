@@ -25,11 +25,27 @@ struct Attribution {
     std::string out_dir;  // the build script's OUT_DIR
 };
 
+// What a cache wrapper's client call did.
+enum class CacheOutcome {
+    Unknown,      // not a client call, or not to be told from the recording
+    Hit,          // served from the cache
+    Miss,         // compiled, and (by the wrapper's design) stored in the cache
+    Uncacheable,  // the wrapper ran the tool itself, outside its cache (a link through ccache;
+                  // assembly, a bin or cdylib crate, a build script through sccache)
+    Probe,        // compiles nothing (`sccache rustc -vV`, `ccache gcc --version`)
+};
+// "hit", "miss", "uncacheable", "probe"; "" for Unknown.
+std::string_view cache_outcome_name(CacheOutcome outcome);
+// Whether the output came from the cache: true for a hit, false for a miss or an uncacheable
+// call, none otherwise.
+std::optional<bool> served_from_cache(CacheOutcome outcome);
+// In words for the reports: "cache hit", "cache miss", "not cacheable", "a probe, compiles
+// nothing"; "" for Unknown.
+std::string_view cache_outcome_phrase(CacheOutcome outcome);
+
 struct Analysis {
     std::vector<Attribution> attribution;  // by record id
-    // For cache-wrapper clients: true = served from cache, false = ran the tool; absent when
-    // it cannot be known from the recording.
-    std::vector<std::optional<bool>> cache_hit;
+    std::vector<CacheOutcome> cache;       // by record id
     // For a compile an sccache server ran (a compiler driver or rustc it started): the client
     // call it served, matched by the wrapped command line or the output, during the call; -1
     // for every other record.
@@ -71,8 +87,9 @@ struct Summary {
     // crate -> {build-script processes, rustc processes}
     std::map<std::string, std::pair<size_t, size_t>> by_crate;
     size_t files_read = 0, files_written = 0;
-    // Cache-wrapper calls: of a compile (hit, miss, unknown), or of a probe (`rustc -vV`).
-    size_t cache_hits = 0, cache_misses = 0, cache_unknown = 0, cache_probes = 0;
+    // Cache-wrapper client calls, by outcome.
+    size_t cache_hits = 0, cache_misses = 0, cache_uncacheable = 0, cache_unknown = 0,
+           cache_probes = 0;
     std::uint64_t wall_ns = 0;
     std::uint64_t cpu_ns = 0;
     size_t failed = 0;  // processes that exited non-zero or died of a signal

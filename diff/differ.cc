@@ -222,7 +222,7 @@ struct SideView {
         r.cwd = p.cwd;
         if (is_client(p)) {
             r.wrapper = p.classification.tool;
-            r.cache_hit = analysis.cache_hit[static_cast<size_t>(id)];
+            r.cache = analysis.cache[static_cast<size_t>(id)];
         }
         r.crate = analysis.attribution[static_cast<size_t>(id)].crate;
         return r;
@@ -566,11 +566,11 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
         if (roots.empty()) roots = roots_of_copies(l, r);
         if (roots.empty()) {
             // Same configuration and inputs, yet a different output.
-            auto lh = m_left.analysis.cache_hit[static_cast<size_t>(l)];
-            auto rh = m_right.analysis.cache_hit[static_cast<size_t>(r)];
-            if ((lh && *lh) || (rh && *rh)) {
+            bool lh = m_left.analysis.cache[static_cast<size_t>(l)] == CacheOutcome::Hit;
+            bool rh = m_right.analysis.cache[static_cast<size_t>(r)] == CacheOutcome::Hit;
+            if (lh || rh) {
                 rc.kind = RootCauseKind::Cache;
-                const SideView& s = rh && *rh ? m_right : m_left;
+                const SideView& s = rh ? m_right : m_left;
                 rc.summary = fmt::format(
                     "served from the {} cache on the {} and different from "
                     "the other build's output",

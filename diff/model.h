@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/analysis.h"
+
 namespace buildiff {
 
 // Closed set; the names are part of the JSON schema (docs/report-schema.md).
@@ -32,7 +34,7 @@ struct InvocationRef {
     std::vector<std::string> argv;
     std::string cwd;
     std::string wrapper;  // "sccache", "ccache", ... when run through a cache wrapper
-    std::optional<bool> cache_hit;
+    CacheOutcome cache = CacheOutcome::Unknown;
     std::string crate;  // cargo attribution, when known
 };
 

@@ -25,7 +25,9 @@ json invocation(const std::optional<InvocationRef>& r, const char* side) {
     for (auto& a : r->argv) j["argv"].push_back(json_bytes(a));
     j["cwd"] = json_bytes(r->cwd);
     j["wrapper"] = optional_text(r->wrapper);
-    j["cache_hit"] = r->cache_hit ? json(*r->cache_hit) : json(nullptr);
+    auto hit = served_from_cache(r->cache);
+    j["cache_hit"] = hit ? json(*hit) : json(nullptr);
+    j["cache"] = optional_text(std::string(cache_outcome_name(r->cache)));
     j["crate"] = optional_text(r->crate);
     return j;
 }

@@ -14,7 +14,8 @@ std::string describe(const InvocationRef& r) {
     std::string what = r.kind + " " + r.tool;
     if (!r.wrapper.empty()) {
         what += " via " + r.wrapper;
-        if (r.cache_hit) what += *r.cache_hit ? " (cache hit)" : " (cache miss)";
+        if (r.cache != CacheOutcome::Unknown)
+            what += fmt::format(" ({})", cache_outcome_phrase(r.cache));
     }
     if (!r.crate.empty()) what += ", crate " + display_arg(r.crate);
     return what;

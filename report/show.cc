@@ -101,8 +101,8 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
             what += fmt::format(" {}", role_name(*c.role));
             if (*c.role == WrapperRole::Client && !c.wrapped_tool.empty())
                 what += fmt::format(" of {}", c.wrapped_tool);
-            if (auto& hit = a.cache_hit[static_cast<size_t>(id)])
-                what += *hit ? ", cache hit" : ", cache miss";
+            if (CacheOutcome o = a.cache[static_cast<size_t>(id)]; o != CacheOutcome::Unknown)
+                what += fmt::format(", {}", cache_outcome_phrase(o));
         }
         const Attribution& at = a.attribution[static_cast<size_t>(id)];
         if (at.role == CrateRole::BuildScript && !at.crate.empty())
@@ -135,10 +135,10 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
                    parts);
     }
     fmt::print(out, "files     {} read, {} written\n", s.files_read, s.files_written);
-    if (s.cache_hits + s.cache_misses + s.cache_unknown + s.cache_probes) {
-        fmt::print(out, "cache     {} hit{}, {} miss{}, {} unknown", s.cache_hits,
+    if (s.cache_hits + s.cache_misses + s.cache_uncacheable + s.cache_unknown + s.cache_probes) {
+        fmt::print(out, "cache     {} hit{}, {} miss{}, {} not cacheable, {} unknown", s.cache_hits,
                    s.cache_hits == 1 ? "" : "s", s.cache_misses, s.cache_misses == 1 ? "" : "es",
-                   s.cache_unknown);
+                   s.cache_uncacheable, s.cache_unknown);
         if (s.cache_probes)
             fmt::print(out, "; {} probe{} that compile{} nothing (such as rustc -vV)",
                        s.cache_probes, s.cache_probes == 1 ? "" : "s",
@@ -179,8 +179,12 @@ void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
                 for (size_t i = p.classification.wrapped_argv_index; i < p.argv.size(); ++i)
                     w["argv"].push_back(json_bytes(p.argv[i]));
             }
-            auto& hit = a.cache_hit[static_cast<size_t>(p.id)];
+            CacheOutcome outcome = a.cache[static_cast<size_t>(p.id)];
+            auto hit = served_from_cache(outcome);
             w["cache_hit"] = hit ? json(*hit) : json(nullptr);
+            w["cache"] = outcome == CacheOutcome::Unknown
+                             ? json(nullptr)
+                             : json(std::string(cache_outcome_name(outcome)));
             j["wrapper"] = std::move(w);
         }
         const Attribution& at = a.attribution[static_cast<size_t>(p.id)];

@@ -3,11 +3,19 @@
 
 #include <sys/types.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "audit/analysis.h"
 #include "audit/recording.h"
+
+namespace buildiff {
+// How GoogleTest prints an outcome in a failed expectation.
+inline void PrintTo(CacheOutcome outcome, std::ostream* os) {
+    *os << (outcome == CacheOutcome::Unknown ? "unknown" : cache_outcome_name(outcome));
+}
+}  // namespace buildiff
 
 namespace e2e {
 

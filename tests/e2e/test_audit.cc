@@ -295,7 +295,7 @@ TEST(Audit, RealSccacheOnTheCargoWorkspaceIsPrivateStoppedAndReportedAsItBehaves
         server |= p.classification.role == buildiff::WrapperRole::Server;
     }
     buildiff::Analysis an = buildiff::analyze(cold);
-    for (auto& h : an.cache_hit) hits += h && *h;
+    for (auto outcome : an.cache) hits += outcome == buildiff::CacheOutcome::Hit;
     EXPECT_TRUE(server);
     EXPECT_EQ(hits, 0u) << "a cold cache serves nothing";
     // ...with the audit's private directory, and it was stopped after the run.

@@ -342,6 +342,7 @@ TEST(DiffCache, SccacheWithAJoinedDashOIsNamedByTheCallTheUserMadeAndItsHitsAreH
     EXPECT_TRUE(argv_has(rc["invocation"], "-ox.o")) << rc["invocation"].dump();
     EXPECT_EQ(rc["invocation"]["wrapper"], "sccache");
     EXPECT_EQ(rc["invocation"]["cache_hit"], false);
+    EXPECT_EQ(rc["invocation"]["cache"], "miss");
     EXPECT_EQ(rc["explains"], json::array({"$ROOT/x.o"}));
 
     // Warm: x.c hits (the server, started by that first call, writes x.o from its cache); y.c,
@@ -349,12 +350,15 @@ TEST(DiffCache, SccacheWithAJoinedDashOIsNamedByTheCallTheUserMadeAndItsHitsAreH
     std::string warm = build("warm.rec", 1, " && sccache gcc -c y.c -oy.o");
     buildiff::Recording rec = load(warm);
     buildiff::Analysis a = buildiff::analyze(rec);
-    std::map<std::string, std::optional<bool>> hit;
+    std::map<std::string, buildiff::CacheOutcome> outcome;
     for (auto& p : rec.processes)
         if (p.classification.role == buildiff::WrapperRole::Client)
-            hit[p.argv.back()] = a.cache_hit[static_cast<size_t>(p.id)];
-    EXPECT_EQ(hit, (std::map<std::string, std::optional<bool>>{{"-ox.o", true}, {"-oy.o", false}}));
-    EXPECT_NE(run({buildiff_exe(), "show", warm}).out.find("cache     1 hit, 1 miss, 0 unknown"),
+            outcome[p.argv.back()] = a.cache[static_cast<size_t>(p.id)];
+    EXPECT_EQ(outcome, (std::map<std::string, buildiff::CacheOutcome>{
+                           {"-ox.o", buildiff::CacheOutcome::Hit},
+                           {"-oy.o", buildiff::CacheOutcome::Miss}}));
+    EXPECT_NE(run({buildiff_exe(), "show", warm})
+                  .out.find("cache     1 hit, 1 miss, 0 not cacheable, 0 unknown"),
               std::string::npos);
     // Only y.o is new: x.o is the cold build's object.
     Diff more = diff(tmp, one, warm);

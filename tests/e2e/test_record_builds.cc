@@ -252,14 +252,14 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
     ASSERT_TRUE(client);
     EXPECT_EQ(client->classification.wrapped_tool, "cc");
     EXPECT_EQ(a.attribution[static_cast<size_t>(client->id)].crate, "foo-sys");
-    EXPECT_EQ(a.cache_hit[static_cast<size_t>(client->id)], false);
+    EXPECT_EQ(a.cache[static_cast<size_t>(client->id)], CacheOutcome::Miss);
     // sccache does not cache assembly: the client compiles it itself, as its own child.
     const ProcessRecord* asm_client = nullptr;
     for (auto& p : rec.processes)
         if (p.classification.role == WrapperRole::Client && has_arg(p, "csrc/assembly.S"))
             asm_client = &p;
     ASSERT_TRUE(asm_client);
-    EXPECT_EQ(a.cache_hit[static_cast<size_t>(asm_client->id)], false);
+    EXPECT_EQ(a.cache[static_cast<size_t>(asm_client->id)], CacheOutcome::Uncacheable);
     const ProcessRecord* asm_compile = compile_of(rec, "csrc/assembly.S");
     ASSERT_TRUE(asm_compile);
     EXPECT_EQ(asm_compile->parent, asm_client->id);
@@ -273,8 +273,8 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
                         descends_from(rec, p, is_server) &&
                         a.attribution[static_cast<size_t>(p.id)].crate == "foo-sys";
     EXPECT_TRUE(server_rustc);
-    // Every call of a compile is a hit or a miss; cargo's probes (`rustc -vV`, `--print`) are
-    // neither.
+    // Every call of a compile is a miss, or not cacheable (the assembly, the build script, the
+    // cdylib); cargo's probes (`rustc -vV`, `--print`) are neither.
     int probes = 0, calls = 0;
     for (auto& p : rec.processes) {
         if (p.classification.role != WrapperRole::Client) continue;
@@ -282,13 +282,19 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
         probes += probe;
         calls += !probe;
         EXPECT_EQ(wraps_compile(p), !probe) << p.argv.back();
-        EXPECT_EQ(a.cache_hit[static_cast<size_t>(p.id)].has_value(), !probe) << p.argv.back();
+        CacheOutcome outcome = a.cache[static_cast<size_t>(p.id)];
+        if (probe)
+            EXPECT_EQ(outcome, CacheOutcome::Probe) << p.argv.back();
+        else
+            EXPECT_TRUE(outcome == CacheOutcome::Miss || outcome == CacheOutcome::Uncacheable)
+                << p.argv.back();
     }
     Summary summary = summarize(rec, a);
     EXPECT_GE(probes, 2);
     EXPECT_EQ(summary.cache_probes, static_cast<size_t>(probes));
     EXPECT_EQ(summary.cache_unknown, 0u);
-    EXPECT_EQ(summary.cache_misses, static_cast<size_t>(calls)) << "a cold cache";
+    EXPECT_EQ(summary.cache_misses + summary.cache_uncacheable, static_cast<size_t>(calls));
+    EXPECT_EQ(summary.cache_uncacheable, 3u) << "assembly.S, build.rs and the cdylib";
 
     // Warm: the same compile is now served from the cache.
     ASSERT_EQ(run({"cargo", "clean"}, opts).status, 0);
@@ -302,17 +308,18 @@ TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {
         if (p.classification.role == WrapperRole::Client && has_arg(p, "csrc/foo.c"))
             warm_client = &p;
     ASSERT_TRUE(warm_client);
-    EXPECT_EQ(wa.cache_hit[static_cast<size_t>(warm_client->id)], true);
+    EXPECT_EQ(wa.cache[static_cast<size_t>(warm_client->id)], CacheOutcome::Hit);
     EXPECT_FALSE(compile_of(warm, "csrc/foo.c")) << "a cache hit runs no compile of foo.c";
     // The rlibs are hits too (the server's `rustc --emit dep-info` hashes the crate and
     // compiles nothing); the cdylib, which sccache does not cache, is compiled by the client.
-    std::map<std::string, std::optional<bool>> rust_hit;
+    std::map<std::string, CacheOutcome> rust;
     for (auto& p : warm.processes)
         if (p.classification.role == WrapperRole::Client && has_arg(p, "--crate-name"))
-            rust_hit[*arg_value(p.argv, "--crate-name")] = wa.cache_hit[static_cast<size_t>(p.id)];
-    EXPECT_EQ(rust_hit["cc"], true);
-    EXPECT_EQ(rust_hit["foo_sys"], true);
-    EXPECT_EQ(rust_hit["foo"], false);
+            rust[*arg_value(p.argv, "--crate-name")] = wa.cache[static_cast<size_t>(p.id)];
+    EXPECT_EQ(rust["cc"], CacheOutcome::Hit);
+    EXPECT_EQ(rust["foo_sys"], CacheOutcome::Hit);
+    EXPECT_EQ(rust["foo"], CacheOutcome::Uncacheable);
+    EXPECT_EQ(rust["build_script_build"], CacheOutcome::Uncacheable);
 }
 
 TEST(RecordStatic, ChildrenOfAStaticallyLinkedProgramAreRecorded) {
@@ -408,7 +415,15 @@ TEST(RecordCcache, WrapperClientsWithTheWrappedCompilerMissThenHit) {
         EXPECT_EQ(client->classification.wrapped_tool, "gcc");
         EXPECT_EQ(client->classification.wrapped_argv_index, 1u);
         bool warm = std::string(run_name) != "cold";
-        EXPECT_EQ(a.cache_hit[static_cast<size_t>(client->id)], warm) << run_name;
+        EXPECT_EQ(a.cache[static_cast<size_t>(client->id)],
+                  warm ? CacheOutcome::Hit : CacheOutcome::Miss)
+            << run_name;
+        // ccache does not cache a link: it hands it to gcc by exec.
+        const ProcessRecord* link = nullptr;
+        for (auto& p : rec.processes)
+            if (p.classification.role == WrapperRole::Client && has_arg(p, "prog")) link = &p;
+        ASSERT_TRUE(link) << run_name;
+        EXPECT_EQ(a.cache[static_cast<size_t>(link->id)], CacheOutcome::Uncacheable) << run_name;
         bool preprocessed = false;
         for (int child : a.children[static_cast<size_t>(client->id)])
             preprocessed |= has_arg(rec.processes[static_cast<size_t>(child)], "-E");
@@ -431,9 +446,10 @@ TEST(RecordCcache, WrapperClientsWithTheWrappedCompilerMissThenHit) {
     Analysis a = analyze(rec);
     ASSERT_EQ(rec.processes[0].classification.role, WrapperRole::Client);
     EXPECT_FALSE(wraps_compile(rec.processes[0]));
-    EXPECT_FALSE(a.cache_hit[0].has_value());
+    EXPECT_EQ(a.cache[0], CacheOutcome::Probe);
     RunResult show = run({buildiff_exe(), "show", tmp / "probe.rec"});
-    EXPECT_NE(show.out.find("cache     0 hits, 0 misses, 0 unknown; 1 probe that compiles nothing"),
+    EXPECT_NE(show.out.find("cache     0 hits, 0 misses, 0 not cacheable, 0 unknown; 1 probe that "
+                            "compiles nothing"),
               std::string::npos)
         << show.out;
 }
