@@ -97,6 +97,13 @@ std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& 
     return std::nullopt;
 }
 
+bool is_c_source(std::string_view arg) {
+    for (std::string_view e :
+         {".c", ".cc", ".cp", ".cpp", ".CPP", ".cxx", ".c++", ".C", ".i", ".ii", ".s", ".S", ".sx"})
+        if (arg.size() > e.size() && arg.ends_with(e)) return true;
+    return false;
+}
+
 namespace {
 
 // Whether a command line of a tool of kind K compiles (ARGS: its arguments after the program).
@@ -125,10 +132,14 @@ bool is_compiling(ToolKind k, std::span<const std::string> args) {
     return !only_dep_info;
 }
 
+}  // namespace
+
 bool is_compiling(const ProcessRecord& p) {
     std::span<const std::string> args(p.argv);
     return is_compiling(p.classification.kind, args.subspan(std::min<size_t>(1, args.size())));
 }
+
+namespace {
 
 // Whether a compile ran under the client itself: ccache on a miss (never on a hit, where it
 // may only preprocess); sccache for what it does not cache (assembly, "unknown source
@@ -172,7 +183,26 @@ std::string rustc_identity(const std::vector<std::string>& argv) {
     return crate.empty() || metadata.empty() ? "" : crate + " " + metadata;
 }
 
-// Which sccache client call each compile the server started was for.
+// The sources a C command line names, made absolute against CWD.
+std::set<std::string> c_sources(const std::vector<std::string>& args, const std::string& cwd) {
+    std::set<std::string> out;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "-o" || args[i] == "-x" || args[i] == "-MF")
+            ++i;  // a value, not a source
+        else if (!args[i].starts_with("-") && is_c_source(args[i]))
+            out.insert(absolute_path(cwd, args[i]));
+    }
+    return out;
+}
+
+bool intersect(const std::set<std::string>& a, const std::set<std::string>& b) {
+    for (const std::string& x : a)
+        if (b.contains(x)) return true;
+    return false;
+}
+
+// Which sccache client call each compile the server started was for (the preprocessing it ran
+// to hash a C call included: `gcc -x c -E -P main.c`, matched by the source).
 std::vector<int> link_served(const Recording& rec) {
     std::vector<int> served_by(rec.processes.size(), -1);
     std::vector<const ProcessRecord*> clients;
@@ -188,11 +218,14 @@ std::vector<int> link_served(const Recording& rec) {
         std::vector<std::string> tail(s.argv.begin() + std::min<size_t>(1, s.argv.size()),
                                       s.argv.end());
         auto out = output_path(s);
+        bool rustc = s.classification.kind == ToolKind::Rustc;
+        std::string id = rustc ? rustc_identity(tail) : "";
+        std::set<std::string> sources = rustc ? std::set<std::string>{} : c_sources(tail, s.cwd);
         for (const ProcessRecord* c : clients) {
             if (s.start_ns < c->start_ns || (c->ended && s.start_ns > c->end_ns)) continue;
-            std::string id = s.classification.kind == ToolKind::Rustc ? rustc_identity(tail) : "";
             if (wrapped_tail(*c) == tail || (out && output_path(*c) == out) ||
-                (!id.empty() && rustc_identity(wrapped_tail(*c)) == id)) {
+                (!id.empty() && rustc_identity(wrapped_tail(*c)) == id) ||
+                (!sources.empty() && intersect(sources, c_sources(wrapped_tail(*c), c->cwd)))) {
                 served_by[static_cast<size_t>(s.id)] = c->id;
                 break;
             }

@@ -64,6 +64,15 @@ std::string absolute_path(const std::string& cwd, const std::string& path);
 // The absolute path a command names with -o (-oFILE, --output), if it does.
 std::optional<std::string> output_path(const ProcessRecord& p);
 
+// Whether ARG names a C, C++ or assembly source by its suffix (gcc's suffixes; .s and .S are
+// compiled by the driver too).
+bool is_c_source(std::string_view arg);
+
+// Whether a process compiles: an assembler, or a compiler driver, compiler proper or rustc that
+// neither only preprocesses (-E) nor only probes (--version, rustc -vV or --print, rustc
+// --emit dep-info alone).
+bool is_compiling(const ProcessRecord& p);
+
 // Whether a cache-wrapper client call wraps a compile (not a probe such as `sccache rustc -vV`
 // or `ccache gcc --version`, which are neither hits nor misses).
 bool wraps_compile(const ProcessRecord& client);

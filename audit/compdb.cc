@@ -15,18 +15,6 @@ namespace buildiff {
 
 namespace {
 
-bool ends_with_any(std::string_view arg, std::initializer_list<std::string_view> exts) {
-    for (std::string_view e : exts)
-        if (arg.size() > e.size() && arg.ends_with(e)) return true;
-    return false;
-}
-
-// C, C++ and assembly sources (gcc's suffixes; .s and .S are compiled by the driver too).
-bool is_source(std::string_view arg) {
-    return ends_with_any(arg, {".c", ".cc", ".cp", ".cpp", ".CPP", ".cxx", ".c++", ".C", ".i",
-                               ".ii", ".s", ".S", ".sx"});
-}
-
 // Options whose next argument is a value, not a source file.
 bool takes_value(std::string_view a) {
     static constexpr std::string_view kSeparate[] = {
@@ -122,7 +110,7 @@ std::vector<std::string> entry_arguments(const std::vector<std::string>& argv, s
             continue;
         }
         bool positional = !a.starts_with("-") || a == "-";
-        if (positional && i != source && (is_source(a) || link)) continue;
+        if (positional && i != source && (is_c_source(a) || link)) continue;
         out.push_back(a);
     }
     return out;
@@ -156,7 +144,7 @@ std::string compile_commands(const Recording& rec) {
                 ++i;
                 continue;
             }
-            if (argv[i].starts_with("-") || !is_source(argv[i])) continue;
+            if (argv[i].starts_with("-") || !is_c_source(argv[i])) continue;
             nlohmann::ordered_json e;
             e["directory"] = json_bytes(p->cwd);
             e["file"] = json_bytes(absolute_path(p->cwd, argv[i]));

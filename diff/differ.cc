@@ -149,6 +149,13 @@ struct SideView {
                     r = cur.parent;
                     continue;
                 }
+                // What an sccache server runs for itself (its compiler detection, rustc -vV) is
+                // the server's, as the server is the call's that started it.
+                if (cur.parent >= 0 && at(cur.parent).classification.role == WrapperRole::Server &&
+                    !is_compiling(cur)) {
+                    r = cur.parent;
+                    continue;
+                }
                 if (cur.parent < 0 || !runs_tools_internally(at(cur.parent))) break;
                 r = cur.parent;
             }
@@ -163,30 +170,31 @@ struct SideView {
     void index_outputs() {
         // A file an sccache server wrote (a hit) or renamed into place belongs to the client
         // whose -o named it.
+        // (The server itself is lifted into the call that started it, which is not this one.)
         std::map<std::string, int> client_output;
         for (auto& p : rec.processes)
             if (is_client(p))
                 if (auto out = output_path(p)) client_output[*out] = p.id;
+        auto writer = [&](int id, const std::string& path) {
+            if (at(id).classification.role == WrapperRole::Server)
+                if (auto c = client_output.find(path); c != client_output.end()) return c->second;
+            return lifted[static_cast<size_t>(id)];
+        };
         for (auto& p : rec.processes)
             for (auto& f : p.files) {
                 if (f.op == FileOp::Write)
-                    writers[norm(side, f.path)].emplace_back(f.t_ns,
-                                                             lifted[static_cast<size_t>(p.id)]);
+                    writers[norm(side, f.path)].emplace_back(f.t_ns, writer(p.id, f.path));
                 if (f.op == FileOp::Rename)
-                    writers[norm(side, f.to)].emplace_back(f.t_ns,
-                                                           lifted[static_cast<size_t>(p.id)]);
+                    writers[norm(side, f.to)].emplace_back(f.t_ns, writer(p.id, f.to));
                 if (f.op == FileOp::Write) produced.insert(norm(side, f.path));
                 if (f.op == FileOp::Rename || f.op == FileOp::Link)
                     produced.insert(norm(side, f.to));
             }
         for (auto& [path, prod] : final_writes(rec)) {
             std::string n = norm(side, path);
-            if (!prod.hash.empty())
-                writers_by_hash[prod.hash].push_back(lifted[static_cast<size_t>(prod.producer)]);
+            int o = writer(prod.producer, path);
+            if (!prod.hash.empty()) writers_by_hash[prod.hash].push_back(o);
             if (!n.starts_with(kRootToken)) continue;  // not left in the build tree
-            auto c = client_output.find(path);
-            int o =
-                c != client_output.end() ? c->second : lifted[static_cast<size_t>(prod.producer)];
             hash[n] = prod.hash;
             real_path[n] = path;
             owner[n] = o;

@@ -366,6 +366,87 @@ TEST(DiffCache, SccacheWithAJoinedDashOIsNamedByTheCallTheUserMadeAndItsHitsAreH
     EXPECT_EQ(divergent_paths(more.report), (std::vector<std::string>{"$ROOT/y.o"})) << more.text;
 }
 
+TEST(DiffCache, PlainAgainstSccacheColdAndWarmIsIdenticalCallForCall) {
+    // The nightly job's comparison: the server's own work (its compiler detection) and the
+    // preprocessing it runs to hash each call belong to the calls, not to extra invocations.
+    TempDir tmp;
+    std::vector<std::string> env = {"SCCACHE_SERVER_PORT=" + std::to_string(free_tcp_port()),
+                                    "SCCACHE_DIR=" + (tmp / "cache"), "SCCACHE_IDLE_TIMEOUT=60"};
+    auto stop = [&] { run({"sccache", "--stop-server"}, {.env = env}); };
+    std::string plain = record_make(tmp, "plain", "plain.rec", {"-j2", "CC=gcc"});
+    std::string cold = record_make(tmp, "cold", "cold.rec", {"-j2", "CC=sccache gcc"}, env);
+    stop();
+    std::string warm = record_make(tmp, "warm", "warm.rec", {"-j2", "CC=sccache gcc"}, env);
+    stop();
+    for (const std::string& cached : {cold, warm}) {
+        Diff d = diff(tmp, plain, cached);
+        EXPECT_EQ(d.status, 0) << d.text;
+        EXPECT_EQ(d.report["summary"]["left_invocations"], 8) << d.text;  // make, 5 cc, ar, link
+        EXPECT_EQ(d.report["summary"]["right_invocations"], 8) << d.text;
+        EXPECT_EQ(d.report["summary"]["paired"], 8) << d.text;
+    }
+    buildiff::Recording rec = load(warm);
+    buildiff::Summary s = buildiff::summarize(rec, buildiff::analyze(rec));
+    EXPECT_EQ(s.cache_hits, 5u) << "main.c and the four library sources";
+    EXPECT_EQ(s.cache_uncacheable, 1u) << "the link";
+}
+
+TEST(DiffCache, SccacheServesStaleLineNumbersForASourceWhoseCommentMovedItsCode) {
+    // sccache hashes a C call's preprocessed source without line markers (`gcc -E -P`): a
+    // comment that moves the code down hits the entry of the old source, whose debug
+    // information has the old line numbers. The right build's y.o is a hit; the call that
+    // started the server (x.c) has nothing to do with it.
+    TempDir tmp;
+    RunOptions env{.env = {"SCCACHE_SERVER_PORT=" + std::to_string(free_tcp_port()),
+                           "SCCACHE_DIR=" + (tmp / "cache"), "SCCACHE_IDLE_TIMEOUT=60"}};
+    auto stop = [&] { run({"sccache", "--stop-server"}, env); };
+    fs::create_directories(tmp / "old");
+    fs::create_directories(tmp / "src");
+    const std::string code = "int f(int x) {\n  return x * 3;\n}\n";
+    std::ofstream(tmp / "old/y.c") << code;
+    std::ofstream(tmp / "src/y.c") << "/* a comment\n   on two lines */\n" << code;
+    std::ofstream(tmp / "src/x.c") << "int g(void) { return 1; }\n";
+    env.cwd = tmp / "old";
+    ASSERT_EQ(run({"sccache", "gcc", "-g", "-c", "y.c", "-o", "y.o"}, env).status, 0);
+    stop();
+    env.cwd = tmp / "src";
+    auto record = [&](const std::string& name, const std::string& cc) {
+        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / name, "--", "sh", "-c",
+                           cc + " -g -c x.c -o x.o && " + cc + " -g -c y.c -o y.o"},
+                          env);
+        EXPECT_EQ(r.status, 0) << r.err;
+        return tmp / name;
+    };
+    std::string cached = record("cached.rec", "sccache gcc");
+    stop();
+    std::string plain = record("plain.rec", "gcc");
+
+    Diff d = diff(tmp, plain, cached);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "cache") << d.text;
+    EXPECT_TRUE(argv_has(rc["right"], "y.c")) << d.text;
+    EXPECT_EQ(rc["right"]["cache"], "hit");
+    EXPECT_EQ(rc["explains"], json::array({"$ROOT/y.o"}));
+    EXPECT_EQ(divergent_paths(d.report), (std::vector<std::string>{"$ROOT/y.o"}));
+
+    // The server's preprocessing of y.c, which read it, was for the y.c call.
+    buildiff::Recording rec = load(cached);
+    buildiff::Analysis a = buildiff::analyze(rec);
+    int y_call = -1, y_preprocess = -1;
+    for (auto& p : rec.processes) {
+        if (p.classification.role == buildiff::WrapperRole::Client && has_arg(p, "y.c"))
+            y_call = p.id;
+        if (p.classification.kind == buildiff::ToolKind::CompilerDriver && has_arg(p, "-E") &&
+            has_arg(p, "y.c"))
+            y_preprocess = p.id;
+    }
+    ASSERT_GE(y_call, 0);
+    ASSERT_GE(y_preprocess, 0);
+    EXPECT_EQ(a.served_by[static_cast<size_t>(y_preprocess)], y_call);
+}
+
 TEST(DiffCi, BaselineIgnoreFileJunitAndAppendedSummary) {
     TempDir tmp;
     std::string left = record_make(tmp, "a", "left.rec", {"CFLAGS=-O2 -g"});
