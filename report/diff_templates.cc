@@ -225,10 +225,11 @@ mu::data artifact_view(const DiffResult& r, size_t index, size_t nodes) {
     return v;
 }
 
-mu::data counter(size_t value, const char* label) {
+// A count and its label: ONE for a count of 1, LABEL for any other.
+mu::data counter(size_t value, std::string_view label, std::string_view one) {
     mu::data c;
     c.set("value", std::to_string(value));
-    c.set("label", label);
+    c.set("label", std::string(value == 1 ? one : label));
     return c;
 }
 
@@ -257,17 +258,17 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
                               s.divergent_artifacts == 1 ? "" : "s");
     v.set("verdict_text", verdict);
     mu::data counts{mu::data::type::list};
-    counts.push_back(counter(s.divergent_artifacts, "divergent artifacts"));
-    counts.push_back(counter(s.artifacts, "artifacts"));
+    counts.push_back(counter(s.divergent_artifacts, "divergent artifacts", "divergent artifact"));
+    counts.push_back(counter(s.artifacts, "artifacts", "artifact"));
     if (!r.plain) {
-        counts.push_back(counter(r.root_causes.size(), "root causes"));
-        counts.push_back(counter(s.left_invocations, "invocations left"));
-        counts.push_back(counter(s.right_invocations, "invocations right"));
-        counts.push_back(counter(s.paired, "paired"));
-        counts.push_back(counter(s.missing, "only left"));
-        counts.push_back(counter(s.extra, "only right"));
+        counts.push_back(counter(r.root_causes.size(), "root causes", "root cause"));
+        counts.push_back(counter(s.left_invocations, "invocations left", "invocation left"));
+        counts.push_back(counter(s.right_invocations, "invocations right", "invocation right"));
+        counts.push_back(counter(s.paired, "paired", "paired"));
+        counts.push_back(counter(s.missing, "only left", "only left"));
+        counts.push_back(counter(s.extra, "only right", "only right"));
     }
-    if (s.ignored_artifacts) counts.push_back(counter(s.ignored_artifacts, "ignored"));
+    if (s.ignored_artifacts) counts.push_back(counter(s.ignored_artifacts, "ignored", "ignored"));
     v.set("counts", counts);
     mu::data notes{mu::data::type::list};
     for (auto& n : r.notes) notes.push_back(text(n));
@@ -298,8 +299,10 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
             filter += " " + (*ref)->tool + " " + (*ref)->kind;
         }
         c.set("invocations", invs);
-        c.set("more_invocations",
-              rc.invocations > 1 ? text(std::to_string(rc.invocations - 1)) : flag(false));
+        c.set("more_invocations", rc.invocations > 1
+                                      ? text(fmt::format("{} more invocation{}", rc.invocations - 1,
+                                                         rc.invocations == 2 ? "" : "s"))
+                                      : flag(false));
         mu::data flags{mu::data::type::list};
         for (auto& f : rc.flags) {
             mu::data x;

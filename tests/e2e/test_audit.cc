@@ -125,6 +125,9 @@ TEST(Audit, BundledExampleAStaleTimeStampServedByCcacheIsACacheRootCause) {
     std::string html = read_text(tmp / "audit/report.html");
     EXPECT_NE(html.find("<span class=\"kind\">cache</span>"), std::string::npos)
         << "report.html shows the pair with the cache cause";
+    std::string pair_html = read_text(tmp / "audit/plain-vs-warm.html");
+    EXPECT_NE(pair_html.find("<li><b>1</b> root cause</li>"), std::string::npos);
+    EXPECT_NE(pair_html.find("<li><b>2</b> divergent artifacts</li>"), std::string::npos);
     EXPECT_LE(fs::file_size(tmp / "audit/summary.md"), 64u * 1024);
     EXPECT_FALSE(fs::exists(tmp / "audit/trees/plain")) << "trees are removed without --keep";
     EXPECT_FALSE(fs::exists(tmp / "src/stamp.o")) << "the source tree is never built in";

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -172,6 +173,11 @@ TEST(DiffBuildPath, TwoDirectoriesWithDebugInfoIsOneBuildPathRootCauseNotFlags) 
     auto& rc = d.report["root_causes"][0];
     EXPECT_EQ(rc["kind"], "build-path");
     EXPECT_GE(rc["invocations"].get<int>(), 5) << "every compile shares the one cause";
+    RunResult md = run({buildiff_exe(), "diff", left, right, "--markdown", "-"});
+    EXPECT_NE(md.out.find(fmt::format("- and {} more invocations with the same cause",
+                                      rc["invocations"].get<int>() - 1)),
+              std::string::npos)
+        << md.out;
     EXPECT_GE(divergent_paths(d.report).size(), 7u);
     EXPECT_TRUE(has_difference(d.report, "dwarf-comp-dir"))
         << "the objects' DWARF names the build directory: " << d.text;
