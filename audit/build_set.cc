@@ -390,9 +390,9 @@ std::string describe_set(const BuildSet& set) {
     out += "runs:\n";
     for (const AuditRun& run : set.runs()) {
         Result<Recording> rec = set.recording(run.name);
-        std::string about =
-            rec ? fmt::format("{} processes, built in {}", rec->processes.size(), rec->cwd)
-                : rec.error().message;
+        std::string about = rec ? fmt::format("{} process{}, built in {}", rec->processes.size(),
+                                              rec->processes.size() == 1 ? "" : "es", rec->cwd)
+                                : rec.error().message;
         out += fmt::format("  {}:{}  {}{}\n", set.path(), run.name, about,
                            run.cached ? " (cached)" : "");
     }

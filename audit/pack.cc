@@ -499,9 +499,9 @@ int run_pack(const PackOptions& o) {
     if (!write_file_atomically(o.output, bundle))
         return fail(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
     size_t total = evidence.kept.size() + evidence.left_out.size();
-    fmt::print("packed {} ({}): {} recordings, evidence for {} of {} {}", o.output,
-               mib(bundle.size()), recs.size(), evidence.kept.size(), total,
-               recs.size() == 1 ? "files the build left" : "divergent artifacts");
+    fmt::print("packed {} ({}): {} recording{}, evidence for {} of {} {}", o.output,
+               mib(bundle.size()), recs.size(), recs.size() == 1 ? "" : "s", evidence.kept.size(),
+               total, recs.size() == 1 ? "files the build left" : "divergent artifacts");
     if (!evidence.left_out.empty())
         fmt::print(" ({} left out, listed in evidence/index.json)", evidence.left_out.size());
     if (redactor) fmt::print("; {} paths, user names or secrets masked", redactor->count());

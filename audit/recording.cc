@@ -647,7 +647,9 @@ Result<Recording> read_recording(std::istream& in, const std::string& path) {
     if (!rec.complete) {
         size_t open = 0;
         for (auto& p : rec.processes) open += !p.ended;
-        if (open) rec.truncation += fmt::format("; {} processes have no end record", open);
+        if (open)
+            rec.truncation +=
+                fmt::format("; {} process{} no end record", open, open == 1 ? " has" : "es have");
     }
     return rec;
 }

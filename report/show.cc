@@ -112,9 +112,9 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
         fmt::print(out, "{}[{}] {}\n", std::string(static_cast<size_t>(depth) * 2, ' '), id,
                    display_command(p.argv, 240));
         fmt::print(out, "{}    {}\n", std::string(static_cast<size_t>(depth) * 2, ' '),
-                   dim(fmt::format("pid {} | {} | {} | {} wall, {} cpu | {} files", p.pid, what,
+                   dim(fmt::format("pid {} | {} | {} | {} wall, {} cpu | {} file{}", p.pid, what,
                                    status_text(p), seconds(wall), seconds(p.user_ns + p.system_ns),
-                                   p.files.size())));
+                                   p.files.size(), p.files.size() == 1 ? "" : "s")));
         const auto& kids = a.children[static_cast<size_t>(id)];
         for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.emplace_back(*it, depth + 1);
     }

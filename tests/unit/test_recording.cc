@@ -255,7 +255,7 @@ TEST(Recording, TruncatedLastRecordIsToleratedAndReported) {
     ASSERT_TRUE(rec) << rec.error().message;
     EXPECT_FALSE(rec->complete);
     EXPECT_NE(rec->truncation.find("incomplete record"), std::string::npos) << rec->truncation;
-    EXPECT_NE(rec->truncation.find("1 processes have no end record"), std::string::npos);
+    EXPECT_NE(rec->truncation.find("1 process has no end record"), std::string::npos);
     EXPECT_EQ(rec->processes.size(), 2u);
 }
 
