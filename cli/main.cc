@@ -338,10 +338,10 @@ int run_explain(const std::string& path, const std::string& file) {
     }
     for (size_t i = 0; i < steps->size(); ++i) {
         const ExplainStep& s = (*steps)[i];
-        std::string cmd = display_command(s.argv, 4000);
-        fmt::print("{}{} was produced by [{}] {} {}{}\n", i ? "\n" : "", display_arg(s.path), s.id,
-                   s.kind, s.tool, s.crate.empty() ? "" : " (crate " + display_arg(s.crate) + ")");
-        fmt::print("    {}\n    in {}\n", cmd, display_arg(s.cwd));
+        const InvocationRef& r = s.invocation;
+        fmt::print("{}{} was produced by [{}] {}\n", i ? "\n" : "", display_arg(s.path), r.id,
+                   describe_invocation(r));
+        fmt::print("    {}\n    in {}\n", display_command(r.argv, 4000), display_arg(r.cwd));
         for (auto& input : s.inputs) fmt::print("    from {}\n", display_arg(input));
     }
     return 0;

@@ -873,16 +873,10 @@ Result<std::vector<ExplainStep>> explain_path(const Recording& rec, const std::s
         queue.erase(queue.begin());
         auto o = view.owner.find(p);
         if (o == view.owner.end() || !seen.insert(o->second).second) continue;
-        const ProcessRecord& rp = view.at(o->second);
         ExplainStep step;
-        step.id = rp.id;
         step.path = p;
-        step.argv = rp.argv;
-        step.cwd = rp.cwd;
-        step.tool = peeled_tool(rp);
-        step.kind = peeled_kind(rp);
-        step.crate = view.analysis.attribution[static_cast<size_t>(rp.id)].crate;
-        for (auto& [input, h] : view.inputs(rp.id))
+        step.invocation = view.ref(o->second);
+        for (auto& [input, h] : view.inputs(o->second))
             if (view.owner.contains(input) && input != p) {
                 step.inputs.push_back(input);
                 queue.push_back(input);

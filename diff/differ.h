@@ -41,10 +41,8 @@ void tolerate_kinds(DiffResult& result, const std::set<std::string>& kinds);
 // `buildiff explain`: the invocations that produced PATH, from the last back to the sources:
 // each with its argv and the build-produced inputs that led to the next.
 struct ExplainStep {
-    int id = -1;
     std::string path;  // the file this invocation produced
-    std::vector<std::string> argv;
-    std::string cwd, tool, kind, crate;
+    InvocationRef invocation;
     std::vector<std::string> inputs;  // inputs it read that the build produced
 };
 Result<std::vector<ExplainStep>> explain_path(const Recording& rec, const std::string& path);

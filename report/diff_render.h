@@ -10,6 +10,9 @@
 namespace buildiff {
 
 void render_diff_text(const DiffResult& result, std::FILE* out, bool color);
+// An invocation in words, for a terminal: "compiler-driver gcc via sccache (cache hit), crate
+// foo-sys".
+std::string describe_invocation(const InvocationRef& r);
 std::string render_diff_json(const DiffResult& result);  // deterministic, ends with '\n'
 // One self-contained HTML page (report/templates/report.html.mustache): no network, inline CSS
 // and a little JavaScript for the filter; usable without it.

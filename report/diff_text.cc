@@ -8,9 +8,7 @@
 
 namespace buildiff {
 
-namespace {
-
-std::string describe(const InvocationRef& r) {
+std::string describe_invocation(const InvocationRef& r) {
     std::string what = r.kind + " " + r.tool;
     if (!r.wrapper.empty()) {
         what += " via " + r.wrapper;
@@ -20,6 +18,8 @@ std::string describe(const InvocationRef& r) {
     if (!r.crate.empty()) what += ", crate " + display_arg(r.crate);
     return what;
 }
+
+namespace {
 
 // The difference tree under an artifact, indented, with a cap on lines per artifact so one huge
 // artifact cannot bury the rest (the JSON report has everything).
@@ -93,10 +93,10 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
                    rc.summary);
         if (rc.left)
             fmt::print(out, "  left     {}\n           {}\n", display_command(rc.left->argv, 300),
-                       describe(*rc.left));
+                       describe_invocation(*rc.left));
         if (rc.right)
             fmt::print(out, "  right    {}\n           {}\n", display_command(rc.right->argv, 300),
-                       describe(*rc.right));
+                       describe_invocation(*rc.right));
         if (rc.invocations > 1)
             fmt::print(out, "  and {} more invocation(s) with the same cause\n",
                        rc.invocations - 1);

@@ -451,6 +451,10 @@ TEST(DiffCache, SccacheServesStaleLineNumbersForASourceWhoseCommentMovedItsCode)
     ASSERT_GE(y_call, 0);
     ASSERT_GE(y_preprocess, 0);
     EXPECT_EQ(a.served_by[static_cast<size_t>(y_preprocess)], y_call);
+    RunResult explain = run({buildiff_exe(), "explain", cached, tmp / "src/y.o"});
+    EXPECT_TRUE(explain.out.starts_with(fmt::format(
+        "$ROOT/y.o was produced by [{}] compiler-driver gcc via sccache (cache hit)\n", y_call)))
+        << explain.out << explain.err;
 }
 
 TEST(DiffCi, BaselineIgnoreFileJunitAndAppendedSummary) {
