@@ -19,36 +19,35 @@ std::string_view crate_role_name(CrateRole role) {
     return "none";
 }
 
+namespace {
+
+// By CacheOutcome: its JSON name and its phrase in the reports.
+struct OutcomeText {
+    CacheOutcome outcome;
+    std::string_view name, phrase;
+};
+constexpr OutcomeText kOutcomeText[] = {
+    {CacheOutcome::Unknown, "", ""},
+    {CacheOutcome::Hit, "hit", "cache hit"},
+    {CacheOutcome::Miss, "miss", "cache miss"},
+    {CacheOutcome::Uncacheable, "uncacheable", "not cacheable"},
+    {CacheOutcome::Probe, "probe", "a probe, compiles nothing"},
+};
+
+const OutcomeText& text_of(CacheOutcome outcome) {
+    for (const OutcomeText& t : kOutcomeText)
+        if (t.outcome == outcome) return t;
+    return kOutcomeText[0];
+}
+
+}  // namespace
+
 std::string_view cache_outcome_name(CacheOutcome outcome) {
-    switch (outcome) {
-        case CacheOutcome::Unknown:
-            return "";
-        case CacheOutcome::Hit:
-            return "hit";
-        case CacheOutcome::Miss:
-            return "miss";
-        case CacheOutcome::Uncacheable:
-            return "uncacheable";
-        case CacheOutcome::Probe:
-            return "probe";
-    }
-    return "";
+    return text_of(outcome).name;
 }
 
 std::string_view cache_outcome_phrase(CacheOutcome outcome) {
-    switch (outcome) {
-        case CacheOutcome::Unknown:
-            return "";
-        case CacheOutcome::Hit:
-            return "cache hit";
-        case CacheOutcome::Miss:
-            return "cache miss";
-        case CacheOutcome::Uncacheable:
-            return "not cacheable";
-        case CacheOutcome::Probe:
-            return "a probe, compiles nothing";
-    }
-    return "";
+    return text_of(outcome).phrase;
 }
 
 std::optional<bool> served_from_cache(CacheOutcome outcome) {
