@@ -205,9 +205,12 @@ bool intersect(const std::set<std::string>& a, const std::set<std::string>& b) {
 std::vector<int> link_served(const Recording& rec) {
     std::vector<int> served_by(rec.processes.size(), -1);
     std::vector<const ProcessRecord*> clients;
+    std::vector<std::set<std::string>> client_sources;  // by position in `clients`
     for (const ProcessRecord& p : rec.processes)
-        if (p.classification.role == WrapperRole::Client && p.classification.tool == "sccache")
+        if (p.classification.role == WrapperRole::Client && p.classification.tool == "sccache") {
             clients.push_back(&p);
+            client_sources.push_back(c_sources(wrapped_tail(p), p.cwd));
+        }
     for (const ProcessRecord& s : rec.processes) {
         bool compile = s.classification.kind == ToolKind::CompilerDriver ||
                        s.classification.kind == ToolKind::Rustc;
@@ -220,11 +223,12 @@ std::vector<int> link_served(const Recording& rec) {
         bool rustc = s.classification.kind == ToolKind::Rustc;
         std::string id = rustc ? rustc_identity(tail) : "";
         std::set<std::string> sources = rustc ? std::set<std::string>{} : c_sources(tail, s.cwd);
-        for (const ProcessRecord* c : clients) {
+        for (size_t k = 0; k < clients.size(); ++k) {
+            const ProcessRecord* c = clients[k];
             if (s.start_ns < c->start_ns || (c->ended && s.start_ns > c->end_ns)) continue;
             if (wrapped_tail(*c) == tail || (out && output_path(*c) == out) ||
                 (!id.empty() && rustc_identity(wrapped_tail(*c)) == id) ||
-                (!sources.empty() && intersect(sources, c_sources(wrapped_tail(*c), c->cwd)))) {
+                (!sources.empty() && intersect(sources, client_sources[k]))) {
                 served_by[static_cast<size_t>(s.id)] = c->id;
                 break;
             }
