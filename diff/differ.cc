@@ -292,6 +292,8 @@ class Differ {
     DiffResult m_result;
     std::map<std::string, int> m_root_index;    // signature -> root cause index
     std::map<int, std::set<int>> m_pair_roots;  // left id -> root causes (memo)
+    // Root cause index -> the invocations (left ids, right ids) whose own cause it is.
+    std::map<int, std::pair<std::set<int>, std::set<int>>> m_cause_invocations;
     std::set<int> m_in_progress;
     std::map<std::pair<int, int>, int> m_unpaired_roots;
     Comparer m_comparer;
@@ -404,8 +406,14 @@ PairAnalysis Differ::analyze_pair(int l, int r) {
 }
 
 int Differ::add_root(RootCause rc, const std::string& signature) {
+    auto note_invocations = [&](int index) {
+        auto& [left, right] = m_cause_invocations[index];
+        if (rc.left) left.insert(rc.left->id);
+        if (rc.right) right.insert(rc.right->id);
+    };
     auto it = m_root_index.find(signature);
     if (it != m_root_index.end()) {
+        note_invocations(it->second);
         RootCause& existing = m_result.root_causes[static_cast<size_t>(it->second)];
         ++existing.invocations;
         // Show the most specific invocation sharing the cause: a compile, not cargo or make.
@@ -423,6 +431,7 @@ int Differ::add_root(RootCause rc, const std::string& signature) {
         return it->second;
     }
     int index = static_cast<int>(m_result.root_causes.size());
+    note_invocations(index);
     m_result.root_causes.push_back(std::move(rc));
     m_root_index[signature] = index;
     return index;
@@ -777,13 +786,14 @@ DiffResult Differ::run() {
         for (auto& [when, path] : list)
             m_result.root_causes[static_cast<size_t>(root)].explains.push_back(path);
     }
-    // Whether an artifact was written by its root cause's own invocation.
+    // Whether an artifact was written by an invocation whose own cause is its root cause (any
+    // of the compiles a build-path cause covers, say), rather than downstream of one.
     for (Artifact& a : divergent) {
         if (a.root_cause < 0) continue;
-        const RootCause& rc = m_result.root_causes[static_cast<size_t>(a.root_cause)];
+        const auto& [left, right] = m_cause_invocations[a.root_cause];
         auto lo = m_left.owner.find(a.path), ro = m_right.owner.find(a.path);
-        a.is_root_output = (rc.left && lo != m_left.owner.end() && lo->second == rc.left->id) ||
-                           (rc.right && ro != m_right.owner.end() && ro->second == rc.right->id);
+        a.is_root_output = (lo != m_left.owner.end() && left.contains(lo->second)) ||
+                           (ro != m_right.owner.end() && right.contains(ro->second));
     }
     std::set<std::string> divergent_paths;
     for (const Artifact& a : divergent) divergent_paths.insert(a.path);

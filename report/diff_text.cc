@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <set>
 
 #include "report/diff_render.h"
 #include "report/show.h"
@@ -98,8 +99,8 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
             fmt::print(out, "  right    {}\n           {}\n", display_command(rc.right->argv, 300),
                        describe_invocation(*rc.right));
         if (rc.invocations > 1)
-            fmt::print(out, "  and {} more invocation(s) with the same cause\n",
-                       rc.invocations - 1);
+            fmt::print(out, "  and {} more invocation{} with the same cause\n", rc.invocations - 1,
+                       rc.invocations == 2 ? "" : "s");
         for (auto& f : rc.flags) fmt::print(out, "  flag     {}\n", f.text);
         for (auto& e : rc.env)
             fmt::print(out, "  env      {}{}: {} -> {}\n", e.name, e.impactful ? "" : " (minor)",
@@ -111,9 +112,17 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
                                   : "unset");
         for (auto& d : rc.details) fmt::print(out, "  fact     {}\n", d);
         if (!rc.explains.empty()) {
+            // The outputs of the cause's own invocations side by side, then what was built
+            // from them: "a.o, b.o -> lib.a -> prog".
+            std::set<std::string> own;
+            for (const Artifact& a : r.artifacts)
+                if (a.root_cause == static_cast<int>(i) && a.is_root_output) own.insert(a.path);
             std::string chain;
-            for (size_t k = 0; k < rc.explains.size() && k < 12; ++k)
-                chain += (k ? " -> " : "") + display_arg(rc.explains[k]);
+            for (size_t k = 0; k < rc.explains.size() && k < 12; ++k) {
+                bool siblings =
+                    k && own.contains(rc.explains[k - 1]) && own.contains(rc.explains[k]);
+                chain += (k ? (siblings ? ", " : " -> ") : "") + display_arg(rc.explains[k]);
+            }
             if (rc.explains.size() > 12)
                 chain += fmt::format(" ... ({} files)", rc.explains.size());
             fmt::print(out, "  explains {}\n", chain);

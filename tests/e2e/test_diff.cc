@@ -179,6 +179,17 @@ TEST(DiffBuildPath, TwoDirectoriesWithDebugInfoIsOneBuildPathRootCauseNotFlags) 
               std::string::npos)
         << md.out;
     EXPECT_GE(divergent_paths(d.report).size(), 7u);
+    // Each object is the output of a compile the cause covers; the archive and the program
+    // were built from them.
+    for (auto& a : d.report["artifacts"]) {
+        if (a["status"] != "different") continue;
+        EXPECT_EQ(a["root_output"], a["path"].get<std::string>().ends_with(".o")) << a["path"];
+    }
+    EXPECT_NE(d.text.find("explains $ROOT/main.o, $ROOT/util.o, $ROOT/stamp.o, $ROOT/clock.o, "
+                          "$ROOT/extra.o -> $ROOT/libutil.a -> $ROOT/prog\n"),
+              std::string::npos)
+        << d.text;
+    EXPECT_NE(d.text.find("and 4 more invocations with the same cause"), std::string::npos);
     EXPECT_TRUE(has_difference(d.report, "dwarf-comp-dir"))
         << "the objects' DWARF names the build directory: " << d.text;
     EXPECT_EQ(d.report["summary"]["missing_invocations"], 0);
