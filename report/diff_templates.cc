@@ -327,12 +327,13 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
         c.set("facts", facts);
         c.set("has_facts", flag(!rc.details.empty()));
         mu::data explains{mu::data::type::list};
+        std::vector<std::string> separators = explain_separators(r, i, " → ");
         for (size_t k = 0; k < rc.explains.size() && k < lim.explains; ++k) {
             mu::data x;
             x.set("path", text(rc.explains[k]));
+            x.set("separator", text(separators[k]));
             auto it = index.find(rc.explains[k]);
             x.set("anchor", it == index.end() ? std::string("artifacts") : anchor(it->second));
-            x.set("last", flag(k + 1 == rc.explains.size() || k + 1 == lim.explains));
             explains.push_back(x);
             filter += " " + rc.explains[k];
         }

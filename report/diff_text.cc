@@ -20,6 +20,20 @@ std::string describe_invocation(const InvocationRef& r) {
     return what;
 }
 
+std::vector<std::string> explain_separators(const DiffResult& r, size_t cause,
+                                            std::string_view arrow) {
+    const RootCause& rc = r.root_causes[cause];
+    std::set<std::string> own;
+    for (const Artifact& a : r.artifacts)
+        if (a.root_cause == static_cast<int>(cause) && a.is_root_output) own.insert(a.path);
+    std::vector<std::string> out;
+    for (size_t k = 0; k < rc.explains.size(); ++k) {
+        bool siblings = k && own.contains(rc.explains[k - 1]) && own.contains(rc.explains[k]);
+        out.push_back(k == 0 ? "" : siblings ? ", " : std::string(arrow));
+    }
+    return out;
+}
+
 namespace {
 
 // The difference tree under an artifact, indented, with a cap on lines per artifact so one huge
@@ -114,15 +128,10 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
         if (!rc.explains.empty()) {
             // The outputs of the cause's own invocations side by side, then what was built
             // from them: "a.o, b.o -> lib.a -> prog".
-            std::set<std::string> own;
-            for (const Artifact& a : r.artifacts)
-                if (a.root_cause == static_cast<int>(i) && a.is_root_output) own.insert(a.path);
+            std::vector<std::string> separators = explain_separators(r, i, " -> ");
             std::string chain;
-            for (size_t k = 0; k < rc.explains.size() && k < 12; ++k) {
-                bool siblings =
-                    k && own.contains(rc.explains[k - 1]) && own.contains(rc.explains[k]);
-                chain += (k ? (siblings ? ", " : " -> ") : "") + display_arg(rc.explains[k]);
-            }
+            for (size_t k = 0; k < rc.explains.size() && k < 12; ++k)
+                chain += separators[k] + display_arg(rc.explains[k]);
             if (rc.explains.size() > 12)
                 chain += fmt::format(" ... ({} files)", rc.explains.size());
             fmt::print(out, "  explains {}\n", chain);

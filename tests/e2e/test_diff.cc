@@ -190,6 +190,10 @@ TEST(DiffBuildPath, TwoDirectoriesWithDebugInfoIsOneBuildPathRootCauseNotFlags) 
               std::string::npos)
         << d.text;
     EXPECT_NE(d.text.find("and 4 more invocations with the same cause"), std::string::npos);
+    EXPECT_NE(md.out.find("- explains: $ROOT/main.o, $ROOT/util.o, $ROOT/stamp.o, $ROOT/clock.o, "
+                          "$ROOT/extra.o → $ROOT/libutil.a → $ROOT/prog\n"),
+              std::string::npos)
+        << md.out;
     EXPECT_TRUE(has_difference(d.report, "dwarf-comp-dir"))
         << "the objects' DWARF names the build directory: " << d.text;
     EXPECT_EQ(d.report["summary"]["missing_invocations"], 0);
