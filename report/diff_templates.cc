@@ -225,11 +225,13 @@ mu::data artifact_view(const DiffResult& r, size_t index, size_t nodes) {
     return v;
 }
 
-// A count and its label: ONE for a count of 1, LABEL for any other.
+// A count and its label: ONE for a count of 1, LABEL for any other (the heading of a column of
+// counts is LABEL).
 mu::data counter(size_t value, std::string_view label, std::string_view one) {
     mu::data c;
     c.set("value", std::to_string(value));
     c.set("label", std::string(value == 1 ? one : label));
+    c.set("heading", std::string(label));
     return c;
 }
 

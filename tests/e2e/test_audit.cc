@@ -128,6 +128,11 @@ TEST(Audit, BundledExampleAStaleTimeStampServedByCcacheIsACacheRootCause) {
     std::string pair_html = read_text(tmp / "audit/plain-vs-warm.html");
     EXPECT_NE(pair_html.find("<li><b>1</b> root cause</li>"), std::string::npos);
     EXPECT_NE(pair_html.find("<li><b>2</b> divergent artifacts</li>"), std::string::npos);
+    // A table's headings stay plural whatever the count.
+    std::string summary = read_text(tmp / "audit/summary.md");
+    EXPECT_NE(summary.find("| divergent artifacts | artifacts | root causes | invocations left |"),
+              std::string::npos)
+        << summary;
     EXPECT_LE(fs::file_size(tmp / "audit/summary.md"), 64u * 1024);
     EXPECT_FALSE(fs::exists(tmp / "audit/trees/plain")) << "trees are removed without --keep";
     EXPECT_FALSE(fs::exists(tmp / "src/stamp.o")) << "the source tree is never built in";
