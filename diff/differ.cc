@@ -149,8 +149,8 @@ struct SideView {
                     r = cur.parent;
                     continue;
                 }
-                // What an sccache server runs for itself (its compiler detection, rustc -vV) is
-                // the server's, as the server is the call's that started it.
+                // What an sccache server runs for itself (its compiler detection, rustc -vV)
+                // belongs to the server, and so to the call that started the server.
                 if (cur.parent >= 0 && at(cur.parent).classification.role == WrapperRole::Server &&
                     !is_compiling(cur)) {
                     r = cur.parent;
@@ -169,8 +169,8 @@ struct SideView {
 
     void index_outputs() {
         // A file an sccache server wrote (a hit) or renamed into place belongs to the client
-        // whose -o named it.
-        // (The server itself is lifted into the call that started it, which is not this one.)
+        // whose -o named it, not to the call that started the server (where the server itself
+        // is lifted).
         std::map<std::string, int> client_output;
         for (auto& p : rec.processes)
             if (is_client(p))
