@@ -781,20 +781,24 @@ DiffResult Differ::run() {
         for (int root : roots) explains[root].emplace_back(when, path);
         divergent.push_back(std::move(a));
     }
+    // Whether a path was written by an invocation whose own cause is ROOT (any of the compiles
+    // a build-path cause covers, say), rather than downstream of one.
+    auto own_output = [&](int root, const std::string& path) {
+        const auto& [left, right] = m_cause_invocations[root];
+        auto lo = m_left.owner.find(path), ro = m_right.owner.find(path);
+        return (lo != m_left.owner.end() && left.contains(lo->second)) ||
+               (ro != m_right.owner.end() && right.contains(ro->second));
+    };
     for (auto& [root, list] : explains) {
         std::sort(list.begin(), list.end());
-        for (auto& [when, path] : list)
-            m_result.root_causes[static_cast<size_t>(root)].explains.push_back(path);
+        for (auto& [when, path] : list) {
+            RootCause& rc = m_result.root_causes[static_cast<size_t>(root)];
+            rc.explains.push_back(path);
+            rc.explains_own.push_back(own_output(root, path));
+        }
     }
-    // Whether an artifact was written by an invocation whose own cause is its root cause (any
-    // of the compiles a build-path cause covers, say), rather than downstream of one.
-    for (Artifact& a : divergent) {
-        if (a.root_cause < 0) continue;
-        const auto& [left, right] = m_cause_invocations[a.root_cause];
-        auto lo = m_left.owner.find(a.path), ro = m_right.owner.find(a.path);
-        a.is_root_output = (lo != m_left.owner.end() && left.contains(lo->second)) ||
-                           (ro != m_right.owner.end() && right.contains(ro->second));
-    }
+    for (Artifact& a : divergent)
+        if (a.root_cause >= 0) a.is_root_output = own_output(a.root_cause, a.path);
     std::set<std::string> divergent_paths;
     for (const Artifact& a : divergent) divergent_paths.insert(a.path);
     for (int r : m_right.top) {

@@ -105,6 +105,9 @@ struct RootCause {
     std::vector<EnvChange> env;
     std::vector<std::string> details;   // further facts, in words
     std::vector<std::string> explains;  // artifact paths, in chain order
+    // By position in `explains`: written by one of the invocations whose own cause this is
+    // (rather than built downstream of them).
+    std::vector<bool> explains_own;
 };
 
 // Two invocations the matching paired, for the report's drill-down.

@@ -12,10 +12,9 @@
 namespace buildiff {
 
 void render_diff_text(const DiffResult& result, std::FILE* out, bool color);
-// What goes before each of root cause CAUSE's explained files: "" before the first, ", " between
+// What goes before each of a root cause's explained files: "" before the first, ", " between
 // the outputs of the cause's own invocations, ARROW before what was built from them.
-std::vector<std::string> explain_separators(const DiffResult& r, size_t cause,
-                                            std::string_view arrow);
+std::vector<std::string> explain_separators(const RootCause& rc, std::string_view arrow);
 // An invocation in words, for a terminal: "compiler-driver gcc via sccache (cache hit), crate
 // foo-sys".
 std::string describe_invocation(const InvocationRef& r);

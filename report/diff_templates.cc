@@ -329,7 +329,7 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
         c.set("facts", facts);
         c.set("has_facts", flag(!rc.details.empty()));
         mu::data explains{mu::data::type::list};
-        std::vector<std::string> separators = explain_separators(r, i, " → ");
+        std::vector<std::string> separators = explain_separators(rc, " → ");
         for (size_t k = 0; k < rc.explains.size() && k < lim.explains; ++k) {
             mu::data x;
             x.set("path", text(rc.explains[k]));

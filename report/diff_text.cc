@@ -2,7 +2,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <set>
 
 #include "report/diff_render.h"
 #include "report/show.h"
@@ -20,15 +19,11 @@ std::string describe_invocation(const InvocationRef& r) {
     return what;
 }
 
-std::vector<std::string> explain_separators(const DiffResult& r, size_t cause,
-                                            std::string_view arrow) {
-    const RootCause& rc = r.root_causes[cause];
-    std::set<std::string> own;
-    for (const Artifact& a : r.artifacts)
-        if (a.root_cause == static_cast<int>(cause) && a.is_root_output) own.insert(a.path);
+std::vector<std::string> explain_separators(const RootCause& rc, std::string_view arrow) {
     std::vector<std::string> out;
     for (size_t k = 0; k < rc.explains.size(); ++k) {
-        bool siblings = k && own.contains(rc.explains[k - 1]) && own.contains(rc.explains[k]);
+        bool siblings =
+            k && k < rc.explains_own.size() && rc.explains_own[k - 1] && rc.explains_own[k];
         out.push_back(k == 0 ? "" : siblings ? ", " : std::string(arrow));
     }
     return out;
@@ -128,7 +123,7 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
         if (!rc.explains.empty()) {
             // The outputs of the cause's own invocations side by side, then what was built
             // from them: "a.o, b.o -> lib.a -> prog".
-            std::vector<std::string> separators = explain_separators(r, i, " -> ");
+            std::vector<std::string> separators = explain_separators(rc, " -> ");
             std::string chain;
             for (size_t k = 0; k < rc.explains.size() && k < 12; ++k)
                 chain += separators[k] + display_arg(rc.explains[k]);
