@@ -187,9 +187,9 @@ void fill_tree(mu::data& target, const std::vector<Difference>& list, size_t& bu
         nodes.push_back(n);
     }
     target.set("nodes", nodes);
-    target.set("more", skipped ? text(fmt::format("and {} more difference(s) (the JSON report has "
+    target.set("more", skipped ? text(fmt::format("and {} more difference{} (the JSON report has "
                                                   "them all)",
-                                                  skipped))
+                                                  skipped, skipped == 1 ? "" : "s"))
                                : flag(false));
 }
 

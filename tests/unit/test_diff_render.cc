@@ -172,6 +172,8 @@ TEST(DiffHtml, BigBuildsStayUnderTenMegabytesAndSayWhatIsCollapsed) {
         << "paged, with counts";
     EXPECT_NE(html.find("Invocations 19001 to 20000"), std::string::npos);
     EXPECT_NE(html.find("id=\"artifact-1000\""), std::string::npos) << "every artifact is linkable";
+    EXPECT_NE(html.find("more differences (the JSON report has them all)"), std::string::npos)
+        << "a collapsed artifact's tree is cut with a count";
     EXPECT_EQ(html, render_diff_html(r)) << "deterministic";
 }
 
