@@ -103,6 +103,34 @@ bool is_c_source(std::string_view arg) {
     return false;
 }
 
+bool c_option_takes_value(std::string_view a) {
+    static constexpr std::string_view kSeparate[] = {
+        "-o",          "-I",           "-D",
+        "-U",          "-include",     "-imacros",
+        "-isystem",    "-iquote",      "-idirafter",
+        "-iprefix",    "-iwithprefix", "-iwithprefixbefore",
+        "-isysroot",   "-imultilib",   "-MF",
+        "-MT",         "-MQ",          "-MJ",
+        "-x",          "--param",      "-Xpreprocessor",
+        "-Xassembler", "-Xlinker",     "-Xclang",
+        "-target",     "-L",           "-l",
+        "-T",          "-u",           "-z",
+        "-dumpdir",    "-dumpbase",    "-dumpbase-ext",
+        "-aux-info"};
+    return std::find(std::begin(kSeparate), std::end(kSeparate), a) != std::end(kSeparate);
+}
+
+std::vector<size_t> c_source_positions(const std::vector<std::string>& argv, size_t from) {
+    std::vector<size_t> out;
+    for (size_t i = from; i < argv.size(); ++i) {
+        if (c_option_takes_value(argv[i]))
+            ++i;
+        else if (!argv[i].starts_with("-") && is_c_source(argv[i]))
+            out.push_back(i);
+    }
+    return out;
+}
+
 namespace {
 
 // Whether a command line of a tool of kind K compiles (ARGS: its arguments after the program).
@@ -185,12 +213,7 @@ std::string rustc_identity(const std::vector<std::string>& argv) {
 // The sources a C command line names, made absolute against CWD.
 std::set<std::string> c_sources(const std::vector<std::string>& args, const std::string& cwd) {
     std::set<std::string> out;
-    for (size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "-o" || args[i] == "-x" || args[i] == "-MF")
-            ++i;  // a value, not a source
-        else if (!args[i].starts_with("-") && is_c_source(args[i]))
-            out.insert(absolute_path(cwd, args[i]));
-    }
+    for (size_t i : c_source_positions(args, 0)) out.insert(absolute_path(cwd, args[i]));
     return out;
 }
 

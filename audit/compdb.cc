@@ -15,24 +15,6 @@ namespace buildiff {
 
 namespace {
 
-// Options whose next argument is a value, not a source file.
-bool takes_value(std::string_view a) {
-    static constexpr std::string_view kSeparate[] = {
-        "-o",          "-I",           "-D",
-        "-U",          "-include",     "-imacros",
-        "-isystem",    "-iquote",      "-idirafter",
-        "-iprefix",    "-iwithprefix", "-iwithprefixbefore",
-        "-isysroot",   "-imultilib",   "-MF",
-        "-MT",         "-MQ",          "-MJ",
-        "-x",          "--param",      "-Xpreprocessor",
-        "-Xassembler", "-Xlinker",     "-Xclang",
-        "-target",     "-L",           "-l",
-        "-T",          "-u",           "-z",
-        "-dumpdir",    "-dumpbase",    "-dumpbase-ext",
-        "-aux-info"};
-    return std::find(std::begin(kSeparate), std::end(kSeparate), a) != std::end(kSeparate);
-}
-
 // Options that only the link step reads. A compile-and-link command's entry leaves them out
 // (-pthread stays: it also defines _REENTRANT for the compile).
 bool link_only(std::string_view a) {
@@ -66,7 +48,7 @@ Step step_of(const std::vector<std::string>& argv) {
         const std::string& a = argv[i];
         if (a == "-E" || a == "-M" || a == "-MM") return Step::None;
         if (a == "-c" || a == "-S" || a == "-fsyntax-only") compile = true;
-        if (takes_value(a)) ++i;
+        if (c_option_takes_value(a)) ++i;
     }
     return compile ? Step::Compile : Step::CompileAndLink;
 }
@@ -101,10 +83,10 @@ std::vector<std::string> entry_arguments(const std::vector<std::string>& argv, s
             a == "-MD" || a == "-MMD" || a == "-MP" || a == "-MF" || a == "-MT" || a == "-MQ";
         bool link_part = link && (a.starts_with("-o") || link_only(a));  // -o, -oprog too
         if (depfile || link_part) {
-            if (takes_value(a)) ++i;
+            if (c_option_takes_value(a)) ++i;
             continue;
         }
-        if (takes_value(a)) {
+        if (c_option_takes_value(a)) {
             out.push_back(a);
             if (i + 1 < argv.size()) out.push_back(argv[++i]);
             continue;
@@ -139,12 +121,7 @@ std::string compile_commands(const Recording& rec) {
         if (step == Step::None) continue;
         std::optional<std::string> output;
         if (step == Step::Compile) output = output_path(*p);
-        for (size_t i = 1; i < argv.size(); ++i) {
-            if (takes_value(argv[i])) {
-                ++i;
-                continue;
-            }
-            if (argv[i].starts_with("-") || !is_c_source(argv[i])) continue;
+        for (size_t i : c_source_positions(argv, 1)) {
             nlohmann::ordered_json e;
             e["directory"] = json_bytes(p->cwd);
             e["file"] = json_bytes(absolute_path(p->cwd, argv[i]));
