@@ -96,15 +96,7 @@ std::string anchor(size_t index) {
 }
 
 std::string describe(const InvocationRef& r) {
-    std::string what = r.kind + " " + r.tool;
-    if (!r.wrapper.empty()) {
-        what += " via " + r.wrapper;
-        if (r.cache != CacheOutcome::Unknown)
-            what += fmt::format(" ({})", cache_outcome_phrase(r.cache));
-    }
-    if (!r.crate.empty()) what += ", crate " + r.crate;
-    what += ", in " + r.cwd;
-    return what;
+    return describe_invocation(r) + ", in " + r.cwd;
 }
 
 mu::data flag(bool b) {
