@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Configures and builds buildiff. Usage: scripts/build.sh [release|asan]  (build dir: build/ or
-# build-asan/). Warnings are errors.
+# Configures and builds buildiff. Warnings are errors.
+# Usage: scripts/build.sh [release|asan] [--only-buildiff]
+#   release: build/ (RelWithDebInfo); asan: build-asan/ (Debug, AddressSanitizer + UBSan).
+#   --only-buildiff: the buildiff program alone, without the tests (and without GoogleTest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-release}" in
   release) dir=build; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
   asan) dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug -DBUILDIFF_SANITIZE=ON) ;;
-  *) echo "usage: $0 [release|asan]" >&2; exit 2 ;;
+  *) echo "usage: $0 [release|asan] [--only-buildiff]" >&2; exit 2 ;;
+esac
+target=()
+case "${2:-}" in
+  "") flags+=(-DBUILD_TESTING=ON) ;;
+  --only-buildiff) flags+=(-DBUILD_TESTING=OFF); target=(--target buildiff) ;;
+  *) echo "usage: $0 [release|asan] [--only-buildiff]" >&2; exit 2 ;;
 esac
 cmake -S . -B "$dir" -G Ninja -DBUILDIFF_WERROR=ON "${flags[@]}" >/dev/null
-cmake --build "$dir"
+cmake --build "$dir" "${target[@]}"

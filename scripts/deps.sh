@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
-# Installs the Debian packages buildiff needs that are missing (a no-op when all are present).
-# Usage: scripts/deps.sh build|test|bench
+# Installs the Debian packages (Debian 12, bookworm) that a task of buildiff's needs and that are
+# missing; a no-op when all are present.
+# Usage: scripts/deps.sh build|example|test|bench      install what the task needs
+#        scripts/deps.sh --list build|example|test|bench   print the task's packages, one a line
+# scripts/check-deps.py checks these lists against the headers the sources include and the
+# programs the example, the tests and the benchmarks run; keep every package here.
 set -euo pipefail
 
+# Compiling buildiff: the toolchain and every library a source includes.
 build_pkgs=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
             libseccomp-dev libxxhash-dev libelf-dev libdw-dev libarchive-dev libiberty-dev
-            libdtl-dev)
-test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3-jsonschema zip
-           clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
-           python3-setuptools-rust librust-pyo3-dev bear)
-bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal)
+            libdtl-dev libkainjow-mustache-dev)
+# The README's first command: audits examples/stale-cache, a make project, with ccache.
+example_pkgs=(make ccache)
+# The test suite: real builds (make, CMake, cargo with the cc crate, Python wheels), real caches,
+# the reference tools the tests check buildiff against, the fuzzers and the browser.
+test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3 python3-jsonschema
+           zip clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
+           python3-setuptools-rust librust-pyo3-dev bear binutils git procps)
+# The benchmarks' reference tools.
+bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal git)
 
+list=false
+if [[ ${1:-} == --list ]]; then list=true; shift; fi
+task=${1:-build}
 want=("${build_pkgs[@]}")
-case "${1:-build}" in
+case "$task" in
   build) ;;
+  example) want+=("${example_pkgs[@]}") ;;
   test) want+=("${test_pkgs[@]}") ;;
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 [--list] build|example|test|bench" >&2; exit 2 ;;
 esac
 # The cargo tests need cargo and rustc: Debian's when none is on PATH (e.g. from rustup).
-if [[ "${1:-build}" != build ]] && ! command -v cargo >/dev/null 2>&1; then
+if [[ $task == test || $task == bench ]] && ! command -v cargo >/dev/null 2>&1; then
   want+=(cargo rustc)
 fi
+if $list; then printf '%s\n' "${want[@]}" | sort -u; exit 0; fi
 
 missing=()
 for p in "${want[@]}"; do
