@@ -24,8 +24,8 @@
 
 #include "audit/build_set.h"
 #include "audit/evidence.h"
-#include "audit/recording.h"
 #include "diff/differ.h"
+#include "recording/recording.h"
 #include "report/diff_render.h"
 
 extern char** environ;

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/evidence.h"
-#include "audit/recording.h"
 #include "diff/differ.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 

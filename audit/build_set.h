@@ -16,9 +16,9 @@
 
 #include "audit/auditor.h"
 #include "audit/evidence.h"
-#include "audit/recording.h"
-#include "diff/blob.h"
+#include "base/blob.h"
 #include "diff/differ.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 

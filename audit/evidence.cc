@@ -7,9 +7,9 @@
 
 #include <fmt/core.h>
 
-#include "audit/analysis.h"
-#include "diff/blob.h"
+#include "base/blob.h"
 #include "diff/normalize.h"
+#include "recording/analysis.h"
 
 namespace buildiff {
 

@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "audit/recording.h"
-#include "audit/result.h"
+#include "base/result.h"
 #include "diff/model.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 

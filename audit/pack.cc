@@ -22,13 +22,13 @@
 
 #include <fmt/core.h>
 
-#include "audit/atomic_write.h"
 #include "audit/build_set.h"
 #include "audit/evidence.h"
-#include "audit/record.h"
-#include "audit/recording.h"
-#include "audit/redact.h"
-#include "diff/blob.h"
+#include "base/atomic_write.h"
+#include "base/blob.h"
+#include "base/version.h"
+#include "recording/recording.h"
+#include "recording/redact.h"
 
 namespace buildiff {
 

@@ -16,17 +16,18 @@
 
 #include <fmt/core.h>
 
-#include "audit/analysis.h"
-#include "audit/atomic_write.h"
 #include "audit/auditor.h"
 #include "audit/build_set.h"
-#include "audit/compdb.h"
 #include "audit/evidence.h"
 #include "audit/pack.h"
-#include "audit/record.h"
-#include "audit/recording.h"
+#include "base/atomic_write.h"
+#include "base/version.h"
 #include "diff/differ.h"
 #include "diff/plain_diff.h"
+#include "record/record.h"
+#include "recording/analysis.h"
+#include "recording/recording.h"
+#include "report/compdb.h"
 #include "report/diff_render.h"
 #include "report/show.h"
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "audit/hash.h"
-#include "audit/result.h"
-#include "diff/blob.h"
+#include "base/blob.h"
+#include "base/hash.h"
+#include "base/result.h"
 
 namespace buildiff {
 

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "audit/result.h"
+#include "base/blob.h"
+#include "base/result.h"
 #include "diff/archive_read.h"
-#include "diff/blob.h"
 #include "diff/model.h"
 
 namespace buildiff {

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "audit/result.h"
-#include "diff/blob.h"
+#include "base/blob.h"
+#include "base/result.h"
 #include "diff/model.h"
 
 namespace buildiff {

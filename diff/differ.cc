@@ -16,13 +16,13 @@
 
 #include <fmt/core.h>
 
-#include "audit/analysis.h"
-#include "audit/hash.h"
-#include "audit/redact.h"
+#include "base/hash.h"
 #include "diff/compare.h"
 #include "diff/env_diff.h"
-#include "diff/flags.h"
+#include "diff/flag_diff.h"
 #include "diff/normalize.h"
+#include "recording/analysis.h"
+#include "recording/redact.h"
 
 namespace buildiff {
 

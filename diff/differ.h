@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "audit/recording.h"
-#include "diff/blob.h"
+#include "base/blob.h"
 #include "diff/model.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 

@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "audit/hash.h"
-#include "audit/result.h"
-#include "diff/blob.h"
+#include "base/blob.h"
+#include "base/hash.h"
+#include "base/result.h"
 #include "diff/model.h"
 
 namespace buildiff {

@@ -1,9 +1,9 @@
-// Environment diff with name lists (globs, as in audit/redact.h).
+// Environment diff with name lists (globs, as in recording/redact.h).
 #include "diff/env_diff.h"
 
 #include <map>
 
-#include "audit/redact.h"
+#include "recording/redact.h"
 
 namespace buildiff {
 

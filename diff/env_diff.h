@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-#include "audit/recording.h"
 #include "diff/model.h"
 #include "diff/normalize.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "audit/analysis.h"
+#include "recording/analysis.h"
 
 namespace buildiff {
 
@@ -40,11 +40,11 @@ struct InvocationRef {
 
 // A change of the command line, in words: "-O2 -> -O3", "added -fvisibility=hidden".
 struct FlagChange {
-    std::string change;          // "added", "removed", "changed", "reordered"
-    std::string category;        // "codegen", "optimization", "preprocessor", ... (diff/flags.h)
-    std::string flag;            // "-O", "-D FOO", "-l static=", or "input"
-    std::string left, right;     // values (empty when absent)
-    std::string text;            // the sentence shown to people
+    std::string change;       // "added", "removed", "changed", "reordered"
+    std::string category;     // "codegen", "optimization", "preprocessor", ... (toolchain/flags.h)
+    std::string flag;         // "-O", "-D FOO", "-l static=", or "input"
+    std::string left, right;  // values (empty when absent)
+    std::string text;         // the sentence shown to people
     bool affects_output = true;  // false for diagnostics, dependency files, bookkeeping
 };
 

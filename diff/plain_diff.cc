@@ -11,8 +11,8 @@
 
 #include <fmt/core.h>
 
-#include "audit/redact.h"
 #include "diff/normalize.h"
+#include "recording/redact.h"
 
 namespace buildiff {
 

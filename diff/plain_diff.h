@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "audit/result.h"
+#include "base/result.h"
 #include "diff/compare.h"
 #include "diff/differ.h"
 #include "diff/model.h"

@@ -1,7 +1,7 @@
 // The JSON report, schema buildiff.report/1 (docs/report-schema.md, docs/report.schema.json).
 #include <nlohmann/json.hpp>
 
-#include "audit/recording.h"
+#include "recording/recording.h"
 #include "report/diff_render.h"
 
 namespace buildiff {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "audit/record.h"
+#include "base/version.h"
 #include "report/diff_render.h"
 #include "report/show.h"
 #include "templates.inc"

@@ -3,8 +3,8 @@
 
 #include <cstdio>
 
-#include "audit/analysis.h"
-#include "audit/recording.h"
+#include "recording/analysis.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "audit/hash.h"
+#include "base/hash.h"
 
 namespace fs = std::filesystem;
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "audit/analysis.h"
-#include "audit/recording.h"
+#include "recording/analysis.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 // How GoogleTest prints an outcome in a failed expectation.

@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "audit/analysis.h"
-#include "audit/recording.h"
 #include "diff/differ.h"
+#include "recording/analysis.h"
+#include "recording/recording.h"
 #include "report/diff_render.h"
 #include "report/show.h"
 

@@ -15,17 +15,14 @@ bin_dir=$(dirname "$work")/fuzz-bin
 mkdir -p "$work/corpus" "$work/seed" "$bin_dir"
 export BUILDIFF_FUZZ_TARGET=$target
 
-sources=(audit/hash.cc audit/recording.cc audit/classify.cc audit/analysis.cc audit/redact.cc
-         diff/blob.cc diff/elf_read.cc diff/elf_compare.cc diff/demangle.cc diff/archive_read.cc
-         diff/compare.cc diff/content_compare.cc diff/differ.cc diff/env_diff.cc diff/flags.cc
-         diff/normalize.cc report/show.cc report/diff_text.cc report/diff_json.cc
-         report/diff_templates.cc audit/build_set.cc audit/auditor.cc audit/evidence.cc
-         tests/fuzz/fuzz_main.cc tests/fuzz/fuzz_elf.cc tests/fuzz/fuzz_archive.cc
-         tests/fuzz/fuzz_recording.cc tests/fuzz/fuzz_bundle.cc)
+# Every library below the recorder's ptrace code and the command line (the layers the readers
+# under test live in), and the fuzz targets.
+layers=(base toolchain recording diff report audit)
+mapfile -t sources < <(cd "$src" && ls ${layers[@]/%//*.cc} tests/fuzz/*.cc)
 fuzz=$bin_dir/fuzz
 (
   flock 9
-  newer=$( [[ -x $fuzz ]] && find "$src"/audit "$src"/diff "$src"/report "$src"/tests/fuzz \
+  newer=$( [[ -x $fuzz ]] && find "${layers[@]/#/$src/}" "$src"/tests/fuzz \
              \( -name '*.h' -o -name '*.cc' -o -name '*.mustache' \) -newer "$fuzz" | head -1 || true)
   if [[ ! -x $fuzz || -n $newer ]]; then
     # One object per source, compiled on every CPU, then linked. fmt header-only: libfmt.so's

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "audit/classify.h"
+#include "toolchain/classify.h"
 
 using namespace buildiff;
 

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "diff/flags.h"
+#include "diff/flag_diff.h"
 
 using namespace buildiff;
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "audit/hash.h"
-#include "audit/procfs.h"
+#include "base/hash.h"
+#include "record/procfs.h"
 
 using namespace buildiff;
 

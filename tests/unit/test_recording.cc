@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "audit/recording.h"
+#include "recording/recording.h"
 
 using namespace buildiff;
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "audit/redact.h"
+#include "recording/redact.h"
 
 using namespace buildiff;
 

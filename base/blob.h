@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "audit/hash.h"
-#include "audit/result.h"
+#include "base/hash.h"
+#include "base/result.h"
 
 namespace buildiff {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "audit/recording.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 

@@ -1,5 +1,5 @@
 // /proc readers for the tracer. All calls are cheap and never block on the tracee.
-#include "audit/procfs.h"
+#include "record/procfs.h"
 
 #include <fcntl.h>
 #include <sys/uio.h>

@@ -1,7 +1,9 @@
 // The front process of `buildiff record`. It forks the tracer (which outlives it when daemons
 // outlive the build) and the build command (its own child, so the build's parent, job control
 // and wait status are as without buildiff), then exits with the build's status.
-#include "audit/record.h"
+#include "record/record.h"
+
+#include "base/version.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -21,8 +23,8 @@
 
 #include <fmt/core.h>
 
-#include "audit/redact.h"
-#include "audit/tracer.h"
+#include "record/tracer.h"
+#include "recording/redact.h"
 
 namespace buildiff {
 

@@ -21,6 +21,4 @@ struct RecordOptions {
 // N, 125 when buildiff failed, 126 when the command is not executable, 127 when not found.
 int run_record(const RecordOptions& options);
 
-inline constexpr const char* kBuildiffVersion = "0.1.0";
-
 }  // namespace buildiff

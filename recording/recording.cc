@@ -1,5 +1,5 @@
 // Writing and reading buildiff recordings (JSON Lines, docs/recording-format.md).
-#include "audit/recording.h"
+#include "recording/recording.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "audit/atomic_write.h"
+#include "base/atomic_write.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

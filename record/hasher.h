@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "audit/hash.h"
+#include "base/hash.h"
 
 namespace buildiff {
 

@@ -2,11 +2,11 @@
 // file activity from a seccomp filter on a handful of system calls: opens for reading and chdir
 // reach a user-notification listener answered by a thread of ours (much cheaper than a stop),
 // opens for writing, rename, link, unlink and truncate stop under ptrace; content hashes come
-// from a separate thread (audit/hasher.h). A written file is
+// from a separate thread (record/hasher.h). A written file is
 // hashed when it matters downstream: when its writer exits or execs (held at that stop), or
 // when another process opens, renames or unlinks it (held at that call's entry). close and dup
 // are not trapped: most opens are reads, and a stop per close would double the cost.
-#include "audit/tracer.h"
+#include "record/tracer.h"
 
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -43,9 +43,9 @@
 
 #include <fmt/core.h>
 
-#include "audit/hasher.h"
-#include "audit/procfs.h"
-#include "audit/redact.h"
+#include "record/hasher.h"
+#include "record/procfs.h"
+#include "recording/redact.h"
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128

@@ -1,13 +1,11 @@
 // Command-line semantics per tool, as data: a sorted table of flags per tool family, each
-// saying how the flag takes its argument and what it means. The diff of two command lines is
-// then said in words ("-O2 -> -O3", "define FOO 1 -> 2", "added -fvisibility=hidden").
+// saying how the flag takes its argument and what it means (diff/flag_diff.h says the
+// difference of two command lines in words from them).
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "diff/model.h"
 
 namespace buildiff {
 
@@ -67,9 +65,5 @@ struct ParsedArg {
     Multi multi = Multi::Set;
 };
 std::vector<ParsedArg> parse_command(FlagFamily family, const std::vector<std::string>& argv);
-
-// The semantic difference of two (normalised) command lines of the same tool.
-std::vector<FlagChange> diff_commands(FlagFamily family, const std::vector<std::string>& left,
-                                      const std::vector<std::string>& right);
 
 }  // namespace buildiff

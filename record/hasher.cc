@@ -1,5 +1,5 @@
 // The tracer's hashing thread.
-#include "audit/hasher.h"
+#include "record/hasher.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>

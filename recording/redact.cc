@@ -1,5 +1,5 @@
 // Secret detection by variable name, and keyed hashing of secret values.
-#include "audit/redact.h"
+#include "recording/redact.h"
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "audit/hash.h"
+#include "base/hash.h"
 
 namespace buildiff {
 

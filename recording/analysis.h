@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "audit/recording.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 

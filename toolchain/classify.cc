@@ -1,5 +1,5 @@
 // Tool classification from a sorted table of known program names.
-#include "audit/classify.h"
+#include "toolchain/classify.h"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // XXH3-128 hashing helpers.
-#include "audit/hash.h"
+#include "base/hash.h"
 
 #include <unistd.h>
 #define XXH_STATIC_LINKING_ONLY

@@ -1,5 +1,5 @@
 // Derived facts over a recording (no I/O).
-#include "audit/analysis.h"
+#include "recording/analysis.h"
 
 #include <algorithm>
 #include <set>

@@ -1,5 +1,5 @@
 // Blob: a file descriptor or bytes in memory, with a content hash taken once.
-#include "diff/blob.h"
+#include "base/blob.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

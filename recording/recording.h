@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "audit/classify.h"
-#include "audit/result.h"
+#include "base/result.h"
+#include "toolchain/classify.h"
 
 namespace buildiff {
 

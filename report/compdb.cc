@@ -1,7 +1,7 @@
 // Compile commands from a recording: one entry per source a driver compiled, whether the command
 // compiled only (-c, -S) or compiled and linked in one go. A compile that a wrapper ran (ccache's
 // child compiler, the sccache server's) is the wrapper client's entry, not a second one.
-#include "audit/compdb.h"
+#include "report/compdb.h"
 
 #include <algorithm>
 #include <initializer_list>
@@ -9,7 +9,7 @@
 #include <optional>
 #include <string_view>
 
-#include "audit/analysis.h"
+#include "recording/analysis.h"
 
 namespace buildiff {
 
