@@ -16,6 +16,8 @@
 
 namespace buildiff {
 
+class ArtifactFiles;
+
 struct DiffOptions {
     std::vector<std::pair<std::string, std::string>> maps;  // --map OLD=NEW
     std::vector<std::string> ignore;  // --ignore GLOB: artifacts whose divergence is known noise
@@ -28,6 +30,9 @@ struct DiffOptions {
     // Recorded files kept elsewhere, by their recorded content hash (an audit's or a bundle's
     // evidence), for when a build tree is gone: returns the content, or nothing.
     std::function<std::optional<Blob>(const std::string& hash)> evidence;
+    // Where the artifacts' bytes are read from; null: the build trees (left_tree, right_tree),
+    // then the evidence. Tests give files held in memory.
+    const ArtifactFiles* files = nullptr;
 };
 
 DiffResult diff_recordings(const Recording& left, const Recording& right,

@@ -1,0 +1,183 @@
+// The differ's index of one build: artifacts, their owners and what each invocation read.
+#include "diff/index.h"
+
+#include <algorithm>
+
+namespace buildiff {
+
+namespace {
+
+// Processes that run inside one invocation of a tool: their outputs belong to it.
+bool runs_tools_internally(const ProcessRecord& p) {
+    switch (p.classification.kind) {
+        case ToolKind::CompilerDriver:
+        case ToolKind::Compiler:
+        case ToolKind::Assembler:
+        case ToolKind::Linker:
+        case ToolKind::Rustc:
+            return true;
+        case ToolKind::CacheWrapper:
+            return is_client(p);
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+bool is_client(const ProcessRecord& p) {
+    return p.classification.kind == ToolKind::CacheWrapper &&
+           p.classification.role == WrapperRole::Client;
+}
+
+std::vector<std::string> peeled_argv(const ProcessRecord& p) {
+    if (!is_client(p)) return p.argv;
+    size_t from = std::min(p.argv.size(), p.classification.wrapped_argv_index);
+    return {p.argv.begin() + static_cast<long>(from), p.argv.end()};
+}
+std::string peeled_tool(const ProcessRecord& p) {
+    return is_client(p) ? p.classification.wrapped_tool : p.classification.tool;
+}
+std::string peeled_kind(const ProcessRecord& p) {
+    return std::string(
+        kind_name(is_client(p) ? p.classification.wrapped_kind : p.classification.kind));
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+    std::string out;
+    for (auto& s : v) {
+        if (!out.empty()) out += sep;
+        out += s;
+    }
+    return out;
+}
+
+SideView::SideView(const Recording& r, Side s, const Normalizer& n)
+    : rec(r), side(s), norm(n), analysis(analyze(r)) {
+    link_server_compiles();
+    lift_all();
+    index_outputs();
+}
+
+// The compiles an sccache server ran, by the client call they were for (recording/analysis).
+void SideView::link_server_compiles() {
+    for (size_t i = 0; i < analysis.served_by.size(); ++i)
+        if (int c = analysis.served_by[i]; c >= 0) {
+            client_of[static_cast<int>(i)] = c;
+            served[c].push_back(static_cast<int>(i));
+        }
+}
+
+void SideView::lift_all() {
+    lifted.resize(rec.processes.size());
+    for (auto& p : rec.processes) {
+        int r = p.id;
+        for (int guard = 0; guard < 10000; ++guard) {
+            if (auto c = client_of.find(r); c != client_of.end()) {
+                r = c->second;
+                continue;
+            }
+            const ProcessRecord& cur = at(r);
+            if (!cur.via_exec && cur.parent >= 0) {  // a fork shares its parent's image
+                r = cur.parent;
+                continue;
+            }
+            // What an sccache server runs for itself (its compiler detection, rustc -vV)
+            // belongs to the server, and so to the call that started the server.
+            if (cur.parent >= 0 && at(cur.parent).classification.role == WrapperRole::Server &&
+                !is_compiling(cur)) {
+                r = cur.parent;
+                continue;
+            }
+            if (cur.parent < 0 || !runs_tools_internally(at(cur.parent))) break;
+            r = cur.parent;
+        }
+        lifted[static_cast<size_t>(p.id)] = r;
+    }
+    for (auto& p : rec.processes)
+        if (p.via_exec && lifted[static_cast<size_t>(p.id)] == p.id) top.push_back(p.id);
+    std::stable_sort(top.begin(), top.end(),
+                     [&](int a, int b) { return at(a).start_ns < at(b).start_ns; });
+}
+
+void SideView::index_outputs() {
+    // A file an sccache server wrote (a hit) or renamed into place belongs to the client
+    // whose -o named it, not to the call that started the server (where the server itself
+    // is lifted).
+    std::map<std::string, int> client_output;
+    for (auto& p : rec.processes)
+        if (is_client(p))
+            if (auto out = output_path(p)) client_output[*out] = p.id;
+    auto writer = [&](int id, const std::string& path) {
+        if (at(id).classification.role == WrapperRole::Server)
+            if (auto c = client_output.find(path); c != client_output.end()) return c->second;
+        return lifted[static_cast<size_t>(id)];
+    };
+    for (auto& p : rec.processes)
+        for (auto& f : p.files) {
+            if (f.op == FileOp::Write)
+                writers[norm(side, f.path)].emplace_back(f.t_ns, writer(p.id, f.path));
+            if (f.op == FileOp::Rename)
+                writers[norm(side, f.to)].emplace_back(f.t_ns, writer(p.id, f.to));
+            if (f.op == FileOp::Write) produced.insert(norm(side, f.path));
+            if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(norm(side, f.to));
+        }
+    for (auto& [path, prod] : final_writes(rec)) {
+        std::string n = norm(side, path);
+        int o = writer(prod.producer, path);
+        if (!prod.hash.empty()) writers_by_hash[prod.hash].push_back(o);
+        if (!n.starts_with(kRootToken)) continue;  // not left in the build tree
+        hash[n] = prod.hash;
+        real_path[n] = path;
+        owner[n] = o;
+        owned[o].push_back(n);
+    }
+}
+
+std::map<std::string, std::string> SideView::inputs(int id) const {
+    std::map<std::string, std::string> out;
+    std::vector<int> stack{id};
+    if (auto s = served.find(id); s != served.end())
+        stack.insert(stack.end(), s->second.begin(), s->second.end());
+    while (!stack.empty()) {
+        int q = stack.back();
+        stack.pop_back();
+        for (auto& f : at(q).files)
+            if (f.op == FileOp::Read) out.emplace(norm(side, f.path), f.hash);
+        for (int ch : analysis.children[static_cast<size_t>(q)])
+            if (lifted[static_cast<size_t>(ch)] == id || client_of.count(ch)) stack.push_back(ch);
+    }
+    return out;
+}
+
+InvocationRef SideView::ref(int id) const {
+    const ProcessRecord& p = at(id);
+    InvocationRef r;
+    r.id = id;
+    r.tool = peeled_tool(p);
+    r.kind = peeled_kind(p);
+    r.argv = p.argv;
+    r.cwd = p.cwd;
+    if (is_client(p)) {
+        r.wrapper = p.classification.tool;
+        r.cache = analysis.cache[static_cast<size_t>(id)];
+    }
+    r.crate = analysis.attribution[static_cast<size_t>(id)].crate;
+    return r;
+}
+
+std::string SideView::command_key(int id) const {
+    const ProcessRecord& p = at(id);
+    std::vector<std::string> argv = peeled_argv(p);
+    std::string key = peeled_tool(p);
+    for (size_t i = 1; i < argv.size(); ++i) key += '\0' + norm(side, argv[i]);
+    return key + '\0' + norm(side, p.cwd);
+}
+
+int SideView::parent_top(int id) const {
+    for (int q = at(id).parent; q >= 0; q = at(q).parent)
+        if (lifted[static_cast<size_t>(q)] == q && at(q).via_exec) return q;
+    return -1;
+}
+
+}  // namespace buildiff

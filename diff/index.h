@@ -1,0 +1,71 @@
+// The differ's index of one build: each artifact (a file the build left under its root) and its
+// owner, the invocation the build made that produced it. The writing process is lifted through
+// the processes a compiler driver, rustc or a cache wrapper runs internally (cc1, as, collect2,
+// ld); a file an sccache server wrote belongs to the client whose output it is.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "diff/model.h"
+#include "diff/normalize.h"
+#include "recording/analysis.h"
+#include "recording/recording.h"
+
+namespace buildiff {
+
+// A cache wrapper's client call (ccache gcc ..., sccache rustc ...).
+bool is_client(const ProcessRecord& p);
+// The command a client call wraps (argv from the wrapped tool on), its tool and kind; for any
+// other process its own.
+std::vector<std::string> peeled_argv(const ProcessRecord& p);
+std::string peeled_tool(const ProcessRecord& p);
+std::string peeled_kind(const ProcessRecord& p);
+std::string join(const std::vector<std::string>& v, std::string_view sep);
+
+// One build, indexed for the comparison.
+struct SideView {
+    const Recording& rec;
+    Side side;
+    const Normalizer& norm;
+    Analysis analysis;
+    std::unordered_map<int, int> client_of;        // compile run by a cache server -> its client
+    std::map<int, std::vector<int>> served;        // client -> compiles the server ran for it
+    std::vector<int> lifted;                       // record -> its owner-level invocation
+    std::map<std::string, std::string> hash;       // artifact (normalised) -> content hash
+    std::map<std::string, int> owner;              // artifact (normalised) -> owner record
+    std::map<std::string, std::string> real_path;  // artifact (normalised) -> path on disk
+    // Every owner-level invocation that wrote a path, in time order (a file updated in place,
+    // as `ar s` or `strip` do, has several).
+    std::map<std::string, std::vector<std::pair<std::uint64_t, int>>> writers;
+    // Content hash -> the owner-level invocations whose final writes have it, anywhere (a
+    // file copied into the tree from a temporary directory has the same hash as its source).
+    std::map<std::string, std::vector<int>> writers_by_hash;
+    std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
+    std::set<std::string> produced;                 // every path the build wrote (normalised)
+    std::vector<int> top;                           // owner-level invocations, in start order
+
+    SideView(const Recording& r, Side s, const Normalizer& n);
+
+    const ProcessRecord& at(int id) const { return rec.processes[static_cast<size_t>(id)]; }
+    // What an invocation read, with what it ran internally (and what a server ran for it).
+    std::map<std::string, std::string> inputs(int id) const;
+    InvocationRef ref(int id) const;
+    // Tool, normalised command line and cwd: what pairs an invocation by its command.
+    std::string command_key(int id) const;
+    // The nearest owner-level invocation above this one, or -1.
+    int parent_top(int id) const;
+
+  private:
+    void link_server_compiles();
+    void lift_all();
+    void index_outputs();
+};
+
+}  // namespace buildiff

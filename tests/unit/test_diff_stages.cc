@@ -1,0 +1,319 @@
+// The differ's stages on recordings built in memory: matching, the cause rules one by one, and
+// the whole differ reading the artifacts' bytes through the file-access interface.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "diff/artifacts.h"
+#include "diff/causes.h"
+#include "diff/differ.h"
+#include "diff/index.h"
+#include "diff/match.h"
+#include "diff/normalize.h"
+
+using namespace buildiff;
+
+namespace {
+
+// One build in memory: processes with what they read and wrote.
+struct Build {
+    Recording rec;
+    std::uint64_t clock = 1000;
+
+    explicit Build(std::string root) {
+        rec.path = root + ".rec";
+        rec.cwd = std::move(root);
+        rec.envs.push_back({{"PATH", "/usr/bin"}});
+        add({"make"}, "/usr/bin/make", -1, {}, {});
+    }
+
+    // Adds a process run by PARENT that read READS and wrote WRITES (path -> content hash).
+    int add(std::vector<std::string> argv, std::string exe, int parent,
+            std::map<std::string, std::string> reads, std::map<std::string, std::string> writes,
+            int env = 0) {
+        ProcessRecord p;
+        p.id = static_cast<int>(rec.processes.size());
+        p.pid = 100 + p.id;
+        p.parent = parent;
+        p.exe = exe;
+        p.exe_hash = "exe-" + exe;
+        p.argv = std::move(argv);
+        p.env = env;
+        p.cwd = rec.cwd;
+        p.classification = classify(p.argv, p.exe, false);
+        p.start_ns = clock++;
+        for (auto& [path, hash] : reads)
+            p.files.push_back(FileEvent{FileOp::Read, rec.cwd + "/" + path, "", hash, 1, false,
+                                        false, clock++});
+        for (auto& [path, hash] : writes)
+            p.files.push_back(FileEvent{FileOp::Write, rec.cwd + "/" + path, "", hash, 1, true,
+                                        false, clock++});
+        p.ended = true;
+        p.end_state = EndState::Exited;
+        p.status.code = 0;
+        p.end_ns = clock++;
+        rec.processes.push_back(std::move(p));
+        return rec.processes.back().id;
+    }
+};
+
+// Artifacts' bytes held in memory, by content hash.
+class MemoryFiles : public ArtifactFiles {
+  public:
+    std::map<std::string, std::string> bytes;  // recorded hash -> content
+    mutable int opened = 0;
+    std::optional<Blob> open(Side, const std::string& path,
+                             const std::string& recorded) const override {
+        ++opened;
+        auto it = bytes.find(recorded);
+        if (it == bytes.end()) return std::nullopt;
+        return Blob::memory(path, it->second);
+    }
+};
+
+// Two small C builds: a.c compiled to a.o, linked to prog.
+struct Pair {
+    Build left{"/tmp/l"}, right{"/tmp/r"};
+    void compile_and_link(Build& b, const std::string& opt, const std::string& obj_hash,
+                          const std::string& prog_hash) {
+        b.add({"cc", opt, "-c", "a.c", "-o", "a.o"}, "/usr/bin/gcc-12", 0, {{"a.c", "src"}},
+              {{"a.o", obj_hash}});
+        b.add({"cc", "-o", "prog", "a.o"}, "/usr/bin/gcc-12", 0, {{"a.o", obj_hash}},
+              {{"prog", prog_hash}});
+    }
+};
+
+const RootCause& only_cause(const DiffResult& r) {
+    EXPECT_EQ(r.root_causes.size(), 1u);
+    return r.root_causes.at(0);
+}
+
+}  // namespace
+
+TEST(Match, PairsInvocationsByTheArtifactsTheyOwnEvenWhenTheirFlagsDiffer) {
+    Pair p;
+    p.compile_and_link(p.left, "-O2", "o1", "p1");
+    p.compile_and_link(p.right, "-O3", "o2", "p2");
+    Normalizer norm(p.left.rec.cwd, p.right.rec.cwd);
+    SideView l(p.left.rec, Side::Left, norm), r(p.right.rec, Side::Right, norm);
+    Matching m = match_invocations(l, r);
+    EXPECT_EQ(m.left_to_right[1], 1) << "the compiles pair by a.o";
+    EXPECT_EQ(m.left_to_right[2], 2) << "the links pair by prog";
+    EXPECT_EQ(m.right_to_left[1], 1);
+    EXPECT_EQ(m.missing, 0u);
+    EXPECT_EQ(m.extra, 0u);
+}
+
+TEST(Match, InvocationsThatWriteNothingPairByCommandAndTheRestAreMissingOrExtra) {
+    Build left("/tmp/l"), right("/tmp/r");
+    left.add({"cc", "--version"}, "/usr/bin/gcc-12", 0, {}, {});
+    left.add({"cc", "-dumpmachine"}, "/usr/bin/gcc-12", 0, {}, {});
+    right.add({"cc", "--version"}, "/usr/bin/gcc-12", 0, {}, {});
+    right.add({"ar", "--version"}, "/usr/bin/ar", 0, {}, {});
+    Normalizer norm(left.rec.cwd, right.rec.cwd);
+    SideView l(left.rec, Side::Left, norm), r(right.rec, Side::Right, norm);
+    Matching m = match_invocations(l, r);
+    EXPECT_EQ(m.left_to_right[1], 1) << "cc --version, the same command in both";
+    EXPECT_EQ(m.left_to_right[2], -1) << "no cc is left on the right for -dumpmachine";
+    EXPECT_EQ(m.right_to_left[2], -1);
+    EXPECT_EQ(m.missing, 1u);
+    EXPECT_EQ(m.extra, 1u);
+}
+
+TEST(Match, SameCommandsPairInOrderOfOccurrence) {
+    Build left("/tmp/l"), right("/tmp/r");
+    for (Build* b : {&left, &right})
+        for (int i = 0; i < 3; ++i) b->add({"cc", "-v"}, "/usr/bin/gcc-12", 0, {}, {});
+    Normalizer norm(left.rec.cwd, right.rec.cwd);
+    SideView l(left.rec, Side::Left, norm), r(right.rec, Side::Right, norm);
+    Matching m = match_invocations(l, r);
+    EXPECT_EQ(m.left_to_right, (std::vector<int>{0, 1, 2, 3}));
+    EXPECT_EQ(m.paired, 4u);
+}
+
+// The cause rules, one by one.
+
+namespace {
+
+PairFacts quiet_facts() {
+    PairFacts f;
+    f.copies_diverged = [] { return false; };
+    f.outputs_embed_root = [] { return false; };
+    return f;
+}
+
+EnvChange cflags_change() {
+    EnvChange e;
+    e.name = "CFLAGS";
+    e.left = "-O2";
+    e.right = "-O3";
+    e.impactful = true;
+    return e;
+}
+
+CauseContext context(int left_id, std::string tool = "", std::string cache_tool = "",
+                     std::string cache_side = "") {
+    CauseContext c;
+    c.left_id = left_id;
+    c.tool = std::move(tool);
+    c.cache_tool = std::move(cache_tool);
+    c.cache_side = std::move(cache_side);
+    return c;
+}
+
+FlagChange o2_o3() {
+    return FlagChange{"changed", "optimization", "-O", "2", "3", "`-O2` -> `-O3`", true};
+}
+
+}  // namespace
+
+TEST(CauseRules, TableIsOrderedWithUniqueNamesAndEndsInARuleThatAlwaysApplies) {
+    const auto& rules = cause_rules();
+    std::vector<std::string> names;
+    for (auto& r : rules) names.emplace_back(r.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"env", "flags", "tool", "source", "upstream",
+                                               "copies", "cache", "build-path",
+                                               "nondeterministic"}));
+    EXPECT_TRUE(rules.back().applies(quiet_facts()));
+    EXPECT_EQ(rules.back().kind, RootCauseKind::Nondeterministic);
+}
+
+TEST(CauseRules, EnvWhenAnImpactfulVariableDiffers) {
+    PairFacts f = quiet_facts();
+    f.impactful_env.push_back(cflags_change());
+    f.analysis.flags.push_back(o2_o3());
+    const CauseRule& rule = decide_cause(f);
+    EXPECT_EQ(rule.name, "env") << "a variable before the flags it may have set";
+    EXPECT_EQ(describe_cause(rule.kind, f, {}).summary,
+              "environment differs: CFLAGS: `-O2` -> `-O3`");
+}
+
+TEST(CauseRules, EnvExplainedUpstreamFollowsUpstream) {
+    PairFacts f = quiet_facts();
+    f.impactful_env.push_back(cflags_change());
+    f.upstream_diverged = true;
+    EXPECT_EQ(decide_cause(f).name, "upstream")
+        << "a variable set for the whole build is the cause where it first changed something";
+}
+
+TEST(CauseRules, FlagsWhenAnOutputAffectingFlagDiffers) {
+    PairFacts f = quiet_facts();
+    f.analysis.flags.push_back(o2_o3());
+    f.analysis.tool_differs = true;
+    const CauseRule& rule = decide_cause(f);
+    EXPECT_EQ(rule.name, "flags");
+    CauseText t = describe_cause(rule.kind, f, context(7));
+    EXPECT_EQ(t.summary, "`-O2` -> `-O3`");
+    EXPECT_EQ(t.signature, "flags 7 `-O2` -> `-O3`") << "a flags cause is per invocation";
+}
+
+TEST(CauseRules, ToolWhenTheBinaryDiffers) {
+    PairFacts f = quiet_facts();
+    f.analysis.tool_differs = true;
+    f.analysis.sources.push_back("$ROOT/a.c");
+    const CauseRule& rule = decide_cause(f);
+    EXPECT_EQ(rule.name, "tool");
+    EXPECT_EQ(describe_cause(rule.kind, f, context(1, "gcc")).summary,
+              "a different `gcc` binary");
+}
+
+TEST(CauseRules, SourceWhenAnInputTheBuildDidNotProduceDiffers) {
+    PairFacts f = quiet_facts();
+    f.analysis.sources = {"$ROOT/a.c", "$ROOT/b.c"};
+    f.upstream_diverged = true;
+    const CauseRule& rule = decide_cause(f);
+    EXPECT_EQ(rule.name, "source");
+    EXPECT_EQ(describe_cause(rule.kind, f, {}).summary,
+              "input not produced by the build differs: $ROOT/a.c, $ROOT/b.c");
+}
+
+TEST(CauseRules, UpstreamBeforeCopiesAndCopiesAreOnlyLookedForWhenNeeded) {
+    PairFacts f = quiet_facts();
+    int asked = 0;
+    f.copies_diverged = [&] { return ++asked, true; };
+    f.upstream_diverged = true;
+    EXPECT_EQ(decide_cause(f).verdict, CauseVerdict::FollowUpstream);
+    EXPECT_EQ(asked, 0);
+    f.upstream_diverged = false;
+    EXPECT_EQ(decide_cause(f).verdict, CauseVerdict::FollowCopies);
+    EXPECT_EQ(asked, 1);
+}
+
+TEST(CauseRules, CacheWhenAWrapperServedTheOutputWithoutReadingFiles) {
+    PairFacts f = quiet_facts();
+    int read = 0;
+    f.outputs_embed_root = [&] { return ++read, true; };
+    f.cache_hit = true;
+    f.roots_differ = true;
+    const CauseRule& rule = decide_cause(f);
+    EXPECT_EQ(rule.name, "cache");
+    EXPECT_EQ(read, 0) << "the build-path check reads files: not needed after a cache hit";
+    EXPECT_EQ(describe_cause(rule.kind, f, context(1, "cc", "ccache", "right")).summary,
+              "served from the ccache cache on the right and different from the other build's "
+              "output");
+}
+
+TEST(CauseRules, BuildPathOnlyWhenTheRootsDifferAndTheOutputEmbedsOne) {
+    PairFacts f = quiet_facts();
+    f.roots_differ = true;
+    EXPECT_EQ(decide_cause(f).name, "nondeterministic") << "the output does not embed the root";
+    f.outputs_embed_root = [] { return true; };
+    EXPECT_EQ(decide_cause(f).name, "build-path");
+    f.roots_differ = false;
+    EXPECT_EQ(decide_cause(f).name, "nondeterministic") << "one root: not the build path";
+}
+
+// The whole differ, in memory.
+
+TEST(DifferInMemory, AChangedFlagIsTheCauseOfTheObjectAndTheProgramBuiltFromIt) {
+    Pair p;
+    p.compile_and_link(p.left, "-O2", "o1", "p1");
+    p.compile_and_link(p.right, "-O3", "o2", "p2");
+    MemoryFiles files;
+    files.bytes = {{"o1", "object one\n"}, {"o2", "object two\n"}, {"p1", "p1"}, {"p2", "p2"}};
+    DiffOptions options;
+    options.files = &files;
+    DiffResult r = diff_recordings(p.left.rec, p.right.rec, options);
+    const RootCause& rc = only_cause(r);
+    EXPECT_EQ(rc.kind, RootCauseKind::Flags);
+    EXPECT_EQ(rc.summary, "`-O2` -> `-O3` (optimization)");
+    EXPECT_EQ(rc.explains, (std::vector<std::string>{"$ROOT/a.o", "$ROOT/prog"}));
+    EXPECT_EQ(r.summary.divergent_artifacts, 2u);
+    EXPECT_GT(files.opened, 0) << "the deep comparison read the bytes through the interface";
+    EXPECT_EQ(r.artifacts[0].format, "text") << "a.o's two versions were compared as text";
+}
+
+TEST(DifferInMemory, SameCommandsDifferentOutputsAreBuildPathWhenTheOutputHoldsTheRoot) {
+    for (bool embeds : {true, false}) {
+        Pair p;
+        p.compile_and_link(p.left, "-O2", "o1", "p");
+        p.compile_and_link(p.right, "-O2", "o2", "p");
+        MemoryFiles files;
+        files.bytes = {{"o1", embeds ? "DW_AT_comp_dir /tmp/l\n" : "stamp 1\n"},
+                       {"o2", embeds ? "DW_AT_comp_dir /tmp/r\n" : "stamp 2\n"}};
+        DiffOptions options;
+        options.files = &files;
+        DiffResult r = diff_recordings(p.left.rec, p.right.rec, options);
+        EXPECT_EQ(only_cause(r).kind,
+                  embeds ? RootCauseKind::BuildPath : RootCauseKind::Nondeterministic);
+        EXPECT_EQ(r.summary.divergent_artifacts, 1u) << "prog is identical";
+    }
+}
+
+TEST(DifferInMemory, AnInvocationOnlyOneBuildRanIsMissingAndExplainsItsOutput) {
+    Pair p;
+    p.compile_and_link(p.left, "-O2", "o1", "p1");
+    p.compile_and_link(p.right, "-O2", "o1", "p1");
+    p.left.add({"cc", "-c", "b.c", "-o", "b.o"}, "/usr/bin/gcc-12", 0, {{"b.c", "s"}},
+               {{"b.o", "b1"}});
+    MemoryFiles files;
+    DiffOptions options;
+    options.files = &files;
+    DiffResult r = diff_recordings(p.left.rec, p.right.rec, options);
+    const RootCause& rc = only_cause(r);
+    EXPECT_EQ(rc.kind, RootCauseKind::MissingInvocation);
+    EXPECT_EQ(rc.explains, (std::vector<std::string>{"$ROOT/b.o"}));
+    EXPECT_EQ(r.summary.missing, 1u);
+}
