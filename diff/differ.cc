@@ -28,28 +28,37 @@
 
 namespace buildiff {
 
+namespace {
+
+// The kinds and their schema names: one table, read both ways.
+struct KindName {
+    RootCauseKind kind;
+    std::string_view name;
+};
+constexpr KindName kKindNames[] = {
+    {RootCauseKind::Flags, "flags"},
+    {RootCauseKind::Env, "env"},
+    {RootCauseKind::Tool, "tool"},
+    {RootCauseKind::Source, "source"},
+    {RootCauseKind::BuildPath, "build-path"},
+    {RootCauseKind::Nondeterministic, "nondeterministic"},
+    {RootCauseKind::Cache, "cache"},
+    {RootCauseKind::MissingInvocation, "missing-invocation"},
+    {RootCauseKind::ExtraInvocation, "extra-invocation"},
+};
+
+}  // namespace
+
 std::string_view root_cause_kind_name(RootCauseKind kind) {
-    switch (kind) {
-        case RootCauseKind::Flags:
-            return "flags";
-        case RootCauseKind::Env:
-            return "env";
-        case RootCauseKind::Tool:
-            return "tool";
-        case RootCauseKind::Source:
-            return "source";
-        case RootCauseKind::BuildPath:
-            return "build-path";
-        case RootCauseKind::Nondeterministic:
-            return "nondeterministic";
-        case RootCauseKind::Cache:
-            return "cache";
-        case RootCauseKind::MissingInvocation:
-            return "missing-invocation";
-        case RootCauseKind::ExtraInvocation:
-            return "extra-invocation";
-    }
+    for (const KindName& k : kKindNames)
+        if (k.kind == kind) return k.name;
     return "flags";
+}
+
+std::optional<RootCauseKind> root_cause_kind_named(std::string_view name) {
+    for (const KindName& k : kKindNames)
+        if (k.name == name) return k.kind;
+    return std::nullopt;
 }
 
 namespace {

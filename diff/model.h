@@ -25,6 +25,8 @@ enum class RootCauseKind {
     ExtraInvocation,    // only in the right build
 };
 std::string_view root_cause_kind_name(RootCauseKind kind);
+// The kind a schema name names ("build-path"), if any.
+std::optional<RootCauseKind> root_cause_kind_named(std::string_view name);
 
 // One side's view of an invocation.
 struct InvocationRef {

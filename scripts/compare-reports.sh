@@ -4,6 +4,7 @@
 # glue library, audits with ccache and with a variation), then has both binaries render every
 # report of every pair and every view of every recording, and compares the outputs byte for byte.
 # Usage: scripts/compare-reports.sh OLD [NEW]     (NEW: the work tree as it is, by default)
+#        KEEP=1 scripts/compare-reports.sh ...     keeps the recordings and outputs (named at the end)
 # Exit status: 0 when every output is identical, 1 when one differs (each is named), 2 on trouble.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +12,7 @@ old=${1:?usage: scripts/compare-reports.sh OLD [NEW]} new=${2:-}
 work=$(mktemp -d /tmp/compare-reports.XXXXXX)
 trap 'git -C "$root" worktree remove --force "$work/old" >/dev/null 2>&1 || true
       [[ -z $new ]] || git -C "$root" worktree remove --force "$work/new" >/dev/null 2>&1 || true
-      rm -rf "$work"' EXIT
+      [[ ${KEEP:-} == 1 ]] || rm -rf "$work"' EXIT
 
 build_at() {  # COMMIT DIR -> path of its buildiff
   git -C "$root" worktree add -q --detach "$2" "$1"
@@ -98,6 +99,22 @@ render() {  # BIN OUTDIR
     "$bin" show "$f" --json >"$out/$n.show.json" 2>&1 || true
     "$bin" export compdb "$f" -o "$out/$n.compdb.json" >/dev/null 2>&1 || true
   done
+  # The command line itself: help, usage errors, bad inputs, each with its exit status.
+  for c in "" record show diff audit export "export compdb" pack explain; do
+    # shellcheck disable=SC2086
+    "$bin" $c --help >"$out/help-${c// /-}.txt" 2>&1 || true
+  done
+  printf 'kind:no-such-kind\n' >"$work/bad.ignore"
+  local i=0
+  for args in "diff $subjects/glue-good.rec" "diff --ignore-file $work/bad.ignore $subjects/glue-good.rec $subjects/glue-bad.rec" \
+              "diff $subjects/glue-good.rec /nonexistent" "diff --map x $subjects/glue-good.rec $subjects/glue-bad.rec" \
+              "show /nonexistent" "explain $subjects/glue-bad.rec nosuch" "record" "audit --max-evidence 3Q -- true" \
+              "pack --max-size x $subjects/glue-good.rec" "export" "nosuchcommand"; do
+    i=$((i + 1))
+    # shellcheck disable=SC2086
+    "$bin" $args >"$out/usage-$i.txt" 2>&1 && echo "exit 0" >>"$out/usage-$i.txt" ||
+      echo "exit $?" >>"$out/usage-$i.txt"
+  done
   "$bin" explain "$subjects/glue-bad.rec" libglue.so >"$out/explain-glue.txt" 2>&1 || true
   "$bin" explain "$subjects/cargo-sccache.rec" target/debug/libfoo.so >"$out/explain-cargo.txt" 2>&1 || true
 }
@@ -118,4 +135,5 @@ done
 extra=$(comm -13 <(ls "$work/out-old") <(ls "$work/out-new") | wc -l)
 echo "compare-reports: $old vs ${new:-work tree}: $total outputs, $((total - differ)) identical," \
      "$differ differ, $extra only new; recordings: $(ls "$subjects"/*.rec | wc -l), audits: 2"
+[[ ${KEEP:-} != 1 ]] || echo "compare-reports: kept in $work"
 ((differ == 0 && extra == 0))

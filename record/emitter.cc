@@ -1,0 +1,155 @@
+// Records: the messages to the front process, environments stored once, records created and
+// emitted parent first, and the trailer at the end.
+#include "record/tracer_state.h"
+
+namespace buildiff::tracer_detail {
+
+void Tracer::message(char kind, const std::string& text) {
+    std::string line = fmt::format("{} {}\n", kind, text);
+    [[maybe_unused]] ssize_t n = write(m_status_fd, line.data(), line.size());
+}
+
+int Tracer::env_id(const std::string& raw) {
+    std::string key = hash_bytes(raw).hex();
+    auto it = m_envs.find(key);
+    if (it != m_envs.end()) return it->second;
+    EnvVars vars;
+    for (const std::string& entry : procfs::split_nul(raw)) {
+        auto eq = entry.find('=');
+        std::string name = eq == std::string::npos ? entry : entry.substr(0, eq);
+        std::string value = eq == std::string::npos ? "" : entry.substr(eq + 1);
+        if (m_config.header.redacted) value = m_redactor.value_for(name, value);
+        vars.emplace_back(std::move(name), std::move(value));
+    }
+    int id = static_cast<int>(m_envs.size());
+    m_envs.emplace(std::move(key), id);
+    m_writer.env(id, vars);
+    return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records: creation, emission, ending
+
+int Tracer::ensure_emitted(std::uint64_t serial) {
+    if (serial == 0) return -1;
+    if (auto it = m_emitted.find(serial); it != m_emitted.end()) return it->second;
+    Rec& rec = *m_recs.at(serial);
+    if (rec.data.id >= 0) return rec.data.id;
+    int parent = ensure_emitted(rec.parent);
+    ProcessRecord& d = rec.data;
+    d.id = m_next_id++;
+    d.parent = parent;
+    d.exe = rec.image->exe;
+    d.argv = rec.image->argv;
+    d.env = rec.image->env;
+    d.cwd = rec.image->cwd;
+    d.classification = rec.image->classification;
+    m_writer.process(d);
+    return d.id;
+}
+
+void Tracer::end_rec(Rec& rec, EndState state, std::uint64_t now) {
+    rec.ended = true;
+    rec.data.end_state = state;
+    rec.data.end_ns = now;
+}
+
+void Tracer::maybe_emit(std::uint64_t serial) {
+    auto it = m_recs.find(serial);
+    if (it == m_recs.end()) return;
+    Rec& rec = *it->second;
+    if (!rec.ended || rec.pending > 0) return;
+    int id = ensure_emitted(serial);
+    m_writer.end(rec.data);
+    m_emitted[serial] = id;
+    m_recs.erase(it);
+}
+
+void Tracer::finish() {
+    std::uint64_t now = monotonic_ns() - m_t0;
+    Recording trailer;
+    // Processes that outlived the build's root process: named, ended as "running".
+    std::vector<std::uint64_t> live;
+    for (auto& [tgid, proc] : m_procs) live.push_back(proc.rec);
+    std::sort(live.begin(), live.end());
+    std::string lingering_names;
+    for (auto& [tgid, proc] : m_procs) {
+        // What a still-running process has written so far: hashed here, as it is now (the
+        // hashing thread is idle at this point and nothing waits on the tracer).
+        Rec& rec = *m_recs.at(proc.rec);
+        for (const OpenWrite& w : proc.writes) {
+            int fd = open(w.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+            auto hash = fd >= 0 ? hash_fd(fd) : std::nullopt;
+            if (fd >= 0) close(fd);
+            FileEvent& f = rec.data.files[static_cast<size_t>(write_event(rec, w, !hash))];
+            if (hash) {
+                f.hash = hash->hash.hex();
+                f.size = hash->size;
+            }
+        }
+    }
+    for (std::uint64_t serial : live) {
+        Rec& rec = *m_recs.at(serial);
+        int id = ensure_emitted(serial);
+        if (!lingering_names.empty()) lingering_names += ", ";
+        lingering_names += fmt::format("pid {} ({})", rec.data.pid, rec.image->classification.tool);
+        if (rec.image->classification.role == WrapperRole::Server) lingering_names += " server";
+        trailer.lingering.push_back(id);
+        end_rec(rec, EndState::Running, now);
+        rec.pending = 0;
+        maybe_emit(serial);
+    }
+    if (m_sccache_clients > 0 && m_sccache_servers == 0) {
+        Warning w{"sccache-server-outside-recording",
+                  fmt::format("{} sccache client call{} ran but no sccache server was started "
+                              "inside the recording: an sccache server started earlier served "
+                              "{}, so the real compiles are not recorded. Stop that server "
+                              "(`sccache --stop-server`) or give the build a private port "
+                              "(SCCACHE_SERVER_PORT) and record again.",
+                              m_sccache_clients, m_sccache_clients == 1 ? "" : "s",
+                              m_sccache_clients == 1 ? "it" : "them")};
+        m_writer.warning(w);
+        message('W', w.message);
+    }
+    if (!lingering_names.empty())
+        message('W',
+                fmt::format("{} process{} outlived the build and {} left running, not "
+                            "waited for: {}",
+                            trailer.lingering.size(), trailer.lingering.size() == 1 ? "" : "es",
+                            trailer.lingering.size() == 1 ? "was" : "were", lingering_names));
+    trailer.root_status = m_root_status;
+    trailer.recorder_stats = {{"stops_seccomp", m_stats.stops_seccomp},
+                              {"stops_syscall_exit", m_stats.stops_syscall_exit},
+                              {"stops_event", m_stats.stops_event},
+                              {"stops_signal", m_stats.stops_signal},
+                              {"notifications", m_stats.notifications},
+                              {"early_starts", m_stats.early_starts},
+                              {"held_early", m_stats.held_early},
+                              {"hashed_reads", m_stats.hashed_reads},
+                              {"hashed_writes", m_stats.hashed_writes}};
+    if (auto cpu = procfs::cpu_times(getpid())) {
+        trailer.recorder_stats["cpu_user_ms"] = cpu->user_ns / 1000000;
+        trailer.recorder_stats["cpu_system_ms"] = cpu->system_ns / 1000000;
+    }
+    if (auto status = procfs::read_file("/proc/self/status")) {
+        auto pos = status->find("VmHWM:");
+        if (pos != std::string::npos)
+            trailer.recorder_peak_rss_kb = std::strtoull(status->c_str() + pos + 6, nullptr, 10);
+    }
+    trailer.duration_ns = now;
+    m_writer.trailer(trailer, static_cast<size_t>(m_next_id));
+    bool ok = m_writer.flush();
+    if (ok && fsync(m_config.output_fd) != 0 && errno != EINVAL) ok = false;
+    close(m_config.output_fd);
+    if (!ok) message('E', fmt::format("cannot write the recording: {}", std::strerror(errno)));
+    prctl(PR_SET_PDEATHSIG, 0);
+    message('D', fmt::format("{} {}", m_next_id, m_writer.bytes_written()));
+    close(m_status_fd);
+    m_mode = Mode::Shepherd;
+    // From here on the remaining tracees are only kept running; nothing is recorded.
+    m_procs.clear();
+    for (auto& [tid, fd] : m_exe_links) close(fd);
+    m_exe_links.clear();
+}
+
+}  // namespace buildiff::tracer_detail
