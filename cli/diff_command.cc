@@ -66,7 +66,7 @@ class DiffCommand : public Command {
         cmd->add_flag("--text", m_args.text,
                       "Text report on stdout (the default, unless --json -)");
         cmd->add_option("--json", m_args.json,
-                        "Write the JSON report (builm_args.report/1) to FILE, or - for stdout");
+                        "Write the JSON report (buildiff.report/1) to FILE, or - for stdout");
         cmd->add_option("--html", m_args.html,
                         "Write the HTML report (one self-contained file) to FILE, or - for stdout");
         cmd->add_option("--markdown", m_args.markdown,

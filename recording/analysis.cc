@@ -96,41 +96,6 @@ std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& 
     return std::nullopt;
 }
 
-bool is_c_source(std::string_view arg) {
-    for (std::string_view e :
-         {".c", ".cc", ".cp", ".cpp", ".CPP", ".cxx", ".c++", ".C", ".i", ".ii", ".s", ".S", ".sx"})
-        if (arg.size() > e.size() && arg.ends_with(e)) return true;
-    return false;
-}
-
-bool c_option_takes_value(std::string_view a) {
-    static constexpr std::string_view kSeparate[] = {
-        "-o",          "-I",           "-D",
-        "-U",          "-include",     "-imacros",
-        "-isystem",    "-iquote",      "-idirafter",
-        "-iprefix",    "-iwithprefix", "-iwithprefixbefore",
-        "-isysroot",   "-imultilib",   "-MF",
-        "-MT",         "-MQ",          "-MJ",
-        "-x",          "--param",      "-Xpreprocessor",
-        "-Xassembler", "-Xlinker",     "-Xclang",
-        "-target",     "-L",           "-l",
-        "-T",          "-u",           "-z",
-        "-dumpdir",    "-dumpbase",    "-dumpbase-ext",
-        "-aux-info"};
-    return std::find(std::begin(kSeparate), std::end(kSeparate), a) != std::end(kSeparate);
-}
-
-std::vector<size_t> c_source_positions(const std::vector<std::string>& argv, size_t from) {
-    std::vector<size_t> out;
-    for (size_t i = from; i < argv.size(); ++i) {
-        if (c_option_takes_value(argv[i]))
-            ++i;
-        else if (!argv[i].starts_with("-") && is_c_source(argv[i]))
-            out.push_back(i);
-    }
-    return out;
-}
-
 namespace {
 
 // Whether a command line of a tool of kind K compiles (ARGS: its arguments after the program).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "recording/recording.h"
+#include "toolchain/command_line.h"
 
 namespace buildiff {
 
@@ -63,14 +64,6 @@ std::string absolute_path(const std::string& cwd, const std::string& path);
 
 // The absolute path a command names with -o (-oFILE, --output), if it does.
 std::optional<std::string> output_path(const ProcessRecord& p);
-
-// Whether ARG names a C, C++ or assembly source by its suffix (gcc's suffixes; .s and .S are
-// compiled by the driver too).
-bool is_c_source(std::string_view arg);
-// Whether a C driver's option takes the next argument as its value (-o, -I, -x, -MF, ...).
-bool c_option_takes_value(std::string_view arg);
-// The positions, from FROM on, of the sources a C driver's command line names.
-std::vector<size_t> c_source_positions(const std::vector<std::string>& argv, size_t from);
 
 // Whether a process compiles: an assembler, or a compiler driver, compiler proper or rustc that
 // neither only preprocesses (-E) nor only probes (--version, rustc -vV or --print, rustc

@@ -15,28 +15,6 @@ namespace buildiff {
 
 namespace {
 
-// Options that only the link step reads. A compile-and-link command's entry leaves them out
-// (-pthread stays: it also defines _REENTRANT for the compile).
-bool link_only(std::string_view a) {
-    static constexpr std::string_view kExact[] = {"-l",      "-L", "-Xlinker",  "-T",
-                                                  "-u",      "-z", "-rdynamic", "-pie",
-                                                  "-no-pie", "-s", "-r",        "-symbolic"};
-    static constexpr std::string_view kPrefix[] = {"-l",
-                                                   "-L",
-                                                   "-Wl,",
-                                                   "-T",
-                                                   "-static",
-                                                   "-shared",
-                                                   "-nostdlib",
-                                                   "-nostartfiles",
-                                                   "-nodefaultlibs",
-                                                   "-fuse-ld="};
-    if (std::find(std::begin(kExact), std::end(kExact), a) != std::end(kExact)) return true;
-    for (std::string_view p : kPrefix)
-        if (a.starts_with(p)) return true;
-    return false;
-}
-
 enum class Step { None, Compile, CompileAndLink };
 
 // What a driver command does with its sources: preprocess or list dependencies only (no entry),
@@ -79,9 +57,9 @@ std::vector<std::string> entry_arguments(const std::vector<std::string>& argv, s
             if (link) out.push_back("-c");
             continue;
         }
-        bool depfile =
-            a == "-MD" || a == "-MMD" || a == "-MP" || a == "-MF" || a == "-MT" || a == "-MQ";
-        bool link_part = link && (a.starts_with("-o") || link_only(a));  // -o, -oprog too
+        bool depfile = c_dependency_option(a);
+        // A link's options (-pthread stays: it also defines _REENTRANT for the compile).
+        bool link_part = link && (a.starts_with("-o") || c_link_only_option(a));  // -oprog too
         if (depfile || link_part) {
             if (c_option_takes_value(a)) ++i;
             continue;

@@ -9,6 +9,7 @@ namespace {
 
 // Sorted by name (byte order); tests check order, duplicates and contradictions.
 const std::vector<FlagSpec> kGcc = {
+    {"--param", Arity::Separate, Category::Optimization, Multi::ByName},
     {"--sysroot=", Arity::Joined, Category::SearchPath, Multi::Last},
     {"-B", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
     {"-D", Arity::JoinedOrSeparate, Category::Preprocessor, Multi::ByName},
@@ -18,6 +19,7 @@ const std::vector<FlagSpec> kGcc = {
     {"-M", Arity::None, Category::Dependencies, Multi::Set},
     {"-MD", Arity::None, Category::Dependencies, Multi::Set},
     {"-MF", Arity::Separate, Category::Dependencies, Multi::Last},
+    {"-MJ", Arity::Separate, Category::Dependencies, Multi::Last},
     {"-MMD", Arity::None, Category::Dependencies, Multi::Set},
     {"-MP", Arity::None, Category::Dependencies, Multi::Set},
     {"-MQ", Arity::Separate, Category::Dependencies, Multi::Set},
@@ -31,6 +33,11 @@ const std::vector<FlagSpec> kGcc = {
     {"-Wa,", Arity::Joined, Category::Codegen, Multi::Ordered},
     {"-Wl,", Arity::Joined, Category::Linker, Multi::Ordered},
     {"-Wp,", Arity::Joined, Category::Preprocessor, Multi::Ordered},
+    {"-Xassembler", Arity::Separate, Category::Codegen, Multi::Ordered},
+    {"-Xclang", Arity::Separate, Category::Other, Multi::Ordered},
+    {"-Xlinker", Arity::Separate, Category::Linker, Multi::Ordered},
+    {"-Xpreprocessor", Arity::Separate, Category::Preprocessor, Multi::Ordered},
+    {"-aux-info", Arity::Separate, Category::Bookkeeping, Multi::Last},
     {"-auxbase", Arity::Separate, Category::Bookkeeping, Multi::Last},
     {"-c", Arity::None, Category::Mode, Multi::Last},
     {"-dumpbase", Arity::Separate, Category::Bookkeeping, Multi::Last},
@@ -41,32 +48,46 @@ const std::vector<FlagSpec> kGcc = {
     {"-fdiagnostics-", Arity::Joined, Category::Diagnostics, Multi::Set},
     {"-ffile-prefix-map=", Arity::Joined, Category::Debug, Multi::Ordered},
     {"-fmacro-prefix-map=", Arity::Joined, Category::Preprocessor, Multi::Ordered},
+    {"-fuse-ld=", Arity::Joined, Category::Linker, Multi::Last},
     {"-g", Arity::Joined, Category::Debug, Multi::Last},
     {"-idirafter", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-imacros", Arity::JoinedOrSeparate, Category::Preprocessor, Multi::Ordered},
     {"-imultiarch", Arity::Separate, Category::SearchPath, Multi::Last},
+    {"-imultilib", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Last},
     {"-include", Arity::Separate, Category::Preprocessor, Multi::Ordered},
+    {"-iprefix", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Last},
     {"-iquote", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-isysroot", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Last},
     {"-isystem", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-iwithprefix", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
+    {"-iwithprefixbefore", Arity::JoinedOrSeparate, Category::SearchPath, Multi::Ordered},
     {"-l", Arity::JoinedOrSeparate, Category::Linker, Multi::Ordered},
     {"-lang-asm", Arity::None, Category::Language, Multi::Set},
     {"-m", Arity::Joined, Category::Codegen, Multi::ByName},
     {"-no-pie", Arity::None, Category::Linker, Multi::Set},
     {"-nodefaultlibs", Arity::None, Category::Linker, Multi::Set},
+    {"-nostartfiles", Arity::None, Category::Linker, Multi::Set},
     {"-nostdlib", Arity::None, Category::Linker, Multi::Set},
     {"-o", Arity::JoinedOrSeparate, Category::Output, Multi::Last},
     {"-pie", Arity::None, Category::Linker, Multi::Set},
     {"-pipe", Arity::None, Category::Bookkeeping, Multi::Set},
     {"-pthread", Arity::None, Category::Codegen, Multi::Set},
     {"-quiet", Arity::None, Category::Bookkeeping, Multi::Set},
+    {"-r", Arity::None, Category::Linker, Multi::Set},
     {"-rdynamic", Arity::None, Category::Linker, Multi::Set},
     {"-s", Arity::None, Category::Linker, Multi::Set},
     {"-shared", Arity::None, Category::Linker, Multi::Set},
+    {"-shared-", Arity::Joined, Category::Linker, Multi::Set},
     {"-static", Arity::None, Category::Linker, Multi::Set},
+    {"-static-", Arity::Joined, Category::Linker, Multi::Set},
     {"-std=", Arity::Joined, Category::Language, Multi::Last},
+    {"-symbolic", Arity::None, Category::Linker, Multi::Set},
+    {"-target", Arity::Separate, Category::Codegen, Multi::Last},
     {"-u", Arity::JoinedOrSeparate, Category::Linker, Multi::Ordered},
     {"-v", Arity::None, Category::Diagnostics, Multi::Set},
     {"-w", Arity::None, Category::Diagnostics, Multi::Set},
     {"-x", Arity::JoinedOrSeparate, Category::Language, Multi::Last},
+    {"-z", Arity::Separate, Category::Linker, Multi::Ordered},
 };
 
 const std::vector<FlagSpec> kRustc = {
@@ -271,6 +292,10 @@ const std::vector<FlagSpec>& flag_table(FlagFamily family) {
             break;
     }
     return kNone;
+}
+
+const FlagSpec* lookup_flag(FlagFamily family, std::string_view arg) {
+    return lookup(flag_table(family), arg);
 }
 
 std::vector<ParsedArg> parse_command(FlagFamily family, const std::vector<std::string>& argv) {

@@ -55,6 +55,10 @@ FlagFamily flag_family(std::string_view tool, std::string_view kind);
 // The table of a family, sorted by name (checked by tests).
 const std::vector<FlagSpec>& flag_table(FlagFamily family);
 
+// The option ARG is in a family's table: the exact name, else the longest joined one it starts
+// with (-O2 -> -O, -fno-pic -> -f); null for what the table does not know.
+const FlagSpec* lookup_flag(FlagFamily family, std::string_view arg);
+
 // One argument of a command line, parsed against a table.
 struct ParsedArg {
     const FlagSpec* spec = nullptr;  // null for inputs and unknown flags

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "diff/flag_diff.h"
+#include "toolchain/command_line.h"
 
 using namespace buildiff;
 
@@ -101,4 +102,45 @@ TEST(DiffCommands, ArOperationAndMembers) {
                            {"ar", "rc", "lib.a", "a.o"});
     EXPECT_EQ(texts(c),
               (std::vector<std::string>{"`rcs` -> `rc` (mode)", "removed `b.o` (input)"}));
+}
+
+// Every reader of a C command line answers from the gcc table: what takes a value, what is a
+// source, what only the link or make's dependency files read.
+TEST(CCommandLine, OneTableAnswersWhatTakesAValue) {
+    for (const char* opt : {"-o", "-I", "-D", "-x", "-MF", "-MJ", "-include", "-imacros",
+                            "-isysroot", "-Xlinker", "-Xassembler", "--param", "-target", "-z",
+                            "-aux-info", "-iwithprefixbefore"})
+        EXPECT_TRUE(c_option_takes_value(opt)) << opt;
+    for (const char* opt : {"-c", "-O2", "-Iinc", "-ofile.o", "-fPIC", "-Wall", "a.c", "-"})
+        EXPECT_FALSE(c_option_takes_value(opt)) << opt;
+    // Every option the table says takes a separate value is one the readers skip over.
+    for (const FlagSpec& spec : flag_table(FlagFamily::Gcc)) {
+        if (spec.arity == Arity::Separate) {
+            EXPECT_TRUE(c_option_takes_value(spec.name)) << spec.name;
+        }
+    }
+}
+
+TEST(CCommandLine, XlinkerValuesAreNeitherSourcesNorInputs) {
+    std::vector<std::string> argv = {"cc", "-o", "prog", "main.c", "-Xlinker", "-rpath",
+                                     "-Xlinker", "/x.c", "util.c"};
+    EXPECT_EQ(c_source_positions(argv, 1), (std::vector<size_t>{3, 8}));
+    for (const ParsedArg& a : parse_command(FlagFamily::Gcc, argv)) {
+        if (a.category == Category::Input) {
+            EXPECT_NE(a.value, "/x.c");
+        }
+    }
+}
+
+TEST(CCommandLine, LinkOnlyAndDependencyOptionsComeFromTheTable) {
+    for (const char* opt : {"-lm", "-L/usr/lib", "-Wl,-z,now", "-Xlinker", "-shared", "-static",
+                            "-static-libgcc", "-shared-libgcc", "-rdynamic", "-pie", "-no-pie",
+                            "-nostartfiles", "-fuse-ld=gold", "-T", "-u", "-z", "-r", "-s"})
+        EXPECT_TRUE(c_link_only_option(opt)) << opt;
+    for (const char* opt : {"-pthread", "-lang-asm", "-O2", "-fPIC", "-I", "-o", "-c"})
+        EXPECT_FALSE(c_link_only_option(opt)) << opt;
+    for (const char* opt : {"-MD", "-MMD", "-MP", "-MF", "-MT", "-MQ", "-MJ"})
+        EXPECT_TRUE(c_dependency_option(opt)) << opt;
+    EXPECT_FALSE(c_dependency_option("-MFdeps.d")) << "only the option alone";
+    EXPECT_FALSE(c_dependency_option("-O2"));
 }
