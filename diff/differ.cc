@@ -16,6 +16,7 @@
 #include <fmt/core.h>
 
 #include "base/hash.h"
+#include "base/names.h"
 #include "diff/artifacts.h"
 #include "diff/causes.h"
 #include "diff/env_diff.h"
@@ -31,11 +32,7 @@ namespace buildiff {
 namespace {
 
 // The kinds and their schema names: one table, read both ways.
-struct KindName {
-    RootCauseKind kind;
-    std::string_view name;
-};
-constexpr KindName kKindNames[] = {
+constexpr Named<RootCauseKind> kKindNames[] = {
     {RootCauseKind::Flags, "flags"},
     {RootCauseKind::Env, "env"},
     {RootCauseKind::Tool, "tool"},
@@ -50,15 +47,11 @@ constexpr KindName kKindNames[] = {
 }  // namespace
 
 std::string_view root_cause_kind_name(RootCauseKind kind) {
-    for (const KindName& k : kKindNames)
-        if (k.kind == kind) return k.name;
-    return "flags";
+    return name_of(kKindNames, kind);
 }
 
 std::optional<RootCauseKind> root_cause_kind_named(std::string_view name) {
-    for (const KindName& k : kKindNames)
-        if (k.name == name) return k.kind;
-    return std::nullopt;
+    return value_named(kKindNames, name);
 }
 
 namespace {

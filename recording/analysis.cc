@@ -1,22 +1,26 @@
 // Derived facts over a recording (no I/O).
 #include "recording/analysis.h"
 
+#include "base/names.h"
+
 #include <algorithm>
 #include <set>
 #include <span>
 
 namespace buildiff {
 
+namespace {
+
+constexpr Named<CrateRole> kCrateRoles[] = {
+    {CrateRole::None, "none"},
+    {CrateRole::BuildScript, "build-script"},
+    {CrateRole::Rustc, "rustc"},
+};
+
+}  // namespace
+
 std::string_view crate_role_name(CrateRole role) {
-    switch (role) {
-        case CrateRole::None:
-            return "none";
-        case CrateRole::BuildScript:
-            return "build-script";
-        case CrateRole::Rustc:
-            return "rustc";
-    }
-    return "none";
+    return name_of(kCrateRoles, role);
 }
 
 namespace {

@@ -14,44 +14,37 @@
 
 #include <fmt/core.h>
 
+#include "base/names.h"
+
 namespace buildiff {
 
 using json = nlohmann::ordered_json;
 
+namespace {
+
+constexpr Named<FileOp> kFileOps[] = {
+    {FileOp::Read, "read"}, {FileOp::Write, "write"},   {FileOp::Rename, "rename"},
+    {FileOp::Link, "link"}, {FileOp::Unlink, "unlink"},
+};
+constexpr Named<EndState> kEndStates[] = {
+    {EndState::Exited, "exited"},
+    {EndState::Replaced, "replaced"},
+    {EndState::Running, "running"},
+    {EndState::Unknown, "unknown"},
+};
+
+std::optional<FileOp> file_op_from(std::string_view name) {
+    return value_named(kFileOps, name);
+}
+
+std::string_view end_state_name(EndState s) {
+    return name_of(kEndStates, s);
+}
+
+}  // namespace
+
 std::string_view file_op_name(FileOp op) {
-    switch (op) {
-        case FileOp::Read:
-            return "read";
-        case FileOp::Write:
-            return "write";
-        case FileOp::Rename:
-            return "rename";
-        case FileOp::Link:
-            return "link";
-        case FileOp::Unlink:
-            return "unlink";
-    }
-    return "read";
-}
-
-static std::optional<FileOp> file_op_from(std::string_view name) {
-    for (FileOp op : {FileOp::Read, FileOp::Write, FileOp::Rename, FileOp::Link, FileOp::Unlink})
-        if (file_op_name(op) == name) return op;
-    return std::nullopt;
-}
-
-static std::string_view end_state_name(EndState s) {
-    switch (s) {
-        case EndState::Exited:
-            return "exited";
-        case EndState::Replaced:
-            return "replaced";
-        case EndState::Running:
-            return "running";
-        case EndState::Unknown:
-            return "unknown";
-    }
-    return "unknown";
+    return name_of(kFileOps, op);
 }
 
 bool is_valid_utf8(std::string_view s) {
@@ -491,10 +484,8 @@ void read_process(const json& j, Recording& rec) {
     p.classification.tool = get_bytes(field(j, "tool"));
     if (j.contains("wrapper")) {
         const json& w = j["wrapper"];
-        std::string role = w.value("role", "client");
-        p.classification.role = role == "server"  ? WrapperRole::Server
-                                : role == "admin" ? WrapperRole::Admin
-                                                  : WrapperRole::Client;
+        p.classification.role =
+            role_from_name(w.value("role", "client")).value_or(WrapperRole::Client);
         if (w.contains("tool")) p.classification.wrapped_tool = get_bytes(w["tool"]);
         p.classification.wrapped_kind =
             kind_from_name(w.value("kind", "other")).value_or(ToolKind::Other);
@@ -510,11 +501,7 @@ void read_end(const json& j, Recording& rec) {
     ProcessRecord& p = rec.processes[static_cast<size_t>(id)];
     if (p.ended) throw LineError{fmt::format("second end record for process {}", id)};
     p.ended = true;
-    std::string state = j.value("state", "unknown");
-    p.end_state = state == "exited"     ? EndState::Exited
-                  : state == "replaced" ? EndState::Replaced
-                  : state == "running"  ? EndState::Running
-                                        : EndState::Unknown;
+    p.end_state = value_named(kEndStates, j.value("state", "unknown")).value_or(EndState::Unknown);
     p.end_ns = get_num<std::uint64_t>(j, "end_ns");
     p.status = get_status(field(j, "status"));
     p.user_ns = num_or<std::uint64_t>(j, "user_ns", 0);

@@ -1,6 +1,8 @@
 // Tool classification from a sorted table of known program names.
 #include "toolchain/classify.h"
 
+#include "base/names.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -9,7 +11,7 @@ namespace buildiff {
 
 namespace {
 
-constexpr std::array<std::pair<ToolKind, std::string_view>, 10> kKindNames{{
+constexpr Named<ToolKind> kKindNames[] = {
     {ToolKind::CompilerDriver, "compiler-driver"},
     {ToolKind::Compiler, "compiler"},
     {ToolKind::Assembler, "assembler"},
@@ -20,7 +22,12 @@ constexpr std::array<std::pair<ToolKind, std::string_view>, 10> kKindNames{{
     {ToolKind::BuildScript, "build-script"},
     {ToolKind::CacheWrapper, "cache-wrapper"},
     {ToolKind::Other, "other"},
-}};
+};
+constexpr Named<WrapperRole> kRoleNames[] = {
+    {WrapperRole::Client, "client"},
+    {WrapperRole::Server, "server"},
+    {WrapperRole::Admin, "admin"},
+};
 
 using K = ToolKind;
 // Sorted by name (checked by a unit test). Names are after normalisation: no directory, no
@@ -99,27 +106,19 @@ const std::vector<ToolEntry>& tool_table() {
 }
 
 std::string_view kind_name(ToolKind kind) {
-    for (auto& [k, n] : kKindNames)
-        if (k == kind) return n;
-    return "other";
+    return name_of(kKindNames, kind);
 }
 
 std::optional<ToolKind> kind_from_name(std::string_view name) {
-    for (auto& [k, n] : kKindNames)
-        if (n == name) return k;
-    return std::nullopt;
+    return value_named(kKindNames, name);
 }
 
 std::string_view role_name(WrapperRole role) {
-    switch (role) {
-        case WrapperRole::Client:
-            return "client";
-        case WrapperRole::Server:
-            return "server";
-        case WrapperRole::Admin:
-            return "admin";
-    }
-    return "client";
+    return name_of(kRoleNames, role);
+}
+
+std::optional<WrapperRole> role_from_name(std::string_view name) {
+    return value_named(kRoleNames, name);
 }
 
 ToolName identify_tool(std::string_view program) {

@@ -45,6 +45,7 @@ enum class WrapperRole {
     Admin,   // `ccache -s`, `sccache --stop-server`: no wrapped tool
 };
 std::string_view role_name(WrapperRole role);
+std::optional<WrapperRole> role_from_name(std::string_view name);
 
 struct Classification {
     ToolKind kind = ToolKind::Other;

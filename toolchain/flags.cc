@@ -1,6 +1,8 @@
 // Flag tables: what each option of a tool takes and means, and a command line parsed against them.
 #include "toolchain/flags.h"
 
+#include "base/names.h"
+
 #include <algorithm>
 
 namespace buildiff {
@@ -229,38 +231,29 @@ void key_by_name(const FlagSpec& spec, const std::string& value, ParsedArg& out)
 
 }  // namespace
 
+namespace {
+
+constexpr Named<Category> kCategoryNames[] = {
+    {Category::Preprocessor, "preprocessor"},
+    {Category::Codegen, "codegen"},
+    {Category::Optimization, "optimization"},
+    {Category::Debug, "debug"},
+    {Category::Language, "language"},
+    {Category::Mode, "mode"},
+    {Category::Linker, "linker"},
+    {Category::SearchPath, "search-path"},
+    {Category::Output, "output"},
+    {Category::Input, "input"},
+    {Category::Diagnostics, "diagnostics"},
+    {Category::Dependencies, "dependencies"},
+    {Category::Bookkeeping, "bookkeeping"},
+    {Category::Other, "other"},
+};
+
+}  // namespace
+
 std::string_view category_name(Category c) {
-    switch (c) {
-        case Category::Preprocessor:
-            return "preprocessor";
-        case Category::Codegen:
-            return "codegen";
-        case Category::Optimization:
-            return "optimization";
-        case Category::Debug:
-            return "debug";
-        case Category::Language:
-            return "language";
-        case Category::Mode:
-            return "mode";
-        case Category::Linker:
-            return "linker";
-        case Category::SearchPath:
-            return "search-path";
-        case Category::Output:
-            return "output";
-        case Category::Input:
-            return "input";
-        case Category::Diagnostics:
-            return "diagnostics";
-        case Category::Dependencies:
-            return "dependencies";
-        case Category::Bookkeeping:
-            return "bookkeeping";
-        case Category::Other:
-            return "other";
-    }
-    return "other";
+    return name_of(kCategoryNames, c);
 }
 
 bool affects_output(Category c) {
