@@ -246,18 +246,11 @@ std::string PathRedactor::apply(std::string_view text) const {
     return out;
 }
 
-int run_pack(const PackOptions& o) {
-    auto fail = [](const std::string& message) {
-        fmt::print(stderr, "buildiff pack: {}\n", message);
-        return 2;
-    };
-    std::optional<Format> format = format_for(o.output);
-    if (!format)
-        return fail(
-            fmt::format("{}: unknown bundle format (name it .tar.gz, .zip or .tar.zst)", o.output));
-    if (o.inputs.empty()) return fail("nothing to pack: give an audit directory or recordings");
-    if (o.max_size == 0) return fail("--max-size must be more than 0");
+namespace {
 
+// What goes into a bundle before the evidence: its members, the recordings and their runs' names,
+// the evidence to choose from, and the secrets found in clear.
+struct Gathered {
     std::vector<Member> members;  // everything but MANIFEST.json and evidence, in order
     std::vector<Recording> recs;
     std::vector<std::string> names;  // the runs
@@ -267,138 +260,166 @@ int run_pack(const PackOptions& o) {
     // Secret values a --no-redact recording held in clear: masked wherever else they appear
     // (a report made from it, an attachment).
     std::set<std::string> secrets;
-    if (o.inputs.size() == 1 && BuildSet::detect(o.inputs[0])) {
-        // An audit directory or a bundle: its reports as they are, its recordings, its evidence.
-        Result<BuildSet> opened = BuildSet::open(o.inputs[0]);
-        if (!opened) return fail(opened.error().message);
-        set = std::make_shared<const BuildSet>(std::move(*opened));
-        source = set->is_bundle() ? "bundle" : "audit";
-        std::vector<std::string> reports = {"report.json", "report.html", "summary.md"};
-        for (const auto& p : set->report().value("pairs", nlohmann::json::array()))
-            if (std::string page = p.value("html", "");
-                !page.empty() && page.find('/') == std::string::npos && page.ends_with(".html"))
-                reports.push_back(page);
-        for (const std::string& name : reports) {
-            Result<std::string> text = set->member(name);
-            if (!text) {
-                if (name == "report.json") return fail(text.error().message);
-                continue;  // a page an older audit did not write
-            }
-            members.push_back({name, std::move(*text), "report"});
-        }
-        for (const AuditRun& run : set->runs()) {
-            Result<std::string> text = set->member(run.name + ".rec");
-            if (!text) return fail(text.error().message);
-            members.push_back({run.name + ".rec", std::move(*text), "recording"});
-            Result<Recording> rec = set->recording(run.name);
-            if (!rec) return fail(rec.error().message);
-            recs.push_back(std::move(*rec));
-            names.push_back(run.name);
-        }
-        for (const std::string& name : set->members())
-            if (name.starts_with("attachments/"))
-                if (Result<std::string> text = set->member(name))
-                    members.push_back({name, std::move(*text), "attachment"});
-        candidates = set->evidence().kept;
-        left_out = set->evidence().left_out;
-    } else {
-        // Recordings (diffed here, every pair, as an audit would) and reports to attach.
-        source = "recordings";
-        std::vector<std::string> texts, files;
-        std::vector<Member> attachments;
-        for (const std::string& in : o.inputs) {
-            std::error_code ec;
-            if (fs::is_directory(in, ec))
-                return fail(
-                    fmt::format("{}: a directory, but not an audit directory (no "
-                                "report.json of {})",
-                                in, kAuditFormat));
-            if (BuildSet::detect(in))
-                return fail(
-                    fmt::format("{}: an audit or bundle packs alone, not with other inputs", in));
-            Result<std::string> text = read_file(in);
-            if (!text) return fail(text.error().message);
-            if (starts_like_recording(*text)) {
-                texts.push_back(redact_secrets(*text, secrets));
-                files.push_back(in);
-                std::istringstream stream(texts.back());
-                Result<Recording> rec = read_recording(stream, in);
-                if (!rec) return fail(rec.error().message);
-                recs.push_back(std::move(*rec));
-                continue;
-            }
-            std::string ext = fs::path(in).extension().string();
-            if (ext != ".html" && ext != ".md" && ext != ".json" && ext != ".xml" && ext != ".txt")
-                return fail(fmt::format(
-                    "{}: not a recording, an audit directory, a bundle or a report (.html, .md, "
-                    ".json, .xml, .txt)",
-                    in));
-            std::string name = "attachments/" + fs::path(in).filename().string();
-            for (const Member& a : attachments)
-                if (a.name == name)
-                    return fail(fmt::format("{}: two attachments named {}", in, name));
-            attachments.push_back({name, std::move(*text), "attachment"});
-        }
-        if (recs.empty()) return fail("no recordings among the inputs");
-        names = run_names(recs, files);
-        // Paths are masked before the diff, so the reports show what the bundle holds.
-        std::vector<std::string> trees_now;
-        for (const Recording& r : recs) trees_now.push_back(r.cwd);
-        if (o.redact_paths) {
-            PathRedactor redactor(account_names(recs, true), account_names(recs, false), {});
-            for (size_t i = 0; i < recs.size(); ++i) {
-                texts[i] = redactor.apply(texts[i]);
-                std::istringstream stream(texts[i]);
-                Result<Recording> rec = read_recording(stream, files[i]);
-                if (!rec) return fail(rec.error().message);
-                recs[i] = std::move(*rec);
-            }
-        }
-        std::vector<AuditRun> runs;
-        ojson head = {{"schema", kAuditFormat},
-                      {"command", nullptr},
-                      {"cache", nullptr},
-                      {"variations", ojson::array()},
-                      {"runs", ojson::array()}};
-        for (size_t i = 0; i < recs.size(); ++i) {
-            AuditRun run;
-            run.name = names[i];
-            run.tree = run.kept_tree = recs[i].cwd;
-            runs.push_back(run);
-            head["runs"].push_back({{"name", run.name},
-                                    {"recording", fs::path(files[i]).filename().string()},
-                                    {"tree", run.tree},
-                                    {"cached", false},
-                                    {"variations", ojson::object()},
-                                    {"not_plain", nullptr}});
-        }
-        AuditReports reports = diff_audit_runs(std::move(head), runs, recs, false, trees_now);
-        for (auto& [name, content] : reports.files)
-            members.push_back({name, std::move(content), "report"});
-        for (size_t i = 0; i < recs.size(); ++i)
-            members.push_back({names[i] + ".rec", std::move(texts[i]), "recording"});
-        for (Member& a : attachments) members.push_back(std::move(a));
-        candidates = std::move(reports.candidates);
-        left_out = std::move(reports.gone);
-        if (recs.size() == 1)
-            baseline_candidates(recs[0], names[0], trees_now[0], candidates, left_out);
-    }
+};
 
-    // Redaction of everything that goes in; evidence is masked the same way (same lengths).
-    std::optional<PathRedactor> redactor;
-    if (o.redact_paths || !secrets.empty()) {
-        redactor.emplace(o.redact_paths ? account_names(recs, true) : std::vector<std::string>{},
-                         o.redact_paths ? account_names(recs, false) : std::vector<std::string>{},
-                         std::vector<std::string>(secrets.begin(), secrets.end()));
-        for (Member& m : members) {
-            m.name = redactor->apply(m.name);
-            m.bytes = redactor->apply(m.bytes);
+// A step of pack: nothing, or what went wrong.
+using Problem = std::optional<Error>;
+
+Problem problem(std::string message) {
+    return Error{std::move(message)};
+}
+
+// An audit directory or a bundle: its reports as they are, its recordings, its evidence.
+Problem gather_set(const std::string& input, Gathered& g) {
+    Result<BuildSet> opened = BuildSet::open(input);
+    if (!opened) return opened.error();
+    g.set = std::make_shared<const BuildSet>(std::move(*opened));
+    g.source = g.set->is_bundle() ? "bundle" : "audit";
+    std::vector<std::string> reports = {"report.json", "report.html", "summary.md"};
+    for (const auto& p : g.set->report().value("pairs", nlohmann::json::array()))
+        if (std::string page = p.value("html", "");
+            !page.empty() && page.find('/') == std::string::npos && page.ends_with(".html"))
+            reports.push_back(page);
+    for (const std::string& name : reports) {
+        Result<std::string> text = g.set->member(name);
+        if (!text) {
+            if (name == "report.json") return text.error();
+            continue;  // a page an older audit did not write
+        }
+        g.members.push_back({name, std::move(*text), "report"});
+    }
+    for (const AuditRun& run : g.set->runs()) {
+        Result<std::string> text = g.set->member(run.name + ".rec");
+        if (!text) return text.error();
+        g.members.push_back({run.name + ".rec", std::move(*text), "recording"});
+        Result<Recording> rec = g.set->recording(run.name);
+        if (!rec) return rec.error();
+        g.recs.push_back(std::move(*rec));
+        g.names.push_back(run.name);
+    }
+    for (const std::string& name : g.set->members())
+        if (name.starts_with("attachments/"))
+            if (Result<std::string> text = g.set->member(name))
+                g.members.push_back({name, std::move(*text), "attachment"});
+    g.candidates = g.set->evidence().kept;
+    g.left_out = g.set->evidence().left_out;
+    return std::nullopt;
+}
+
+// Recordings (their text, secrets in clear masked, and the files they came from) and reports to
+// attach, from the inputs.
+Problem read_inputs(const std::vector<std::string>& inputs, Gathered& g,
+                    std::vector<std::string>& texts, std::vector<std::string>& files,
+                    std::vector<Member>& attachments) {
+    for (const std::string& in : inputs) {
+        std::error_code ec;
+        if (fs::is_directory(in, ec))
+            return problem(
+                fmt::format("{}: a directory, but not an audit directory (no report.json of {})",
+                            in, kAuditFormat));
+        if (BuildSet::detect(in))
+            return problem(
+                fmt::format("{}: an audit or bundle packs alone, not with other inputs", in));
+        Result<std::string> text = read_file(in);
+        if (!text) return text.error();
+        if (starts_like_recording(*text)) {
+            texts.push_back(redact_secrets(*text, g.secrets));
+            files.push_back(in);
+            std::istringstream stream(texts.back());
+            Result<Recording> rec = read_recording(stream, in);
+            if (!rec) return rec.error();
+            g.recs.push_back(std::move(*rec));
+            continue;
+        }
+        std::string ext = fs::path(in).extension().string();
+        if (ext != ".html" && ext != ".md" && ext != ".json" && ext != ".xml" && ext != ".txt")
+            return problem(fmt::format(
+                "{}: not a recording, an audit directory, a bundle or a report (.html, .md, "
+                ".json, .xml, .txt)",
+                in));
+        std::string name = "attachments/" + fs::path(in).filename().string();
+        for (const Member& a : attachments)
+            if (a.name == name)
+                return problem(fmt::format("{}: two attachments named {}", in, name));
+        attachments.push_back({name, std::move(*text), "attachment"});
+    }
+    if (g.recs.empty()) return problem("no recordings among the inputs");
+    return std::nullopt;
+}
+
+// Recordings diffed here, every pair, as an audit would; the reports, the recordings and the
+// attachments are the members.
+Problem gather_recordings(const PackOptions& o, Gathered& g) {
+    g.source = "recordings";
+    std::vector<std::string> texts, files;
+    std::vector<Member> attachments;
+    if (Problem p = read_inputs(o.inputs, g, texts, files, attachments)) return p;
+    g.names = run_names(g.recs, files);
+    // Paths are masked before the diff, so the reports show what the bundle holds.
+    std::vector<std::string> trees_now;
+    for (const Recording& r : g.recs) trees_now.push_back(r.cwd);
+    if (o.redact_paths) {
+        PathRedactor redactor(account_names(g.recs, true), account_names(g.recs, false), {});
+        for (size_t i = 0; i < g.recs.size(); ++i) {
+            texts[i] = redactor.apply(texts[i]);
+            std::istringstream stream(texts[i]);
+            Result<Recording> rec = read_recording(stream, files[i]);
+            if (!rec) return rec.error();
+            g.recs[i] = std::move(*rec);
         }
     }
+    std::vector<AuditRun> runs;
+    ojson head = {{"schema", kAuditFormat},
+                  {"command", nullptr},
+                  {"cache", nullptr},
+                  {"variations", ojson::array()},
+                  {"runs", ojson::array()}};
+    for (size_t i = 0; i < g.recs.size(); ++i) {
+        AuditRun run;
+        run.name = g.names[i];
+        run.tree = run.kept_tree = g.recs[i].cwd;
+        runs.push_back(run);
+        head["runs"].push_back({{"name", run.name},
+                                {"recording", fs::path(files[i]).filename().string()},
+                                {"tree", run.tree},
+                                {"cached", false},
+                                {"variations", ojson::object()},
+                                {"not_plain", nullptr}});
+    }
+    AuditReports reports = diff_audit_runs(std::move(head), runs, g.recs, false, trees_now);
+    for (auto& [name, content] : reports.files)
+        g.members.push_back({name, std::move(content), "report"});
+    for (size_t i = 0; i < g.recs.size(); ++i)
+        g.members.push_back({g.names[i] + ".rec", std::move(texts[i]), "recording"});
+    for (Member& a : attachments) g.members.push_back(std::move(a));
+    g.candidates = std::move(reports.candidates);
+    g.left_out = std::move(reports.gone);
+    if (g.recs.size() == 1)
+        baseline_candidates(g.recs[0], g.names[0], trees_now[0], g.candidates, g.left_out);
+    return std::nullopt;
+}
+
+// Redaction of everything that goes in; evidence is masked the same way (same lengths).
+std::optional<PathRedactor> redact_members(const PackOptions& o, Gathered& g) {
+    std::optional<PathRedactor> redactor;
+    if (!o.redact_paths && g.secrets.empty()) return redactor;
+    redactor.emplace(o.redact_paths ? account_names(g.recs, true) : std::vector<std::string>{},
+                     o.redact_paths ? account_names(g.recs, false) : std::vector<std::string>{},
+                     std::vector<std::string>(g.secrets.begin(), g.secrets.end()));
+    for (Member& m : g.members) {
+        m.name = redactor->apply(m.name);
+        m.bytes = redactor->apply(m.bytes);
+    }
+    return redactor;
+}
+
+// Each kept version read (and masked) once; `redacted` says its bytes no longer hash as recorded.
+Problem read_versions(const Gathered& g, const std::optional<PathRedactor>& redactor,
+                      Evidence& evidence, std::map<std::string, Member>& versions) {
     auto load = [&](const EvidenceFile& f) -> Result<std::string> {
         std::optional<Blob> blob;
-        if (set) {
-            blob = set->evidence_blob(f.hash);
+        if (g.set) {
+            blob = g.set->evidence_blob(f.hash);
         } else if (Result<Blob> b = Blob::open(f.source)) {
             blob = *b;
         }
@@ -406,44 +427,54 @@ int run_pack(const PackOptions& o) {
             return Error{fmt::format("evidence {} is unreadable", f.member)};
         return blob->read(0, static_cast<size_t>(blob->size()));
     };
-
-    // What must go in, compressed, sets what is left for evidence.
-    std::vector<const Member*> fixed;
-    for (const Member& m : members) fixed.push_back(&m);
-    Result<std::string> base = make_archive(*format, fixed);
-    if (!base) return fail(fmt::format("{}: {}", o.output, base.error().message));
-    constexpr std::uint64_t kPerFile = 1024;  // header and compressor overhead, at most
-    std::uint64_t reserve =
-        base->size() + 8192 + kPerFile * (members.size() + 2 * candidates.size());
-    auto over = [&](std::uint64_t size) {
-        return fail(
-            fmt::format("the reports and recordings alone take {} compressed, over "
-                        "--max-size {}",
-                        mib(size), mib(o.max_size)));
-    };
-    if (reserve > o.max_size) return over(base->size());
-    Evidence evidence = select_evidence(std::move(candidates), o.max_size - reserve);
-    for (EvidenceItem& item : left_out) evidence.left_out.push_back(std::move(item));
-    evidence.budget = o.max_size;
-
-    // Each kept version read (and masked) once; `redacted` says its bytes no longer hash as
-    // recorded.
-    std::map<std::string, Member> versions;
     std::set<std::string> masked;
     for (EvidenceItem& item : evidence.kept)
         for (EvidenceFile* f : {&item.left, &item.right}) {
             if (redactor) f->member = redactor->apply(f->member);
             if (!versions.contains(f->member)) {
                 Result<std::string> bytes = load(*f);
-                if (!bytes) return fail(bytes.error().message);
+                if (!bytes) return bytes.error();
                 std::string out = redactor ? redactor->apply(*bytes) : *bytes;
                 if (out != *bytes) masked.insert(f->member);
                 versions.emplace(f->member, Member{f->member, std::move(out), "evidence"});
             }
             f->redacted = masked.contains(f->member);
         }
+    return std::nullopt;
+}
 
-    std::string bundle;
+ojson manifest_of(const PackOptions& o, const Gathered& g, const Evidence& evidence,
+                  const std::optional<PathRedactor>& redactor,
+                  const std::vector<const Member*>& all) {
+    ojson listing = ojson::array();
+    for (const Member* m : all)
+        listing.push_back({{"name", m->name}, {"size", m->bytes.size()}, {"what", m->what}});
+    ojson manifest = {
+        {"format", kBundleFormat},
+        {"buildiff", kBuildiffVersion},
+        {"source", g.source},
+        {"runs", ojson::array()},
+        {"max_size", o.max_size},
+        {"evidence",
+         {{"kept", evidence.kept.size()},
+          {"left_out", evidence.left_out.size()},
+          {"index", "evidence/index.json"}}},
+        {"redaction",
+         {{"secrets", "salted hash (secret-looking environment values are never in clear)"},
+          {"paths", o.redact_paths},
+          {"secrets_found_in_clear", g.secrets.size()},
+          {"replacements", redactor ? redactor->count() : 0}}},
+        {"members", std::move(listing)}};
+    for (const std::string& n : g.names) manifest["runs"].push_back(n);
+    return manifest;
+}
+
+// The bundle: MANIFEST.json, the members, the evidence index and the kept versions. Over the
+// bound after all (incompressible evidence), the largest item is dropped and the bundle made
+// again.
+Result<std::string> make_bundle(const PackOptions& o, Format format, const Gathered& g,
+                                const std::optional<PathRedactor>& redactor, Evidence& evidence,
+                                const std::map<std::string, Member>& versions) {
     for (;;) {
         std::vector<const Member*> files;
         std::set<std::string> stored;
@@ -453,39 +484,16 @@ int run_pack(const PackOptions& o) {
         std::string index = evidence.to_json().dump(2) + "\n";
         if (redactor) index = redactor->apply(index);
         Member index_member{"evidence/index.json", index, "index"};
-        ojson listing = ojson::array();
         std::vector<const Member*> all;
-        for (const Member& m : members) all.push_back(&m);
+        for (const Member& m : g.members) all.push_back(&m);
         all.push_back(&index_member);
         all.insert(all.end(), files.begin(), files.end());
-        for (const Member* m : all)
-            listing.push_back({{"name", m->name}, {"size", m->bytes.size()}, {"what", m->what}});
-        ojson manifest = {
-            {"format", kBundleFormat},
-            {"buildiff", kBuildiffVersion},
-            {"source", source},
-            {"runs", ojson::array()},
-            {"max_size", o.max_size},
-            {"evidence",
-             {{"kept", evidence.kept.size()},
-              {"left_out", evidence.left_out.size()},
-              {"index", "evidence/index.json"}}},
-            {"redaction",
-             {{"secrets", "salted hash (secret-looking environment values are never in clear)"},
-              {"paths", o.redact_paths},
-              {"secrets_found_in_clear", secrets.size()},
-              {"replacements", redactor ? redactor->count() : 0}}},
-            {"members", std::move(listing)}};
-        for (const std::string& n : names) manifest["runs"].push_back(n);
-        Member manifest_member{"MANIFEST.json", manifest.dump(2) + "\n", "manifest"};
+        Member manifest_member{
+            "MANIFEST.json", manifest_of(o, g, evidence, redactor, all).dump(2) + "\n", "manifest"};
         all.insert(all.begin(), &manifest_member);
-        Result<std::string> made = make_archive(*format, all);
-        if (!made) return fail(fmt::format("{}: {}", o.output, made.error().message));
-        if (made->size() <= o.max_size || evidence.kept.empty()) {
-            bundle = std::move(*made);
-            break;
-        }
-        // Over the bound after all (incompressible evidence): drop the largest item and retry.
+        Result<std::string> made = make_archive(format, all);
+        if (!made) return Error{fmt::format("{}: {}", o.output, made.error().message)};
+        if (made->size() <= o.max_size || evidence.kept.empty()) return made;
         auto largest = std::max_element(
             evidence.kept.begin(), evidence.kept.end(), [](const auto& a, const auto& b) {
                 return a.left.size + a.right.size < b.left.size + b.right.size;
@@ -494,18 +502,72 @@ int run_pack(const PackOptions& o) {
         evidence.left_out.insert(evidence.left_out.begin(), std::move(*largest));
         evidence.kept.erase(largest);
     }
-    if (bundle.size() > o.max_size) return over(bundle.size());
+}
 
-    if (!write_file_atomically(o.output, bundle))
-        return fail(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
+void print_packed(const PackOptions& o, const Gathered& g, const std::string& bundle,
+                  const Evidence& evidence, const std::optional<PathRedactor>& redactor) {
     size_t total = evidence.kept.size() + evidence.left_out.size();
     fmt::print("packed {} ({}): {} recording{}, evidence for {} of {} {}", o.output,
-               mib(bundle.size()), recs.size(), recs.size() == 1 ? "" : "s", evidence.kept.size(),
-               total, recs.size() == 1 ? "files the build left" : "divergent artifacts");
+               mib(bundle.size()), g.recs.size(), g.recs.size() == 1 ? "" : "s",
+               evidence.kept.size(), total,
+               g.recs.size() == 1 ? "files the build left" : "divergent artifacts");
     if (!evidence.left_out.empty())
         fmt::print(" ({} left out, listed in evidence/index.json)", evidence.left_out.size());
     if (redactor) fmt::print("; {} paths, user names or secrets masked", redactor->count());
     fmt::print("\n");
+}
+
+int pack_failed(const std::string& message) {
+    fmt::print(stderr, "buildiff pack: {}\n", message);
+    return 2;
+}
+
+}  // namespace
+
+// The passes: check the options, gather, redact, budget the evidence, read it, make the bundle,
+// write it into place.
+int run_pack(const PackOptions& o) {
+    std::optional<Format> format = format_for(o.output);
+    if (!format)
+        return pack_failed(
+            fmt::format("{}: unknown bundle format (name it .tar.gz, .zip or .tar.zst)", o.output));
+    if (o.inputs.empty())
+        return pack_failed("nothing to pack: give an audit directory or recordings");
+    if (o.max_size == 0) return pack_failed("--max-size must be more than 0");
+
+    Gathered g;
+    Problem gathered = o.inputs.size() == 1 && BuildSet::detect(o.inputs[0])
+                           ? gather_set(o.inputs[0], g)
+                           : gather_recordings(o, g);
+    if (gathered) return pack_failed(gathered->message);
+    std::optional<PathRedactor> redactor = redact_members(o, g);
+
+    // What must go in, compressed, sets what is left for evidence.
+    std::vector<const Member*> fixed;
+    for (const Member& m : g.members) fixed.push_back(&m);
+    Result<std::string> base = make_archive(*format, fixed);
+    if (!base) return pack_failed(fmt::format("{}: {}", o.output, base.error().message));
+    constexpr std::uint64_t kPerFile = 1024;  // header and compressor overhead, at most
+    std::uint64_t reserve =
+        base->size() + 8192 + kPerFile * (g.members.size() + 2 * g.candidates.size());
+    auto over = [&](std::uint64_t size) {
+        return pack_failed(
+            fmt::format("the reports and recordings alone take {} compressed, over --max-size {}",
+                        mib(size), mib(o.max_size)));
+    };
+    if (reserve > o.max_size) return over(base->size());
+    Evidence evidence = select_evidence(std::move(g.candidates), o.max_size - reserve);
+    for (EvidenceItem& item : g.left_out) evidence.left_out.push_back(std::move(item));
+    evidence.budget = o.max_size;
+
+    std::map<std::string, Member> versions;
+    if (Problem p = read_versions(g, redactor, evidence, versions)) return pack_failed(p->message);
+    Result<std::string> bundle = make_bundle(o, *format, g, redactor, evidence, versions);
+    if (!bundle) return pack_failed(bundle.error().message);
+    if (bundle->size() > o.max_size) return over(bundle->size());
+    if (!write_file_atomically(o.output, *bundle))
+        return pack_failed(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
+    print_packed(o, g, *bundle, evidence, redactor);
     return 0;
 }
 
