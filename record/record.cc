@@ -124,21 +124,8 @@ void reap_within(pid_t child, int ms) {
     ::close(pidfd);
 }
 
-}  // namespace
-
-int run_record(const RecordOptions& options) {
-    if (options.command.empty()) {
-        fmt::print(stderr,
-                   "buildiff record: no command given (usage: buildiff record -o FILE -- "
-                   "COMMAND [ARGS...])\n");
-        return 125;
-    }
-    int out = open(options.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0) {
-        fmt::print(stderr, "buildiff record: {}: cannot create: {}\n", options.output,
-                   std::strerror(errno));
-        return 125;
-    }
+// The recording's header and the tracer's configuration.
+TracerConfig tracer_config(const RecordOptions& options, int out) {
     TracerConfig config;
     config.output_fd = out;
     config.header.label = options.label;
@@ -150,71 +137,46 @@ int run_record(const RecordOptions& options) {
     config.header.redacted = options.redact;
     config.salt = load_or_create_salt();
     config.header.salt_id = Redactor(config.salt).salt_id();
+    return config;
+}
 
+// The pipes between the front process, the tracer and the build.
+struct Channels {
     Pipe status, ready, go, execerr;
     int listener[2] = {-1, -1};  // [0] the tracer's end, [1] the build's
-    if (!status.open() || !ready.open() || !go.open() || !execerr.open() ||
-        (options.notify && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, listener) != 0)) {
-        fmt::print(stderr, "buildiff record: cannot create pipes: {}\n", std::strerror(errno));
-        return 125;
-    }
-    std::fflush(nullptr);
-    pid_t front = getpid();
-    pid_t tracer = fork();
-    if (tracer < 0) {
-        fmt::print(stderr, "buildiff record: fork: {}\n", std::strerror(errno));
-        return 125;
-    }
-    if (tracer == 0) {
-        // The tracer: dies with the front process while the build runs (and then, through
-        // PTRACE_O_EXITKILL, so does the build); leaves the terminal's process group and stdio.
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != front) _exit(1);
-        setpgid(0, 0);
-        signal(SIGPIPE, SIG_IGN);
-        int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 1);
-            dup2(devnull, 2);
-            ::close(devnull);
-        }
-        ::close(status.r);
-        ::close(ready.w);
-        ::close(go.r);
-        execerr.close_both();
-        if (listener[1] >= 0) ::close(listener[1]);
-        config.listener_sock = listener[0];
-        pid_t root = 0;
-        ssize_t n;
-        do n = read(ready.r, &root, sizeof root);
-        while (n < 0 && errno == EINTR);
-        ::close(ready.r);
-        if (n != sizeof root) _exit(1);
-        _exit(run_tracer(config, root, go.w, status.w));
-    }
-    ::close(out);
-    pid_t build = fork();
-    if (build < 0) {
-        fmt::print(stderr, "buildiff record: fork: {}\n", std::strerror(errno));
-        kill(tracer, SIGKILL);
-        return 125;
-    }
-    if (build == 0) {
-        ::close(status.r);
-        ::close(ready.r);
-        ::close(go.w);
-        ::close(execerr.r);
-        if (listener[0] >= 0) ::close(listener[0]);
-        run_build(options, tracer, ready.w, go.r, execerr.w, listener[1]);
-    }
-    ::close(status.w);
-    ready.close_both();
-    go.close_both();
-    ::close(execerr.w);
-    if (listener[0] >= 0) ::close(listener[0]);
-    if (listener[1] >= 0) ::close(listener[1]);
+};
 
+// In the tracer process: dies with the front process while the build runs (and then, through
+// PTRACE_O_EXITKILL, so does the build); leaves the terminal's process group and stdio.
+[[noreturn]] void become_tracer(TracerConfig config, Channels& c, pid_t front) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != front) _exit(1);
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_IGN);
+    int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        ::close(devnull);
+    }
+    ::close(c.status.r);
+    ::close(c.ready.w);
+    ::close(c.go.r);
+    c.execerr.close_both();
+    if (c.listener[1] >= 0) ::close(c.listener[1]);
+    config.listener_sock = c.listener[0];
+    pid_t root = 0;
+    ssize_t n;
+    do n = read(c.ready.r, &root, sizeof root);
+    while (n < 0 && errno == EINTR);
+    ::close(c.ready.r);
+    if (n != sizeof root) _exit(1);
+    _exit(run_tracer(config, root, c.go.w, c.status.w));
+}
+
+// Signals the front process gets go to the build (nohup stays nohup).
+void forward_signals(pid_t build) {
     g_build_pid = build;
     struct sigaction sa {};
     sa.sa_sigaction = forward_signal;
@@ -223,23 +185,22 @@ int run_record(const RecordOptions& options) {
     for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) {
         struct sigaction old {};
         sigaction(sig, nullptr, &old);
-        if (old.sa_handler != SIG_IGN) sigaction(sig, &sa, nullptr);  // nohup stays nohup
+        if (old.sa_handler != SIG_IGN) sigaction(sig, &sa, nullptr);
     }
+}
 
-    int wstatus = 0;
-    while (waitpid(build, &wstatus, 0) < 0 && errno == EINTR) {
-    }
-    int exec_error = 0;
-    ssize_t got = read(execerr.r, &exec_error, sizeof exec_error);
-    ::close(execerr.r);
-
-    // Messages from the tracer until it says the recording is complete.
-    std::string buffer;
+// What the tracer said: warnings (shown), a fatal error, and "D" when the recording is complete.
+struct TracerReport {
     bool done = false, fatal = false;
-    std::string summary;
+    std::string summary;  // "<processes> <bytes>"
+};
+
+TracerReport read_tracer_messages(int fd) {
+    TracerReport r;
+    std::string buffer;
     char chunk[4096];
     for (;;) {
-        ssize_t n = read(status.r, chunk, sizeof chunk);
+        ssize_t n = read(fd, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         buffer.append(chunk, static_cast<size_t>(n));
@@ -252,32 +213,23 @@ int run_record(const RecordOptions& options) {
             if (line[0] == 'W') fmt::print(stderr, "buildiff: warning: {}\n", text);
             if (line[0] == 'E') {
                 fmt::print(stderr, "buildiff record: {}\n", text);
-                fatal = true;
+                r.fatal = true;
             }
             if (line[0] == 'D') {
-                done = true;
-                summary = text;
+                r.done = true;
+                r.summary = text;
             }
         }
-        if (done) break;
+        if (r.done) break;
     }
-    ::close(status.r);
-    if (done) {
-        // Reap the tracer when it is about to exit (no daemons outlived the build), so that
-        // `time buildiff record ...` accounts for its CPU time too. Never wait long for it.
-        reap_within(tracer, 200);
-    }
-    if (!done) {
-        // The tracer died without finishing: make sure nothing of the build survives it.
-        if (!fatal)
-            fmt::print(stderr,
-                       "buildiff record: the tracer stopped unexpectedly; {} is incomplete\n",
-                       options.output);
-        kill(tracer, SIGKILL);
-        waitpid(tracer, nullptr, 0);
-        return 125;
-    }
-    if (got == sizeof exec_error && exec_error != 0) {
+    return r;
+}
+
+// record's exit status once the build and the tracer are done: the build's own, or buildiff's
+// (125), or the exec's failure (126, 127), as env(1).
+int record_status(const RecordOptions& options, int wstatus, bool got_exec_error, int exec_error,
+                  const TracerReport& tracer) {
+    if (got_exec_error && exec_error != 0) {
         if (exec_error < 0) {
             fmt::print(stderr, "buildiff record: cannot install the seccomp filter: {}\n",
                        std::strerror(-exec_error));
@@ -287,16 +239,89 @@ int run_record(const RecordOptions& options) {
                    std::strerror(exec_error));
         return exec_error == ENOENT ? 127 : 126;
     }
-    if (fatal) return 125;
+    if (tracer.fatal) return 125;
     if (!options.quiet) {
         unsigned long processes = 0, bytes = 0;
-        std::sscanf(summary.c_str(), "%lu %lu", &processes, &bytes);
+        std::sscanf(tracer.summary.c_str(), "%lu %lu", &processes, &bytes);
         fmt::print(stderr, "buildiff: recorded {} process{} in {} ({} KiB)\n", processes,
                    processes == 1 ? "" : "es", options.output, (bytes + 1023) / 1024);
     }
     if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
     if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
     return 125;
+}
+
+int record_failed(const std::string& message) {
+    fmt::print(stderr, "buildiff record: {}\n", message);
+    return 125;
+}
+
+}  // namespace
+
+// The passes: open the recording, fork the tracer and the build, forward signals, wait for the
+// build, read what the tracer says until the recording is complete, and exit as the build did.
+int run_record(const RecordOptions& options) {
+    if (options.command.empty())
+        return record_failed(
+            "no command given (usage: buildiff record -o FILE -- COMMAND [ARGS...])");
+    int out = open(options.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0)
+        return record_failed(
+            fmt::format("{}: cannot create: {}", options.output, std::strerror(errno)));
+    TracerConfig config = tracer_config(options, out);
+    Channels c;
+    if (!c.status.open() || !c.ready.open() || !c.go.open() || !c.execerr.open() ||
+        (options.notify && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c.listener) != 0))
+        return record_failed(fmt::format("cannot create pipes: {}", std::strerror(errno)));
+    std::fflush(nullptr);
+    pid_t front = getpid();
+    pid_t tracer = fork();
+    if (tracer < 0) return record_failed(fmt::format("fork: {}", std::strerror(errno)));
+    if (tracer == 0) become_tracer(std::move(config), c, front);
+    ::close(out);
+    pid_t build = fork();
+    if (build < 0) {
+        kill(tracer, SIGKILL);
+        return record_failed(fmt::format("fork: {}", std::strerror(errno)));
+    }
+    if (build == 0) {
+        ::close(c.status.r);
+        ::close(c.ready.r);
+        ::close(c.go.w);
+        ::close(c.execerr.r);
+        if (c.listener[0] >= 0) ::close(c.listener[0]);
+        run_build(options, tracer, c.ready.w, c.go.r, c.execerr.w, c.listener[1]);
+    }
+    ::close(c.status.w);
+    c.ready.close_both();
+    c.go.close_both();
+    ::close(c.execerr.w);
+    if (c.listener[0] >= 0) ::close(c.listener[0]);
+    if (c.listener[1] >= 0) ::close(c.listener[1]);
+    forward_signals(build);
+
+    int wstatus = 0;
+    while (waitpid(build, &wstatus, 0) < 0 && errno == EINTR) {
+    }
+    int exec_error = 0;
+    ssize_t got = read(c.execerr.r, &exec_error, sizeof exec_error);
+    ::close(c.execerr.r);
+    TracerReport report = read_tracer_messages(c.status.r);
+    ::close(c.status.r);
+    if (!report.done) {
+        // The tracer died without finishing: make sure nothing of the build survives it.
+        if (!report.fatal)
+            fmt::print(stderr,
+                       "buildiff record: the tracer stopped unexpectedly; {} is incomplete\n",
+                       options.output);
+        kill(tracer, SIGKILL);
+        waitpid(tracer, nullptr, 0);
+        return 125;
+    }
+    // Reap the tracer when it is about to exit (no daemons outlived the build), so that `time
+    // buildiff record ...` accounts for its CPU time too. Never wait long for it.
+    reap_within(tracer, 200);
+    return record_status(options, wstatus, got == sizeof exec_error, exec_error, report);
 }
 
 }  // namespace buildiff
