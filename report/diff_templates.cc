@@ -227,9 +227,9 @@ mu::data counter(size_t value, std::string_view label, std::string_view one) {
     return c;
 }
 
-mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::string>& truncation) {
+// The head of the report: the two builds, the verdict, the counts, the notes.
+void set_summary(mu::data& v, const DiffResult& r) {
     const DiffSummary& s = r.summary;
-    mu::data v;
     v.set("version", std::string(kBuildiffVersion));
     v.set("left_name", text(r.left_name));
     v.set("right_name", text(r.right_name));
@@ -268,12 +268,98 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
     for (auto& n : r.notes) notes.push_back(text(n));
     v.set("notes", notes);
     v.set("has_notes", flag(!r.notes.empty()));
+}
 
+// A cause's invocations, flags, environment and facts; FILTER gathers the text the page's filter
+// searches.
+void set_cause_details(mu::data& c, const RootCause& rc, std::string& filter) {
+    mu::data invs{mu::data::type::list};
+    for (auto [side, ref] : {std::pair{"left", &rc.left}, std::pair{"right", &rc.right}}) {
+        if (!*ref) continue;
+        mu::data x;
+        x.set("side", side);
+        x.set("argv", text(display_command((*ref)->argv, 600)));
+        x.set("what", text(describe(**ref)));
+        invs.push_back(x);
+        filter += " " + (*ref)->tool + " " + (*ref)->kind;
+    }
+    c.set("invocations", invs);
+    c.set("more_invocations", rc.invocations > 1
+                                  ? text(fmt::format("{} more invocation{}", rc.invocations - 1,
+                                                     rc.invocations == 2 ? "" : "s"))
+                                  : flag(false));
+    mu::data flags{mu::data::type::list};
+    for (auto& f : rc.flags) {
+        mu::data x;
+        x.set("text", text(f.text));
+        flags.push_back(x);
+    }
+    c.set("flags", flags);
+    c.set("has_flags", flag(!rc.flags.empty()));
+    mu::data env{mu::data::type::list};
+    for (auto& e : rc.env) {
+        mu::data x;
+        x.set("name", text(e.name));
+        x.set("left", text(e.redacted ? "(secret)" : e.left ? *e.left : "unset"));
+        x.set("right", text(e.redacted ? "(secret, differs)" : e.right ? *e.right : "unset"));
+        x.set("impactful", flag(e.impactful));
+        env.push_back(x);
+    }
+    c.set("env", env);
+    c.set("has_env", flag(!rc.env.empty()));
+    mu::data facts{mu::data::type::list};
+    for (auto& f : rc.details) facts.push_back(text(f));
+    c.set("facts", facts);
+    c.set("has_facts", flag(!rc.details.empty()));
+}
+
+// What a cause explains, linked to the artifacts (INDEX: a divergent artifact's position), and
+// the chain down to the symbols: the cause's own output (first in the chain), the explained
+// artifacts whose trees name symbols, and the last one (what the build delivered).
+void set_cause_chain(mu::data& c, const DiffResult& r, const RootCause& rc, const Limits& lim,
+                     const std::map<std::string, size_t>& index, std::string& filter) {
+    mu::data explains{mu::data::type::list};
+    std::vector<std::string> separators = explain_separators(rc, " → ");
+    for (size_t k = 0; k < rc.explains.size() && k < lim.explains; ++k) {
+        mu::data x;
+        x.set("path", text(rc.explains[k]));
+        x.set("separator", text(separators[k]));
+        auto it = index.find(rc.explains[k]);
+        x.set("anchor", it == index.end() ? std::string("artifacts") : anchor(it->second));
+        explains.push_back(x);
+        filter += " " + rc.explains[k];
+    }
+    c.set("explains", explains);
+    c.set("has_explains", flag(!rc.explains.empty()));
+    c.set("explain_count", std::to_string(rc.explains.size()));
+    c.set("explain_plural", rc.explains.size() == 1 ? "" : "s");
+    c.set("explains_more", rc.explains.size() > lim.explains
+                               ? text(std::to_string(rc.explains.size() - lim.explains))
+                               : flag(false));
+    mu::data trees{mu::data::type::list};
+    std::vector<size_t> picked;
+    auto pick = [&](const std::string& path) {
+        auto it = index.find(path);
+        if (it != index.end() && picked.size() < lim.chain_trees &&
+            std::find(picked.begin(), picked.end(), it->second) == picked.end())
+            picked.push_back(it->second);
+    };
+    if (!rc.explains.empty()) pick(rc.explains.front());
+    for (auto& p : rc.explains)
+        if (auto it = index.find(p);
+            it != index.end() && has_symbols(r.artifacts[it->second].differences))
+            pick(p);
+    if (!rc.explains.empty()) pick(rc.explains.back());
+    for (size_t k : picked) trees.push_back(artifact_view(r, k, lim.nodes_first));
+    c.set("chain_trees", trees);
+}
+
+void set_causes(mu::data& v, const DiffResult& r, const Limits& lim,
+                std::vector<std::string>& truncation) {
     // Index of each divergent artifact, for links from the causes.
     std::map<std::string, size_t> index;
-    for (size_t i = 0; i < s.divergent_artifacts && i < r.artifacts.size(); ++i)
+    for (size_t i = 0; i < r.summary.divergent_artifacts && i < r.artifacts.size(); ++i)
         index[r.artifacts[i].path] = i;
-
     mu::data causes{mu::data::type::list};
     for (size_t i = 0; i < r.root_causes.size() && i < lim.causes; ++i) {
         const RootCause& rc = r.root_causes[i];
@@ -281,81 +367,9 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
         c.set("id", std::to_string(i + 1));
         c.set("kind", std::string(root_cause_kind_name(rc.kind)));
         c.set("summary", text(rc.summary));
-        mu::data invs{mu::data::type::list};
         std::string filter = std::string(root_cause_kind_name(rc.kind)) + " " + rc.summary;
-        for (auto [side, ref] : {std::pair{"left", &rc.left}, std::pair{"right", &rc.right}}) {
-            if (!*ref) continue;
-            mu::data x;
-            x.set("side", side);
-            x.set("argv", text(display_command((*ref)->argv, 600)));
-            x.set("what", text(describe(**ref)));
-            invs.push_back(x);
-            filter += " " + (*ref)->tool + " " + (*ref)->kind;
-        }
-        c.set("invocations", invs);
-        c.set("more_invocations", rc.invocations > 1
-                                      ? text(fmt::format("{} more invocation{}", rc.invocations - 1,
-                                                         rc.invocations == 2 ? "" : "s"))
-                                      : flag(false));
-        mu::data flags{mu::data::type::list};
-        for (auto& f : rc.flags) {
-            mu::data x;
-            x.set("text", text(f.text));
-            flags.push_back(x);
-        }
-        c.set("flags", flags);
-        c.set("has_flags", flag(!rc.flags.empty()));
-        mu::data env{mu::data::type::list};
-        for (auto& e : rc.env) {
-            mu::data x;
-            x.set("name", text(e.name));
-            x.set("left", text(e.redacted ? "(secret)" : e.left ? *e.left : "unset"));
-            x.set("right", text(e.redacted ? "(secret, differs)" : e.right ? *e.right : "unset"));
-            x.set("impactful", flag(e.impactful));
-            env.push_back(x);
-        }
-        c.set("env", env);
-        c.set("has_env", flag(!rc.env.empty()));
-        mu::data facts{mu::data::type::list};
-        for (auto& f : rc.details) facts.push_back(text(f));
-        c.set("facts", facts);
-        c.set("has_facts", flag(!rc.details.empty()));
-        mu::data explains{mu::data::type::list};
-        std::vector<std::string> separators = explain_separators(rc, " → ");
-        for (size_t k = 0; k < rc.explains.size() && k < lim.explains; ++k) {
-            mu::data x;
-            x.set("path", text(rc.explains[k]));
-            x.set("separator", text(separators[k]));
-            auto it = index.find(rc.explains[k]);
-            x.set("anchor", it == index.end() ? std::string("artifacts") : anchor(it->second));
-            explains.push_back(x);
-            filter += " " + rc.explains[k];
-        }
-        c.set("explains", explains);
-        c.set("has_explains", flag(!rc.explains.empty()));
-        c.set("explain_count", std::to_string(rc.explains.size()));
-        c.set("explain_plural", rc.explains.size() == 1 ? "" : "s");
-        c.set("explains_more", rc.explains.size() > lim.explains
-                                   ? text(std::to_string(rc.explains.size() - lim.explains))
-                                   : flag(false));
-        // Down to the symbols: the cause's own output (first in the chain), the explained
-        // artifacts whose trees name symbols, and the last one (what the build delivered).
-        mu::data trees{mu::data::type::list};
-        std::vector<size_t> picked;
-        auto pick = [&](const std::string& path) {
-            auto it = index.find(path);
-            if (it != index.end() && picked.size() < lim.chain_trees &&
-                std::find(picked.begin(), picked.end(), it->second) == picked.end())
-                picked.push_back(it->second);
-        };
-        if (!rc.explains.empty()) pick(rc.explains.front());
-        for (auto& p : rc.explains)
-            if (auto it = index.find(p);
-                it != index.end() && has_symbols(r.artifacts[it->second].differences))
-                pick(p);
-        if (!rc.explains.empty()) pick(rc.explains.back());
-        for (size_t k : picked) trees.push_back(artifact_view(r, k, lim.nodes_first));
-        c.set("chain_trees", trees);
+        set_cause_details(c, rc, filter);
+        set_cause_chain(c, r, rc, lim, index, filter);
         c.set("filter", text(filter));
         causes.push_back(c);
     }
@@ -365,8 +379,12 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
     v.set("causes", causes);
     v.set("has_causes", flag(!r.root_causes.empty()));
     v.set("cause_count", std::to_string(r.root_causes.size()));
+}
 
-    size_t divergent = std::min(s.divergent_artifacts, r.artifacts.size());
+// The divergent artifacts: the first ones open, the rest in pages.
+void set_artifacts(mu::data& v, const DiffResult& r, const Limits& lim,
+                   std::vector<std::string>& truncation) {
+    size_t divergent = std::min(r.summary.divergent_artifacts, r.artifacts.size());
     size_t shown = std::min(divergent, lim.artifacts);
     mu::data artifacts{mu::data::type::list}, pages{mu::data::type::list};
     for (size_t i = 0; i < shown && i < lim.artifacts_open; ++i) {
@@ -390,7 +408,11 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
     v.set("artifact_pages", pages);
     v.set("has_artifacts", flag(divergent > 0));
     v.set("artifact_count", std::to_string(divergent));
+}
 
+// The matched invocations, in pages of 1,000.
+void set_pairs(mu::data& v, const DiffResult& r, const Limits& lim,
+               std::vector<std::string>& truncation) {
     mu::data pair_pages{mu::data::type::list};
     size_t pairs = std::min(r.pairs.size(), lim.pairs);
     for (size_t first = 0; first < pairs; first += 1000) {
@@ -417,6 +439,14 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
     v.set("pair_pages", pair_pages);
     v.set("has_pairs", flag(pairs > 0));
     v.set("pair_count", std::to_string(r.pairs.size()));
+}
+
+mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::string>& truncation) {
+    mu::data v;
+    set_summary(v, r);
+    set_causes(v, r, lim, truncation);
+    set_artifacts(v, r, lim, truncation);
+    set_pairs(v, r, lim, truncation);
     return v;
 }
 
