@@ -230,50 +230,8 @@ std::vector<Difference> Comparer::compare_members(const Blob& left, const Archiv
             out.push_back(std::move(d));
             continue;
         }
-        const ArchiveMember* b = it->second;
-        std::vector<std::string> what;
-        if (a->type != b->type) what.push_back(fmt::format("type {} -> {}", a->type, b->type));
-        if (a->link != b->link)
-            what.push_back(fmt::format("link target {} -> {}", a->link, b->link));
-        if (a->mode != b->mode)
-            what.push_back(
-                fmt::format("mode {} -> {}", mode_string(a->mode), mode_string(b->mode)));
-        if (a->owner != b->owner) what.push_back(fmt::format("owner {} -> {}", a->owner, b->owner));
-        if (a->mtime != b->mtime) what.push_back(fmt::format("mtime {} -> {}", a->mtime, b->mtime));
-        Difference d = node("member", a->name, "");
-        if (!(a->hash == b->hash) || a->size != b->size) {
-            d.left = a->hash.hex();
-            d.right = b->hash.hex();
-            if (is_symbol_index(a->name)) {
-                what.push_back("differs (it lists the members' names, symbols and offsets)");
-            } else if (!a->complete || !b->complete) {
-                what.push_back("content differs within the compared prefix or beyond the bound");
-            } else if (depth + 1 > m_limits.max_depth) {
-                what.push_back(
-                    fmt::format("content differs; nested deeper than {} archives: not compared",
-                                m_limits.max_depth));
-                d.children.push_back(
-                    node("limit", a->name,
-                         fmt::format("nesting deeper than {} archives is not compared",
-                                     m_limits.max_depth)));
-            } else {
-                Blob lb = Blob::memory(left.name() + "!" + a->name, a->bytes);
-                Blob rb = Blob::memory(right.name() + "!" + b->name, b->bytes);
-                Result<Comparison> c = compare_at(lb, rb, depth + 1);
-                if (c) {
-                    what.push_back(fmt::format("content differs ({})", c->format));
-                    d.children = std::move(c->differences);
-                } else {
-                    what.push_back("content differs; unreadable");
-                    d.children.push_back(node("error", a->name, c.error().message));
-                }
-            }
-        }
-        if (what.empty()) continue;
-        d.description = is_symbol_index(a->name) ? fmt::format("ar index {}: ", a->name)
-                                                 : fmt::format("member {}: ", a->name);
-        for (size_t i = 0; i < what.size(); ++i) d.description += (i ? ", " : "") + what[i];
-        out.push_back(std::move(d));
+        if (auto d = compare_member(left, *a, right, *it->second, depth))
+            out.push_back(std::move(*d));
     }
     for (auto& k : rkeys)
         if (!lm.contains(k)) {
@@ -285,6 +243,51 @@ std::vector<Difference> Comparer::compare_members(const Blob& left, const Archiv
             out.push_back(std::move(d));
         }
     return out;
+}
+
+std::optional<Difference> Comparer::compare_member(const Blob& left, const ArchiveMember& a,
+                                                   const Blob& right, const ArchiveMember& b,
+                                                   int depth) {
+    std::vector<std::string> what;
+    if (a.type != b.type) what.push_back(fmt::format("type {} -> {}", a.type, b.type));
+    if (a.link != b.link) what.push_back(fmt::format("link target {} -> {}", a.link, b.link));
+    if (a.mode != b.mode)
+        what.push_back(fmt::format("mode {} -> {}", mode_string(a.mode), mode_string(b.mode)));
+    if (a.owner != b.owner) what.push_back(fmt::format("owner {} -> {}", a.owner, b.owner));
+    if (a.mtime != b.mtime) what.push_back(fmt::format("mtime {} -> {}", a.mtime, b.mtime));
+    Difference d = node("member", a.name, "");
+    if (!(a.hash == b.hash) || a.size != b.size) {
+        d.left = a.hash.hex();
+        d.right = b.hash.hex();
+        if (is_symbol_index(a.name)) {
+            what.push_back("differs (it lists the members' names, symbols and offsets)");
+        } else if (!a.complete || !b.complete) {
+            what.push_back("content differs within the compared prefix or beyond the bound");
+        } else if (depth + 1 > m_limits.max_depth) {
+            what.push_back(
+                fmt::format("content differs; nested deeper than {} archives: not compared",
+                            m_limits.max_depth));
+            d.children.push_back(node("limit", a.name,
+                                      fmt::format("nesting deeper than {} archives is not compared",
+                                                  m_limits.max_depth)));
+        } else {
+            Blob lb = Blob::memory(left.name() + "!" + a.name, a.bytes);
+            Blob rb = Blob::memory(right.name() + "!" + b.name, b.bytes);
+            Result<Comparison> c = compare_at(lb, rb, depth + 1);
+            if (c) {
+                what.push_back(fmt::format("content differs ({})", c->format));
+                d.children = std::move(c->differences);
+            } else {
+                what.push_back("content differs; unreadable");
+                d.children.push_back(node("error", a.name, c.error().message));
+            }
+        }
+    }
+    if (what.empty()) return std::nullopt;
+    d.description = is_symbol_index(a.name) ? fmt::format("ar index {}: ", a.name)
+                                            : fmt::format("member {}: ", a.name);
+    for (size_t i = 0; i < what.size(); ++i) d.description += (i ? ", " : "") + what[i];
+    return d;
 }
 
 }  // namespace buildiff

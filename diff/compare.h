@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +57,10 @@ class Comparer {
                                                      std::string& format);
     std::vector<Difference> compare_members(const Blob& left, const ArchiveListing& l,
                                             const Blob& right, const ArchiveListing& r, int depth);
+    // One member both archives have: its metadata and content compared (recursively); none
+    // when they are the same.
+    std::optional<Difference> compare_member(const Blob& left, const ArchiveMember& a,
+                                             const Blob& right, const ArchiveMember& b, int depth);
 
     CompareLimits m_limits;
     std::uint64_t m_budget;

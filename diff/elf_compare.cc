@@ -267,46 +267,36 @@ std::string replace_prefix(const std::string& path, const std::pair<std::string,
     return path;
 }
 
-void compare_dwarf(const ElfSummary& l, const ElfSummary& r, std::vector<Difference>& out) {
-    if (l.dwarf_problem != r.dwarf_problem)
-        out.push_back(
-            node("dwarf", "", "DWARF readable on one side only", l.dwarf_problem, r.dwarf_problem));
-    auto name_of = [](const DwarfUnit& u) { return u.name; };
-    auto lk = keyed(l.units, name_of), rk = keyed(r.units, name_of);
-    // Differences that repeat across units are grouped: one node per distinct change.
+// Differences that repeat across DWARF units are grouped: one node per distinct change.
+struct DwarfTally {
     struct Group {
         size_t units = 0;
         std::string first_unit;
     };
     std::map<std::pair<std::string, std::string>, Group> comp_dirs, producers;
+    // Build-path prefixes seen so far: file names equal after replacing them are counted only.
     std::set<std::pair<std::string, std::string>> prefixes;
     size_t path_only_files = 0;
     std::vector<Difference> file_nodes;
-    auto count = [](auto& groups, const std::string& a, const std::string& b,
-                    const std::string& unit) {
+
+    void count(std::map<std::pair<std::string, std::string>, Group>& groups, const std::string& a,
+               const std::string& b, const std::string& unit) {
         Group& g = groups[{a, b}];
         if (g.units++ == 0) g.first_unit = unit;
-    };
-    for (auto& [key, lu] : lk) {
-        auto it = rk.find(key);
-        if (it == rk.end()) {
-            out.push_back(node("dwarf-unit", lu->name,
-                               fmt::format("DWARF unit {} only in the left file", lu->name),
-                               lu->name, ""));
-            continue;
-        }
-        const DwarfUnit* ru = it->second;
-        std::pair<std::string, std::string> prefix;
-        if (lu->comp_dir != ru->comp_dir) {
-            count(comp_dirs, lu->comp_dir, ru->comp_dir, lu->name);
-            prefix = differing_prefixes(lu->comp_dir, ru->comp_dir);
+    }
+
+    // A unit both files have.
+    void add(const DwarfUnit& lu, const DwarfUnit& ru) {
+        if (lu.comp_dir != ru.comp_dir) {
+            count(comp_dirs, lu.comp_dir, ru.comp_dir, lu.name);
+            auto prefix = differing_prefixes(lu.comp_dir, ru.comp_dir);
             if (!prefix.first.empty()) prefixes.insert(prefix);
         }
-        if (lu->producer != ru->producer) count(producers, lu->producer, ru->producer, lu->name);
-        if (lu->files == ru->files) continue;
-        std::set<std::string> rf(ru->files.begin(), ru->files.end()), lf_mapped;
+        if (lu.producer != ru.producer) count(producers, lu.producer, ru.producer, lu.name);
+        if (lu.files == ru.files) return;
+        std::set<std::string> rf(ru.files.begin(), ru.files.end()), lf_mapped;
         std::vector<std::string> removed;
-        for (const std::string& f : lu->files) {
+        for (const std::string& f : lu.files) {
             std::string mapped = f;
             for (auto& p : prefixes) mapped = replace_prefix(mapped, p);
             lf_mapped.insert(mapped);
@@ -316,51 +306,72 @@ void compare_dwarf(const ElfSummary& l, const ElfSummary& r, std::vector<Differe
                 removed.push_back(f);
             }
         }
-        std::vector<std::string> added;
-        for (const std::string& f : ru->files)
-            if (!lf_mapped.contains(f)) added.push_back(f);
         for (auto& f : removed)
             file_nodes.push_back(
-                node("dwarf-file", lu->name,
-                     fmt::format("DWARF unit {}: file {} no longer used", lu->name, f), f, ""));
-        for (auto& f : added)
-            file_nodes.push_back(node("dwarf-file", lu->name,
-                                      fmt::format("DWARF unit {}: file {} now used", lu->name, f),
-                                      "", f));
+                node("dwarf-file", lu.name,
+                     fmt::format("DWARF unit {}: file {} no longer used", lu.name, f), f, ""));
+        for (const std::string& f : ru.files)
+            if (!lf_mapped.contains(f))
+                file_nodes.push_back(
+                    node("dwarf-file", lu.name,
+                         fmt::format("DWARF unit {}: file {} now used", lu.name, f), "", f));
+    }
+
+    // One node per distinct change; files that appear or vanish: a handful is a cause,
+    // thousands are a summary.
+    void emit(std::vector<Difference>& out) const {
+        for (auto& [dirs, g] : comp_dirs) {
+            auto prefix = differing_prefixes(dirs.first, dirs.second);
+            std::string desc = fmt::format(
+                "DW_AT_comp_dir {} -> {} in {} unit{} (first: {}): the build directory is "
+                "embedded",
+                dirs.first, dirs.second, g.units, g.units == 1 ? "" : "s", g.first_unit);
+            if (!prefix.first.empty())
+                desc += fmt::format("; build path {} -> {}", prefix.first, prefix.second);
+            out.push_back(node("dwarf-comp-dir", g.first_unit, desc, dirs.first, dirs.second));
+        }
+        if (path_only_files)
+            out.push_back(
+                node("dwarf-build-path", "",
+                     fmt::format("{} DWARF file name{} only by the build path", path_only_files,
+                                 path_only_files == 1 ? " differs" : "s differ")));
+        for (auto& [p, g] : producers)
+            out.push_back(node("dwarf-producer", g.first_unit,
+                               fmt::format("DW_AT_producer in {} unit{} (first: {}): {}", g.units,
+                                           g.units == 1 ? "" : "s", g.first_unit,
+                                           producer_change(p.first, p.second)),
+                               p.first, p.second));
+        constexpr size_t kListed = 50;
+        for (size_t i = 0; i < file_nodes.size() && i < kListed; ++i) out.push_back(file_nodes[i]);
+        if (file_nodes.size() > kListed)
+            out.push_back(node("dwarf-file", "",
+                               fmt::format("and {} more DWARF file name differences",
+                                           file_nodes.size() - kListed)));
+    }
+};
+
+void compare_dwarf(const ElfSummary& l, const ElfSummary& r, std::vector<Difference>& out) {
+    if (l.dwarf_problem != r.dwarf_problem)
+        out.push_back(
+            node("dwarf", "", "DWARF readable on one side only", l.dwarf_problem, r.dwarf_problem));
+    auto unit_name = [](const DwarfUnit& u) { return u.name; };
+    auto lk = keyed(l.units, unit_name), rk = keyed(r.units, unit_name);
+    DwarfTally tally;
+    for (auto& [key, lu] : lk) {
+        auto it = rk.find(key);
+        if (it == rk.end())
+            out.push_back(node("dwarf-unit", lu->name,
+                               fmt::format("DWARF unit {} only in the left file", lu->name),
+                               lu->name, ""));
+        else
+            tally.add(*lu, *it->second);
     }
     for (auto& [key, ru] : rk)
         if (!lk.contains(key))
             out.push_back(node("dwarf-unit", ru->name,
                                fmt::format("DWARF unit {} only in the right file", ru->name), "",
                                ru->name));
-    for (auto& [dirs, g] : comp_dirs) {
-        auto prefix = differing_prefixes(dirs.first, dirs.second);
-        std::string desc = fmt::format(
-            "DW_AT_comp_dir {} -> {} in {} unit{} (first: {}): the build directory is embedded",
-            dirs.first, dirs.second, g.units, g.units == 1 ? "" : "s", g.first_unit);
-        if (!prefix.first.empty())
-            desc += fmt::format("; build path {} -> {}", prefix.first, prefix.second);
-        Difference d = node("dwarf-comp-dir", g.first_unit, desc, dirs.first, dirs.second);
-        out.push_back(std::move(d));
-    }
-    if (path_only_files)
-        out.push_back(
-            node("dwarf-build-path", "",
-                 fmt::format("{} DWARF file name{} only by the build path", path_only_files,
-                             path_only_files == 1 ? " differs" : "s differ")));
-    for (auto& [p, g] : producers)
-        out.push_back(node(
-            "dwarf-producer", g.first_unit,
-            fmt::format("DW_AT_producer in {} unit{} (first: {}): {}", g.units,
-                        g.units == 1 ? "" : "s", g.first_unit, producer_change(p.first, p.second)),
-            p.first, p.second));
-    // Files that appear or vanish: a handful is a cause, thousands are a summary.
-    constexpr size_t kListed = 50;
-    for (size_t i = 0; i < file_nodes.size() && i < kListed; ++i) out.push_back(file_nodes[i]);
-    if (file_nodes.size() > kListed)
-        out.push_back(node(
-            "dwarf-file", "",
-            fmt::format("and {} more DWARF file name differences", file_nodes.size() - kListed)));
+    tally.emit(out);
 }
 
 }  // namespace

@@ -191,25 +191,7 @@ void Tracer::on_exec(pid_t tid) {
     if (!from_stack) procfs::read_args_env(tid, stat.value_or(procfs::ExecStat{}), args, environ);
     const procfs::CpuTimes cpu = stat ? stat->cpu : procfs::CpuTimes{};
 
-    Rec* rec = old;
-    if (!old->pre_exec) {
-        // The old image is done writing; files it still holds open stay tracked for the new one.
-        std::vector<OpenWrite> still_open = proc.writes;
-        release_writes(tid, proc, *old, tid);
-        proc.writes = std::move(still_open);
-        for (const OpenWrite& w : proc.writes) m_live_writes[w.path].push_back(tid);
-        old->data.user_ns = cpu.user_ns - std::min(cpu.user_ns, old->cpu_start.user_ns);
-        old->data.system_ns = cpu.system_ns - std::min(cpu.system_ns, old->cpu_start.system_ns);
-        end_rec(*old, EndState::Replaced, now);
-        auto fresh = std::make_unique<Rec>();
-        fresh->serial = m_next_serial++;
-        fresh->parent = old->serial;
-        fresh->data.pid = tid;
-        rec = fresh.get();
-        proc.rec = fresh->serial;
-        m_recs[fresh->serial] = std::move(fresh);
-        maybe_emit(old->serial);
-    }
+    Rec* rec = old->pre_exec ? old : next_image_rec(tid, proc, *old, cpu, now);
     rec->pre_exec = false;
     rec->data.via_exec = true;
     rec->data.start_ns = now;
@@ -219,6 +201,36 @@ void Tracer::on_exec(pid_t tid) {
     if (exe_known) cache_lookup(key_of(exe_st), dir + "exe", Waiter{rec->serial, -1}, *rec);
     resume(tid);
 
+    rec->image = make_image(tid, std::move(exe), args, environ);
+    ensure_emitted(rec->serial);
+}
+
+// The old image of a process that execs again is done writing: its record ends (replaced), and
+// the new image gets a record of its own. Files it still holds open stay tracked for the new one.
+Rec* Tracer::next_image_rec(pid_t tid, Proc& proc, Rec& old, const procfs::CpuTimes& cpu,
+                            std::uint64_t now) {
+    std::vector<OpenWrite> still_open = proc.writes;
+    release_writes(tid, proc, old, tid);
+    proc.writes = std::move(still_open);
+    for (const OpenWrite& w : proc.writes) m_live_writes[w.path].push_back(tid);
+    old.data.user_ns = cpu.user_ns - std::min(cpu.user_ns, old.cpu_start.user_ns);
+    old.data.system_ns = cpu.system_ns - std::min(cpu.system_ns, old.cpu_start.system_ns);
+    end_rec(old, EndState::Replaced, now);
+    auto fresh = std::make_unique<Rec>();
+    fresh->serial = m_next_serial++;
+    fresh->parent = old.serial;
+    fresh->data.pid = tid;
+    Rec* rec = fresh.get();
+    proc.rec = fresh->serial;
+    m_recs[fresh->serial] = std::move(fresh);
+    maybe_emit(old.serial);
+    return rec;
+}
+
+// What the new image is: its executable, arguments, environment (stored once), cwd and
+// classification; sccache's clients and servers are counted.
+std::shared_ptr<const Image> Tracer::make_image(pid_t tid, std::string exe, const std::string& args,
+                                                const std::string& environ) {
     auto image = std::make_shared<Image>();
     image->exe = std::move(exe);
     image->argv = procfs::split_nul(args);
@@ -233,8 +245,7 @@ void Tracer::on_exec(pid_t tid) {
         if (*c.role == WrapperRole::Client) ++m_sccache_clients;
         if (*c.role == WrapperRole::Server) ++m_sccache_servers;
     }
-    rec->image = std::move(image);
-    ensure_emitted(rec->serial);
+    return image;
 }
 
 void Tracer::on_exit_event(pid_t tid) {

@@ -242,6 +242,10 @@ class Tracer {
     void open_exe_link(pid_t tid);
     void forget_exe_link(pid_t tid);
     void on_exec(pid_t tid);
+    Rec* next_image_rec(pid_t tid, Proc& proc, Rec& old, const procfs::CpuTimes& cpu,
+                        std::uint64_t now);
+    std::shared_ptr<const Image> make_image(pid_t tid, std::string exe, const std::string& args,
+                                            const std::string& environ);
     void on_exit_event(pid_t tid);
     void on_death(pid_t tid, int status, const rusage& usage);
     void want_exit_stop(pid_t tid, Proc& proc);

@@ -52,92 +52,96 @@ void print_differences(std::FILE* out, const std::vector<Difference>& list, int 
     }
 }
 
-}  // namespace
+// Bold, red and green on a terminal; plain text elsewhere.
+struct Style {
+    bool color;
+    std::string bold(const std::string& t) const { return color ? "\x1b[1m" + t + "\x1b[0m" : t; }
+    std::string red(const std::string& t) const { return color ? "\x1b[31m" + t + "\x1b[0m" : t; }
+    std::string green(const std::string& t) const { return color ? "\x1b[32m" + t + "\x1b[0m" : t; }
+};
 
-void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
-    auto bold = [&](const std::string& t) { return color ? "\x1b[1m" + t + "\x1b[0m" : t; };
-    auto red = [&](const std::string& t) { return color ? "\x1b[31m" + t + "\x1b[0m" : t; };
-    auto green = [&](const std::string& t) { return color ? "\x1b[32m" + t + "\x1b[0m" : t; };
+// The two builds, the verdict and the counts.
+void print_head(const DiffResult& r, std::FILE* out, const Style& st) {
     const DiffSummary& s = r.summary;
-    fmt::print(out, "{} {} vs {}\n", bold("buildiff diff"), display_arg(r.left_name),
+    fmt::print(out, "{} {} vs {}\n", st.bold("buildiff diff"), display_arg(r.left_name),
                display_arg(r.right_name));
     if (r.plain) {
         if (!r.left_root.empty())
             fmt::print(out, "trees    {} -> {}\n", display_arg(r.left_root),
                        display_arg(r.right_root));
         if (!r.divergent)
-            fmt::print(out, "verdict  {}: {} file{} compared\n", green("identical"), s.artifacts,
+            fmt::print(out, "verdict  {}: {} file{} compared\n", st.green("identical"), s.artifacts,
                        s.artifacts == 1 ? "" : "s");
         else
-            fmt::print(out, "verdict  {}: {} of {} file{} differ\n", red("divergent"),
+            fmt::print(out, "verdict  {}: {} of {} file{} differ\n", st.red("divergent"),
                        s.divergent_artifacts, s.artifacts, s.artifacts == 1 ? "" : "s");
     } else {
         fmt::print(out, "roots    {} -> {}\n", display_arg(r.left_root), display_arg(r.right_root));
-    }
-    if (r.plain) {
-    } else if (!r.divergent) {
-        fmt::print(out, "verdict  {}: {} artifact{} compared, {} invocation{} paired\n",
-                   green("identical"), s.artifacts, s.artifacts == 1 ? "" : "s", s.paired,
-                   s.paired == 1 ? "" : "s");
-    } else {
-        fmt::print(out,
-                   "verdict  {}: {} root cause{} explain{} {} divergent file{} (of {} artifacts)\n",
-                   red("divergent"), r.root_causes.size(), r.root_causes.size() == 1 ? "" : "s",
-                   r.root_causes.size() == 1 ? "s" : "", s.divergent_artifacts,
-                   s.divergent_artifacts == 1 ? "" : "s", s.artifacts);
-    }
-    if (!r.plain)
+        if (!r.divergent)
+            fmt::print(out, "verdict  {}: {} artifact{} compared, {} invocation{} paired\n",
+                       st.green("identical"), s.artifacts, s.artifacts == 1 ? "" : "s", s.paired,
+                       s.paired == 1 ? "" : "s");
+        else
+            fmt::print(
+                out,
+                "verdict  {}: {} root cause{} explain{} {} divergent file{} (of {} artifacts)\n",
+                st.red("divergent"), r.root_causes.size(), r.root_causes.size() == 1 ? "" : "s",
+                r.root_causes.size() == 1 ? "s" : "", s.divergent_artifacts,
+                s.divergent_artifacts == 1 ? "" : "s", s.artifacts);
         fmt::print(out,
                    "         invocations: {} left, {} right, {} paired, {} only left, {} only "
                    "right\n",
                    s.left_invocations, s.right_invocations, s.paired, s.missing, s.extra);
+    }
     if (s.ignored_artifacts)
         fmt::print(out, "         {} divergent artifact{} ignored (--ignore)\n",
                    s.ignored_artifacts, s.ignored_artifacts == 1 ? "" : "s");
     for (auto& note : r.notes) fmt::print(out, "note     {}\n", display_text(note));
+}
 
-    for (size_t i = 0; i < r.root_causes.size(); ++i) {
-        const RootCause& rc = r.root_causes[i];
-        fmt::print(out, "\n{} {}\n",
-                   bold(fmt::format("root cause {} ({}):", i + 1, root_cause_kind_name(rc.kind))),
-                   rc.summary);
-        if (rc.left)
-            fmt::print(out, "  left     {}\n           {}\n", display_command(rc.left->argv, 300),
-                       describe_invocation(*rc.left));
-        if (rc.right)
-            fmt::print(out, "  right    {}\n           {}\n", display_command(rc.right->argv, 300),
-                       describe_invocation(*rc.right));
-        if (rc.invocations > 1)
-            fmt::print(out, "  and {} more invocation{} with the same cause\n", rc.invocations - 1,
-                       rc.invocations == 2 ? "" : "s");
-        for (auto& f : rc.flags) fmt::print(out, "  flag     {}\n", f.text);
-        for (auto& e : rc.env)
-            fmt::print(out, "  env      {}{}: {} -> {}\n", e.name, e.impactful ? "" : " (minor)",
-                       e.redacted ? "(secret)"
-                       : e.left   ? display_arg(*e.left)
-                                  : "unset",
-                       e.redacted ? "(secret, differs)"
-                       : e.right  ? display_arg(*e.right)
-                                  : "unset");
-        for (auto& d : rc.details) fmt::print(out, "  fact     {}\n", d);
-        if (!rc.explains.empty()) {
-            // The outputs of the cause's own invocations side by side, then what was built
-            // from them: "a.o, b.o -> lib.a -> prog".
-            std::vector<std::string> separators = explain_separators(rc, " -> ");
-            std::string chain;
-            for (size_t k = 0; k < rc.explains.size() && k < 12; ++k)
-                chain += separators[k] + display_arg(rc.explains[k]);
-            if (rc.explains.size() > 12)
-                chain += fmt::format(" ... ({} files)", rc.explains.size());
-            fmt::print(out, "  explains {}\n", chain);
-        }
+void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st) {
+    fmt::print(out, "\n{} {}\n",
+               st.bold(fmt::format("root cause {} ({}):", i + 1, root_cause_kind_name(rc.kind))),
+               rc.summary);
+    if (rc.left)
+        fmt::print(out, "  left     {}\n           {}\n", display_command(rc.left->argv, 300),
+                   describe_invocation(*rc.left));
+    if (rc.right)
+        fmt::print(out, "  right    {}\n           {}\n", display_command(rc.right->argv, 300),
+                   describe_invocation(*rc.right));
+    if (rc.invocations > 1)
+        fmt::print(out, "  and {} more invocation{} with the same cause\n", rc.invocations - 1,
+                   rc.invocations == 2 ? "" : "s");
+    for (auto& f : rc.flags) fmt::print(out, "  flag     {}\n", f.text);
+    for (auto& e : rc.env)
+        fmt::print(out, "  env      {}{}: {} -> {}\n", e.name, e.impactful ? "" : " (minor)",
+                   e.redacted ? "(secret)"
+                   : e.left   ? display_arg(*e.left)
+                              : "unset",
+                   e.redacted ? "(secret, differs)"
+                   : e.right  ? display_arg(*e.right)
+                              : "unset");
+    for (auto& d : rc.details) fmt::print(out, "  fact     {}\n", d);
+    if (!rc.explains.empty()) {
+        // The outputs of the cause's own invocations side by side, then what was built from
+        // them: "a.o, b.o -> lib.a -> prog".
+        std::vector<std::string> separators = explain_separators(rc, " -> ");
+        std::string chain;
+        for (size_t k = 0; k < rc.explains.size() && k < 12; ++k)
+            chain += separators[k] + display_arg(rc.explains[k]);
+        if (rc.explains.size() > 12) chain += fmt::format(" ... ({} files)", rc.explains.size());
+        fmt::print(out, "  explains {}\n", chain);
     }
-    // A terminal report stays readable for big builds: the first ones, and a count of the rest
-    // (the JSON report lists them all).
-    // Difference trees: 40 lines per artifact, 400 in all; later artifacts are listed only.
+}
+
+// A terminal report stays readable for big builds: the first ones, and a count of the rest (the
+// JSON report lists them all). Difference trees: 40 lines per artifact, 400 in all; later
+// artifacts are listed only.
+void print_artifacts(const DiffResult& r, std::FILE* out, const Style& st) {
+    const DiffSummary& s = r.summary;
     constexpr size_t kShown = 50, kLinesPerArtifact = 40;
     size_t tree_lines = 400;
-    if (s.divergent_artifacts) fmt::print(out, "\n{}\n", bold("divergent artifacts"));
+    if (s.divergent_artifacts) fmt::print(out, "\n{}\n", st.bold("divergent artifacts"));
     for (size_t i = 0; i < s.divergent_artifacts && i < kShown; ++i) {
         const Artifact& a = r.artifacts[i];
         if (a.root_cause >= 0)
@@ -156,6 +160,15 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
         fmt::print(out,
                    "  ... and {} more divergent artifacts (all of them are in the JSON report)\n",
                    s.divergent_artifacts - kShown);
+}
+
+}  // namespace
+
+void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
+    Style st{color};
+    print_head(r, out, st);
+    for (size_t i = 0; i < r.root_causes.size(); ++i) print_cause(r.root_causes[i], i, out, st);
+    print_artifacts(r, out, st);
 }
 
 }  // namespace buildiff
