@@ -65,17 +65,14 @@ void Tracer::maybe_emit(std::uint64_t serial) {
     m_recs.erase(it);
 }
 
-void Tracer::finish() {
-    std::uint64_t now = monotonic_ns() - m_t0;
-    Recording trailer;
-    // Processes that outlived the build's root process: named, ended as "running".
+// Processes that outlived the build's root process: what they have written so far is hashed as
+// it is now (the hashing thread is idle at this point and nothing waits on the tracer), and
+// they end as "running". Returns their names for the warning.
+std::string Tracer::end_lingering(Recording& trailer, std::uint64_t now) {
     std::vector<std::uint64_t> live;
     for (auto& [tgid, proc] : m_procs) live.push_back(proc.rec);
     std::sort(live.begin(), live.end());
-    std::string lingering_names;
     for (auto& [tgid, proc] : m_procs) {
-        // What a still-running process has written so far: hashed here, as it is now (the
-        // hashing thread is idle at this point and nothing waits on the tracer).
         Rec& rec = *m_recs.at(proc.rec);
         for (const OpenWrite& w : proc.writes) {
             int fd = open(w.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -88,17 +85,48 @@ void Tracer::finish() {
             }
         }
     }
+    std::string names;
     for (std::uint64_t serial : live) {
         Rec& rec = *m_recs.at(serial);
         int id = ensure_emitted(serial);
-        if (!lingering_names.empty()) lingering_names += ", ";
-        lingering_names += fmt::format("pid {} ({})", rec.data.pid, rec.image->classification.tool);
-        if (rec.image->classification.role == WrapperRole::Server) lingering_names += " server";
+        if (!names.empty()) names += ", ";
+        names += fmt::format("pid {} ({})", rec.data.pid, rec.image->classification.tool);
+        if (rec.image->classification.role == WrapperRole::Server) names += " server";
         trailer.lingering.push_back(id);
         end_rec(rec, EndState::Running, now);
         rec.pending = 0;
         maybe_emit(serial);
     }
+    return names;
+}
+
+// What the recorder itself did and cost, for the trailer.
+void Tracer::fill_recorder_stats(Recording& trailer) const {
+    trailer.recorder_stats = {{"stops_seccomp", m_stats.stops_seccomp},
+                              {"stops_syscall_exit", m_stats.stops_syscall_exit},
+                              {"stops_event", m_stats.stops_event},
+                              {"stops_signal", m_stats.stops_signal},
+                              {"notifications", m_stats.notifications},
+                              {"early_starts", m_stats.early_starts},
+                              {"held_early", m_stats.held_early},
+                              {"hashed_reads", m_stats.hashed_reads},
+                              {"hashed_writes", m_stats.hashed_writes}};
+    if (auto cpu = procfs::cpu_times(getpid())) {
+        trailer.recorder_stats["cpu_user_ms"] = cpu->user_ns / 1000000;
+        trailer.recorder_stats["cpu_system_ms"] = cpu->system_ns / 1000000;
+    }
+    if (auto status = procfs::read_file("/proc/self/status")) {
+        auto pos = status->find("VmHWM:");
+        if (pos != std::string::npos)
+            trailer.recorder_peak_rss_kb = std::strtoull(status->c_str() + pos + 6, nullptr, 10);
+    }
+}
+
+// The end of the recording: lingering processes, warnings, the trailer, then shepherding only.
+void Tracer::finish() {
+    std::uint64_t now = monotonic_ns() - m_t0;
+    Recording trailer;
+    std::string lingering_names = end_lingering(trailer, now);
     if (m_sccache_clients > 0 && m_sccache_servers == 0) {
         Warning w{"sccache-server-outside-recording",
                   fmt::format("{} sccache client call{} ran but no sccache server was started "
@@ -118,24 +146,7 @@ void Tracer::finish() {
                             trailer.lingering.size(), trailer.lingering.size() == 1 ? "" : "es",
                             trailer.lingering.size() == 1 ? "was" : "were", lingering_names));
     trailer.root_status = m_root_status;
-    trailer.recorder_stats = {{"stops_seccomp", m_stats.stops_seccomp},
-                              {"stops_syscall_exit", m_stats.stops_syscall_exit},
-                              {"stops_event", m_stats.stops_event},
-                              {"stops_signal", m_stats.stops_signal},
-                              {"notifications", m_stats.notifications},
-                              {"early_starts", m_stats.early_starts},
-                              {"held_early", m_stats.held_early},
-                              {"hashed_reads", m_stats.hashed_reads},
-                              {"hashed_writes", m_stats.hashed_writes}};
-    if (auto cpu = procfs::cpu_times(getpid())) {
-        trailer.recorder_stats["cpu_user_ms"] = cpu->user_ns / 1000000;
-        trailer.recorder_stats["cpu_system_ms"] = cpu->system_ns / 1000000;
-    }
-    if (auto status = procfs::read_file("/proc/self/status")) {
-        auto pos = status->find("VmHWM:");
-        if (pos != std::string::npos)
-            trailer.recorder_peak_rss_kb = std::strtoull(status->c_str() + pos + 6, nullptr, 10);
-    }
+    fill_recorder_stats(trailer);
     trailer.duration_ns = now;
     m_writer.trailer(trailer, static_cast<size_t>(m_next_id));
     bool ok = m_writer.flush();

@@ -275,6 +275,8 @@ class Tracer {
     int ensure_emitted(std::uint64_t serial);
     int env_id(const std::string& raw_environ);
     void finish();
+    std::string end_lingering(Recording& trailer, std::uint64_t now);
+    void fill_recorder_stats(Recording& trailer) const;
     void flush_soon();
 
     const TracerConfig& m_config;

@@ -250,6 +250,29 @@ constexpr Named<Category> kCategoryNames[] = {
     {Category::Other, "other"},
 };
 
+// ar OPERATION ARCHIVE MEMBER...: a positional argument of ar, by its place.
+ParsedArg ar_positional(const std::string& arg, bool& operation_seen, bool& archive_seen) {
+    ParsedArg p;
+    p.text = arg;
+    p.value = arg;
+    if (!operation_seen) {
+        operation_seen = true;
+        p.key = "operation";
+        p.category = Category::Mode;
+        p.multi = Multi::Last;
+    } else if (!archive_seen) {
+        archive_seen = true;
+        p.key = "archive";
+        p.category = Category::Output;
+        p.multi = Multi::Last;
+    } else {
+        p.key = "input";
+        p.category = Category::Input;
+        p.multi = Multi::Ordered;
+    }
+    return p;
+}
+
 }  // namespace
 
 std::string_view category_name(Category c) {
@@ -301,26 +324,7 @@ std::vector<ParsedArg> parse_command(FlagFamily family, const std::vector<std::s
         p.text = arg;
         const FlagSpec* spec = arg.size() > 1 && arg[0] == '-' ? lookup(table, arg) : nullptr;
         if (!spec && family == FlagFamily::Ar && (arg.empty() || arg[0] != '-')) {
-            // ar OPERATION ARCHIVE MEMBER...
-            if (!ar_operation_seen) {
-                ar_operation_seen = true;
-                p.key = "operation";
-                p.value = arg;
-                p.category = Category::Mode;
-                p.multi = Multi::Last;
-            } else if (!ar_archive_seen) {
-                ar_archive_seen = true;
-                p.key = "archive";
-                p.value = arg;
-                p.category = Category::Output;
-                p.multi = Multi::Last;
-            } else {
-                p.key = "input";
-                p.value = arg;
-                p.category = Category::Input;
-                p.multi = Multi::Ordered;
-            }
-            out.push_back(std::move(p));
+            out.push_back(ar_positional(arg, ar_operation_seen, ar_archive_seen));
             continue;
         }
         if (!spec) {
