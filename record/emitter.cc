@@ -10,21 +10,7 @@ void Tracer::message(char kind, const std::string& text) {
 }
 
 int Tracer::env_id(const std::string& raw) {
-    std::string key = hash_bytes(raw).hex();
-    auto it = m_envs.find(key);
-    if (it != m_envs.end()) return it->second;
-    EnvVars vars;
-    for (const std::string& entry : procfs::split_nul(raw)) {
-        auto eq = entry.find('=');
-        std::string name = eq == std::string::npos ? entry : entry.substr(0, eq);
-        std::string value = eq == std::string::npos ? "" : entry.substr(eq + 1);
-        if (m_config.header.redacted) value = m_redactor.value_for(name, value);
-        vars.emplace_back(std::move(name), std::move(value));
-    }
-    int id = static_cast<int>(m_envs.size());
-    m_envs.emplace(std::move(key), id);
-    m_writer.env(id, vars);
-    return id;
+    return m_envs.id(raw);
 }
 
 // ---------------------------------------------------------------------------------------------

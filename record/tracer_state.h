@@ -39,6 +39,7 @@
 
 #include <fmt/core.h>
 
+#include "record/env_store.h"
 #include "record/hasher.h"
 #include "record/procfs.h"
 #include "record/tracer.h"
@@ -309,7 +310,7 @@ class Tracer {
     std::unordered_map<std::uint64_t, int> m_emitted;  // serial -> record id, after drop
     std::uint64_t m_next_serial = 1;
     int m_next_id = 0;
-    std::unordered_map<std::string, int> m_envs;  // content hash -> env id
+    EnvStore m_envs{m_writer, m_redactor, m_config.header.redacted};
     std::unordered_map<FileKey, CacheEntry, FileKeyHash> m_cache;
     std::unordered_map<std::uint64_t, Job> m_jobs;
     // Files open for writing by a live process: path -> writer (thread-group id).
