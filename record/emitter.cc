@@ -9,10 +9,6 @@ void Tracer::message(char kind, const std::string& text) {
     [[maybe_unused]] ssize_t n = write(m_status_fd, line.data(), line.size());
 }
 
-int Tracer::env_id(const std::string& raw) {
-    return m_envs.id(raw);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Records: creation, emission, ending
 

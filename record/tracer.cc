@@ -234,7 +234,7 @@ std::shared_ptr<const Image> Tracer::make_image(pid_t tid, std::string exe, cons
     auto image = std::make_shared<Image>();
     image->exe = std::move(exe);
     image->argv = procfs::split_nul(args);
-    image->env = env_id(environ);
+    image->env = m_envs.id(environ);
     image->cwd = cwd_of(tid);  // exec keeps the cwd: the cache (fork copies it) stays valid
     bool start_server =
         environ.starts_with("SCCACHE_START_SERVER=1") ||

@@ -274,7 +274,6 @@ class Tracer {
     void end_rec(Rec& rec, EndState state, std::uint64_t now);
     void maybe_emit(std::uint64_t serial);
     int ensure_emitted(std::uint64_t serial);
-    int env_id(const std::string& raw_environ);
     void finish();
     std::string end_lingering(Recording& trailer, std::uint64_t now);
     void fill_recorder_stats(Recording& trailer) const;

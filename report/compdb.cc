@@ -4,7 +4,6 @@
 #include "report/compdb.h"
 
 #include <algorithm>
-#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
