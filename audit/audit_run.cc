@@ -35,7 +35,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Run : AuditRun {
-    std::string recording, log;
+    std::string log;
     std::map<std::string, std::string> env;  // set for this run ("" value: unset)
     unsigned umask_value = 022;
 };
@@ -396,24 +396,12 @@ int read_runs(std::vector<Run>& runs, std::vector<Recording>& recs) {
     return 0;
 }
 
-nlohmann::ordered_json report_head(const AuditOptions& o, const Plan& plan,
-                                   const std::vector<Run>& runs) {
-    nlohmann::ordered_json report;
-    report["schema"] = kAuditFormat;
-    report["command"] = o.command;
-    report["cache"] = o.cache;
-    report["variations"] = plan.vary;
-    report["runs"] = nlohmann::ordered_json::array();
-    for (const Run& run : runs)
-        report["runs"].push_back(
-            {{"name", run.name},
-             {"recording", run.recording},
-             {"tree", run.kept_tree},
-             {"built_in", run.tree},
-             {"cached", run.cached},
-             {"variations", run.variations},
-             {"not_plain", run.not_plain.empty() ? nlohmann::ordered_json(nullptr)
-                                                 : nlohmann::ordered_json(run.not_plain)}});
+AuditReport report_head(const AuditOptions& o, const Plan& plan, const std::vector<Run>& runs) {
+    AuditReport report;
+    report.command = o.command;
+    report.cache = o.cache;
+    report.variations = plan.vary;
+    report.runs.assign(runs.begin(), runs.end());
     return report;
 }
 
@@ -454,7 +442,7 @@ void print_summary(const AuditOptions& o, const std::string& out, const AuditRep
                    const std::vector<Run>& runs, const Evidence& evidence) {
     fmt::print("buildiff audit of `{}`: {}\n", fmt::join(o.command, " "),
                reports.divergent ? "DIVERGENT" : "every run produced identical artifacts");
-    for (auto& p : reports.report["pairs"]) fmt::print("  {}\n", describe_pair(p));
+    for (const AuditPair& p : reports.report.pairs) fmt::print("  {}\n", describe_pair(p));
     for (const Run& run : runs)
         if (!run.not_plain.empty())
             fmt::print("  note: run {} is not plain: {}\n", run.name, run.not_plain);
@@ -479,13 +467,8 @@ int run_audit(const AuditOptions& o) {
     std::vector<Recording> recs;
     if (int status = read_runs(runs, recs)) return status;
     std::vector<std::string> kept;
-    std::vector<AuditRun> audit_runs;
-    for (const Run& run : runs) {
-        kept.push_back(run.kept_tree);
-        audit_runs.push_back(run);
-    }
-    AuditReports reports =
-        diff_audit_runs(report_head(o, plan, runs), audit_runs, recs, plan.build_path, kept);
+    for (const Run& run : runs) kept.push_back(run.kept_tree);
+    AuditReports reports = diff_audit_runs(report_head(o, plan, runs), recs, plan.build_path, kept);
     Evidence evidence;
     if (int status = keep_evidence(plan.out, reports, o.max_evidence, evidence)) return status;
     if (int status = write_reports(plan.out, reports)) return status;

@@ -90,30 +90,10 @@ DiffResult diff_audit_pair(const Recording& left, const Recording& right, const 
     return r;
 }
 
-std::size_t audit_main_pair(const nlohmann::json& pairs) {
-    std::size_t best = 0;
-    int best_score = -1;
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
-        const nlohmann::json& report = pairs[i].value("report", nlohmann::json::object());
-        int score = 0;
-        if (report.value("verdict", "") == "divergent") {
-            score = 1;
-            for (const auto& rc : report.value("root_causes", nlohmann::json::array()))
-                if (rc.value("kind", "") == "cache") score = 2;
-        }
-        if (score > best_score) {
-            best = i;
-            best_score = score;
-        }
-    }
-    return best;
-}
-
-AuditReports diff_audit_runs(nlohmann::ordered_json head, const std::vector<AuditRun>& runs,
-                             const std::vector<Recording>& recs, bool build_path,
-                             const std::vector<std::string>& trees_now) {
+AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& recs,
+                             bool build_path, const std::vector<std::string>& trees_now) {
     AuditReports out;
-    head["pairs"] = nlohmann::ordered_json::array();
+    const std::vector<AuditRun>& runs = head.runs;
     std::string markdown =
         "# buildiff audit\n\n| runs | verdict | root causes | divergent "
         "artifacts |\n|---|---|---:|---:|\n";
@@ -131,22 +111,17 @@ AuditReports diff_audit_runs(nlohmann::ordered_json head, const std::vector<Audi
             evidence_candidates(
                 r, runs[a].name, runs[b].name, trees_now[a].empty() ? recs[a].cwd : trees_now[a],
                 trees_now[b].empty() ? recs[b].cwd : trees_now[b], out.candidates, out.gone);
-            head["pairs"].push_back(
-                {{"left", runs[a].name},
-                 {"right", runs[b].name},
-                 {"verdict", r.divergent ? "divergent" : "identical"},
-                 {"html", pair + ".html"},
-                 {"report", nlohmann::ordered_json::parse(render_diff_json(r))}});
+            head.pairs.push_back({runs[a].name, runs[b].name, r.divergent, pair + ".html",
+                                  nlohmann::ordered_json::parse(render_diff_json(r))});
             markdown += fmt::format("| {} vs {} | {} | {} | {} |\n", runs[a].name, runs[b].name,
                                     r.divergent ? "**divergent**" : "identical",
                                     r.root_causes.size(), r.summary.divergent_artifacts);
             if (r.divergent && details.empty()) details = render_diff_markdown(r);
             out.divergent |= r.divergent;
         }
-    head["verdict"] = out.divergent ? "divergent" : "identical";
-    out.files.emplace_back("report.json", head.dump(2) + "\n");
+    out.files.emplace_back("report.json", audit_report_json(head));
     if (!pages.empty())  // one recording packed alone has no pair to show
-        out.files.emplace_back("report.html", pages[audit_main_pair(head["pairs"])]);
+        out.files.emplace_back("report.html", pages[head.main_pair()]);
     // The first divergent pair in detail; the summary stays within GitHub's 64 KiB.
     if (markdown.size() + details.size() > 64 * 1024)
         details.resize(64 * 1024 - markdown.size() - 100);

@@ -8,15 +8,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "audit/audit_report.h"
 #include "audit/evidence.h"
 #include "diff/differ.h"
 #include "recording/recording.h"
 
 namespace buildiff {
-
-inline constexpr std::string_view kAuditFormat = "buildiff.audit/1";
 
 struct AuditOptions {
     std::string cache = "ccache";   // none | ccache | sccache | a wrapper COMMAND
@@ -30,16 +27,6 @@ struct AuditOptions {
     std::uint64_t max_evidence = 64ull << 20;
 };
 
-// What a pair diff needs to know of a run; report.json's `runs` keep it.
-struct AuditRun {
-    std::string name;
-    std::string tree;                               // where it was built
-    std::string kept_tree;                          // where its tree was kept after the run
-    std::map<std::string, std::string> variations;  // what this run varied, for the report
-    bool cached = false;
-    std::string not_plain;  // why a plain run was not plain
-};
-
 // A pair of runs diffed as the audit does it: the audit's own cache set-up (when a run is
 // cached) is never a cause, the variation that exposed a cause is named, and a build path
 // served from a cache is noted.
@@ -48,22 +35,17 @@ DiffResult diff_audit_pair(const Recording& left, const Recording& right, const 
                            const AuditRun& b, bool build_path, DiffOptions options);
 
 // Every pair of runs diffed (`trees_now`: where each run's tree is now, "" where it was
-// recorded), and what an audit directory holds about them: report.json (`head` plus pairs and
-// verdict), report.html (the most telling pair), a page per pair and summary.md; with the pairs'
+// recorded), and what an audit directory holds about them: report.json (`head`, its runs
+// diffed into its pairs), report.html (the most telling pair), a page per pair and summary.md; with the pairs'
 // divergent artifacts as evidence candidates.
 struct AuditReports {
-    nlohmann::ordered_json report;
+    AuditReport report;
     std::vector<std::pair<std::string, std::string>> files;  // name in the directory, content
     std::vector<EvidenceItem> candidates, gone;
     bool divergent = false;
 };
-AuditReports diff_audit_runs(nlohmann::ordered_json head, const std::vector<AuditRun>& runs,
-                             const std::vector<Recording>& recs, bool build_path,
-                             const std::vector<std::string>& trees_now);
-
-// Which of report.json's `pairs` is the most telling (report.html shows it): one with a cache
-// root cause, else the first divergent one, else the first.
-std::size_t audit_main_pair(const nlohmann::json& pairs);
+AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& recs,
+                             bool build_path, const std::vector<std::string>& trees_now);
 
 // Exit status: 0 when every pair of runs is identical, 1 when any diverges, 2 on trouble (a build
 // failed: its log is kept and named).

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include "diff/archive_read.h"
 
@@ -50,14 +51,6 @@ bool is_file(const std::string& path) {
 bool is_dir(const std::string& path) {
     struct stat st {};
     return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// Run names become member and file names: letters, digits, - and _ only.
-bool valid_run_name(const std::string& n) {
-    return !n.empty() && n.size() <= 64 &&
-           n.find_first_not_of(
-               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
-               std::string::npos;
 }
 
 // Why a member name is unsafe to honour, or "".
@@ -208,37 +201,9 @@ Result<BuildSet> BuildSet::open(const std::string& path, const BundleLimits& lim
     std::string where = set.m_path + (set.m_bundle ? ":report.json" : "/report.json");
     Result<std::string> text = set.member("report.json");
     if (!text) return text.error();
-    auto report = parse_json(*text, where);
+    Result<AuditReport> report = parse_audit_report(*text, where);
     if (!report) return report.error();
     set.m_report = std::move(*report);
-    try {
-        if (set.m_report.value("schema", "") != kAuditFormat)
-            return Error{fmt::format("{}: not an audit report ({})", where, kAuditFormat)};
-        for (const auto& r : set.m_report.at("runs")) {
-            AuditRun run;
-            run.name = r.at("name").get<std::string>();
-            if (!valid_run_name(run.name) || set.run(run.name))
-                return Error{
-                    fmt::format("{}: run name `{}` is not a distinct name of letters, "
-                                "digits, - and _",
-                                where, run.name)};
-            run.kept_tree = r.value("tree", "");
-            run.tree = r.value("built_in", run.kept_tree);
-            run.cached = r.value("cached", false);
-            run.variations = r.value("variations", std::map<std::string, std::string>{});
-            if (r.contains("not_plain") && r["not_plain"].is_string())
-                run.not_plain = r["not_plain"].get<std::string>();
-            set.m_runs.push_back(std::move(run));
-        }
-        for (const auto& p : set.m_report.value("pairs", nlohmann::json::array()))
-            for (const char* side : {"left", "right"})
-                if (!set.run(p.at(side).get<std::string>()))
-                    return Error{fmt::format("{}: a pair names the unknown run `{}`", where,
-                                             p.at(side).get<std::string>())};
-    } catch (const nlohmann::json::exception& e) {
-        return Error{fmt::format("{}: bad field: {}", where, e.what())};
-    }
-    if (set.m_runs.empty()) return Error{fmt::format("{}: no runs", where)};
     // Evidence is optional: audits before it existed, and bundles packed with --max-size 0.
     bool has_index = set.m_bundle ? set.m_members.contains("evidence/index.json")
                                   : is_file(set.m_path + "/evidence/index.json");
@@ -257,25 +222,17 @@ Result<BuildSet> BuildSet::open(const std::string& path, const BundleLimits& lim
     return set;
 }
 
-const AuditRun* BuildSet::run(const std::string& name) const {
-    for (const AuditRun& r : m_runs)
-        if (r.name == name) return &r;
-    return nullptr;
-}
+const AuditRun* BuildSet::run(const std::string& name) const { return m_report.run(name); }
 
 Result<std::string> BuildSet::only_run() const {
-    if (m_runs.size() == 1) return m_runs.front().name;
+    if (m_report.runs.size() == 1) return m_report.runs.front().name;
     std::string names;
-    for (const AuditRun& r : m_runs)
+    for (const AuditRun& r : m_report.runs)
         names += fmt::format("{}{}:{}", names.empty() ? "" : ", ", m_path, r.name);
-    return Error{fmt::format("{} holds {} runs: name one ({})", m_path, m_runs.size(), names)};
+    return Error{fmt::format("{} holds {} runs: name one ({})", m_path, m_report.runs.size(), names)};
 }
 
-bool BuildSet::build_path_varied() const {
-    for (const auto& v : m_report.value("variations", nlohmann::json::array()))
-        if (v.is_string() && v.get<std::string>() == "build-path") return true;
-    return false;
-}
+bool BuildSet::build_path_varied() const { return m_report.varies("build-path"); }
 
 std::vector<std::string> BuildSet::members() const {
     std::vector<std::string> out;
@@ -298,7 +255,7 @@ Result<Recording> BuildSet::recording(const std::string& name) const {
     if (!run(name))
         return Error{fmt::format("{}: no run named `{}` (runs: {})", m_path, name, [&] {
             std::string list;
-            for (auto& r : m_runs) list += (list.empty() ? "" : ", ") + r.name;
+            for (auto& r : m_report.runs) list += (list.empty() ? "" : ", ") + r.name;
             return list;
         }())};
     std::string member = name + ".rec";
@@ -337,11 +294,11 @@ std::string BuildSet::tree_now(const std::string& name) const {
 }
 
 std::pair<std::string, std::string> BuildSet::main_pair() const {
-    const nlohmann::json& pairs = m_report.value("pairs", nlohmann::json::array());
-    if (pairs.empty())
-        return {m_runs.front().name, m_runs.size() > 1 ? m_runs[1].name : m_runs.front().name};
-    const nlohmann::json& p = pairs[audit_main_pair(pairs)];
-    return {p.at("left").get<std::string>(), p.at("right").get<std::string>()};
+    const std::vector<AuditRun>& runs = m_report.runs;
+    if (m_report.pairs.empty())
+        return {runs.front().name, runs.size() > 1 ? runs[1].name : runs.front().name};
+    const AuditPair& p = m_report.pairs[m_report.main_pair()];
+    return {p.left, p.right};
 }
 
 Result<DiffResult> diff_set_pair(const BuildSet& set, const std::string& left_run,
@@ -361,29 +318,13 @@ Result<DiffResult> diff_set_pair(const BuildSet& set, const std::string& left_ru
                            options);
 }
 
-std::string describe_pair(const nlohmann::json& pair) {
-    const nlohmann::json& summary =
-        pair.value("report", nlohmann::json::object()).value("summary", nlohmann::json::object());
-    int causes = summary.value("root_causes", 0);
-    int artifacts = summary.value("divergent_artifacts", 0);
-    return fmt::format("{} vs {}: {} ({} root cause{}, {} divergent artifact{})",
-                       pair.value("left", "?"), pair.value("right", "?"),
-                       pair.value("verdict", "?"), causes, causes == 1 ? "" : "s", artifacts,
-                       artifacts == 1 ? "" : "s");
-}
-
 std::string describe_set(const BuildSet& set) {
-    const nlohmann::json& r = set.report();
+    const AuditReport& r = set.report();
     std::string out;
     std::string what = set.is_bundle() ? "a bundle" : "an audit directory";
-    if (r.contains("command") && r["command"].is_array()) {
-        std::string command;
-        for (const auto& a : r["command"])
-            if (a.is_string()) command += (command.empty() ? "" : " ") + a.get<std::string>();
-        std::string cache =
-            r.contains("cache") && r["cache"].is_string() ? r["cache"].get<std::string>() : "?";
-        out += fmt::format("{}: {}, the audit of `{}` (cache: {})\n", set.path(), what, command,
-                           cache);
+    if (r.command) {
+        out += fmt::format("{}: {}, the audit of `{}` (cache: {})\n", set.path(), what,
+                           fmt::join(*r.command, " "), r.cache.value_or("?"));
     } else {
         out += fmt::format("{}: {} of {} recordings\n", set.path(), what, set.runs().size());
     }
@@ -396,16 +337,15 @@ std::string describe_set(const BuildSet& set) {
         out += fmt::format("  {}:{}  {}{}\n", set.path(), run.name, about,
                            run.cached ? " (cached)" : "");
     }
-    const nlohmann::json& pairs = r.value("pairs", nlohmann::json::array());
-    if (!pairs.empty()) out += "pairs:\n";
-    for (const auto& p : pairs) out += "  " + describe_pair(p) + "\n";
+    if (!r.pairs.empty()) out += "pairs:\n";
+    for (const AuditPair& p : r.pairs) out += "  " + describe_pair(p) + "\n";
     const Evidence& e = set.evidence();
     out += fmt::format("evidence: both versions of {} divergent artifacts kept, {} left out\n",
                        e.kept.size(), e.left_out.size());
     for (const EvidenceItem& i : e.left_out)
         out += fmt::format("  left out: {} ({} vs {}): {}\n", i.path, i.left.run, i.right.run,
                            i.reason);
-    if (pairs.size() > 0) {
+    if (!r.pairs.empty()) {
         auto [a, b] = set.main_pair();
         out += fmt::format("diff the main pair ({} vs {}): buildiff diff {}\n", a, b, set.path());
     }

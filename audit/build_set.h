@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audit/audit_report.h"
 #include "audit/auditor.h"
 #include "audit/evidence.h"
 #include "base/blob.h"
@@ -39,12 +40,12 @@ class BuildSet {
 
     const std::string& path() const { return m_path; }
     bool is_bundle() const { return m_bundle; }
-    const std::vector<AuditRun>& runs() const { return m_runs; }
+    const std::vector<AuditRun>& runs() const { return m_report.runs; }
     const AuditRun* run(const std::string& name) const;
     // The run a set named without one stands for: its only run; else an error naming them all.
     Result<std::string> only_run() const;
     // report.json: an audit's, or the one `pack` wrote for recordings.
-    const nlohmann::json& report() const { return m_report; }
+    const AuditReport& report() const { return m_report; }
     const nlohmann::json& manifest() const { return m_manifest; }  // bundles only
     const Evidence& evidence() const { return m_evidence; }
     bool build_path_varied() const;
@@ -66,8 +67,8 @@ class BuildSet {
     std::string m_path;
     bool m_bundle = false;
     std::map<std::string, std::string> m_members;  // bundle: name -> bytes
-    nlohmann::json m_report, m_manifest;
-    std::vector<AuditRun> m_runs;
+    AuditReport m_report;
+    nlohmann::json m_manifest;
     Evidence m_evidence;
     std::map<std::string, EvidenceFile> m_by_hash;  // kept versions by recorded hash
     mutable std::map<std::string, std::optional<Blob>> m_blobs;
@@ -85,10 +86,6 @@ Result<Recording> load_recording(const std::string& spec,
 
 // `buildiff show SET`: its runs, pairs with verdicts, and evidence kept and left out.
 std::string describe_set(const BuildSet& set);
-
-// One pair of an audit's report.json as a line: "plain vs cold: divergent (1 root cause,
-// 2 divergent artifacts)". Missing fields read as "?" and 0.
-std::string describe_pair(const nlohmann::json& pair);
 
 // Splits `SET:RUN` when SET is a build set and the spec itself is not an existing file.
 std::optional<std::pair<std::string, std::string>> split_set_spec(const std::string& spec);

@@ -276,8 +276,8 @@ Problem gather_set(const std::string& input, Gathered& g) {
     g.set = std::make_shared<const BuildSet>(std::move(*opened));
     g.source = g.set->is_bundle() ? "bundle" : "audit";
     std::vector<std::string> reports = {"report.json", "report.html", "summary.md"};
-    for (const auto& p : g.set->report().value("pairs", nlohmann::json::array()))
-        if (std::string page = p.value("html", "");
+    for (const AuditPair& p : g.set->report().pairs)
+        if (const std::string& page = p.html;
             !page.empty() && page.find('/') == std::string::npos && page.ends_with(".html"))
             reports.push_back(page);
     for (const std::string& name : reports) {
@@ -368,25 +368,15 @@ Problem gather_recordings(const PackOptions& o, Gathered& g) {
             g.recs[i] = std::move(*rec);
         }
     }
-    std::vector<AuditRun> runs;
-    ojson head = {{"schema", kAuditFormat},
-                  {"command", nullptr},
-                  {"cache", nullptr},
-                  {"variations", ojson::array()},
-                  {"runs", ojson::array()}};
+    AuditReport head;  // no command, cache or variations: recordings made elsewhere
     for (size_t i = 0; i < g.recs.size(); ++i) {
         AuditRun run;
         run.name = g.names[i];
+        run.recording = fs::path(files[i]).filename().string();
         run.tree = run.kept_tree = g.recs[i].cwd;
-        runs.push_back(run);
-        head["runs"].push_back({{"name", run.name},
-                                {"recording", fs::path(files[i]).filename().string()},
-                                {"tree", run.tree},
-                                {"cached", false},
-                                {"variations", ojson::object()},
-                                {"not_plain", nullptr}});
+        head.runs.push_back(std::move(run));
     }
-    AuditReports reports = diff_audit_runs(std::move(head), runs, g.recs, false, trees_now);
+    AuditReports reports = diff_audit_runs(std::move(head), g.recs, false, trees_now);
     for (auto& [name, content] : reports.files)
         g.members.push_back({name, std::move(content), "report"});
     for (size_t i = 0; i < g.recs.size(); ++i)
