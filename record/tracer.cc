@@ -453,7 +453,7 @@ int Tracer::run(int go_fd) {
     if (write(go_fd, &go, 1) != 1) return 1;
     close(go_fd);
 
-    pollfd fds[2] = {{sfd, POLLIN, 0}, {m_hasher.event_fd(), POLLIN, 0}};
+    pollfd fds[2] = {{sfd, POLLIN, 0}, {m_hashes.event_fd(), POLLIN, 0}};
     m_listener_sock = m_config.listener_sock;
     std::unique_lock lock(m_lock);  // let go of only while blocked
     for (;;) {
@@ -461,7 +461,7 @@ int Tracer::run(int go_fd) {
         // With no hash job outstanding only a tracee can need us: block in waitpid, one system
         // call per stop. While jobs are outstanding, poll the SIGCHLD signalfd and the hasher's
         // eventfd, and drain waitpid without blocking.
-        bool blocking = m_hasher.pending() == 0 && !(m_mode == Mode::Recording && m_root_done) &&
+        bool blocking = m_hashes.pending() == 0 && !(m_mode == Mode::Recording && m_root_done) &&
                         !(m_mode == Mode::Shepherd && tracing_nothing());
         if (blocking) {
             int status;
@@ -483,10 +483,10 @@ int Tracer::run(int go_fd) {
             }
         }
         complete_jobs();
-        if (m_mode == Mode::Recording && m_root_done && m_hasher.pending() == 0) finish();
+        if (m_mode == Mode::Recording && m_root_done && m_hashes.pending() == 0) finish();
         if (m_mode == Mode::Shepherd && tracing_nothing()) break;
         if (m_mode == Mode::Recording) flush_soon();
-        if (blocking || m_hasher.pending() == 0) continue;
+        if (blocking || m_hashes.pending() == 0) continue;
         lock.unlock();
         int polled = poll(fds, 2, 1000);
         lock.lock();

@@ -40,7 +40,7 @@
 #include <fmt/core.h>
 
 #include "record/env_store.h"
-#include "record/hasher.h"
+#include "record/file_hashes.h"
 #include "record/procfs.h"
 #include "record/tracer.h"
 #include "recording/redact.h"
@@ -89,49 +89,12 @@ inline std::string fd_path(pid_t tid, long fd) {
     return fmt::format("/proc/{}/fd/{}", tid, fd);
 }
 
-struct FileKey {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    std::int64_t mtime_ns;
-    bool operator==(const FileKey&) const = default;
-};
-struct FileKeyHash {
-    size_t operator()(const FileKey& k) const {
-        return std::hash<std::uint64_t>()(k.ino * 0x9e3779b97f4a7c15ULL ^ k.dev ^
-                                          static_cast<std::uint64_t>(k.mtime_ns) ^
-                                          static_cast<std::uint64_t>(k.size) << 1);
-    }
-};
-inline FileKey key_of(const struct stat& st) {
-    return {st.st_dev, st.st_ino, st.st_size,
-            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec};
-}
-
 struct Image {
     std::string exe;
     std::vector<std::string> argv;
     int env = -1;
     std::string cwd;
     Classification classification;
-};
-
-// Where a finished hash goes: a file event of a record (index), or its executable (-1).
-struct Waiter {
-    std::uint64_t rec = 0;
-    int index = -1;
-};
-
-struct CacheEntry {
-    bool done = false;
-    std::optional<FileHash> value;
-    std::vector<Waiter> waiters;
-};
-
-struct Job {
-    std::optional<FileKey> key;  // read-cache job; otherwise a write job for `waiter`
-    Waiter waiter;
-    pid_t hold = 0;  // thread held until this job is done
 };
 
 // One record of the recording: an exec'd image, or a fork that never exec'd.
@@ -284,7 +247,7 @@ class Tracer {
     int m_status_fd;
     RecordingWriter m_writer;
     Redactor m_redactor;
-    Hasher m_hasher;
+    FileHashes m_hashes;
     Mode m_mode = Mode::Recording;
     bool m_root_done = false;
     ExitStatus m_root_status;
@@ -310,8 +273,6 @@ class Tracer {
     std::uint64_t m_next_serial = 1;
     int m_next_id = 0;
     EnvStore m_envs{m_writer, m_redactor, m_config.header.redacted};
-    std::unordered_map<FileKey, CacheEntry, FileKeyHash> m_cache;
-    std::unordered_map<std::uint64_t, Job> m_jobs;
     // Files open for writing by a live process: path -> writer (thread-group id).
     std::unordered_map<std::string, std::vector<pid_t>> m_live_writes;
     size_t m_sccache_clients = 0, m_sccache_servers = 0;

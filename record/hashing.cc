@@ -1,5 +1,6 @@
-// Hashing: a cache of read files' hashes by (device, inode, size, mtime), and written files hashed
-// when their writer lets go of them or someone else is about to use them.
+// The tracer's side of hashing (the hashes themselves: file_hashes.h): a read file's hash and a
+// written file's, into the events that wait for them; written files hashed when their writer lets
+// go of them or someone else is about to use them.
 #include "record/tracer_state.h"
 
 namespace buildiff::tracer_detail {
@@ -9,27 +10,18 @@ namespace buildiff::tracer_detail {
 
 void Tracer::cache_lookup(const FileKey& key, const std::string& open_path, Waiter waiter,
                           Rec& rec) {
-    auto [it, inserted] = m_cache.try_emplace(key);
-    CacheEntry& entry = it->second;
-    if (entry.done) {
-        fill(waiter, entry.value);
-        return;
+    std::optional<FileHash> known;
+    switch (m_hashes.lookup(key, open_path, waiter, known)) {
+        case FileHashes::Lookup::Known:
+            fill(waiter, known);
+            return;
+        case FileHashes::Lookup::Hashing:
+            ++m_stats.hashed_reads;
+            [[fallthrough]];
+        case FileHashes::Lookup::Waiting:
+            ++rec.pending;
+            return;
     }
-    ++rec.pending;
-    entry.waiters.push_back(waiter);
-    if (!inserted) return;  // already being hashed
-    int fd = open(open_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        entry.done = true;
-        auto waiters = std::move(entry.waiters);
-        for (auto& w : waiters) {
-            fill(w, std::nullopt);
-            if (auto r = m_recs.find(w.rec); r != m_recs.end()) --r->second->pending;
-        }
-        return;
-    }
-    m_jobs[m_hasher.submit(fd)] = Job{key, {}, 0};
-    ++m_stats.hashed_reads;
 }
 
 void Tracer::fill(const Waiter& w, const std::optional<FileHash>& value) {
@@ -49,34 +41,22 @@ void Tracer::fill(const Waiter& w, const std::optional<FileHash>& value) {
     }
 }
 
+// Each finished hash into the events that wait for it (a record whose last one it was is
+// emitted), and a thread held for the job let go.
 void Tracer::complete_jobs() {
-    if (m_jobs.empty()) return;
-    for (Hasher::Done& done : m_hasher.take()) {
-        auto jit = m_jobs.find(done.job);
-        if (jit == m_jobs.end()) continue;
-        Job job = std::move(jit->second);
-        m_jobs.erase(jit);
-        std::vector<Waiter> waiters;
-        if (job.key) {
-            CacheEntry& entry = m_cache[*job.key];
-            entry.done = true;
-            entry.value = done.result;
-            waiters = std::move(entry.waiters);
-        } else {
-            waiters.push_back(job.waiter);
-        }
-        for (const Waiter& w : waiters) {
-            fill(w, done.result);
+    for (const FileHashes::Finished& done : m_hashes.take_finished()) {
+        for (const Waiter& w : done.waiters) {
+            fill(w, done.value);
             if (auto r = m_recs.find(w.rec); r != m_recs.end()) {
                 --r->second->pending;
                 maybe_emit(w.rec);
             }
         }
-        if (job.hold) {
-            auto t = m_threads.find(job.hold);
+        if (done.hold) {
+            auto t = m_threads.find(done.hold);
             if (t != m_threads.end() && --t->second.holds == 0 && t->second.held) {
                 t->second.held = false;
-                release(job.hold, t->second);
+                release(done.hold, t->second);
             }
         }
     }
@@ -124,8 +104,7 @@ void Tracer::hash_write(Rec& rec, const OpenWrite& w, pid_t hold) {
     }
     ++rec.pending;
     if (t != m_threads.end()) ++t->second.holds;
-    m_jobs[m_hasher.submit(hfd)] =
-        Job{std::nullopt, Waiter{rec.serial, index}, t != m_threads.end() ? hold : 0};
+    m_hashes.hash_written(hfd, Waiter{rec.serial, index}, t != m_threads.end() ? hold : 0);
     ++m_stats.hashed_writes;
 }
 
