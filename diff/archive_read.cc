@@ -112,6 +112,26 @@ std::string format_name(archive* a, bool raw) {
     return filter.empty() ? base : base + "." + filter;
 }
 
+// A member's name and metadata, as its header gives them (`raw`: the one member of a compressed
+// file that is not an archive).
+ArchiveMember member_of(archive_entry* entry, bool raw) {
+    ArchiveMember m;
+    const char* name = archive_entry_pathname(entry);
+    m.name = raw ? "(decompressed content)" : name ? name : "(unnamed)";
+    m.type = entry_type(entry);
+    if (const char* l = archive_entry_hardlink(entry)) m.link = l;
+    if (const char* l = archive_entry_symlink(entry)) m.link = l;
+    m.mode = archive_entry_perm(entry);
+    m.mtime = archive_entry_mtime(entry);
+    m.uid = archive_entry_uid(entry);
+    m.gid = archive_entry_gid(entry);
+    const char* un = archive_entry_uname(entry);
+    const char* gn = archive_entry_gname(entry);
+    m.owner = un || gn ? fmt::format("{}:{}", un ? un : "", gn ? gn : "")
+                       : fmt::format("{}:{}", m.uid, m.gid);
+    return m;
+}
+
 }  // namespace
 
 bool ArchiveMember::unsafe_name() const {
@@ -161,20 +181,7 @@ Result<ArchiveListing> read_archive(const Blob& blob, const ArchiveLimits& limit
                 fmt::format("more than {} members: the rest were not compared", limits.max_members);
             break;
         }
-        ArchiveMember m;
-        const char* name = archive_entry_pathname(entry);
-        m.name = raw ? "(decompressed content)" : name ? name : "(unnamed)";
-        m.type = entry_type(entry);
-        if (const char* l = archive_entry_hardlink(entry)) m.link = l;
-        if (const char* l = archive_entry_symlink(entry)) m.link = l;
-        m.mode = archive_entry_perm(entry);
-        m.mtime = archive_entry_mtime(entry);
-        m.uid = archive_entry_uid(entry);
-        m.gid = archive_entry_gid(entry);
-        const char* un = archive_entry_uname(entry);
-        const char* gn = archive_entry_gname(entry);
-        m.owner = un || gn ? fmt::format("{}:{}", un ? un : "", gn ? gn : "")
-                           : fmt::format("{}:{}", m.uid, m.gid);
+        ArchiveMember m = member_of(entry, raw);
         std::uint64_t declared = archive_entry_size_is_set(entry)
                                      ? static_cast<std::uint64_t>(archive_entry_size(entry))
                                      : 0;

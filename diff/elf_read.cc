@@ -17,6 +17,8 @@
 
 #include <fmt/core.h>
 
+#include "base/names.h"
+
 namespace buildiff {
 
 namespace {
@@ -32,53 +34,34 @@ std::string hex_bytes(const unsigned char* p, size_t n) {
     return out;
 }
 
-const char* section_type_name(GElf_Word type) {
-    switch (type) {
-        case SHT_NULL:
-            return "NULL";
-        case SHT_PROGBITS:
-            return "PROGBITS";
-        case SHT_SYMTAB:
-            return "SYMTAB";
-        case SHT_STRTAB:
-            return "STRTAB";
-        case SHT_RELA:
-            return "RELA";
-        case SHT_HASH:
-            return "HASH";
-        case SHT_DYNAMIC:
-            return "DYNAMIC";
-        case SHT_NOTE:
-            return "NOTE";
-        case SHT_NOBITS:
-            return "NOBITS";
-        case SHT_REL:
-            return "REL";
-        case SHT_DYNSYM:
-            return "DYNSYM";
-        case SHT_INIT_ARRAY:
-            return "INIT_ARRAY";
-        case SHT_FINI_ARRAY:
-            return "FINI_ARRAY";
-        case SHT_PREINIT_ARRAY:
-            return "PREINIT_ARRAY";
-        case SHT_GROUP:
-            return "GROUP";
-        case SHT_SYMTAB_SHNDX:
-            return "SYMTAB_SHNDX";
-        case SHT_GNU_HASH:
-            return "GNU_HASH";
-        case SHT_GNU_verdef:
-            return "VERDEF";
-        case SHT_GNU_verneed:
-            return "VERNEED";
-        case SHT_GNU_versym:
-            return "VERSYM";
-        case SHT_X86_64_UNWIND:
-            return "X86_64_UNWIND";
-        default:
-            return nullptr;
-    }
+// ELF names as readelf prints them (data tables).
+constexpr Named<GElf_Word> kSectionTypes[] = {
+    {SHT_NULL, "NULL"},
+    {SHT_PROGBITS, "PROGBITS"},
+    {SHT_SYMTAB, "SYMTAB"},
+    {SHT_STRTAB, "STRTAB"},
+    {SHT_RELA, "RELA"},
+    {SHT_HASH, "HASH"},
+    {SHT_DYNAMIC, "DYNAMIC"},
+    {SHT_NOTE, "NOTE"},
+    {SHT_NOBITS, "NOBITS"},
+    {SHT_REL, "REL"},
+    {SHT_DYNSYM, "DYNSYM"},
+    {SHT_INIT_ARRAY, "INIT_ARRAY"},
+    {SHT_FINI_ARRAY, "FINI_ARRAY"},
+    {SHT_PREINIT_ARRAY, "PREINIT_ARRAY"},
+    {SHT_GROUP, "GROUP"},
+    {SHT_SYMTAB_SHNDX, "SYMTAB_SHNDX"},
+    {SHT_GNU_HASH, "GNU_HASH"},
+    {SHT_GNU_verdef, "VERDEF"},
+    {SHT_GNU_verneed, "VERNEED"},
+    {SHT_GNU_versym, "VERSYM"},
+    {SHT_X86_64_UNWIND, "X86_64_UNWIND"},
+};
+
+std::string section_type_name(GElf_Word type) {
+    std::string_view n = name_of(kSectionTypes, type);
+    return n.empty() ? fmt::format("{:#x}", type) : std::string(n);
 }
 
 std::string section_flags(GElf_Xword f) {
@@ -95,42 +78,32 @@ std::string section_flags(GElf_Xword f) {
     return out;
 }
 
+constexpr Named<unsigned> kBindings[] = {
+    {STB_LOCAL, "LOCAL"},
+    {STB_GLOBAL, "GLOBAL"},
+    {STB_WEAK, "WEAK"},
+    {STB_GNU_UNIQUE, "UNIQUE"},
+};
+
 std::string binding_name(unsigned b) {
-    switch (b) {
-        case STB_LOCAL:
-            return "LOCAL";
-        case STB_GLOBAL:
-            return "GLOBAL";
-        case STB_WEAK:
-            return "WEAK";
-        case STB_GNU_UNIQUE:
-            return "UNIQUE";
-        default:
-            return fmt::format("BIND_{}", b);
-    }
+    std::string_view n = name_of(kBindings, b);
+    return n.empty() ? fmt::format("BIND_{}", b) : std::string(n);
 }
 
+constexpr Named<unsigned> kSymbolTypes[] = {
+    {STT_NOTYPE, "NOTYPE"},
+    {STT_OBJECT, "OBJECT"},
+    {STT_FUNC, "FUNC"},
+    {STT_SECTION, "SECTION"},
+    {STT_FILE, "FILE"},
+    {STT_COMMON, "COMMON"},
+    {STT_TLS, "TLS"},
+    {STT_GNU_IFUNC, "IFUNC"},
+};
+
 std::string type_name(unsigned t) {
-    switch (t) {
-        case STT_NOTYPE:
-            return "NOTYPE";
-        case STT_OBJECT:
-            return "OBJECT";
-        case STT_FUNC:
-            return "FUNC";
-        case STT_SECTION:
-            return "SECTION";
-        case STT_FILE:
-            return "FILE";
-        case STT_COMMON:
-            return "COMMON";
-        case STT_TLS:
-            return "TLS";
-        case STT_GNU_IFUNC:
-            return "IFUNC";
-        default:
-            return fmt::format("TYPE_{}", t);
-    }
+    std::string_view n = name_of(kSymbolTypes, t);
+    return n.empty() ? fmt::format("TYPE_{}", t) : std::string(n);
 }
 
 std::string visibility_name(unsigned v) {
@@ -138,40 +111,31 @@ std::string visibility_name(unsigned v) {
     return names[v & 3];
 }
 
+constexpr Named<GElf_Half> kMachines[] = {
+    {EM_X86_64, "x86-64"},
+    {EM_386, "i386"},
+    {EM_AARCH64, "AArch64"},
+    {EM_ARM, "ARM"},
+    {EM_RISCV, "RISC-V"},
+    {EM_PPC64, "PowerPC64"},
+    {EM_S390, "S/390"},
+};
+
 std::string machine_name(GElf_Half m) {
-    switch (m) {
-        case EM_X86_64:
-            return "x86-64";
-        case EM_386:
-            return "i386";
-        case EM_AARCH64:
-            return "AArch64";
-        case EM_ARM:
-            return "ARM";
-        case EM_RISCV:
-            return "RISC-V";
-        case EM_PPC64:
-            return "PowerPC64";
-        case EM_S390:
-            return "S/390";
-        default:
-            return fmt::format("machine {}", m);
-    }
+    std::string_view n = name_of(kMachines, m);
+    return n.empty() ? fmt::format("machine {}", m) : std::string(n);
 }
 
+constexpr Named<GElf_Half> kElfTypes[] = {
+    {ET_REL, "REL (relocatable object)"},
+    {ET_EXEC, "EXEC (executable)"},
+    {ET_DYN, "DYN (shared object or PIE)"},
+    {ET_CORE, "CORE"},
+};
+
 std::string elf_type_name(GElf_Half t) {
-    switch (t) {
-        case ET_REL:
-            return "REL (relocatable object)";
-        case ET_EXEC:
-            return "EXEC (executable)";
-        case ET_DYN:
-            return "DYN (shared object or PIE)";
-        case ET_CORE:
-            return "CORE";
-        default:
-            return fmt::format("type {}", t);
-    }
+    std::string_view n = name_of(kElfTypes, t);
+    return n.empty() ? fmt::format("type {}", t) : std::string(n);
 }
 
 struct ElfCloser {
@@ -246,8 +210,7 @@ std::optional<Error> Reader::read_sections() {
     for (auto& [s, shdr] : all) {
         ElfSection sec;
         sec.name = m_section_names[elf_ndxscn(s)];
-        const char* tn = section_type_name(shdr.sh_type);
-        sec.type = tn ? tn : fmt::format("{:#x}", shdr.sh_type);
+        sec.type = section_type_name(shdr.sh_type);
         sec.flags = section_flags(shdr.sh_flags);
         sec.addr = shdr.sh_addr;
         sec.size = shdr.sh_size;

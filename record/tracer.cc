@@ -418,15 +418,8 @@ void Tracer::flush_soon() {
     }
 }
 
-int Tracer::run(int go_fd) {
-    if (ptrace(PTRACE_SEIZE, m_root, nullptr, reinterpret_cast<void*>(kPtraceOptions)) != 0) {
-        message('E', fmt::format("cannot trace the build: ptrace: {}{}", std::strerror(errno),
-                                 errno == EPERM ? " (is ptrace allowed here? containers need "
-                                                  "CAP_SYS_PTRACE or seccomp=unconfined)"
-                                                : ""));
-        return 1;
-    }
-    // The root process: its record starts as a pre-exec fork that exec's the build command.
+// The root process: its record starts as a pre-exec fork that exec's the build command.
+void Tracer::adopt_root() {
     auto root_rec = std::make_unique<Rec>();
     root_rec->serial = m_next_serial++;
     root_rec->pre_exec = true;
@@ -441,7 +434,17 @@ int Tracer::run(int go_fd) {
     m_recs[root_rec->serial] = std::move(root_rec);
     m_threads[m_root].tgid = m_root;
     open_exe_link(m_root);
+}
 
+int Tracer::run(int go_fd) {
+    if (ptrace(PTRACE_SEIZE, m_root, nullptr, reinterpret_cast<void*>(kPtraceOptions)) != 0) {
+        message('E', fmt::format("cannot trace the build: ptrace: {}{}", std::strerror(errno),
+                                 errno == EPERM ? " (is ptrace allowed here? containers need "
+                                                  "CAP_SYS_PTRACE or seccomp=unconfined)"
+                                                : ""));
+        return 1;
+    }
+    adopt_root();
     m_writer.header(m_config.header);
     m_writer.flush();
 

@@ -220,6 +220,7 @@ class Tracer {
     void release(pid_t tid, Thread& th);
     void take_listener();
     void notifications();
+    void adopt_root();
     void on_notification(const seccomp_notif& req);
     void stop_notifications();
     void restart_interrupted_call(pid_t tid);

@@ -5,6 +5,8 @@
 
 #include <fmt/core.h>
 
+#include "base/names.h"
+
 namespace buildiff {
 
 std::string display_arg(const std::string& arg) {
@@ -57,18 +59,17 @@ std::string seconds(std::uint64_t ns) {
     return fmt::format("{:.2f}s", static_cast<double>(ns) / 1e9);
 }
 
+// How a process ended, in words; an exit is told by its status.
+constexpr Named<EndState> kEndStateText[] = {
+    {EndState::Replaced, "exec'd"},
+    {EndState::Running, "still running"},
+    {EndState::Unknown, "unknown"},
+    {EndState::Exited, ""},
+};
+
 std::string status_text(const ProcessRecord& p) {
     if (!p.ended) return "no end record";
-    switch (p.end_state) {
-        case EndState::Replaced:
-            return "exec'd";
-        case EndState::Running:
-            return "still running";
-        case EndState::Unknown:
-            return "unknown";
-        case EndState::Exited:
-            break;
-    }
+    if (p.end_state != EndState::Exited) return std::string(name_of(kEndStateText, p.end_state));
     if (p.status.signal) return fmt::format("signal {}", *p.status.signal);
     return fmt::format("exit {}", p.status.code.value_or(-1));
 }
