@@ -12,16 +12,17 @@ for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
 problems=0 includes=0
 for from in "${layers[@]}"; do
   [[ -d $root/$from ]] || { echo "check-layers: $from/ is missing"; problems=$((problems + 1)); continue; }
-  while IFS=: read -r file line text; do
-    to=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^/"]+)\/.*/\1/' <<<"$text")
+  # FILE:LINE:FOLDER for each include of a "folder/..." header (one sed for them all).
+  while IFS=: read -r file line to; do
     [[ -n ${rank[$to]:-} ]] || continue
     includes=$((includes + 1))
     if ((rank[$to] > rank[$from])); then
       echo "check-layers: ${file#"$root"/}:$line includes from $to/, a layer above $from/"
       problems=$((problems + 1))
     fi
-  done < <(grep -HnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^/"]+/' \
-             "$root/$from"/*.h "$root/$from"/*.cc 2>/dev/null || true)
+  done < <({ grep -HnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^/"]+/' \
+               "$root/$from"/*.h "$root/$from"/*.cc 2>/dev/null || true; } |
+           sed -E 's/^([^:]*):([0-9]+):[[:space:]]*#[[:space:]]*include[[:space:]]*"([^/"]+)\/.*/\1:\2:\3/')
   # Links: buildiff_<layer> names in the folder's CMakeLists.txt.
   if [[ -f $root/$from/CMakeLists.txt ]]; then
     for to in $(grep -oE 'buildiff_[a-z]+' "$root/$from/CMakeLists.txt" | sed 's/buildiff_//' | sort -u); do
