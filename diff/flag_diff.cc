@@ -1,10 +1,13 @@
 // The semantic difference of two command lines of one tool, said in words from the flag tables.
 #include "diff/flag_diff.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include <fmt/core.h>
+
+#include "toolchain/rustc_libs.h"
 
 namespace buildiff {
 
@@ -26,6 +29,55 @@ std::string ordered_name(const std::string& key) {
 
 std::string shown(const ParsedArg& a) {
     return "`" + a.text + "`";
+}
+
+std::string spelled(const NativeLib& lib) {
+    std::string out;
+    for (const std::string& s : lib.spelled) out += (out.empty() ? "`-l " : " -l ") + s;
+    return out + "`";
+}
+
+// rustc's `-l`: the native libraries compared by what rustc makes of them (toolchain/rustc_libs),
+// not by their spelling.
+void native_lib_changes(const std::vector<std::string>& left,
+                        const std::vector<std::string>& right, std::vector<FlagChange>& out) {
+    std::vector<NativeLib> l = rustc_native_libs(left), r = rustc_native_libs(right);
+    auto find = [](const std::vector<NativeLib>& libs, const std::string& name) {
+        auto it = std::find_if(libs.begin(), libs.end(),
+                               [&](const NativeLib& x) { return x.name == name; });
+        return it == libs.end() ? nullptr : &*it;
+    };
+    auto add = [&](const char* change, std::string lv, std::string rv, std::string text) {
+        out.push_back(FlagChange{change, "linker", "-l", std::move(lv), std::move(rv),
+                                 std::move(text), true});
+    };
+    bool changed = false;
+    for (const NativeLib& a : l) {
+        const NativeLib* b = find(r, a.name);
+        if (!b) {
+            add("removed", describe_native_lib(a), "",
+                fmt::format("removed native library `{}`: {} ({}) (linker)", a.name,
+                            describe_native_lib(a), spelled(a)));
+        } else if (!(a == *b)) {
+            add("changed", describe_native_lib(a), describe_native_lib(*b),
+                fmt::format("native library `{}`: {} -> {} ({} -> {}) (linker)", a.name,
+                            describe_native_lib(a), describe_native_lib(*b), spelled(a),
+                            spelled(*b)));
+        }
+        changed |= !b || !(a == *b);
+    }
+    for (const NativeLib& b : r)
+        if (!find(l, b.name)) {
+            add("added", "", describe_native_lib(b),
+                fmt::format("added native library `{}`: {} ({}) (linker)", b.name,
+                            describe_native_lib(b), spelled(b)));
+            changed = true;
+        }
+    bool same_order = l.size() == r.size() &&
+                      std::equal(l.begin(), l.end(), r.begin(), [](auto& x, auto& y) {
+                          return x.name == y.name;
+                      });
+    if (!changed && !same_order) add("reordered", "", "", "native library order changed (linker)");
 }
 
 }  // namespace
@@ -51,6 +103,10 @@ std::vector<FlagChange> diff_commands(FlagFamily family, const std::vector<std::
                                      affects_output(ref.category)});
     };
     for (const std::string& key : keys) {
+        if (family == FlagFamily::Rustc && key == "-l") {
+            native_lib_changes(left, right, changes);
+            continue;
+        }
         auto& [ls, rs] = by_key[key];
         const ParsedArg& ref = ls.empty() ? *rs.front() : *ls.front();
         std::string cat(category_name(ref.category));

@@ -2,7 +2,8 @@
 # Configures and builds buildiff. Warnings are errors.
 # Usage: scripts/build.sh [release|asan] [--only-buildiff]
 #   release: build/ (RelWithDebInfo); asan: build-asan/ (Debug, AddressSanitizer + UBSan).
-#   --only-buildiff: the buildiff program alone, without the tests (and without GoogleTest).
+#   --only-buildiff: the buildiff program alone, without the tests (and without GoogleTest); a
+#   build directory already configured with the tests keeps them (only buildiff is built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-release}" in
@@ -13,7 +14,9 @@ esac
 target=()
 case "${2:-}" in
   "") flags+=(-DBUILD_TESTING=ON) ;;
-  --only-buildiff) flags+=(-DBUILD_TESTING=OFF); target=(--target buildiff) ;;
+  --only-buildiff)
+    grep -qs '^BUILD_TESTING:BOOL=ON' "$dir/CMakeCache.txt" || flags+=(-DBUILD_TESTING=OFF)
+    target=(--target buildiff) ;;
   *) echo "usage: $0 [release|asan] [--only-buildiff]" >&2; exit 2 ;;
 esac
 cmake -S . -B "$dir" -G Ninja -DBUILDIFF_WERROR=ON "${flags[@]}" >/dev/null

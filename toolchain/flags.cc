@@ -101,6 +101,7 @@ const std::vector<FlagSpec> kRustc = {
     {"--crate-type", Arity::Separate, Category::Mode, Multi::Set},
     {"--diagnostic-width=", Arity::Joined, Category::Diagnostics, Multi::Last},
     {"--edition=", Arity::Joined, Category::Language, Multi::Last},
+    {"--emit", Arity::Separate, Category::Output, Multi::Last},  // as sccache passes it
     {"--emit=", Arity::Joined, Category::Output, Multi::Last},
     {"--error-format", Arity::Separate, Category::Diagnostics,
      Multi::Last},  // as sccache passes it
@@ -347,17 +348,23 @@ std::vector<ParsedArg> parse_command(FlagFamily family, const std::vector<std::s
         } else if (spec->arity != Arity::None) {
             value = arg.substr(spec->name.size());
         }
+        // One meaning, one key: rustc's `--emit=X` is `--emit X`, and `--crate-type lib` is its
+        // default library type, rlib (sccache re-serialises both).
+        std::string name(spec->name);
+        if (family == FlagFamily::Rustc && name.starts_with("--") && name.ends_with('='))
+            name.pop_back();
+        if (family == FlagFamily::Rustc && name == "--crate-type" && value == "lib") value = "rlib";
         switch (spec->multi) {
             case Multi::ByName:
                 key_by_name(*spec, value, p);
                 break;
             case Multi::Set:
-                p.key = std::string(spec->name) + (value.empty() ? "" : " " + value);
+                p.key = name + (value.empty() ? "" : " " + value);
                 p.value = value;
                 break;
             case Multi::Last:
             case Multi::Ordered:
-                p.key = std::string(spec->name);
+                p.key = name;
                 p.value = value;
                 break;
         }

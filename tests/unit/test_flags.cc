@@ -94,7 +94,9 @@ TEST(DiffCommands, RustcStaticLibraryAndCodegenOptions) {
     EXPECT_EQ(c[1].category, "bookkeeping");  // cargo's metadata hash
     EXPECT_FALSE(c[1].affects_output);
     EXPECT_TRUE(c[0].affects_output);
-    EXPECT_EQ(c[2].text, "removed `-l static=blst` (linker)");
+    EXPECT_EQ(c[2].text,
+              "removed native library `blst`: static, bundled into the rlib (`-l static=blst`) "
+              "(linker)");
 }
 
 TEST(DiffCommands, ArOperationAndMembers) {
