@@ -20,6 +20,10 @@ bool env_applies(const PairFacts& f) {
 }
 
 const std::vector<CauseRule> kRules = {
+    // What the tool really ran decides before anything set for the whole build (a TZ, a build
+    // path) can be named: a wrapper that ran another command is the cause at its call.
+    {"rewrite", [](const PairFacts& f) { return !f.rewrite.empty(); }, CauseVerdict::Own,
+     RootCauseKind::Cache},
     {"env", env_applies, CauseVerdict::Own, RootCauseKind::Env},
     {"flags", [](const PairFacts& f) { return !f.analysis.flags.empty(); }, CauseVerdict::Own,
      RootCauseKind::Flags},
@@ -86,6 +90,11 @@ CauseText describe_cause(RootCauseKind kind, const PairFacts& facts, const Cause
             t.signature = "source " + join(a.sources, " ");
             break;
         case RootCauseKind::Cache:
+            if (!facts.rewrite_summary.empty()) {
+                t.summary = facts.rewrite_summary;
+                t.signature = "cache rewrite " + t.summary;
+                break;
+            }
             t.summary = fmt::format(
                 "served from the {} cache on the {} and different from the other build's output",
                 c.cache_tool, c.cache_side);

@@ -35,6 +35,11 @@ struct PairFacts {
     bool upstream_diverged = false;  // a divergent input leads to causes upstream
     // Whether the pair's outputs are copies of what a divergent invocation wrote.
     std::function<bool()> copies_diverged;
+    // A cache wrapper that ran something other than it was asked (diff/rewrite), on one side
+    // only: the changes by meaning, the cause in words, and both command lines.
+    std::vector<FlagChange> rewrite;
+    std::string rewrite_summary;
+    std::vector<std::string> rewrite_facts;
     bool cache_hit = false;     // a cache wrapper served either side's output
     bool roots_differ = false;  // the two builds ran in different roots
     std::function<bool()> outputs_embed_root;

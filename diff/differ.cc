@@ -24,6 +24,7 @@
 #include "diff/index.h"
 #include "diff/match.h"
 #include "diff/normalize.h"
+#include "diff/rewrite.h"
 #include "recording/analysis.h"
 #include "recording/redact.h"
 
@@ -89,6 +90,8 @@ class Differ {
 
     PairAnalysis analyze_pair(int l, int r);
     PairFacts pair_facts(int l, int r, std::set<int>& upstream_roots, std::set<int>& copy_roots);
+    std::vector<FlagChange> rewrite_of(const SideView& s, int id) const;
+    void find_rewrite(int l, int r, PairFacts& f) const;
     std::set<int> roots_for_pair(int l, int r);
     std::set<int> roots_for_path(const std::string& path);
     std::set<int> roots_for_input(const std::string& input, int l);
@@ -413,6 +416,43 @@ std::set<int> Differ::roots_of_copies(int l, int r) {
     return out;
 }
 
+// What a client call's wrapper ran (the compile a cache server ran for it) against what it was
+// asked, by meaning; nothing for any other invocation.
+std::vector<FlagChange> Differ::rewrite_of(const SideView& s, int id) const {
+    int ran = s.effective(id);
+    if (ran == id) return {};
+    const ProcessRecord& asked = s.at(id);
+    return meaningful_rewrite(flag_family(peeled_tool(asked), peeled_kind(asked)),
+                              peeled_argv(asked), asked.cwd, s.at(ran).argv, s.at(ran).cwd);
+}
+
+// A wrapper that ran something other than it was asked, on one side and not the same way on
+// the other: the changes, the cause in words, and both command lines as facts.
+void Differ::find_rewrite(int l, int r, PairFacts& f) const {
+    std::vector<FlagChange> lw = rewrite_of(m_left, l), rw = rewrite_of(m_right, r);
+    auto texts = [&](Side side, const std::vector<FlagChange>& changes) {
+        std::set<std::string> out;
+        for (const FlagChange& c : changes) out.insert(m_norm(side, c.text));
+        return out;
+    };
+    if (texts(Side::Left, lw) == texts(Side::Right, rw)) return;
+    bool right = !rw.empty();
+    const SideView& s = right ? m_right : m_left;
+    int id = right ? r : l;
+    const ProcessRecord& asked = s.at(id);
+    const ProcessRecord& ran = s.at(s.effective(id));
+    std::string asker = asked.parent >= 0 ? s.at(asked.parent).classification.tool : "the build";
+    std::string wrapper = asked.classification.tool;
+    f.rewrite = right ? std::move(rw) : std::move(lw);
+    f.rewrite_summary = rewrite_in_words(
+        flag_family(peeled_tool(asked), peeled_kind(asked)), f.rewrite, peeled_argv(asked),
+        ran.argv, {wrapper, peeled_tool(asked), asker});
+    f.rewrite_facts = {
+        fmt::format("{} asked {} ({}) for: {}", asker, wrapper, right ? "right" : "left",
+                    join(peeled_argv(asked), " ")),
+        fmt::format("{} ran (process {}): {}", wrapper, ran.pid, join(ran.argv, " "))};
+}
+
 // The facts the cause rules look at for a pair. Divergent inputs the build produced lead to the
 // invocations that produced them (UPSTREAM_ROOTS, found here); the roots of copied outputs
 // (COPY_ROOTS) are looked for only when a rule asks.
@@ -436,6 +476,7 @@ PairFacts Differ::pair_facts(int l, int r, std::set<int>& upstream_roots,
         copy_roots = roots_of_copies(l, r);
         return !copy_roots.empty();
     };
+    find_rewrite(l, r, f);
     f.cache_hit = m_left.analysis.cache[static_cast<size_t>(l)] == CacheOutcome::Hit ||
                   m_right.analysis.cache[static_cast<size_t>(r)] == CacheOutcome::Hit;
     f.roots_differ = m_norm.root(Side::Left) != m_norm.root(Side::Right);
@@ -471,6 +512,11 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
         rc.details = facts.analysis.details;
         rc.summary = std::move(text.summary);
         rc.flags = facts.analysis.flags;
+        if (rule.name == "rewrite") {
+            rc.flags = facts.rewrite;
+            rc.details.insert(rc.details.end(), facts.rewrite_facts.begin(),
+                              facts.rewrite_facts.end());
+        }
         rc.env = facts.analysis.env.changes;
         roots.insert(add_root(std::move(rc), text.signature));
     }

@@ -134,6 +134,14 @@ void SideView::index_outputs() {
     }
 }
 
+int SideView::effective(int id) const {
+    auto s = served.find(id);
+    if (s == served.end()) return id;
+    for (auto it = s->second.rbegin(); it != s->second.rend(); ++it)
+        if (is_compiling(at(*it))) return *it;
+    return id;
+}
+
 std::map<std::string, std::string> SideView::inputs(int id) const {
     std::map<std::string, std::string> out;
     std::vector<int> stack{id};

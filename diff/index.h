@@ -61,6 +61,10 @@ struct SideView {
     std::string command_key(int id) const;
     // The nearest owner-level invocation above this one, or -1.
     int parent_top(int id) const;
+    // The command that really ran for invocation ID: for a client call, the compile a cache
+    // server ran for it (the last that compiles: not its preprocessing, its `--emit dep-info`
+    // pass or its probes); ID itself otherwise.
+    int effective(int id) const;
 
   private:
     void link_server_compiles();

@@ -173,8 +173,8 @@ TEST(CauseRules, TableIsOrderedWithUniqueNamesAndEndsInARuleThatAlwaysApplies) {
     const auto& rules = cause_rules();
     std::vector<std::string> names;
     for (auto& r : rules) names.emplace_back(r.name);
-    EXPECT_EQ(names, (std::vector<std::string>{"env", "flags", "tool", "source", "upstream",
-                                               "copies", "cache", "build-path",
+    EXPECT_EQ(names, (std::vector<std::string>{"rewrite", "env", "flags", "tool", "source",
+                                               "upstream", "copies", "cache", "build-path",
                                                "nondeterministic"}));
     EXPECT_TRUE(rules.back().applies(quiet_facts()));
     EXPECT_EQ(rules.back().kind, RootCauseKind::Nondeterministic);
@@ -188,6 +188,24 @@ TEST(CauseRules, EnvWhenAnImpactfulVariableDiffers) {
     EXPECT_EQ(rule.name, "env") << "a variable before the flags it may have set";
     EXPECT_EQ(describe_cause(rule.kind, f, {}).summary,
               "environment differs: CFLAGS: `-O2` -> `-O3`");
+}
+
+TEST(CauseRules, AWrapperThatRanAnotherCommandIsACacheCauseBeforeAnyVariableOrBuildPath) {
+    PairFacts f = quiet_facts();
+    f.impactful_env.push_back(cflags_change());
+    f.upstream_diverged = true;
+    f.roots_differ = true;
+    f.rewrite.push_back(FlagChange{"changed", "linker", "-l", "static, bundled into the rlib",
+                                   "dylib", "native library `proofs`: ...", true});
+    f.rewrite_summary = "sccache ran rustc with `-l dylib=proofs` where cargo asked for `-l proofs`";
+    const CauseRule& rule = decide_cause(f);
+    EXPECT_EQ(rule.name, "rewrite");
+    EXPECT_EQ(rule.kind, RootCauseKind::Cache);
+    CauseText t = describe_cause(rule.kind, f, context(7));
+    EXPECT_EQ(t.summary, f.rewrite_summary);
+    EXPECT_EQ(t.signature, "cache rewrite " + f.rewrite_summary);
+    f.rewrite.clear();
+    EXPECT_NE(decide_cause(f).name, "rewrite") << "only a rewrite that changes meaning";
 }
 
 TEST(CauseRules, EnvExplainedUpstreamFollowsUpstream) {
