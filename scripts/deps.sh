@@ -14,10 +14,12 @@ build_pkgs=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcl
 # The README's first command: audits examples/stale-cache, a make project, with ccache.
 example_pkgs=(make ccache)
 # The test suite: real builds (make, CMake, cargo with the cc crate, Python wheels), real caches,
-# the reference tools the tests check buildiff against, the fuzzers and the browser.
+# the reference tools the tests check buildiff against, the fuzzers and the browser. Debian's
+# cargo and rustc (1.63, linking with GNU ld) always: the sccache link-kind test needs GNU ld's
+# order-sensitivity, which rustup's default rust-lld hides.
 test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3 python3-jsonschema
            zip clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
-           python3-setuptools-rust librust-pyo3-dev bear binutils git procps)
+           python3-setuptools-rust librust-pyo3-dev bear binutils git procps cargo rustc)
 # The benchmarks' reference tools.
 bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal git)
 
@@ -32,10 +34,6 @@ case "$task" in
   bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
   *) echo "usage: $0 [--list] build|example|test|bench" >&2; exit 2 ;;
 esac
-# The cargo tests need cargo and rustc: Debian's when none is on PATH (e.g. from rustup).
-if [[ $task == test || $task == bench ]] && ! command -v cargo >/dev/null 2>&1; then
-  want+=(cargo rustc)
-fi
 if $list; then printf '%s\n' "${want[@]}" | sort -u; exit 0; fi
 
 missing=()
