@@ -307,6 +307,7 @@ int plan_audit(const AuditOptions& o, Plan& plan) {
     fs::create_directories(plan.out + "/logs", ec);
     if (ec) return audit_error(fmt::format("{}: cannot create: {}", plan.out, ec.message()));
     plan.vary = o.vary.empty() ? std::vector<std::string>{"build-path"} : o.vary;
+    if (plan.vary == std::vector<std::string>{"none"}) plan.vary.clear();  // nothing varied
     for (const std::string& v : plan.vary)
         if (!find_variation(v)) {
             std::vector<std::string_view> known;

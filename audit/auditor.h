@@ -18,7 +18,7 @@ namespace buildiff {
 struct AuditOptions {
     std::string cache = "ccache";   // none | ccache | sccache | a wrapper COMMAND
     std::vector<std::string> runs;  // default: plain, cold, warm (none: plain, again)
-    std::vector<std::string> vary;  // build-path (default), tz, locale, umask, sde, jobs
+    std::vector<std::string> vary;  // build-path (default), tz, locale, umask, sde, jobs; none
     std::string out = "buildiff-audit";
     bool keep = false;  // keep the build trees after the reports are written
     std::vector<std::string> command;

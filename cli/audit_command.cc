@@ -16,7 +16,7 @@ Runs: plain (no cache wrapper), cold (private empty cache), warm (the same cache
 each in a fresh copy of the current directory (git-ignored files are not copied), recorded, and
 every pair diffed.
 Variations (--vary, comma-separated): build-path (default), tz, locale, umask, sde
-(SOURCE_DATE_EPOCH), jobs.
+(SOURCE_DATE_EPOCH), jobs; none (or an empty list): every run in the same place, nothing varied.
 
 Examples:
   buildiff audit -- make -j2
@@ -51,7 +51,8 @@ class AuditCommand : public Command {
         cmd->add_option("--cache", m_options.cache, "none, ccache, sccache, or a wrapper command")
             ->capture_default_str();
         cmd->add_option("--runs", m_runs, "Runs, comma-separated (default plain,cold,warm)");
-        cmd->add_option("--vary", m_vary, "Variations, comma-separated (default build-path)");
+        m_vary_option = cmd->add_option(
+            "--vary", m_vary, "Variations, comma-separated (default build-path; none: nothing)");
         cmd->add_option("--out", m_options.out, "Output directory")->capture_default_str();
         cmd->add_flag("--keep", m_options.keep, "Keep each run's build tree");
         cmd->add_option("--max-evidence", m_max_evidence,
@@ -68,6 +69,8 @@ class AuditCommand : public Command {
             return 2;
         m_options.runs = split_list(m_runs);
         m_options.vary = split_list(m_vary);
+        // Given, but empty (`--vary ''`): no variation, as `none` says; not the default.
+        if (m_vary_option->count() > 0 && m_options.vary.empty()) m_options.vary = {"none"};
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
         m_options.self = n > 0 ? std::string(self, static_cast<size_t>(n)) : m_argv0;
@@ -78,6 +81,7 @@ class AuditCommand : public Command {
     const char* m_argv0;
     AuditOptions m_options;
     std::string m_runs, m_vary, m_max_evidence = "64M";
+    CLI::Option* m_vary_option = nullptr;
 };
 
 }  // namespace

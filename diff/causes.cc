@@ -56,6 +56,18 @@ std::string env_text(const EnvChange& e) {
 
 }  // namespace
 
+int cause_rank(RootCauseKind kind) {
+    switch (kind) {
+        case RootCauseKind::Cache:
+            return 0;
+        case RootCauseKind::BuildPath:
+        case RootCauseKind::Nondeterministic:
+            return 2;
+        default:
+            return 1;
+    }
+}
+
 const std::vector<CauseRule>& cause_rules() {
     return kRules;
 }

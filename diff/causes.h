@@ -59,6 +59,11 @@ struct CauseRule {
     RootCauseKind kind;  // for CauseVerdict::Own
 };
 
+// How specific a cause of KIND is, most first: what a cache wrapper did (0), a configuration:
+// flags, tool, source, environment, an invocation only one build ran (1), the build path or
+// chance (2). An artifact with several causes names the most specific; reports list causes so.
+int cause_rank(RootCauseKind kind);
+
 // The rules in the order they are tried; the last always applies.
 const std::vector<CauseRule>& cause_rules();
 // The first rule that applies to FACTS.

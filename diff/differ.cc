@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/core.h>
 
@@ -27,6 +28,8 @@
 #include "diff/rewrite.h"
 #include "recording/analysis.h"
 #include "recording/redact.h"
+#include "toolchain/bookkeeping.h"
+#include "toolchain/env_readers.h"
 
 namespace buildiff {
 
@@ -74,6 +77,7 @@ class Differ {
         match();
         compare_artifacts();
         list_explained();
+        order_causes();
         list_pairs();
         return std::move(m_result);
     }
@@ -85,6 +89,7 @@ class Differ {
     Artifact compare_artifact(const std::string& path);
     void explain(Artifact& a);
     void list_explained();
+    void order_causes();
     void list_pairs();
     bool own_output(int root, const std::string& path);
 
@@ -161,6 +166,7 @@ void Differ::compare_artifacts() {
             ++m_result.summary.ignored_artifacts;
             continue;
         }
+        if (const BookkeepingRule* b = bookkeeping_of(path)) a.bookkeeping = b->system;
         if (a.status == "different") {
             m_artifacts.deepen(a);
         } else {
@@ -199,17 +205,19 @@ Artifact Differ::compare_artifact(const std::string& path) {
 void Differ::explain(Artifact& a) {
     std::set<int> roots = roots_for_path(a.path);
     a.root_cause = -1;
-    for (int root : roots) {
-        auto generic = [&](int i) {
-            RootCauseKind k = m_result.root_causes[static_cast<size_t>(i)].kind;
-            return k == RootCauseKind::BuildPath || k == RootCauseKind::Nondeterministic;
-        };
-        if (a.root_cause < 0 || (generic(a.root_cause) && !generic(root))) a.root_cause = root;
-    }
+    // Of several causes, the artifact names the most specific (cause_rank).
+    auto rank = [&](int i) { return cause_rank(m_result.root_causes[static_cast<size_t>(i)].kind); };
+    for (int root : roots)
+        if (a.root_cause < 0 || rank(root) < rank(a.root_cause)) a.root_cause = root;
     // Chain order: when the owner finished, on the left if it exists there.
     const SideView& s = m_left.hash.contains(a.path) ? m_left : m_right;
     std::uint64_t when = s.at(s.owner.at(a.path)).end_ns;
-    for (int root : roots) m_explains[root].emplace_back(when, a.path);
+    for (int root : roots) {
+        if (a.bookkeeping.empty())
+            m_explains[root].emplace_back(when, a.path);
+        else
+            ++m_result.root_causes[static_cast<size_t>(root)].bookkeeping;
+    }
 }
 
 // Whether a path was written by an invocation whose own cause is ROOT (any of the compiles a
@@ -232,6 +240,31 @@ void Differ::list_explained() {
     }
     for (Artifact& a : m_divergent)
         if (a.root_cause >= 0) a.is_root_output = own_output(a.root_cause, a.path);
+}
+
+// The most specific causes first (cause_rank), each in the order it was found; the divergent
+// artifacts by their cause in that order, then by path, bookkeeping last.
+void Differ::order_causes() {
+    std::vector<size_t> order(m_result.root_causes.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return cause_rank(m_result.root_causes[a].kind) < cause_rank(m_result.root_causes[b].kind);
+    });
+    std::vector<int> new_index(order.size());
+    std::vector<RootCause> causes;
+    for (size_t k = 0; k < order.size(); ++k) {
+        new_index[order[k]] = static_cast<int>(k);
+        causes.push_back(std::move(m_result.root_causes[order[k]]));
+    }
+    m_result.root_causes = std::move(causes);
+    for (Artifact& a : m_divergent)
+        if (a.root_cause >= 0) a.root_cause = new_index[static_cast<size_t>(a.root_cause)];
+    std::stable_sort(m_divergent.begin(), m_divergent.end(), [](const Artifact& a, const Artifact& b) {
+        auto key = [](const Artifact& x) {
+            return std::make_tuple(!x.bookkeeping.empty(), x.root_cause < 0 ? 1 << 30 : x.root_cause);
+        };
+        return key(a) < key(b);
+    });
 }
 
 void Differ::list_pairs() {
@@ -463,9 +496,16 @@ PairFacts Differ::pair_facts(int l, int r, std::set<int>& upstream_roots,
     // When a cache wrapper runs on either side, the variables that only configure it are the
     // wrapper itself, not a cause: what it did (a cache hit) is judged by the rules.
     bool wrapped = is_client(m_left.at(l)) || is_client(m_right.at(r));
+    // A variable can be the cause only where the tool (or what it starts) reads it
+    // (toolchain/env_readers), or where the command line changed too: the build tool that read
+    // it may have set those flags (RUSTFLAGS through cargo, CFLAGS through make).
+    const ProcessRecord& L = m_left.at(l);
+    ToolKind kind = is_client(L) ? L.classification.wrapped_kind : L.classification.kind;
+    bool flags_changed = !f.analysis.flags.empty();
     for (auto& e : f.analysis.env.changes)
         if (e.impactful && !(wrapped && is_wrapper_configuration(e)) &&
-            !m_options.treatment_env.contains(e.name))
+            !m_options.treatment_env.contains(e.name) &&
+            (flags_changed || tool_reads_env(kind, e.name)))
             f.impactful_env.push_back(e);
     for (const std::string& input : f.analysis.upstream) {
         auto up = roots_for_input(input, l);

@@ -135,10 +135,18 @@ void SideView::index_outputs() {
 }
 
 int SideView::effective(int id) const {
+    if (!is_client(at(id))) return id;
     auto s = served.find(id);
-    if (s == served.end()) return id;
-    for (auto it = s->second.rbegin(); it != s->second.rend(); ++it)
-        if (is_compiling(at(*it))) return *it;
+    if (s != served.end()) {
+        for (auto it = s->second.rbegin(); it != s->second.rend(); ++it)
+            if (is_compiling(at(*it))) return *it;
+        return id;
+    }
+    // A wrapper that compiles in its own process tree (ccache, a --cache COMMAND wrapper): the
+    // last compile among its children.
+    const std::vector<int>& children = analysis.children[static_cast<size_t>(id)];
+    for (auto it = children.rbegin(); it != children.rend(); ++it)
+        if (at(*it).via_exec && is_compiling(at(*it))) return *it;
     return id;
 }
 

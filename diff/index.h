@@ -63,7 +63,8 @@ struct SideView {
     int parent_top(int id) const;
     // The command that really ran for invocation ID: for a client call, the compile a cache
     // server ran for it (the last that compiles: not its preprocessing, its `--emit dep-info`
-    // pass or its probes); ID itself otherwise.
+    // pass or its probes), or the last compile among the wrapper's own children; ID itself
+    // otherwise (and for a client call served from the cache).
     int effective(int id) const;
 
   private:

@@ -96,6 +96,9 @@ struct Artifact {
     std::vector<Difference> differences;
     int root_cause = -1;          // index of the root cause that accounts for it
     bool is_root_output = false;  // written by the root cause's own invocation
+    // The build system whose bookkeeping it is ("cargo": a fingerprint, toolchain/bookkeeping),
+    // "" for an artifact the build was asked to make.
+    std::string bookkeeping;
 };
 
 struct RootCause {
@@ -106,7 +109,8 @@ struct RootCause {
     std::vector<FlagChange> flags;
     std::vector<EnvChange> env;
     std::vector<std::string> details;   // further facts, in words
-    std::vector<std::string> explains;  // artifact paths, in chain order
+    std::vector<std::string> explains;  // artifact paths, in chain order (not bookkeeping)
+    size_t bookkeeping = 0;             // bookkeeping files it explains besides, counted
     // By position in `explains`: written by one of the invocations whose own cause this is
     // (rather than built downstream of them).
     std::vector<bool> explains_own;

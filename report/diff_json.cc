@@ -120,6 +120,7 @@ std::string render_diff_json(const DiffResult& r) {
         c["details"] = std::move(details);
         c["explains"] = json::array();
         for (auto& p : rc.explains) c["explains"].push_back(json_bytes(p));
+        c["bookkeeping"] = rc.bookkeeping;
         j["root_causes"].push_back(std::move(c));
     }
     j["artifacts"] = json::array();
@@ -132,6 +133,7 @@ std::string render_diff_json(const DiffResult& r) {
         x["right_hash"] = optional_text(a.right_hash);
         x["root_cause"] = a.root_cause >= 0 ? json(a.root_cause + 1) : json(nullptr);
         x["root_output"] = a.is_root_output;
+        x["bookkeeping"] = optional_text(a.bookkeeping);
         x["differences"] = json::array();
         for (auto& d : a.differences) x["differences"].push_back(difference(d));
         j["artifacts"].push_back(std::move(x));

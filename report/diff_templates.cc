@@ -336,6 +336,9 @@ void set_cause_chain(mu::data& c, const DiffResult& r, const RootCause& rc, cons
     c.set("explains_more", rc.explains.size() > lim.explains
                                ? text(std::to_string(rc.explains.size() - lim.explains))
                                : flag(false));
+    c.set("bookkeeping", rc.bookkeeping ? text(fmt::format("{} bookkeeping file{}", rc.bookkeeping,
+                                                           rc.bookkeeping == 1 ? "" : "s"))
+                                        : flag(false));
     mu::data trees{mu::data::type::list};
     std::vector<size_t> picked;
     auto pick = [&](const std::string& path) {

@@ -1,7 +1,8 @@
 // The text report: verdict, root causes with their chains, then the divergent artifacts.
-#include <fmt/core.h>
-
 #include <algorithm>
+#include <map>
+
+#include <fmt/core.h>
 
 #include "report/diff_render.h"
 #include "report/show.h"
@@ -99,7 +100,51 @@ void print_head(const DiffResult& r, std::FILE* out, const Style& st) {
     for (auto& note : r.notes) fmt::print(out, "note     {}\n", display_text(note));
 }
 
-void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st) {
+// The difference that tells most of what happened to an artifact: a symbol that became
+// undefined or defined, else a member that came or went, else a symbol; none otherwise.
+const Difference* telling(const std::vector<Difference>& list) {
+    const Difference* best = nullptr;
+    int best_score = 0;
+    std::vector<const Difference*> stack;
+    for (auto it = list.rbegin(); it != list.rend(); ++it) stack.push_back(&*it);
+    while (!stack.empty()) {
+        const Difference* d = stack.back();
+        stack.pop_back();
+        int score = 0;
+        if (d->kind == "symbol")
+            score = d->left_symbol && d->right_symbol &&
+                            d->left_symbol->defined != d->right_symbol->defined
+                        ? 3
+                        : 1;
+        if (d->kind == "member" && (d->left.empty() || d->right.empty())) score = 2;
+        if (score > best_score) {
+            best = d;
+            best_score = score;
+        }
+        for (auto it = d->children.rbegin(); it != d->children.rend(); ++it) stack.push_back(&*it);
+    }
+    return best;
+}
+
+// What the cause did to the artifacts it explains, one telling line each: the chain on one screen
+// ("libproofs.rlib: member proof.o removed", "libpyverify.so: symbol ... undefined").
+// Only the artifacts the cause is named for (another cause upstream may share the rest).
+void print_chain(const RootCause& rc, int index, const DiffResult& r, std::FILE* out) {
+    size_t shown = 0;
+    for (const std::string& path : rc.explains) {
+        auto a = std::find_if(r.artifacts.begin(), r.artifacts.end(),
+                              [&](const Artifact& x) { return x.path == path; });
+        if (a == r.artifacts.end() || a->root_cause != index) continue;
+        const Difference* d = telling(a->differences);
+        if (!d) continue;
+        fmt::print(out, "  {} {}: {}\n", shown ? "        " : "chain   ", display_arg(path),
+                   display_text(d->description));
+        if (++shown == 6) break;
+    }
+}
+
+void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st,
+                 const DiffResult& r) {
     fmt::print(out, "\n{} {}\n",
                st.bold(fmt::format("root cause {} ({}):", i + 1, root_cause_kind_name(rc.kind))),
                rc.summary);
@@ -132,6 +177,10 @@ void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st)
         if (rc.explains.size() > 12) chain += fmt::format(" ... ({} files)", rc.explains.size());
         fmt::print(out, "  explains {}\n", chain);
     }
+    if (rc.bookkeeping)
+        fmt::print(out, "  and      {} bookkeeping file{} (fingerprints, dep-info, logs)\n",
+                   rc.bookkeeping, rc.bookkeeping == 1 ? "" : "s");
+    print_chain(rc, static_cast<int>(i), r, out);
 }
 
 // A terminal report stays readable for big builds: the first ones, and a count of the rest (the
@@ -142,8 +191,15 @@ void print_artifacts(const DiffResult& r, std::FILE* out, const Style& st) {
     constexpr size_t kShown = 50, kLinesPerArtifact = 40;
     size_t tree_lines = 400;
     if (s.divergent_artifacts) fmt::print(out, "\n{}\n", st.bold("divergent artifacts"));
-    for (size_t i = 0; i < s.divergent_artifacts && i < kShown; ++i) {
+    std::map<std::string, size_t> bookkeeping;  // build system -> files, listed last
+    size_t shown = 0;
+    for (size_t i = 0; i < s.divergent_artifacts; ++i) {
         const Artifact& a = r.artifacts[i];
+        if (!a.bookkeeping.empty()) {
+            ++bookkeeping[a.bookkeeping];
+            continue;
+        }
+        if (shown++ == kShown) break;
         if (a.root_cause >= 0)
             fmt::print(out, "  {:<10} {}  ({}, root cause {}{})\n", a.status, display_arg(a.path),
                        a.format, a.root_cause + 1, a.is_root_output ? ", its own output" : "");
@@ -156,10 +212,15 @@ void print_artifacts(const DiffResult& r, std::FILE* out, const Style& st) {
         if (budget == 0 && before > 0)
             fmt::print(out, "    ... (the JSON report has the whole difference tree)\n");
     }
-    if (s.divergent_artifacts > kShown)
+    size_t kept = 0;
+    for (auto& [system, n] : bookkeeping) kept += n;
+    if (s.divergent_artifacts - kept > kShown)
         fmt::print(out,
                    "  ... and {} more divergent artifacts (all of them are in the JSON report)\n",
-                   s.divergent_artifacts - kShown);
+                   s.divergent_artifacts - kept - kShown);
+    for (auto& [system, n] : bookkeeping)
+        fmt::print(out, "  {:<10} {} file{} of {}'s bookkeeping (in the JSON report)\n",
+                   "different", n, n == 1 ? "" : "s", system);
 }
 
 }  // namespace
@@ -167,7 +228,8 @@ void print_artifacts(const DiffResult& r, std::FILE* out, const Style& st) {
 void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
     Style st{color};
     print_head(r, out, st);
-    for (size_t i = 0; i < r.root_causes.size(); ++i) print_cause(r.root_causes[i], i, out, st);
+    for (size_t i = 0; i < r.root_causes.size(); ++i)
+        print_cause(r.root_causes[i], i, out, st, r);
     print_artifacts(r, out, st);
 }
 

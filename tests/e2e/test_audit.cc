@@ -177,6 +177,22 @@ TEST(Audit, ADeterministicProjectExitsZeroAndSaysSo) {
     EXPECT_EQ(a.report["runs"][2]["variations"]["umask"], "0077");
 }
 
+// An empty --vary is no variation, as `none` is, not the default build-path.
+TEST(Audit, AnEmptyVaryListVariesNothing) {
+    for (const char* none : {"", "none"}) {
+        TempDir tmp;
+        copy_tree(fixture("make-c"), tmp / "src");
+        Audit a = audit(tmp, tmp / "src", {"--cache", "none", "--vary", none}, {"make", "-s"});
+        EXPECT_EQ(a.status, 0) << none << a.err << a.out;
+        EXPECT_EQ(a.report["variations"], json::array()) << none;
+        ASSERT_EQ(a.report["runs"].size(), 2u);
+        for (auto& run : a.report["runs"]) {
+            EXPECT_EQ(run["variations"], json::object()) << none;
+            EXPECT_EQ(fs::path(run["built_in"].get<std::string>()).filename(), "build") << none;
+        }
+    }
+}
+
 TEST(Audit, APlainRunInWhichAWrapperRanAnywayIsSaidNotPlain) {
     TempDir tmp;
     copy_tree(fixture("make-c"), tmp / "src");

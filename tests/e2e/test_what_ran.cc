@@ -153,3 +153,89 @@ TEST(WhatRan, SccachesKindlessLinkRewriteIsTheCacheCauseDownToTheUndefinedSymbol
               std::string::npos);
     EXPECT_NE(text.find("-l static=proofs -l dylib=proofs"), std::string::npos);
 }
+
+namespace {
+
+struct AuditRun {
+    RunResult result;
+    json report;
+};
+
+AuditRun audit(const TempDir& tmp, const std::string& src, std::vector<std::string> options,
+               std::vector<std::string> command, RunOptions env) {
+    std::vector<std::string> argv = {buildiff_exe(), "audit", "--out", tmp / "audit"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back("--");
+    argv.insert(argv.end(), command.begin(), command.end());
+    env.cwd = src;
+    env.unset.insert(env.unset.end(), {"CC", "CXX", "CCACHE_DIR", "SOURCE_DATE_EPOCH"});
+    AuditRun a{run(argv, env), {}};
+    if (fs::exists(tmp / "audit/report.json"))
+        a.report = json::parse(read_text(tmp / "audit/report.json"));
+    return a;
+}
+
+const json* pair_report(const AuditRun& a, const std::string& l, const std::string& r) {
+    for (auto& p : a.report["pairs"])
+        if (p["left"] == l && p["right"] == r) return &p["report"];
+    return nullptr;
+}
+
+}  // namespace
+
+// The audit's own runs (plain, cold, warm) with the build path and TZ varied: the rewrite is
+// still the cause of the rlib and the .so, never TZ. Release: cargo's incremental debug builds
+// are not cacheable, and sccache runs them as asked (no rewrite, no bug).
+TEST(WhatRan, AnAuditWithTzVariedStillNamesTheRewrite) {
+    TempDir tmp;
+    copy_tree(fixture("kindless-link"), tmp / "src");
+    AuditRun a = audit(tmp, tmp / "src", {"--cache", "sccache", "--vary", "build-path,tz", "--keep"},
+                       {"cargo", "build", "--release"}, debian_cargo(tmp / "src"));
+    EXPECT_EQ(a.result.status, 1) << a.result.err << a.result.out;
+    const json* cold = pair_report(a, "plain", "cold");
+    ASSERT_NE(cold, nullptr) << a.result.err;
+    const json* so = artifact(*cold, "$ROOT/target/release/libpyverify.so", "");
+    ASSERT_NE(so, nullptr);
+    const json* cause = cause_by_id(*cold, (*so)["root_cause"]);
+    ASSERT_NE(cause, nullptr);
+    EXPECT_EQ((*cause)["kind"], "cache") << (*cause).dump(1);
+    EXPECT_NE(std::string((*cause)["summary"]).find("`-l dylib=proofs` where cargo asked for"),
+              std::string::npos);
+    const json* rlib = artifact(*cold, "$ROOT/target/release/deps/libproofs-", ".rlib");
+    ASSERT_NE(rlib, nullptr);
+    EXPECT_EQ((*rlib)["root_cause"], (*so)["root_cause"]);
+    // The truth in the kept trees: the plain run's library loads, the cold run's does not.
+    std::string trees = tmp / "audit/trees";
+    for (const auto& e : fs::directory_iterator(trees)) {
+        std::string name = e.path().filename();
+        std::string loaded = ctypes_load(e.path().string() + "/target/release/libpyverify.so");
+        if (name.starts_with("plain"))
+            EXPECT_EQ(loaded, "ok");
+        else
+            EXPECT_NE(loaded.find("undefined symbol: curve_p2_to_affine"), std::string::npos)
+                << name << ": " << loaded;
+    }
+}
+
+// A --cache COMMAND wrapper that, asked to assemble fast.S, compiles an empty C object from
+// standard input: the cause is the wrapper call, and it names the .S file.
+TEST(WhatRan, AWrapperThatSwapsAnAssemblyCompileIsTheCauseAtItsCall) {
+    TempDir tmp;
+    copy_tree(fixture("asm-make"), tmp / "src");
+    copy_tree(fixture("asm-swapping-wrapper"), tmp / "wrapper");
+    AuditRun a = audit(tmp, tmp / "src",
+                       {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached"}, {"make"},
+                       {});
+    EXPECT_EQ(a.result.status, 1) << a.result.err << a.result.out;
+    const json* r = pair_report(a, "plain", "cached");
+    ASSERT_NE(r, nullptr) << a.result.err;
+    ASSERT_EQ((*r)["root_causes"].size(), 1u) << (*r)["root_causes"].dump(1);
+    const json& cause = (*r)["root_causes"][0];
+    EXPECT_EQ(cause["kind"], "cache");
+    std::string summary = cause["summary"];
+    EXPECT_EQ(summary.rfind("ccache ran cc other than make asked: ", 0), 0u) << summary;
+    EXPECT_NE(summary.find("removed `fast.S` (input)"), std::string::npos) << summary;
+    std::vector<std::string> argv = cause["invocation"]["argv"];
+    EXPECT_EQ(argv.back(), "fast.S") << "the wrapper call, not its child";
+    EXPECT_EQ(cause["explains"], json::array({"$ROOT/fast.o", "$ROOT/libfast.so"}));
+}

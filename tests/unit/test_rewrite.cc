@@ -68,3 +68,57 @@ TEST(Rewrite, ADifferentInputOrLibraryKindIsMeaningfulAndSaidInWords) {
                   .rfind("ccache ran cc other than make asked: ", 0),
               0u);
 }
+
+#include "toolchain/env_readers.h"
+
+TEST(EnvReaders, AVariableIsACauseOnlyWhereTheToolReadsIt) {
+    EXPECT_TRUE(tool_reads_env(ToolKind::CompilerDriver, "TZ")) << "__DATE__, __TIME__";
+    EXPECT_TRUE(tool_reads_env(ToolKind::CompilerDriver, "SOURCE_DATE_EPOCH"));
+    EXPECT_TRUE(tool_reads_env(ToolKind::Compiler, "CPATH"));
+    EXPECT_TRUE(tool_reads_env(ToolKind::Linker, "LIBRARY_PATH"));
+    EXPECT_TRUE(tool_reads_env(ToolKind::CompilerDriver, "GCC_EXEC_PREFIX"));
+    EXPECT_FALSE(tool_reads_env(ToolKind::CompilerDriver, "RUSTC_WRAPPER"));
+    EXPECT_FALSE(tool_reads_env(ToolKind::Rustc, "TZ")) << "rustc has no clock macro";
+    EXPECT_TRUE(tool_reads_env(ToolKind::Rustc, "CARGO_PKG_VERSION")) << "env! at compile time";
+    EXPECT_TRUE(tool_reads_env(ToolKind::Rustc, "OUT_DIR"));
+    EXPECT_TRUE(tool_reads_env(ToolKind::Archiver, "ZERO_AR_DATE"));
+    EXPECT_FALSE(tool_reads_env(ToolKind::Archiver, "CFLAGS"));
+    // Tools of no row may read anything: make, cargo, build scripts, shells.
+    for (ToolKind k : {ToolKind::Cargo, ToolKind::BuildScript, ToolKind::Other})
+        EXPECT_TRUE(tool_reads_env(k, "TZ"));
+    for (const EnvReaders& row : env_reader_table()) EXPECT_FALSE(row.why.empty());
+}
+
+#include "toolchain/bookkeeping.h"
+
+TEST(Bookkeeping, EachBuildSystemsFilesAreKnownAndArtifactsAreNot) {
+    auto system = [](const char* path) {
+        const BookkeepingRule* r = bookkeeping_of(path);
+        return r ? std::string(r->system) : std::string("artifact");
+    };
+    EXPECT_EQ(system("$ROOT/target/release/.fingerprint/proofs-HASH/lib-proofs.json"), "cargo");
+    EXPECT_EQ(system("$ROOT/target/debug/incremental/foo-1/s-1/query-cache.bin"), "cargo");
+    EXPECT_EQ(system("$ROOT/target/.rustc_info.json"), "cargo");
+    EXPECT_EQ(system("$ROOT/target/release/.cargo-lock"), "cargo");
+    EXPECT_EQ(system("$ROOT/target/release/build/proofs-HASH/output"), "cargo");
+    EXPECT_EQ(system("$ROOT/target/release/build/proofs-HASH/root-output"), "cargo");
+    EXPECT_EQ(system("$ROOT/target/release/build/proofs-HASH/invoked.timestamp"), "cargo");
+    EXPECT_EQ(system("$ROOT/target/release/deps/proofs-HASH.d"), "make");
+    EXPECT_EQ(system("$ROOT/build/.ninja_deps"), "ninja");
+    EXPECT_EQ(system("$ROOT/build/.ninja_log"), "ninja");
+    EXPECT_EQ(system("$ROOT/builddir/meson-private/coredata.dat"), "meson");
+    EXPECT_EQ(system("$ROOT/builddir/meson-logs/meson-log.txt"), "meson");
+    EXPECT_EQ(system("$ROOT/builddir/meson-info/intro-targets.json"), "meson");
+    EXPECT_EQ(system("$ROOT/b/CMakeFiles/app.dir/main.c.o.d"), "cmake");
+    EXPECT_EQ(system("$ROOT/b/CMakeCache.txt"), "cmake");
+    EXPECT_EQ(system("$ROOT/config.log"), "autotools");
+    EXPECT_EQ(system("$ROOT/config.status"), "autotools");
+    // What the builds were asked to make.
+    for (const char* a : {"$ROOT/target/release/libpyverify.so",
+                          "$ROOT/target/release/deps/libproofs-HASH.rlib",
+                          "$ROOT/target/release/build/proofs-HASH/out/libproofs.a",
+                          "$ROOT/b/app", "$ROOT/output", "$ROOT/src/build/x/output.c",
+                          "$ROOT/CMakeFiles.txt", "$ROOT/config.h",
+                          "$ROOT/b/CMakeFiles/app.dir/main.c.o"})
+        EXPECT_EQ(system(a), "artifact") << a;
+}
