@@ -97,6 +97,7 @@ class Differ {
     PairFacts pair_facts(int l, int r, std::set<int>& upstream_roots, std::set<int>& copy_roots);
     std::vector<FlagChange> rewrite_of(const SideView& s, int id) const;
     void find_rewrite(int l, int r, PairFacts& f) const;
+    std::string linker_fact(const SideView& s, int id) const;
     std::set<int> roots_for_pair(int l, int r);
     std::set<int> roots_for_path(const std::string& path);
     std::set<int> roots_for_input(const std::string& input, int l);
@@ -484,6 +485,46 @@ void Differ::find_rewrite(int l, int r, PairFacts& f) const {
         fmt::format("{} asked {} ({}) for: {}", asker, wrapper, right ? "right" : "left",
                     join(peeled_argv(asked), " ")),
         fmt::format("{} ran (process {}): {}", wrapper, ran.pid, join(ran.argv, " "))};
+    bool libraries = std::any_of(f.rewrite.begin(), f.rewrite.end(),
+                                 [](const FlagChange& c) { return c.flag == "-l"; });
+    if (std::string linker = libraries ? linker_fact(s, id) : ""; !linker.empty())
+        f.rewrite_facts.push_back(linker);
+}
+
+// Which linker read what invocation ID (a rewritten rustc) produced, and what that means for a
+// native library moved to the end of the link: GNU ld and gold resolve in command-line order (a
+// library named after the archives that need it can leave their symbols undefined); lld and mold
+// do not, and so hide the symptom while the rlib still differs.
+std::string Differ::linker_fact(const SideView& s, int id) const {
+    std::set<std::string> outputs;
+    if (auto o = s.owned.find(id); o != s.owned.end())
+        for (const std::string& n : o->second)
+            if (auto p = s.real_path.find(n); p != s.real_path.end()) outputs.insert(p->second);
+    std::set<std::string> linkers;
+    for (const ProcessRecord& p : s.rec.processes) {
+        if (p.classification.kind != ToolKind::Linker) continue;
+        bool leaf = true;  // collect2 runs ld; gcc-ld/ld.lld runs rust-lld: the last one links
+        for (int c : s.analysis.children[static_cast<size_t>(p.id)])
+            leaf &= s.at(c).classification.kind != ToolKind::Linker;
+        if (!leaf) continue;
+        for (const FileEvent& f : p.files)
+            if (f.op == FileOp::Read && outputs.contains(f.path)) linkers.insert(p.classification.tool);
+    }
+    if (linkers.empty()) return "";
+    bool ordered = false, unordered = false;
+    for (const std::string& l : linkers) {
+        bool lld = l.find("lld") != std::string::npos || l.find("mold") != std::string::npos;
+        (lld ? unordered : ordered) = true;
+    }
+    std::string names = join({linkers.begin(), linkers.end()}, ", ");
+    if (ordered)
+        return fmt::format("the link that read its output ran {} (GNU ld or gold: symbols resolve "
+                           "in command-line order, so a native library moved to the end of the "
+                           "link can leave what it needs undefined)",
+                           names);
+    return fmt::format("the link that read its output ran {} (lld or mold: symbols resolve in any "
+                       "order, so the linker masks the symptom; the rlib still differs)",
+                       names);
 }
 
 // The facts the cause rules look at for a pair. Divergent inputs the build produced lead to the

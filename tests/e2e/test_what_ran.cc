@@ -147,11 +147,72 @@ TEST(WhatRan, SccachesKindlessLinkRewriteIsTheCacheCauseDownToTheUndefinedSymbol
     json report = json::parse(read_text(tmp / "report.json"));
     expect_the_rewrite_explains_the_chain(report);
     for (auto& c : report["root_causes"]) EXPECT_NE(c["kind"], "env") << c.dump(1);
+    bool gnu_ld = false;
+    for (auto& c : report["root_causes"])
+        for (auto& f : c["details"]["facts"])
+            gnu_ld |= std::string(f).find("ran ld (GNU ld or gold") != std::string::npos;
+    EXPECT_TRUE(gnu_ld) << "the linker that showed it is named";
     // The text report names what was asked and what ran.
     const std::string& text = d.out;
     EXPECT_NE(text.find("cargo asked sccache (right) for: rustc --crate-name proofs"),
               std::string::npos);
     EXPECT_NE(text.find("-l static=proofs -l dylib=proofs"), std::string::npos);
+}
+
+// The same workspace with rustup's toolchain, whose rustc links through rust-lld (the default on
+// x86_64 since 1.90): lld resolves in any order, so the .so loads on both sides, but the rlib
+// still lost proof.o, and the report says the linker masks it.
+TEST(WhatRan, UnderRustLldTheRewriteIsStillTheCauseAndTheLinkerIsSaidToMaskIt) {
+    RunResult which = run({"sh", "-c", "command -v cargo"});
+    if (which.out.rfind("/usr/bin/", 0) == 0) GTEST_SKIP() << "needs rustup's cargo first on PATH";
+    TempDir tmp;
+    std::string plain_ws = tmp / "plain", ws = tmp / "cached";
+    copy_tree(fixture("kindless-link"), plain_ws);
+    copy_tree(fixture("kindless-link"), ws);
+    RunOptions plain_env = debian_cargo(plain_ws);
+    plain_env.env.erase(plain_env.env.begin());  // the caller's PATH: rustup's cargo first
+    ASSERT_EQ(run({buildiff_exe(), "record", "-q", "-o", tmp / "plain.rec", "--", "cargo", "build",
+                   "--release"},
+                  plain_env)
+                  .status,
+              0);
+    RunOptions cached = debian_cargo(ws, tmp / "sccache", free_tcp_port());
+    cached.env.erase(cached.env.begin());
+    RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / "cached.rec", "--", "cargo",
+                       "build", "--release"},
+                      cached);
+    run({"sccache", "--stop-server"}, cached);
+    ASSERT_EQ(r.status, 0) << r.err;
+    // The truth: both load (the symptom is masked).
+    EXPECT_EQ(ctypes_load(plain_ws + "/target/release/libpyverify.so"), "ok");
+    EXPECT_EQ(ctypes_load(ws + "/target/release/libpyverify.so"), "ok");
+
+    RunResult d = run({buildiff_exe(), "diff", tmp / "plain.rec", tmp / "cached.rec", "--json",
+                       tmp / "report.json"});
+    EXPECT_EQ(d.status, 1) << d.err;
+    json report = json::parse(read_text(tmp / "report.json"));
+    const json* cache = nullptr;
+    for (auto& c : report["root_causes"])
+        if (c["kind"] == "cache") cache = &c;
+    ASSERT_NE(cache, nullptr) << report["root_causes"].dump(1);
+    EXPECT_NE(std::string((*cache)["summary"]).find("`-l dylib=proofs` where cargo asked for"),
+              std::string::npos);
+    bool masked = false;
+    for (auto& f : (*cache)["details"]["facts"])
+        masked |= std::string(f).find("ran rust-lld") != std::string::npos &&
+                  std::string(f).find("masks the symptom") != std::string::npos;
+    EXPECT_TRUE(masked) << (*cache)["details"]["facts"].dump(1);
+    const json* rlib = artifact(report, "$ROOT/target/release/deps/libproofs-", ".rlib");
+    ASSERT_NE(rlib, nullptr);
+    EXPECT_EQ((*rlib)["root_cause"], (*cache)["id"]);
+    EXPECT_TRUE(has_difference(*rlib, "member", "proof.o",
+                               [](const json& d) { return d["right"].is_null(); }));
+    const json* so = artifact(report, "$ROOT/target/release/libpyverify.so", "");
+    if (so) {
+        EXPECT_FALSE(has_difference(*so, "symbol", "curve_p2_to_affine", [](const json& d) {
+            return d["right"]["section"] == "UND";
+        }));
+    }
 }
 
 namespace {
