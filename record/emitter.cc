@@ -1,5 +1,5 @@
-// Records: the messages to the front process, environments stored once, records created and
-// emitted parent first, and the trailer at the end.
+// The messages to the front process and the end of the recording: processes that outlived the
+// build, the recorder's own costs, the trailer (records themselves: records.cc).
 #include "record/tracer_state.h"
 
 namespace buildiff::tracer_detail {
@@ -7,44 +7,6 @@ namespace buildiff::tracer_detail {
 void Tracer::message(char kind, const std::string& text) {
     std::string line = fmt::format("{} {}\n", kind, text);
     [[maybe_unused]] ssize_t n = write(m_status_fd, line.data(), line.size());
-}
-
-// ---------------------------------------------------------------------------------------------
-// Records: creation, emission, ending
-
-int Tracer::ensure_emitted(std::uint64_t serial) {
-    if (serial == 0) return -1;
-    if (auto it = m_emitted.find(serial); it != m_emitted.end()) return it->second;
-    Rec& rec = *m_recs.at(serial);
-    if (rec.data.id >= 0) return rec.data.id;
-    int parent = ensure_emitted(rec.parent);
-    ProcessRecord& d = rec.data;
-    d.id = m_next_id++;
-    d.parent = parent;
-    d.exe = rec.image->exe;
-    d.argv = rec.image->argv;
-    d.env = rec.image->env;
-    d.cwd = rec.image->cwd;
-    d.classification = rec.image->classification;
-    m_writer.process(d);
-    return d.id;
-}
-
-void Tracer::end_rec(Rec& rec, EndState state, std::uint64_t now) {
-    rec.ended = true;
-    rec.data.end_state = state;
-    rec.data.end_ns = now;
-}
-
-void Tracer::maybe_emit(std::uint64_t serial) {
-    auto it = m_recs.find(serial);
-    if (it == m_recs.end()) return;
-    Rec& rec = *it->second;
-    if (!rec.ended || rec.pending > 0) return;
-    int id = ensure_emitted(serial);
-    m_writer.end(rec.data);
-    m_emitted[serial] = id;
-    m_recs.erase(it);
 }
 
 // Processes that outlived the build's root process: what they have written so far is hashed as
@@ -55,7 +17,7 @@ std::string Tracer::end_lingering(Recording& trailer, std::uint64_t now) {
     for (auto& [tgid, proc] : m_procs) live.push_back(proc.rec);
     std::sort(live.begin(), live.end());
     for (auto& [tgid, proc] : m_procs) {
-        Rec& rec = *m_recs.at(proc.rec);
+        Rec& rec = m_records.at(proc.rec);
         for (const OpenWrite& w : proc.writes) {
             int fd = open(w.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
             auto hash = fd >= 0 ? hash_fd(fd) : std::nullopt;
@@ -69,15 +31,15 @@ std::string Tracer::end_lingering(Recording& trailer, std::uint64_t now) {
     }
     std::string names;
     for (std::uint64_t serial : live) {
-        Rec& rec = *m_recs.at(serial);
-        int id = ensure_emitted(serial);
+        Rec& rec = m_records.at(serial);
+        int id = m_records.ensure_emitted(serial);
         if (!names.empty()) names += ", ";
         names += fmt::format("pid {} ({})", rec.data.pid, rec.image->classification.tool);
         if (rec.image->classification.role == WrapperRole::Server) names += " server";
         trailer.lingering.push_back(id);
-        end_rec(rec, EndState::Running, now);
+        m_records.end(rec, EndState::Running, now);
         rec.pending = 0;
-        maybe_emit(serial);
+        m_records.maybe_emit(serial);
     }
     return names;
 }
@@ -130,13 +92,13 @@ void Tracer::finish() {
     trailer.root_status = m_root_status;
     fill_recorder_stats(trailer);
     trailer.duration_ns = now;
-    m_writer.trailer(trailer, static_cast<size_t>(m_next_id));
+    m_writer.trailer(trailer, static_cast<size_t>(m_records.written()));
     bool ok = m_writer.flush();
     if (ok && fsync(m_config.output_fd) != 0 && errno != EINVAL) ok = false;
     close(m_config.output_fd);
     if (!ok) message('E', fmt::format("cannot write the recording: {}", std::strerror(errno)));
     prctl(PR_SET_PDEATHSIG, 0);
-    message('D', fmt::format("{} {}", m_next_id, m_writer.bytes_written()));
+    message('D', fmt::format("{} {}", m_records.written(), m_writer.bytes_written()));
     close(m_status_fd);
     m_mode = Mode::Shepherd;
     // From here on the remaining tracees are only kept running; nothing is recorded.

@@ -25,9 +25,9 @@ void Tracer::cache_lookup(const FileKey& key, const std::string& open_path, Wait
 }
 
 void Tracer::fill(const Waiter& w, const std::optional<FileHash>& value) {
-    auto it = m_recs.find(w.rec);
-    if (it == m_recs.end()) return;
-    ProcessRecord& d = it->second->data;
+    Rec* rec = m_records.find(w.rec);
+    if (!rec) return;
+    ProcessRecord& d = rec->data;
     if (w.index < 0) {
         if (value) d.exe_hash = value->hash.hex();
         return;
@@ -47,9 +47,9 @@ void Tracer::complete_jobs() {
     for (const FileHashes::Finished& done : m_hashes.take_finished()) {
         for (const Waiter& w : done.waiters) {
             fill(w, done.value);
-            if (auto r = m_recs.find(w.rec); r != m_recs.end()) {
-                --r->second->pending;
-                maybe_emit(w.rec);
+            if (Rec* r = m_records.find(w.rec)) {
+                --r->pending;
+                m_records.maybe_emit(w.rec);
             }
         }
         if (done.hold) {
@@ -138,7 +138,7 @@ void Tracer::settle_live_write(const std::string& path, pid_t hold, bool forget)
                 ++w;
                 continue;
             }
-            hash_write(*m_recs.at(proc.rec), *w, hold);
+            hash_write(m_records.at(proc.rec), *w, hold);
             w = forget ? proc.writes.erase(w) : w + 1;
         }
     }

@@ -64,7 +64,7 @@ void Tracer::on_open(pid_t tid, Proc& proc, long dirfd, const std::string& raw,
     // its open then runs while the read is recorded.
     bool released = th.at_notification && !m_live_writes.contains(path);
     if (released) resume(tid);
-    Rec& rec = *m_recs.at(proc.rec);
+    Rec& rec = m_records.at(proc.rec);
     struct stat st;
     if (!rec.read_paths.contains(path) && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
         rec.read_paths.insert(path);
@@ -169,7 +169,7 @@ void Tracer::on_syscall_exit(pid_t tid) {
         return;
     }
     Proc& proc = m_procs.at(th.tgid);
-    Rec& rec = *m_recs.at(proc.rec);
+    Rec& rec = m_records.at(proc.rec);
     auto event = [&](FileOp op) {
         FileEvent f;
         f.op = op;

@@ -81,9 +81,8 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
         }
     if (!is_thread && m_mode == Mode::Recording && m_procs.contains(parent_tgid)) {
         Proc& parent = m_procs.at(parent_tgid);
-        Rec& prec = *m_recs.at(parent.rec);
-        auto rec = std::make_unique<Rec>();
-        rec->serial = m_next_serial++;
+        Rec& prec = m_records.at(parent.rec);
+        Rec* rec = &m_records.add(std::make_unique<Rec>());
         rec->parent = parent.rec;
         rec->pre_exec = true;
         rec->image = prec.image;
@@ -98,7 +97,6 @@ void Tracer::on_new_task(pid_t parent_tid, int event) {
         proc.exit_stop = inherited_exit_stop;
         proc.cwd = parent.cwd;
         m_procs[child] = std::move(proc);
-        m_recs[rec->serial] = std::move(rec);
     }
     bool early = m_early_running.erase(child) > 0;
     m_threads[child] = thread;
@@ -163,7 +161,7 @@ void Tracer::on_exec(pid_t tid) {
     }
     std::uint64_t now = monotonic_ns() - m_t0;
     Proc& proc = m_procs.at(tid);
-    Rec* old = m_recs.at(proc.rec).get();
+    Rec* old = &m_records.at(proc.rec);
 
     // Read while the new image is stopped, before any of it has run: what it received and what
     // it runs. The record is made after it is let go, while it runs.
@@ -202,7 +200,7 @@ void Tracer::on_exec(pid_t tid) {
     resume(tid);
 
     rec->image = make_image(tid, std::move(exe), args, environ);
-    ensure_emitted(rec->serial);
+    m_records.ensure_emitted(rec->serial);
 }
 
 // The old image of a process that execs again is done writing: its record ends (replaced), and
@@ -215,15 +213,12 @@ Rec* Tracer::next_image_rec(pid_t tid, Proc& proc, Rec& old, const procfs::CpuTi
     for (const OpenWrite& w : proc.writes) m_live_writes[w.path].push_back(tid);
     old.data.user_ns = cpu.user_ns - std::min(cpu.user_ns, old.cpu_start.user_ns);
     old.data.system_ns = cpu.system_ns - std::min(cpu.system_ns, old.cpu_start.system_ns);
-    end_rec(old, EndState::Replaced, now);
-    auto fresh = std::make_unique<Rec>();
-    fresh->serial = m_next_serial++;
-    fresh->parent = old.serial;
-    fresh->data.pid = tid;
-    Rec* rec = fresh.get();
-    proc.rec = fresh->serial;
-    m_recs[fresh->serial] = std::move(fresh);
-    maybe_emit(old.serial);
+    m_records.end(old, EndState::Replaced, now);
+    Rec* rec = &m_records.add(std::make_unique<Rec>());
+    rec->parent = old.serial;
+    rec->data.pid = tid;
+    proc.rec = rec->serial;
+    m_records.maybe_emit(old.serial);
     return rec;
 }
 
@@ -254,7 +249,7 @@ void Tracer::on_exit_event(pid_t tid) {
         m_procs.contains(tid)) {
         Proc& proc = m_procs.at(tid);
         proc.cpu_at_exit = procfs::cpu_times(tid);
-        release_writes(tid, proc, *m_recs.at(proc.rec), tid);
+        release_writes(tid, proc, m_records.at(proc.rec), tid);
     }
     resume(tid);
 }
@@ -300,7 +295,7 @@ void Tracer::on_death(pid_t tid, int status, const rusage& usage) {
     Proc proc = std::move(p->second);
     m_procs.erase(p);
     m_exit_stop_wanted.erase(tid);
-    Rec& rec = *m_recs.at(proc.rec);
+    Rec& rec = m_records.at(proc.rec);
     release_writes(tid, proc, rec, 0);  // killed without an exit stop: hash what is there
     // CPU of this image: from the exit stop when there was one, else from wait4's rusage
     // (which covers the process and the children it waited for, less those children).
@@ -319,8 +314,8 @@ void Tracer::on_death(pid_t tid, int status, const rusage& usage) {
         parent->second.children.system_ns += total.system_ns;
     }
     rec.data.status = exit;
-    end_rec(rec, EndState::Exited, monotonic_ns() - m_t0);
-    maybe_emit(rec.serial);
+    m_records.end(rec, EndState::Exited, monotonic_ns() - m_t0);
+    m_records.maybe_emit(rec.serial);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,8 +415,7 @@ void Tracer::flush_soon() {
 
 // The root process: its record starts as a pre-exec fork that exec's the build command.
 void Tracer::adopt_root() {
-    auto root_rec = std::make_unique<Rec>();
-    root_rec->serial = m_next_serial++;
+    Rec* root_rec = &m_records.add(std::make_unique<Rec>());
     root_rec->pre_exec = true;
     auto image = std::make_shared<Image>();
     image->argv = m_config.header.command;
@@ -431,7 +425,6 @@ void Tracer::adopt_root() {
     root_rec->data.via_exec = false;
     m_procs[m_root].rec = root_rec->serial;
     m_procs[m_root].cwd = m_config.header.cwd;
-    m_recs[root_rec->serial] = std::move(root_rec);
     m_threads[m_root].tgid = m_root;
     open_exe_link(m_root);
 }

@@ -42,6 +42,7 @@
 #include "record/env_store.h"
 #include "record/file_hashes.h"
 #include "record/procfs.h"
+#include "record/records.h"
 #include "record/tracer.h"
 #include "recording/redact.h"
 
@@ -88,28 +89,6 @@ inline bool is_special_path(std::string_view path) {
 inline std::string fd_path(pid_t tid, long fd) {
     return fmt::format("/proc/{}/fd/{}", tid, fd);
 }
-
-struct Image {
-    std::string exe;
-    std::vector<std::string> argv;
-    int env = -1;
-    std::string cwd;
-    Classification classification;
-};
-
-// One record of the recording: an exec'd image, or a fork that never exec'd.
-struct Rec {
-    Rec() { data.id = -1; }
-    std::uint64_t serial = 0;
-    std::uint64_t parent = 0;  // parent's serial, 0 for the root
-    bool pre_exec = false;     // a fork child that has not exec'd (yet)
-    std::shared_ptr<const Image> image;
-    ProcessRecord data;
-    procfs::CpuTimes cpu_start;
-    std::unordered_set<std::string> read_paths;
-    int pending = 0;
-    bool ended = false;
-};
 
 struct OpenWrite {
     std::string path;
@@ -235,9 +214,6 @@ class Tracer {
     void cache_lookup(const FileKey& key, const std::string& open_path, Waiter waiter, Rec& rec);
     void complete_jobs();
     void fill(const Waiter& w, const std::optional<FileHash>& value);
-    void end_rec(Rec& rec, EndState state, std::uint64_t now);
-    void maybe_emit(std::uint64_t serial);
-    int ensure_emitted(std::uint64_t serial);
     void finish();
     std::string end_lingering(Recording& trailer, std::uint64_t now);
     void fill_recorder_stats(Recording& trailer) const;
@@ -269,10 +245,7 @@ class Tracer {
     std::unordered_map<pid_t, int> m_exe_links;
     static constexpr size_t kExeLinks = 256;
     std::unordered_map<pid_t, Proc> m_procs;  // by thread-group id
-    std::map<std::uint64_t, std::unique_ptr<Rec>> m_recs;
-    std::unordered_map<std::uint64_t, int> m_emitted;  // serial -> record id, after drop
-    std::uint64_t m_next_serial = 1;
-    int m_next_id = 0;
+    Records m_records{m_writer};
     EnvStore m_envs{m_writer, m_redactor, m_config.header.redacted};
     // Files open for writing by a live process: path -> writer (thread-group id).
     std::unordered_map<std::string, std::vector<pid_t>> m_live_writes;
