@@ -8,28 +8,11 @@
 #include <string>
 
 #include "record/env_store.h"
+#include "tests/unit/written_file.h"
 
 using namespace buildiff;
 
 namespace {
-
-// What a writer put in a temporary file.
-struct WrittenFile {
-    FILE* file = tmpfile();
-    int fd() const { return fileno(file); }
-    std::string text() const {
-        std::string out;
-        char buf[4096];
-        ssize_t n;
-        off_t at = 0;
-        while ((n = pread(fd(), buf, sizeof buf, at)) > 0) {
-            out.append(buf, static_cast<size_t>(n));
-            at += n;
-        }
-        return out;
-    }
-    ~WrittenFile() { fclose(file); }
-};
 
 size_t count(const std::string& text, const std::string& what) {
     size_t n = 0;

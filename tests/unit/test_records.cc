@@ -2,39 +2,26 @@
 // written, and a record ends in the recording only once it has ended and its hashes are in.
 #include <gtest/gtest.h>
 
-#include <stdio.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "record/records.h"
+#include "tests/unit/written_file.h"
 
 using namespace buildiff;
 
 namespace {
 
-struct WrittenFile {
-    FILE* file = tmpfile();
-    int fd() const { return fileno(file); }
-    std::vector<nlohmann::json> lines() const {
-        std::string text;
-        char buf[4096];
-        ssize_t n;
-        off_t at = 0;
-        while ((n = pread(fd(), buf, sizeof buf, at)) > 0) {
-            text.append(buf, static_cast<size_t>(n));
-            at += n;
-        }
-        std::vector<nlohmann::json> out;
-        size_t start = 0;
-        for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
-            out.push_back(nlohmann::json::parse(text.substr(start, nl - start)));
-            start = nl + 1;
-        }
-        return out;
+// The JSON lines a writer put in FILE.
+std::vector<nlohmann::json> lines(const WrittenFile& file) {
+    std::string text = file.text();
+    std::vector<nlohmann::json> out;
+    size_t start = 0;
+    for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
+        out.push_back(nlohmann::json::parse(text.substr(start, nl - start)));
+        start = nl + 1;
     }
-    ~WrittenFile() { fclose(file); }
-};
+    return out;
+}
 
 std::unique_ptr<Rec> rec_of(std::uint64_t parent, const std::string& tool, int pid) {
     auto r = std::make_unique<Rec>();
@@ -50,7 +37,7 @@ std::unique_ptr<Rec> rec_of(std::uint64_t parent, const std::string& tool, int p
 // "process <id> <parent> <argv0>" and "end <id>", in the order written.
 std::vector<std::string> written(const WrittenFile& f) {
     std::vector<std::string> out;
-    for (const nlohmann::json& j : f.lines()) {
+    for (const nlohmann::json& j : lines(f)) {
         if (j["type"] == "process")
             out.push_back("process " + std::to_string(j["id"].get<int>()) + " " +
                           std::to_string(j["parent"].is_null() ? -1 : j["parent"].get<int>()) +
