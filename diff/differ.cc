@@ -78,6 +78,7 @@ class Differ {
         compare_artifacts();
         list_explained();
         order_causes();
+        list_chains();
         list_pairs();
         return std::move(m_result);
     }
@@ -90,6 +91,7 @@ class Differ {
     void explain(Artifact& a);
     void list_explained();
     void order_causes();
+    void list_chains();
     void list_pairs();
     bool own_output(int root, const std::string& path);
 
@@ -266,6 +268,49 @@ void Differ::order_causes() {
         };
         return key(a) < key(b);
     });
+}
+
+// The difference that tells most of what happened to an artifact: a symbol that became
+// undefined or defined, else a member that came or went, else a symbol; none otherwise.
+const Difference* telling(const std::vector<Difference>& list) {
+    const Difference* best = nullptr;
+    int best_score = 0;
+    std::vector<const Difference*> stack;
+    for (auto it = list.rbegin(); it != list.rend(); ++it) stack.push_back(&*it);
+    while (!stack.empty()) {
+        const Difference* d = stack.back();
+        stack.pop_back();
+        int score = 0;
+        if (d->kind == "symbol")
+            score = d->left_symbol && d->right_symbol &&
+                            d->left_symbol->defined != d->right_symbol->defined
+                        ? 3
+                        : 1;
+        if (d->kind == "member" && (d->left.empty() || d->right.empty())) score = 2;
+        if (score > best_score) {
+            best = d;
+            best_score = score;
+        }
+        for (auto it = d->children.rbegin(); it != d->children.rend(); ++it) stack.push_back(&*it);
+    }
+    return best;
+}
+
+// Each cause's chain: what it did to the artifacts it is named for, in its explains order (the
+// reports show it on the first screen: the member lost, the symbol now undefined).
+void Differ::list_chains() {
+    std::map<std::string, const Artifact*> by_path;
+    for (const Artifact& a : m_divergent) by_path[a.path] = &a;
+    for (size_t i = 0; i < m_result.root_causes.size(); ++i) {
+        RootCause& rc = m_result.root_causes[i];
+        for (const std::string& path : rc.explains) {
+            auto a = by_path.find(path);
+            if (a == by_path.end() || a->second->root_cause != static_cast<int>(i)) continue;
+            if (const Difference* d = telling(a->second->differences))
+                rc.chain.emplace_back(path, d->description);
+            if (rc.chain.size() == 6) break;
+        }
+    }
 }
 
 void Differ::list_pairs() {

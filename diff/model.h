@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "recording/analysis.h"
@@ -111,6 +112,9 @@ struct RootCause {
     std::vector<std::string> details;   // further facts, in words
     std::vector<std::string> explains;  // artifact paths, in chain order (not bookkeeping)
     size_t bookkeeping = 0;             // bookkeeping files it explains besides, counted
+    // What it did to the artifacts it is named for, one telling difference each (a member
+    // lost, a symbol now undefined): path, description. At most 6.
+    std::vector<std::pair<std::string, std::string>> chain;
     // By position in `explains`: written by one of the invocations whose own cause this is
     // (rather than built downstream of them).
     std::vector<bool> explains_own;

@@ -100,51 +100,7 @@ void print_head(const DiffResult& r, std::FILE* out, const Style& st) {
     for (auto& note : r.notes) fmt::print(out, "note     {}\n", display_text(note));
 }
 
-// The difference that tells most of what happened to an artifact: a symbol that became
-// undefined or defined, else a member that came or went, else a symbol; none otherwise.
-const Difference* telling(const std::vector<Difference>& list) {
-    const Difference* best = nullptr;
-    int best_score = 0;
-    std::vector<const Difference*> stack;
-    for (auto it = list.rbegin(); it != list.rend(); ++it) stack.push_back(&*it);
-    while (!stack.empty()) {
-        const Difference* d = stack.back();
-        stack.pop_back();
-        int score = 0;
-        if (d->kind == "symbol")
-            score = d->left_symbol && d->right_symbol &&
-                            d->left_symbol->defined != d->right_symbol->defined
-                        ? 3
-                        : 1;
-        if (d->kind == "member" && (d->left.empty() || d->right.empty())) score = 2;
-        if (score > best_score) {
-            best = d;
-            best_score = score;
-        }
-        for (auto it = d->children.rbegin(); it != d->children.rend(); ++it) stack.push_back(&*it);
-    }
-    return best;
-}
-
-// What the cause did to the artifacts it explains, one telling line each: the chain on one screen
-// ("libproofs.rlib: member proof.o removed", "libpyverify.so: symbol ... undefined").
-// Only the artifacts the cause is named for (another cause upstream may share the rest).
-void print_chain(const RootCause& rc, int index, const DiffResult& r, std::FILE* out) {
-    size_t shown = 0;
-    for (const std::string& path : rc.explains) {
-        auto a = std::find_if(r.artifacts.begin(), r.artifacts.end(),
-                              [&](const Artifact& x) { return x.path == path; });
-        if (a == r.artifacts.end() || a->root_cause != index) continue;
-        const Difference* d = telling(a->differences);
-        if (!d) continue;
-        fmt::print(out, "  {} {}: {}\n", shown ? "        " : "chain   ", display_arg(path),
-                   display_text(d->description));
-        if (++shown == 6) break;
-    }
-}
-
-void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st,
-                 const DiffResult& r) {
+void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st) {
     fmt::print(out, "\n{} {}\n",
                st.bold(fmt::format("root cause {} ({}):", i + 1, root_cause_kind_name(rc.kind))),
                rc.summary);
@@ -180,7 +136,9 @@ void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st,
     if (rc.bookkeeping)
         fmt::print(out, "  and      {} bookkeeping file{} (fingerprints, dep-info, logs)\n",
                    rc.bookkeeping, rc.bookkeeping == 1 ? "" : "s");
-    print_chain(rc, static_cast<int>(i), r, out);
+    for (size_t k = 0; k < rc.chain.size(); ++k)
+        fmt::print(out, "  {} {}: {}\n", k ? "        " : "chain   ", display_arg(rc.chain[k].first),
+                   display_text(rc.chain[k].second));
 }
 
 // A terminal report stays readable for big builds: the first ones, and a count of the rest (the
@@ -229,7 +187,7 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
     Style st{color};
     print_head(r, out, st);
     for (size_t i = 0; i < r.root_causes.size(); ++i)
-        print_cause(r.root_causes[i], i, out, st, r);
+        print_cause(r.root_causes[i], i, out, st);
     print_artifacts(r, out, st);
 }
 

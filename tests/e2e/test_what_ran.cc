@@ -157,6 +157,13 @@ TEST(WhatRan, SccachesKindlessLinkRewriteIsTheCacheCauseDownToTheUndefinedSymbol
     EXPECT_NE(text.find("cargo asked sccache (right) for: rustc --crate-name proofs"),
               std::string::npos);
     EXPECT_NE(text.find("-l static=proofs -l dylib=proofs"), std::string::npos);
+    // The chain on the first screen, down to the symbol.
+    EXPECT_NE(text.find("  chain    $ROOT/target/debug/deps/libproofs-HASH.rlib: member proof.o "
+                        "removed"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("libpyverify.so: symbol `curve_p2_to_affine`: binding LOCAL -> GLOBAL"),
+              std::string::npos);
 }
 
 // The same workspace with rustup's toolchain, whose rustc links through rust-lld (the default on
