@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "base/blob.h"
+#include "base/sizes.h"
 #include "diff/normalize.h"
 #include "recording/analysis.h"
 
@@ -46,10 +47,6 @@ EvidenceFile file_from_json(const nlohmann::json& j) {
     f.member = j.value("member", "");
     f.redacted = j.value("redacted", false);
     return f;
-}
-
-std::string mib(std::uint64_t bytes) {
-    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
 }
 
 }  // namespace
@@ -159,7 +156,7 @@ Evidence select_evidence(std::vector<EvidenceItem> candidates, std::uint64_t bud
             if (!members.contains(f->member)) cost += f->size;
         if (spent + cost > budget) {
             item.reason = fmt::format("over the size budget ({} for {} of evidence)",
-                                      mib(item.left.size + item.right.size), mib(budget));
+                                      mib(item.left.size + item.right.size, 1), mib(budget, 1));
             out.left_out.push_back(std::move(item));
             continue;
         }

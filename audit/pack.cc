@@ -26,6 +26,7 @@
 #include "audit/evidence.h"
 #include "base/atomic_write.h"
 #include "base/blob.h"
+#include "base/sizes.h"
 #include "base/version.h"
 #include "recording/recording.h"
 #include "recording/redact.h"
@@ -99,10 +100,6 @@ Result<std::string> make_archive(Format format, const std::vector<const Member*>
         return Error{fmt::format("cannot write the archive: {}", msg ? msg : "libarchive error")};
     }
     return out;
-}
-
-std::string mib(std::uint64_t bytes) {
-    return fmt::format("{:.2f} MiB", static_cast<double>(bytes) / (1 << 20));
 }
 
 Result<std::string> read_file(const std::string& path) {
@@ -488,7 +485,7 @@ Result<std::string> make_bundle(const PackOptions& o, Format format, const Gathe
             evidence.kept.begin(), evidence.kept.end(), [](const auto& a, const auto& b) {
                 return a.left.size + a.right.size < b.left.size + b.right.size;
             });
-        largest->reason = fmt::format("over the size budget ({} of evidence)", mib(o.max_size));
+        largest->reason = fmt::format("over the size budget ({} of evidence)", mib(o.max_size, 2));
         evidence.left_out.insert(evidence.left_out.begin(), std::move(*largest));
         evidence.kept.erase(largest);
     }
@@ -498,7 +495,7 @@ void print_packed(const PackOptions& o, const Gathered& g, const std::string& bu
                   const Evidence& evidence, const std::optional<PathRedactor>& redactor) {
     size_t total = evidence.kept.size() + evidence.left_out.size();
     fmt::print("packed {} ({}): {} recording{}, evidence for {} of {} {}", o.output,
-               mib(bundle.size()), g.recs.size(), g.recs.size() == 1 ? "" : "s",
+               mib(bundle.size(), 2), g.recs.size(), g.recs.size() == 1 ? "" : "s",
                evidence.kept.size(), total,
                g.recs.size() == 1 ? "files the build left" : "divergent artifacts");
     if (!evidence.left_out.empty())
@@ -543,7 +540,7 @@ int run_pack(const PackOptions& o) {
     auto over = [&](std::uint64_t size) {
         return pack_failed(
             fmt::format("the reports and recordings alone take {} compressed, over --max-size {}",
-                        mib(size), mib(o.max_size)));
+                        mib(size, 2), mib(o.max_size, 2)));
     };
     if (reserve > o.max_size) return over(base->size());
     Evidence evidence = select_evidence(std::move(g.candidates), o.max_size - reserve);

@@ -13,14 +13,6 @@ namespace buildiff {
 
 namespace {
 
-Difference node(std::string kind, std::string name, std::string description) {
-    Difference d;
-    d.kind = std::move(kind);
-    d.name = std::move(name);
-    d.description = std::move(description);
-    return d;
-}
-
 bool ends_with(const std::string& s, std::string_view suffix) {
     return s.size() >= suffix.size() &&
            s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -89,7 +81,7 @@ Result<Comparison> Comparer::compare_fresh(const Blob& left, const Blob& right, 
         return out;
     };
     if (family(lf) != family(rf)) {
-        out.differences.push_back(node("format", "", fmt::format("format {} -> {}", lf, rf)));
+        out.differences.push_back(difference("format", "", fmt::format("format {} -> {}", lf, rf)));
         out.differences.back().left = lf;
         out.differences.back().right = rf;
         return binary();
@@ -165,13 +157,13 @@ Result<std::vector<Difference>> Comparer::compare_archives(const Blob& left, con
     std::vector<Difference> out;
     if (l->format != r->format)
         out.push_back(
-            node("format", "", fmt::format("archive format {} -> {}", l->format, r->format)));
+            difference("format", "", fmt::format("archive format {} -> {}", l->format, r->format)));
     std::vector<Difference> members = compare_members(left, *l, right, *r, depth);
     out.insert(out.end(), members.begin(), members.end());
     for (auto* listing : {&*l, &*r})
         if (!listing->stopped.empty()) {
             out.push_back(
-                node("limit", "",
+                difference("limit", "",
                      fmt::format("{} ({}): {}", listing == &*l ? "left" : "right",
                                  listing == &*l ? left.name() : right.name(), listing->stopped)));
         }
@@ -199,7 +191,7 @@ std::vector<Difference> Comparer::compare_members(const Blob& left, const Archiv
     for (auto* a : {&l, &r})
         for (auto& m : a->members)
             if (m.unsafe_name() && !is_symbol_index(m.name) && unsafe.insert(m.name).second)
-                out.push_back(node("unsafe-name", m.name,
+                out.push_back(difference("unsafe-name", m.name,
                                    fmt::format("member name {} is absolute or contains `..` "
                                                "(compared in memory, never extracted)",
                                                m.name)));
@@ -213,7 +205,7 @@ std::vector<Difference> Comparer::compare_members(const Blob& left, const Archiv
     if (lcommon != rcommon) {
         size_t i = 0;
         while (lcommon[i] == rcommon[i]) ++i;
-        Difference d = node("member-order", lcommon[i].first,
+        Difference d = difference("member-order", lcommon[i].first,
                             fmt::format("member order changed (first at {}: {} -> {})", i + 1,
                                         lcommon[i].first, rcommon[i].first));
         out.push_back(std::move(d));
@@ -224,7 +216,7 @@ std::vector<Difference> Comparer::compare_members(const Blob& left, const Archiv
         auto it = rm.find(k);
         if (it == rm.end()) {
             Difference d =
-                node("member", a->name,
+                difference("member", a->name,
                      fmt::format("member {} removed ({}, {} bytes)", a->name, a->type, a->size));
             d.left = a->hash.hex();
             out.push_back(std::move(d));
@@ -237,7 +229,7 @@ std::vector<Difference> Comparer::compare_members(const Blob& left, const Archiv
         if (!lm.contains(k)) {
             const ArchiveMember* b = rm[k];
             Difference d =
-                node("member", b->name,
+                difference("member", b->name,
                      fmt::format("member {} added ({}, {} bytes)", b->name, b->type, b->size));
             d.right = b->hash.hex();
             out.push_back(std::move(d));
@@ -255,7 +247,7 @@ std::optional<Difference> Comparer::compare_member(const Blob& left, const Archi
         what.push_back(fmt::format("mode {} -> {}", mode_string(a.mode), mode_string(b.mode)));
     if (a.owner != b.owner) what.push_back(fmt::format("owner {} -> {}", a.owner, b.owner));
     if (a.mtime != b.mtime) what.push_back(fmt::format("mtime {} -> {}", a.mtime, b.mtime));
-    Difference d = node("member", a.name, "");
+    Difference d = difference("member", a.name, "");
     if (!(a.hash == b.hash) || a.size != b.size) {
         d.left = a.hash.hex();
         d.right = b.hash.hex();
@@ -267,7 +259,7 @@ std::optional<Difference> Comparer::compare_member(const Blob& left, const Archi
             what.push_back(
                 fmt::format("content differs; nested deeper than {} archives: not compared",
                             m_limits.max_depth));
-            d.children.push_back(node("limit", a.name,
+            d.children.push_back(difference("limit", a.name,
                                       fmt::format("nesting deeper than {} archives is not compared",
                                                   m_limits.max_depth)));
         } else {
@@ -279,7 +271,7 @@ std::optional<Difference> Comparer::compare_member(const Blob& left, const Archi
                 d.children = std::move(c->differences);
             } else {
                 what.push_back("content differs; unreadable");
-                d.children.push_back(node("error", a.name, c.error().message));
+                d.children.push_back(difference("error", a.name, c.error().message));
             }
         }
     }

@@ -28,17 +28,6 @@ std::map<std::pair<std::string, int>, const T*> keyed(const std::vector<T>& item
     return out;
 }
 
-Difference node(std::string kind, std::string name, std::string description, std::string left = {},
-                std::string right = {}) {
-    Difference d;
-    d.kind = std::move(kind);
-    d.name = std::move(name);
-    d.description = std::move(description);
-    d.left = std::move(left);
-    d.right = std::move(right);
-    return d;
-}
-
 std::string signed_delta(std::uint64_t l, std::uint64_t r) {
     return r >= l ? fmt::format("+{}", r - l) : fmt::format("-{}", l - r);
 }
@@ -48,7 +37,7 @@ void compare_header(const ElfSummary& l, const ElfSummary& r, std::vector<Differ
         for (auto& [rfield, rv] : r.header)
             if (field == rfield && lv != rv)
                 out.push_back(
-                    node("header", field, fmt::format("ELF {}: {} -> {}", field, lv, rv), lv, rv));
+                    difference("header", field, fmt::format("ELF {}: {} -> {}", field, lv, rv), lv, rv));
 }
 
 void compare_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Difference>& out) {
@@ -63,7 +52,7 @@ void compare_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Diff
         auto it = rk.find(key);
         if (it == rk.end()) {
             out.push_back(
-                node("section", ls->name,
+                difference("section", ls->name,
                      fmt::format("section {} removed ({}, {} bytes)", ls->name, ls->type, ls->size),
                      fmt::format("{} {} bytes", ls->type, ls->size), ""));
             continue;
@@ -86,14 +75,14 @@ void compare_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Diff
         }
         std::string desc = fmt::format("section {}: ", ls->name);
         for (size_t i = 0; i < what.size(); ++i) desc += (i ? ", " : "") + what[i];
-        out.push_back(node("section", ls->name, desc,
+        out.push_back(difference("section", ls->name, desc,
                            fmt::format("{} {} {} bytes", ls->type, ls->flags, ls->size),
                            fmt::format("{} {} {} bytes", rs->type, rs->flags, rs->size)));
     }
     for (auto& [key, rs] : rk)
         if (!lk.contains(key))
             out.push_back(
-                node("section", rs->name,
+                difference("section", rs->name,
                      fmt::format("section {} added ({}, {} bytes)", rs->name, rs->type, rs->size),
                      "", fmt::format("{} {} bytes", rs->type, rs->size)));
     if (!same_size.empty()) {
@@ -101,14 +90,14 @@ void compare_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Diff
         for (size_t i = 0; i < same_size.size() && i < 12; ++i)
             names += (i ? ", " : "") + same_size[i];
         if (same_size.size() > 12) names += fmt::format(" and {} more", same_size.size() - 12);
-        out.push_back(node("section-content", "",
+        out.push_back(difference("section-content", "",
                            fmt::format("content differs, size unchanged, in {} section{}: {}",
                                        same_size.size(), same_size.size() == 1 ? "" : "s", names)));
     }
     if (l.entry != r.entry && ++shifted == 1)
         first_shift = fmt::format("entry point {:#x} -> {:#x}", l.entry, r.entry);
     if (shifted)
-        out.push_back(node("shift", "",
+        out.push_back(difference("shift", "",
                            fmt::format("{} section address{} shifted by the changes above "
                                        "(first: {})",
                                        shifted, shifted == 1 ? "" : "es", first_shift)));
@@ -154,7 +143,7 @@ void compare_symbols(const ElfSummary& l, const ElfSummary& r, std::vector<Diffe
     auto lk = keyed(l.symbols, name_of), rk = keyed(r.symbols, name_of);
     size_t moved = 0;
     auto symbol_node = [](const std::string& name, std::string description) {
-        Difference d = node("symbol", name, std::move(description));
+        Difference d = difference("symbol", name, std::move(description));
         d.demangled = demangle(name);
         return d;
     };
@@ -188,7 +177,7 @@ void compare_symbols(const ElfSummary& l, const ElfSummary& r, std::vector<Diffe
             out.push_back(std::move(d));
         }
     if (moved)
-        out.push_back(node("shift", "",
+        out.push_back(difference("shift", "",
                            fmt::format("{} symbol{} otherwise unchanged moved to other addresses",
                                        moved, moved == 1 ? "" : "s")));
 }
@@ -221,7 +210,7 @@ void compare_pairs(const char* kind, const char* what,
             desc = fmt::format("{} {}: order changed: {} -> {}", what, k, ls, rs);
         else
             desc = fmt::format("{} {}: {} -> {}", what, k, lv ? ls : "absent", rv ? rs : "absent");
-        out.push_back(node(kind, k, desc, ls, rs));
+        out.push_back(difference(kind, k, desc, ls, rs));
     }
 }
 
@@ -230,10 +219,10 @@ void compare_comment(const ElfSummary& l, const ElfSummary& r, std::vector<Diffe
         rs(r.comment.begin(), r.comment.end());
     for (auto& s : ls)
         if (!rs.contains(s))
-            out.push_back(node("comment", "", fmt::format(".comment: removed `{}`", s), s, ""));
+            out.push_back(difference("comment", "", fmt::format(".comment: removed `{}`", s), s, ""));
     for (auto& s : rs)
         if (!ls.contains(s))
-            out.push_back(node("comment", "", fmt::format(".comment: added `{}`", s), "", s));
+            out.push_back(difference("comment", "", fmt::format(".comment: added `{}`", s), "", s));
 }
 
 std::vector<std::string> words(const std::string& s) {
@@ -308,12 +297,12 @@ struct DwarfTally {
         }
         for (auto& f : removed)
             file_nodes.push_back(
-                node("dwarf-file", lu.name,
+                difference("dwarf-file", lu.name,
                      fmt::format("DWARF unit {}: file {} no longer used", lu.name, f), f, ""));
         for (const std::string& f : ru.files)
             if (!lf_mapped.contains(f))
                 file_nodes.push_back(
-                    node("dwarf-file", lu.name,
+                    difference("dwarf-file", lu.name,
                          fmt::format("DWARF unit {}: file {} now used", lu.name, f), "", f));
     }
 
@@ -328,15 +317,15 @@ struct DwarfTally {
                 dirs.first, dirs.second, g.units, g.units == 1 ? "" : "s", g.first_unit);
             if (!prefix.first.empty())
                 desc += fmt::format("; build path {} -> {}", prefix.first, prefix.second);
-            out.push_back(node("dwarf-comp-dir", g.first_unit, desc, dirs.first, dirs.second));
+            out.push_back(difference("dwarf-comp-dir", g.first_unit, desc, dirs.first, dirs.second));
         }
         if (path_only_files)
             out.push_back(
-                node("dwarf-build-path", "",
+                difference("dwarf-build-path", "",
                      fmt::format("{} DWARF file name{} only by the build path", path_only_files,
                                  path_only_files == 1 ? " differs" : "s differ")));
         for (auto& [p, g] : producers)
-            out.push_back(node("dwarf-producer", g.first_unit,
+            out.push_back(difference("dwarf-producer", g.first_unit,
                                fmt::format("DW_AT_producer in {} unit{} (first: {}): {}", g.units,
                                            g.units == 1 ? "" : "s", g.first_unit,
                                            producer_change(p.first, p.second)),
@@ -344,7 +333,7 @@ struct DwarfTally {
         constexpr size_t kListed = 50;
         for (size_t i = 0; i < file_nodes.size() && i < kListed; ++i) out.push_back(file_nodes[i]);
         if (file_nodes.size() > kListed)
-            out.push_back(node("dwarf-file", "",
+            out.push_back(difference("dwarf-file", "",
                                fmt::format("and {} more DWARF file name differences",
                                            file_nodes.size() - kListed)));
     }
@@ -353,14 +342,14 @@ struct DwarfTally {
 void compare_dwarf(const ElfSummary& l, const ElfSummary& r, std::vector<Difference>& out) {
     if (l.dwarf_problem != r.dwarf_problem)
         out.push_back(
-            node("dwarf", "", "DWARF readable on one side only", l.dwarf_problem, r.dwarf_problem));
+            difference("dwarf", "", "DWARF readable on one side only", l.dwarf_problem, r.dwarf_problem));
     auto unit_name = [](const DwarfUnit& u) { return u.name; };
     auto lk = keyed(l.units, unit_name), rk = keyed(r.units, unit_name);
     DwarfTally tally;
     for (auto& [key, lu] : lk) {
         auto it = rk.find(key);
         if (it == rk.end())
-            out.push_back(node("dwarf-unit", lu->name,
+            out.push_back(difference("dwarf-unit", lu->name,
                                fmt::format("DWARF unit {} only in the left file", lu->name),
                                lu->name, ""));
         else
@@ -368,7 +357,7 @@ void compare_dwarf(const ElfSummary& l, const ElfSummary& r, std::vector<Differe
     }
     for (auto& [key, ru] : rk)
         if (!lk.contains(key))
-            out.push_back(node("dwarf-unit", ru->name,
+            out.push_back(difference("dwarf-unit", ru->name,
                                fmt::format("DWARF unit {} only in the right file", ru->name), "",
                                ru->name));
     tally.emit(out);

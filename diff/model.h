@@ -86,6 +86,18 @@ struct Difference {
     std::vector<Difference> children;
 };
 
+// A node with its kind, name, description and (when they apply) the two values.
+inline Difference difference(std::string kind, std::string name, std::string description,
+                             std::string left = {}, std::string right = {}) {
+    Difference d;
+    d.kind = std::move(kind);
+    d.name = std::move(name);
+    d.description = std::move(description);
+    d.left = std::move(left);
+    d.right = std::move(right);
+    return d;
+}
+
 struct Artifact {
     std::string path;    // normalised ($ROOT/...)
     std::string status;  // "identical", "different", "only-left", "only-right"

@@ -19,5 +19,7 @@ case "${2:-}" in
     target=(--target buildiff) ;;
   *) echo "usage: $0 [release|asan] [--only-buildiff]" >&2; exit 2 ;;
 esac
-cmake -S . -B "$dir" -G Ninja -DBUILDIFF_WERROR=ON "${flags[@]}" >/dev/null
+# A unity build (a few sources per translation unit) parses the heavy headers (CLI11,
+# nlohmann/json, fmt, GoogleTest) a few times instead of once per source: a third of the CPU time.
+cmake -S . -B "$dir" -G Ninja -DBUILDIFF_WERROR=ON -DCMAKE_UNITY_BUILD=ON "${flags[@]}" >/dev/null
 cmake --build "$dir" "${target[@]}"

@@ -12,7 +12,7 @@ namespace {
 // The C toolchain: what gcc and the programs it runs (cc1, as, collect2, ld) read. TZ and
 // SOURCE_DATE_EPOCH: __DATE__ and __TIME__. The locale: messages, and the charset of wide
 // strings. The rest: search paths and the programs gcc runs.
-const std::vector<std::string_view> kCToolchain = {
+const std::vector<std::string_view> kCToolchainReads = {
     "SOURCE_DATE_EPOCH", "TZ",         "CPATH",           "C_INCLUDE_PATH",
     "CPLUS_INCLUDE_PATH", "OBJC_INCLUDE_PATH", "LIBRARY_PATH", "GCC_EXEC_PREFIX",
     "COMPILER_PATH",     "GCC_COMPARE_DEBUG", "DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES",
@@ -24,7 +24,7 @@ const std::vector<std::string_view> kCToolchain = {
 // rustc: what cargo gives the crate to read at compile time (env!: CARGO_*, OUT_DIR), rustc's
 // own switches, and what its linker (the C toolchain above) reads. A crate's own `env!` of any
 // other variable is listed in rustc's dep-info (`# env-dep:`), which is not read here yet.
-const std::vector<std::string_view> kRustc = {
+const std::vector<std::string_view> kRustcReads = {
     "CARGO_*",  "OUT_DIR",       "RUSTC_*",     "RUST_*",       "LIBRARY_PATH",
     "PATH",     "LD_LIBRARY_PATH", "LD_PRELOAD", "TMPDIR",      "SOURCE_DATE_EPOCH",
     "LANG",     "LC_ALL",        "LC_CTYPE",    "LC_MESSAGES",  "LD_RUN_PATH",
@@ -32,15 +32,15 @@ const std::vector<std::string_view> kRustc = {
 };
 
 const std::vector<EnvReaders> kTable = {
-    {ToolKind::CompilerDriver, kCToolchain, "gcc, clang and the programs they run"},
-    {ToolKind::Compiler, kCToolchain, "cc1, cc1plus, lto1"},
-    {ToolKind::Assembler, kCToolchain, "as (through gcc, the same variables)"},
-    {ToolKind::Linker, kCToolchain, "ld, collect2, gold, lld, mold"},
+    {ToolKind::CompilerDriver, kCToolchainReads, "gcc, clang and the programs they run"},
+    {ToolKind::Compiler, kCToolchainReads, "cc1, cc1plus, lto1"},
+    {ToolKind::Assembler, kCToolchainReads, "as (through gcc, the same variables)"},
+    {ToolKind::Linker, kCToolchainReads, "ld, collect2, gold, lld, mold"},
     {ToolKind::Archiver,
      {"ZERO_AR_DATE", "SOURCE_DATE_EPOCH", "TMPDIR", "LANG", "LC_ALL", "PATH", "LD_PRELOAD",
       "LD_LIBRARY_PATH"},
      "ar, ranlib"},
-    {ToolKind::Rustc, kRustc, "rustc and the linker it runs"},
+    {ToolKind::Rustc, kRustcReads, "rustc and the linker it runs"},
 };
 
 bool named(std::string_view pattern, std::string_view variable) {

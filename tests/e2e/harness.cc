@@ -116,6 +116,12 @@ void copy_tree(const std::string& from, const std::string& to) {
     fs::copy(from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
 }
 
+void write_text(const std::string& path, const std::string& text) {
+    std::filesystem::path p(path);
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+}
+
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;
@@ -158,7 +164,7 @@ buildiff::Recording load(const std::string& path) {
     return std::move(rec.value());
 }
 
-std::string basename(const std::string& path) {
+std::string file_name(const std::string& path) {
     auto slash = path.rfind('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
@@ -174,7 +180,7 @@ std::vector<const buildiff::ProcessRecord*> by_tool(const buildiff::Recording& r
     std::vector<const buildiff::ProcessRecord*> out;
     for (auto& p : rec.processes)
         if (p.via_exec && !p.argv.empty() &&
-            (basename(p.argv[0]) == tool || p.classification.tool == tool))
+            (file_name(p.argv[0]) == tool || p.classification.tool == tool))
             out.push_back(&p);
     return out;
 }

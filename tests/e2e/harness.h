@@ -51,6 +51,8 @@ class TempDir {
 
 void copy_tree(const std::string& from, const std::string& to);
 std::string read_text(const std::string& path);
+// Writes `text` to `path`, creating its folders.
+void write_text(const std::string& path, const std::string& text);
 int free_tcp_port();
 std::string file_hash(const std::string& path);  // XXH3-128 hex of a file on disk
 
@@ -59,7 +61,7 @@ void expect_valid_report(const std::string& report_path);
 
 // The recording at `path`, which must be readable.
 buildiff::Recording load(const std::string& path);
-std::string basename(const std::string& path);
+std::string file_name(const std::string& path);
 bool has_arg(const buildiff::ProcessRecord& p, const std::string& arg);
 // Records whose argv[0] basename (or tool) is `tool`.
 std::vector<const buildiff::ProcessRecord*> by_tool(const buildiff::Recording& rec,

@@ -27,11 +27,6 @@ void sh(const std::string& script, const std::string& cwd) {
     ASSERT_EQ(r.status, 0) << script << "\n" << r.err;
 }
 
-void write(const std::string& path, const std::string& text) {
-    fs::create_directories(fs::path(path).parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-}
-
 struct Report {
     int status = -1;
     std::string text, err;
@@ -39,7 +34,7 @@ struct Report {
 };
 
 // `buildiff diff LEFT RIGHT`: the text report, and the JSON report validated against the schema.
-Report diff(const TempDir& tmp, const std::string& left, const std::string& right) {
+Report compare_files(const TempDir& tmp, const std::string& left, const std::string& right) {
     std::string out = tmp / "report.json";
     fs::remove(out);
     Report r;
@@ -119,12 +114,12 @@ std::set<std::string> readelf_binding_or_export_changes(const std::string& a,
 // defines and a stub archive (what a broken cache handed the linker) does not. A version script
 // hides everything but glue_api.
 void build_glue(const std::string& dir) {
-    write(dir + "/blst.c", "int blst_p2_to_affine(int x) { return x ^ 0x5a; }\n");
-    write(dir + "/stub.c", "int blst_unrelated_stub(void) { return 0; }\n");
-    write(
+    write_text(dir + "/blst.c", "int blst_p2_to_affine(int x) { return x ^ 0x5a; }\n");
+    write_text(dir + "/stub.c", "int blst_unrelated_stub(void) { return 0; }\n");
+    write_text(
         dir + "/glue.c",
         "int blst_p2_to_affine(int);\nint glue_api(int x) { return blst_p2_to_affine(x) + 1; }\n");
-    write(dir + "/v.map", "{ global: glue_api; local: *; };\n");
+    write_text(dir + "/v.map", "{ global: glue_api; local: *; };\n");
     sh("gcc -c -fPIC -O2 blst.c stub.c glue.c && ar rcs libblst.a blst.o && "
        "ar rcs libstub.a stub.o && mkdir -p good bad && "
        "gcc -shared -o good/libglue.so glue.o libblst.a -Wl,--version-script=v.map && "
@@ -148,12 +143,12 @@ void expect_local_to_global_und(const json& sym) {
 
 TEST(CompareElf, VisibilityHiddenNamesExactlyTheSymbolsWhoseBindingOrExportChanged) {
     TempDir tmp;
-    write(tmp / "lib.c", kLibSource);
+    write_text(tmp / "lib.c", kLibSource);
     // -O0: no inlining, so no function changes size when its callees become local.
     sh("mkdir -p a b && gcc -shared -fPIC -O0 -o a/libx.so lib.c && "
        "gcc -shared -fPIC -O0 -fvisibility=hidden -o b/libx.so lib.c",
        tmp.path());
-    Report r = diff(tmp, tmp / "a/libx.so", tmp / "b/libx.so");
+    Report r = compare_files(tmp, tmp / "a/libx.so", tmp / "b/libx.so");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_EQ(r.j["artifacts"][0]["format"], "elf");
     std::set<std::string> expected =
@@ -181,7 +176,7 @@ TEST(CompareElf, VisibilityHiddenNamesExactlyTheSymbolsWhoseBindingOrExportChang
 TEST(CompareElf, ObjectMissingFromTheLinkTurnsALocalDefinedSymbolIntoGlobalUnd) {
     TempDir tmp;
     build_glue(tmp.path());
-    Report r = diff(tmp, tmp / "good/libglue.so", tmp / "bad/libglue.so");
+    Report r = compare_files(tmp, tmp / "good/libglue.so", tmp / "bad/libglue.so");
     EXPECT_EQ(r.status, 1) << r.err;
     std::vector<json> syms = nodes(r.j, "symbol");
     ASSERT_EQ(syms.size(), 1u) << r.text;
@@ -194,15 +189,15 @@ TEST(CompareElf, ObjectMissingFromTheLinkTurnsALocalDefinedSymbolIntoGlobalUnd) 
 
 TEST(CompareArchive, ArArchivesDifferingInOneMemberNameThatMemberOnly) {
     TempDir tmp;
-    write(tmp / "a.c", "int fa(void) { return 1; }\n");
-    write(tmp / "b.c",
+    write_text(tmp / "a.c", "int fa(void) { return 1; }\n");
+    write_text(tmp / "b.c",
           "int fb(void) { return VALUE; }\nint fb_extra(void) { return VALUE * 2; }\n");
-    write(tmp / "c.c", "int fc(void) { return 3; }\n");
+    write_text(tmp / "c.c", "int fc(void) { return 3; }\n");
     sh("mkdir -p l r && gcc -O2 -c a.c c.c && gcc -O2 -DVALUE=2 -c b.c && ar rcs l/libabc.a a.o "
        "b.o c.o && "
        "gcc -O2 -DVALUE=20000 -c b.c && ar rcs r/libabc.a a.o b.o c.o",
        tmp.path());
-    Report r = diff(tmp, tmp / "l/libabc.a", tmp / "r/libabc.a");
+    Report r = compare_files(tmp, tmp / "l/libabc.a", tmp / "r/libabc.a");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_EQ(r.j["artifacts"][0]["format"], "ar");
     std::vector<json> members = nodes(r.j, "member");
@@ -226,7 +221,7 @@ TEST(CompareArchive, ArArchivesDifferingInOneMemberNameThatMemberOnly) {
 TEST(CompareArchive, RlibWithABundledNativeLibraryHasItsObjectAsAnExtraMember) {
     TempDir tmp;
     build_glue(tmp.path());
-    write(tmp / "blst_sys.rs",
+    write_text(tmp / "blst_sys.rs",
           "extern \"C\" { fn blst_p2_to_affine(x: i32) -> i32; }\n"
           "pub fn to_affine(x: i32) -> i32 { unsafe { blst_p2_to_affine(x) } }\n");
     sh("mkdir -p with without && "
@@ -234,7 +229,7 @@ TEST(CompareArchive, RlibWithABundledNativeLibraryHasItsObjectAsAnExtraMember) {
        "with/libblst_sys.rlib && "
        "rustc --edition 2021 --crate-type rlib blst_sys.rs -o without/libblst_sys.rlib",
        tmp.path());
-    Report r = diff(tmp, tmp / "without/libblst_sys.rlib", tmp / "with/libblst_sys.rlib");
+    Report r = compare_files(tmp, tmp / "without/libblst_sys.rlib", tmp / "with/libblst_sys.rlib");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_EQ(r.j["artifacts"][0]["format"], "rlib");
     bool added_object = false, rmeta_compared = false;
@@ -261,7 +256,7 @@ TEST(CompareArchive, WheelAndDebContainingTheBrokenSoShowTheSymbolThroughTheNest
        "Description: t\\n' > deb-$s/DEBIAN/control && "
        "  SOURCE_DATE_EPOCH=1 dpkg-deb --root-owner-group --build deb-$s $s.deb >/dev/null; done",
        tmp.path());
-    Report w = diff(tmp, tmp / "good.whl", tmp / "bad.whl");
+    Report w = compare_files(tmp, tmp / "good.whl", tmp / "bad.whl");
     EXPECT_EQ(w.status, 1) << w.err;
     EXPECT_EQ(w.j["artifacts"][0]["format"], "whl");
     ASSERT_EQ(nodes(w.j, "symbol").size(), 1u) << w.text;
@@ -269,7 +264,7 @@ TEST(CompareArchive, WheelAndDebContainingTheBrokenSoShowTheSymbolThroughTheNest
     EXPECT_EQ(names(nodes(w.j, "member")), std::set<std::string>{"blst/libglue.so"})
         << "METADATA is the same: " << w.text;
 
-    Report d = diff(tmp, tmp / "good.deb", tmp / "bad.deb");
+    Report d = compare_files(tmp, tmp / "good.deb", tmp / "bad.deb");
     EXPECT_EQ(d.status, 1) << d.err;
     EXPECT_EQ(d.j["artifacts"][0]["format"], "deb");
     ASSERT_EQ(nodes(d.j, "symbol").size(), 1u) << d.text;
@@ -282,13 +277,13 @@ TEST(CompareArchive, WheelAndDebContainingTheBrokenSoShowTheSymbolThroughTheNest
 TEST(CompareElf, SameProgramInTwoDirectoriesWithDebugInfoNamesTheCompDirAndStaysSmall) {
     TempDir tmp;
     for (std::string dir : {"one/src", "second-directory/src"}) {
-        write(tmp / dir + "/prog.c",
+        write_text(tmp / dir + "/prog.c",
               "#include <stdio.h>\n#include \"util.h\"\n"
               "int main(void) { printf(\"%d\\n\", twice(21)); return 0; }\n");
-        write(tmp / dir + "/util.h", "static inline int twice(int x) { return 2 * x; }\n");
+        write_text(tmp / dir + "/util.h", "static inline int twice(int x) { return 2 * x; }\n");
         sh("gcc -g -O2 -c prog.c -o prog.o && gcc -g -O2 prog.o -o prog", tmp / dir);
     }
-    Report r = diff(tmp, tmp / "one", tmp / "second-directory");
+    Report r = compare_files(tmp, tmp / "one", tmp / "second-directory");
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_EQ(r.j["mode"], "files");
     EXPECT_EQ(r.j["summary"]["divergent_artifacts"], 2) << r.text;  // prog and prog.o
@@ -309,7 +304,7 @@ TEST(CompareElf, SameProgramInTwoDirectoriesWithDebugInfoNamesTheCompDirAndStays
 
 TEST(CompareGroundTruth, SymbolsReadWithLibelfMatchReadelf) {
     TempDir tmp;
-    write(tmp / "lib.cc",
+    write_text(tmp / "lib.cc",
           "#include <string>\nnamespace ns { std::string greet(const std::string& n) { return \"hi "
           "\" + n; } }\n"
           "extern \"C\" int plain_c(int x) { return x + 1; }\nstatic int file_local(int x) { "
@@ -361,23 +356,23 @@ TEST(CompareGroundTruth, SymbolsReadWithLibelfMatchReadelf) {
 
 TEST(CompareGroundTruth, CppAndRustNamesAreDemangledBesideTheRawName) {
     TempDir tmp;
-    write(tmp / "v1/lib.cc", "namespace ns { int f(int x) { return x; } }\n");
-    write(tmp / "v2/lib.cc",
+    write_text(tmp / "v1/lib.cc", "namespace ns { int f(int x) { return x; } }\n");
+    write_text(tmp / "v2/lib.cc",
           "namespace ns { static int f(int x) { return x; } int g(int x) { return f(x); } }\n");
-    write(tmp / "v1/r.rs", "#[inline(never)] pub fn visible(x: u32) -> u32 { x + 1 }\n");
-    write(tmp / "v2/r.rs",
+    write_text(tmp / "v1/r.rs", "#[inline(never)] pub fn visible(x: u32) -> u32 { x + 1 }\n");
+    write_text(tmp / "v2/r.rs",
           "#[inline(never)] pub fn visible(x: u32) -> u32 { x + 2 }\npub fn more() {}\n");
     sh("for v in v1 v2; do g++ -shared -fPIC -o $v/libcc.so $v/lib.cc && "
        "rustc --edition 2021 --crate-type rlib --crate-name r "
        "-o $v/libr.rlib $v/r.rs; done",
        tmp.path());
-    Report cc = diff(tmp, tmp / "v1/libcc.so", tmp / "v2/libcc.so");
+    Report cc = compare_files(tmp, tmp / "v1/libcc.so", tmp / "v2/libcc.so");
     std::map<std::string, std::string> demangled;
     for (auto& s : nodes(cc.j, "symbol"))
         demangled[s["name"]] = s["demangled"].is_null() ? "" : s["demangled"].get<std::string>();
     EXPECT_EQ(demangled["_ZN2ns1fEi"], "ns::f(int)") << cc.text;
     EXPECT_EQ(demangled["_ZN2ns1gEi"], "ns::g(int)") << cc.text;
-    Report rs = diff(tmp, tmp / "v1/libr.rlib", tmp / "v2/libr.rlib");
+    Report rs = compare_files(tmp, tmp / "v1/libr.rlib", tmp / "v2/libr.rlib");
     bool rust = false;
     for (auto& s : nodes(rs.j, "symbol"))
         if (!s["demangled"].is_null() && s["demangled"].get<std::string>().starts_with("r::more"))
@@ -387,8 +382,8 @@ TEST(CompareGroundTruth, CppAndRustNamesAreDemangledBesideTheRawName) {
 
 TEST(CompareCache, TheSameObjectLooseInAnArchiveAndInACopyIsComparedOnce) {
     TempDir tmp;
-    write(tmp / "x.c", "int x(void) { return VALUE; }\n");
-    write(tmp / "y.c", "int y(void) { return 7; }\n");
+    write_text(tmp / "x.c", "int x(void) { return VALUE; }\n");
+    write_text(tmp / "y.c", "int y(void) { return 7; }\n");
     sh("mkdir -p l r && gcc -DVALUE=1 -c x.c -o l/x.o && gcc -DVALUE=2 -c x.c -o r/x.o && "
        "gcc -c y.c && for s in l r; do ar rcs $s/lib.a $s/x.o && cp $s/lib.a $s/copy.a && "
        "ar rcs $s/more.a $s/x.o y.o; done",
@@ -408,14 +403,14 @@ TEST(CompareCache, TheSameObjectLooseInAnArchiveAndInACopyIsComparedOnce) {
 
 TEST(CompareContent, TextIsAUnifiedDiffAndBinaryTheFirstDifferingOffsets) {
     TempDir tmp;
-    write(tmp / "l/config.h", "#define A 1\n#define B 2\n#define C 3\n#define D 4\n");
-    write(tmp / "r/config.h", "#define A 1\n#define B 20\n#define C 3\n#define D 4\n");
+    write_text(tmp / "l/config.h", "#define A 1\n#define B 2\n#define C 3\n#define D 4\n");
+    write_text(tmp / "r/config.h", "#define A 1\n#define B 20\n#define C 3\n#define D 4\n");
     std::string bin(4096, '\0');
-    write(tmp / "l/blob.bin", bin);
+    write_text(tmp / "l/blob.bin", bin);
     bin[0x123] = 'x';
-    write(tmp / "r/blob.bin", bin);
+    write_text(tmp / "r/blob.bin", bin);
     sh("ln -s config.h l/link && ln -s blob.bin r/link && echo only > l/gone", tmp.path());
-    Report r = diff(tmp, tmp / "l", tmp / "r");
+    Report r = compare_files(tmp, tmp / "l", tmp / "r");
     EXPECT_EQ(r.status, 1);
     std::vector<json> text = nodes(r.j, "text"), binary = nodes(r.j, "binary");
     ASSERT_EQ(text.size(), 1u) << r.text;
@@ -437,7 +432,7 @@ TEST(CompareBadInput, TruncatedOrOutOfRangeElfIsOneLineNamingTheFileAndExit2) {
     TempDir tmp;
     build_glue(tmp.path());
     std::string good = read_text(tmp / "good/libglue.so");
-    write(tmp / "truncated.so", good.substr(0, 3000));
+    write_text(tmp / "truncated.so", good.substr(0, 3000));
     // Section 5's sh_offset pointed far beyond the end of the file.
     std::string bad = good;
     std::uint64_t shoff;
@@ -446,9 +441,9 @@ TEST(CompareBadInput, TruncatedOrOutOfRangeElfIsOneLineNamingTheFileAndExit2) {
     std::memcpy(&shentsize, bad.data() + 0x3a, 2);
     std::uint64_t far = 0x7fffffff;
     std::memcpy(bad.data() + shoff + 5 * shentsize + 0x18, &far, 8);
-    write(tmp / "offsets.so", bad);
+    write_text(tmp / "offsets.so", bad);
     for (std::string f : {"truncated.so", "offsets.so"}) {
-        Report r = diff(tmp, tmp / f, tmp / "good/libglue.so");
+        Report r = compare_files(tmp, tmp / f, tmp / "good/libglue.so");
         EXPECT_EQ(r.status, 2) << f;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
         EXPECT_NE(r.err.find(tmp / f + ": malformed ELF: "), std::string::npos) << r.err;
@@ -457,7 +452,7 @@ TEST(CompareBadInput, TruncatedOrOutOfRangeElfIsOneLineNamingTheFileAndExit2) {
     }
     // Inside a directory walk the malformed file is reported, not fatal.
     sh("mkdir -p ta tb && cp good/libglue.so ta/lib.so && cp truncated.so tb/lib.so", tmp.path());
-    Report t = diff(tmp, tmp / "ta", tmp / "tb");
+    Report t = compare_files(tmp, tmp / "ta", tmp / "tb");
     EXPECT_EQ(t.status, 1);
     ASSERT_EQ(nodes(t.j, "error").size(), 1u) << t.text;
     EXPECT_NE(t.text.find("malformed ELF"), std::string::npos);
@@ -511,14 +506,14 @@ open(d + '/corrupt2.a', 'wb').write(b'!<arch>\n' + b'no ar member header, but lo
     EXPECT_FALSE(fs::exists("/tmp/absolute-buildiff-test.txt"));
     EXPECT_TRUE(fs::is_empty(cwd));
 
-    Report deep = diff(tmp, tmp / "deep1.tar", tmp / "deep2.tar");
+    Report deep = compare_files(tmp, tmp / "deep1.tar", tmp / "deep2.tar");
     EXPECT_EQ(deep.status, 1) << deep.err;
     std::vector<json> limits = nodes(deep.j, "limit");
     ASSERT_EQ(limits.size(), 1u) << deep.text;
     EXPECT_NE(limits[0]["description"].get<std::string>().find("nesting deeper than 16"),
               std::string::npos);
 
-    Report bomb = diff(tmp, tmp / "bomb1.tar.gz", tmp / "bomb2.tar.gz");
+    Report bomb = compare_files(tmp, tmp / "bomb1.tar.gz", tmp / "bomb2.tar.gz");
     EXPECT_EQ(bomb.status, 1) << bomb.err;
     std::vector<json> bounds = nodes(bomb.j, "limit");
     ASSERT_EQ(bounds.size(), 2u) << bomb.text;
@@ -527,7 +522,7 @@ open(d + '/corrupt2.a', 'wb').write(b'!<arch>\n' + b'no ar member header, but lo
         std::string::npos);
 
     for (std::string f : {"corrupt1.a", "corrupt2.a"}) {
-        Report corrupt = diff(tmp, tmp / f, tmp / "evil1.zip");
+        Report corrupt = compare_files(tmp, tmp / f, tmp / "evil1.zip");
         EXPECT_EQ(corrupt.status, 2) << f;
         EXPECT_NE(corrupt.err.find(tmp / f + ": "), std::string::npos) << corrupt.err;
         EXPECT_EQ(std::count(corrupt.err.begin(), corrupt.err.end(), '\n'), 1) << corrupt.err;
@@ -536,7 +531,7 @@ open(d + '/corrupt2.a', 'wb').write(b'!<arch>\n' + b'no ar member header, but lo
 
 TEST(CompareElf, DynamicEntriesCommentAndProducerNameTheLinkAndCompilerChanges) {
     TempDir tmp;
-    write(tmp / "lib.c", "#include <math.h>\ndouble root(double x) { return sqrt(x) + 1; }\n");
+    write_text(tmp / "lib.c", "#include <math.h>\ndouble root(double x) { return sqrt(x) + 1; }\n");
     sh("mkdir -p l r && gcc -g -O2 -fPIC -c lib.c -o l/lib.o && "
        "clang-14 -g -O2 -fPIC -c lib.c -o r/lib.o && "
        "gcc -shared -o l/libx.so l/lib.o -Wl,-soname,libx.so.1 -Wl,--disable-new-dtags "
@@ -544,7 +539,7 @@ TEST(CompareElf, DynamicEntriesCommentAndProducerNameTheLinkAndCompilerChanges) 
        "gcc -shared -o r/libx.so l/lib.o -Wl,-soname,libx.so.2 -Wl,--enable-new-dtags "
        "-Wl,-rpath,/opt/b -Wl,--no-as-needed -lm",
        tmp.path());
-    Report so = diff(tmp, tmp / "l/libx.so", tmp / "r/libx.so");
+    Report so = compare_files(tmp, tmp / "l/libx.so", tmp / "r/libx.so");
     EXPECT_EQ(so.status, 1) << so.err;
     std::map<std::string, json> dynamic;
     for (auto& d : nodes(so.j, "dynamic")) dynamic[d["name"]] = d;
@@ -563,7 +558,7 @@ TEST(CompareElf, DynamicEntriesCommentAndProducerNameTheLinkAndCompilerChanges) 
         }
     }
 
-    Report obj = diff(tmp, tmp / "l/lib.o", tmp / "r/lib.o");
+    Report obj = compare_files(tmp, tmp / "l/lib.o", tmp / "r/lib.o");
     EXPECT_EQ(obj.status, 1) << obj.err;
     bool gcc_removed = false, clang_added = false;
     for (auto& c : nodes(obj.j, "comment")) {

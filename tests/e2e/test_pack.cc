@@ -14,10 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write(const std::string& path, const std::string& text) {
-    std::ofstream(path) << text;
-}
-
 // Every file under `dir`, by path relative to it.
 std::set<std::string> listing(const std::string& dir) {
     std::set<std::string> out;
@@ -148,8 +144,8 @@ TEST(Pack, RecordingsArePackedWithPathsUserNamesAndClearSecretsMasked) {
     std::string home = tmp / "home/alice";
     for (std::string dir : {"proj", "projj"}) {
         fs::create_directories(home + "/" + dir);
-        write(home + "/" + dir + "/main.c", "int main(void) { return 0; }\n");
-        write(home + "/" + dir + "/Makefile",
+        write_text(home + "/" + dir + "/main.c", "int main(void) { return 0; }\n");
+        write_text(home + "/" + dir + "/Makefile",
               "prog: main.o\n\tcc -o prog main.o\nmain.o: main.c\n\tcc -g -O1 -c main.c\n");
     }
     std::vector<std::string> env = {"HOME=" + home, "USER=alice", "LOGNAME=alice",
@@ -210,10 +206,10 @@ TEST(Pack, ABaselineBundleOfOneRecordingComparesInDepthAfterItsTreeIsGone) {
     TempDir tmp;
     for (std::string dir : {"old", "new"}) {
         fs::create_directories(tmp / dir);
-        write(tmp / (dir + "/Makefile"), "lib.so: lib.c\n\tcc -shared -fPIC -o lib.so lib.c\n");
+        write_text(tmp / (dir + "/Makefile"), "lib.so: lib.c\n\tcc -shared -fPIC -o lib.so lib.c\n");
     }
-    write(tmp / "old/lib.c", "int lib_answer(void) { return 42; }\n");
-    write(tmp / "new/lib.c",
+    write_text(tmp / "old/lib.c", "int lib_answer(void) { return 42; }\n");
+    write_text(tmp / "new/lib.c",
           "static int lib_answer(void) { return 42; }\nint other(void) { return lib_answer(); }\n");
     for (std::string dir : {"old", "new"}) {
         RunResult r =
@@ -240,15 +236,15 @@ TEST(Pack, EvidenceStandsInForABuildFileThatChangedSinceItWasRecorded) {
     TempDir tmp;
     for (std::string dir : {"a", "bbb"}) {
         fs::create_directories(tmp / dir);
-        write(tmp / (dir + "/Makefile"), "lib.so: lib.c\n\tcc -g -shared -fPIC -o lib.so lib.c\n");
-        write(tmp / (dir + "/lib.c"), "int lib_answer(void) { return 42; }\n");
+        write_text(tmp / (dir + "/Makefile"), "lib.so: lib.c\n\tcc -g -shared -fPIC -o lib.so lib.c\n");
+        write_text(tmp / (dir + "/lib.c"), "int lib_answer(void) { return 42; }\n");
         RunResult r =
             run({buildiff_exe(), "record", "-q", "-o", tmp / (dir + ".rec"), "--", "make", "-s"},
                 {.cwd = tmp / dir});
         ASSERT_EQ(r.status, 0) << r.err;
     }
     ASSERT_EQ(run({buildiff_exe(), "pack", tmp / "a.rec", "-o", tmp / "a.tar.gz"}).status, 0);
-    write(tmp / "a/lib.so", "not the library that build made\n");
+    write_text(tmp / "a/lib.so", "not the library that build made\n");
     RunResult d = run(
         {buildiff_exe(), "diff", "--baseline", tmp / "a.tar.gz", tmp / "bbb.rec", "--json", "-"});
     ASSERT_EQ(d.status, 1) << d.err;

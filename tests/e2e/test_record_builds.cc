@@ -330,7 +330,7 @@ TEST(RecordStatic, ChildrenOfAStaticallyLinkedProgramAreRecorded) {
     Recording rec = load(tmp / "static.rec");
     ASSERT_GE(rec.processes.size(), 3u);
     const ProcessRecord& root = rec.processes[0];
-    EXPECT_EQ(basename(root.exe), "static_spawn");
+    EXPECT_EQ(file_name(root.exe), "static_spawn");
     for (auto& f : root.files)
         EXPECT_EQ(f.path.find("libc.so"), std::string::npos) << "the helper must be static";
     auto trues = by_tool(rec, "true");

@@ -229,7 +229,7 @@ struct AuditRun {
     json report;
 };
 
-AuditRun audit(const TempDir& tmp, const std::string& src, std::vector<std::string> options,
+AuditRun run_audit(const TempDir& tmp, const std::string& src, std::vector<std::string> options,
                std::vector<std::string> command, RunOptions env) {
     std::vector<std::string> argv = {buildiff_exe(), "audit", "--out", tmp / "audit"};
     argv.insert(argv.end(), options.begin(), options.end());
@@ -257,7 +257,7 @@ const json* pair_report(const AuditRun& a, const std::string& l, const std::stri
 TEST(WhatRan, AnAuditWithTzVariedStillNamesTheRewrite) {
     TempDir tmp;
     copy_tree(fixture("kindless-link"), tmp / "src");
-    AuditRun a = audit(tmp, tmp / "src", {"--cache", "sccache", "--vary", "build-path,tz", "--keep"},
+    AuditRun a = run_audit(tmp, tmp / "src", {"--cache", "sccache", "--vary", "build-path,tz", "--keep"},
                        {"cargo", "build", "--release"}, debian_cargo(tmp / "src"));
     EXPECT_EQ(a.result.status, 1) << a.result.err << a.result.out;
     const json* cold = pair_report(a, "plain", "cold");
@@ -291,7 +291,7 @@ TEST(WhatRan, AWrapperThatSwapsAnAssemblyCompileIsTheCauseAtItsCall) {
     TempDir tmp;
     copy_tree(fixture("asm-make"), tmp / "src");
     copy_tree(fixture("asm-swapping-wrapper"), tmp / "wrapper");
-    AuditRun a = audit(tmp, tmp / "src",
+    AuditRun a = run_audit(tmp, tmp / "src",
                        {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached"}, {"make"},
                        {});
     EXPECT_EQ(a.result.status, 1) << a.result.err << a.result.out;

@@ -18,6 +18,8 @@ export BUILDIFF_FUZZ_TARGET=$target
 # Every library below the recorder's ptrace code and the command line (the layers the readers
 # under test live in), and the fuzz targets.
 layers=(base toolchain recording diff report audit)
+# One translation unit per layer, as the unity build of scripts/build.sh makes them (a third of
+# the CPU time of one per source), but for libiberty's demangler, whose headers clash with C++'s.
 mapfile -t sources < <(cd "$src" && ls ${layers[@]/%//*.cc} tests/fuzz/*.cc)
 fuzz=$bin_dir/fuzz
 (
@@ -25,25 +27,35 @@ fuzz=$bin_dir/fuzz
   newer=$( [[ -x $fuzz ]] && find "${layers[@]/#/$src/}" "$src"/tests/fuzz \
              \( -name '*.h' -o -name '*.cc' -o -name '*.mustache' \) -newer "$fuzz" | head -1 || true)
   if [[ ! -x $fuzz || -n $newer ]]; then
-    # One object per source, compiled on every CPU, then linked. fmt header-only: libfmt.so's
+    # The units compiled on every CPU, then linked. fmt header-only: libfmt.so's
     # template instances are mangled the way GCC mangles them. -O0 with line tables only: the
     # build is the suite's longest step, and this halves it (-O1 -g: 2.0 times the CPU time here);
     # a 20-second run loses some executions, and a report still names file and line.
     flags=(-std=c++20 -gline-tables-only -O0 -DFMT_HEADER_ONLY -fsanitize=fuzzer,address,undefined
            -fno-sanitize-recover=undefined)
     rm -rf "$bin_dir/obj" "$bin_dir/gen"
-    for f in "${sources[@]}"; do mkdir -p "$bin_dir/obj/$(dirname "$f")"; done
+    mkdir -p "$bin_dir/obj" "$bin_dir/gen"
     # The report templates as string constants, as report/CMakeLists.txt makes templates.inc.
-    mkdir -p "$bin_dir/gen"
     for t in report.html report.md tree.html; do
       printf 'inline constexpr std::string_view k_%s = R"bdtmpl(' "${t//./_}"
       cat "$src/report/templates/$t.mustache"
       printf ')bdtmpl";\n'
     done > "$bin_dir/gen/templates.inc"
-    printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} clang++-14 "${flags[@]}" \
-      -I"$src" -I"$bin_dir/gen" -I/usr/include/libiberty -c "$src/{}" -o "$bin_dir/obj/{}.o"
-    objects=("${sources[@]/#/$bin_dir/obj/}")
-    clang++-14 "${flags[@]}" "${objects[@]/%/.o}" -o "$fuzz.new" -ldw -lelf -larchive -liberty \
+    units=()
+    for layer in "${layers[@]}" tests/fuzz; do
+      unit=$bin_dir/gen/unity_${layer//\//_}.cc
+      for f in "${sources[@]}"; do
+        if [[ $(dirname "$f") == "$layer" && $f != diff/demangle.cc ]]; then
+          echo "#include \"$f\""
+        fi
+      done > "$unit"
+      units+=("$unit")
+    done
+    units+=("$src/diff/demangle.cc")
+    printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -I{} sh -c \
+      'obj=$1; shift; exec clang++-14 "$@" -c "$0" -o "$obj/$(basename "$0").o"' {} \
+      "$bin_dir/obj" "${flags[@]}" -I"$src" -I"$bin_dir/gen" -I/usr/include/libiberty
+    clang++-14 "${flags[@]}" "$bin_dir"/obj/*.o -o "$fuzz.new" -ldw -lelf -larchive -liberty \
       -lxxhash
     mv "$fuzz.new" "$fuzz"
   fi

@@ -3,17 +3,10 @@
 #include <set>
 
 #include "diff/flag_diff.h"
+#include "tests/unit/flag_texts.h"
 #include "toolchain/command_line.h"
 
 using namespace buildiff;
-
-namespace {
-std::vector<std::string> texts(const std::vector<FlagChange>& changes) {
-    std::vector<std::string> out;
-    for (auto& c : changes) out.push_back(c.text);
-    return out;
-}
-}  // namespace
 
 TEST(FlagTables, SortedWithoutDuplicatesOrContradictions) {
     for (FlagFamily f :

@@ -3,18 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "diff/rewrite.h"
+#include "tests/unit/flag_texts.h"
 
 using namespace buildiff;
-
-namespace {
-
-std::vector<std::string> texts(const std::vector<FlagChange>& changes) {
-    std::vector<std::string> out;
-    for (const FlagChange& c : changes) out.push_back(c.text);
-    return out;
-}
-
-}  // namespace
 
 TEST(HarmlessRewrites, TheTableNamesEachOnce) {
     std::vector<std::string> names;

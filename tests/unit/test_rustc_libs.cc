@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "diff/flag_diff.h"
+#include "tests/unit/flag_texts.h"
 #include "toolchain/rustc_libs.h"
 
 using namespace buildiff;
@@ -18,12 +19,6 @@ std::string libs(const std::vector<std::string>& argv) {
     std::string out;
     for (const NativeLib& l : rustc_native_libs(argv))
         out += (out.empty() ? "" : "; ") + l.name + ": " + describe_native_lib(l);
-    return out;
-}
-
-std::vector<std::string> texts(const std::vector<FlagChange>& changes) {
-    std::vector<std::string> out;
-    for (const FlagChange& c : changes) out.push_back(c.text);
     return out;
 }
 
