@@ -20,6 +20,7 @@ std::string ordered_name(const std::string& key) {
         {"-L", "library search path"},
         {"-l", "library"},
         {"-Wl,", "linker argument"},
+        {"-C link-arg", "linker argument"},
         {"-isystem", "system include path"},
         {"--remap-path-prefix", "path remapping"},
     };

@@ -1,9 +1,12 @@
 // Flag tables: what each option of a tool takes and means, and a command line parsed against them.
 #include "toolchain/flags.h"
 
-#include "base/names.h"
-
 #include <algorithm>
+#include <optional>
+
+#include <fmt/core.h>
+
+#include "base/names.h"
 
 namespace buildiff {
 
@@ -201,6 +204,135 @@ const FlagSpec* lookup(const std::vector<FlagSpec>& table, std::string_view arg)
     return best;
 }
 
+// rustc's -C options read by meaning (one name, one row, sorted): what each changes, and how its
+// value is read. Any other -C or -Z option is compared by its spelled value, as a codegen option.
+enum class CodegenValue {
+    Text,      // compared as spelled
+    Bool,      // y, yes, on, true and no value are "yes"; n, no, off, false are "no"
+    LinkArg,   // one linker argument, in order
+    LinkArgs,  // linker arguments separated by spaces, in order: the same list as link-arg's
+    Features,  // a comma-separated list of +feature / -feature, the last of each deciding
+};
+struct CodegenOption {
+    std::string_view name;
+    Category category;
+    CodegenValue value;
+};
+constexpr CodegenOption kRustcCodegen[] = {
+    {"codegen-units", Category::Optimization, CodegenValue::Text},
+    {"debug-assertions", Category::Codegen, CodegenValue::Bool},
+    {"debuginfo", Category::Debug, CodegenValue::Text},
+    {"default-linker-libraries", Category::Linker, CodegenValue::Bool},
+    {"embed-bitcode", Category::Codegen, CodegenValue::Bool},
+    // cargo's per-build hashes and its incremental directory: bookkeeping, not configuration.
+    {"extra-filename", Category::Bookkeeping, CodegenValue::Text},
+    {"force-frame-pointers", Category::Codegen, CodegenValue::Bool},
+    {"incremental", Category::Bookkeeping, CodegenValue::Text},
+    {"link-arg", Category::Linker, CodegenValue::LinkArg},
+    {"link-args", Category::Linker, CodegenValue::LinkArgs},
+    {"link-dead-code", Category::Linker, CodegenValue::Bool},
+    {"link-self-contained", Category::Linker, CodegenValue::Bool},
+    {"linker", Category::Linker, CodegenValue::Text},
+    {"linker-features", Category::Linker, CodegenValue::Features},
+    {"linker-flavor", Category::Linker, CodegenValue::Text},
+    {"linker-plugin-lto", Category::Linker, CodegenValue::Text},
+    {"lto", Category::Optimization, CodegenValue::Text},
+    {"metadata", Category::Bookkeeping, CodegenValue::Text},
+    {"opt-level", Category::Optimization, CodegenValue::Text},
+    {"overflow-checks", Category::Codegen, CodegenValue::Bool},
+    {"panic", Category::Codegen, CodegenValue::Text},
+    {"prefer-dynamic", Category::Linker, CodegenValue::Bool},
+    {"relocation-model", Category::Codegen, CodegenValue::Text},
+    {"rpath", Category::Linker, CodegenValue::Bool},
+    {"strip", Category::Linker, CodegenValue::Text},
+    {"target-cpu", Category::Codegen, CodegenValue::Text},
+    {"target-feature", Category::Codegen, CodegenValue::Text},
+};
+
+const CodegenOption* codegen_option(std::string_view flag, std::string_view name) {
+    // -Z linker-features is the unstable spelling of -C linker-features on older toolchains.
+    if (flag == "-Z" && name != "linker-features") return nullptr;
+    for (const CodegenOption& o : kRustcCodegen)
+        if (o.name == name) return &o;
+    return nullptr;
+}
+
+// "yes"/"no" for a boolean's spellings; anything else (link-self-contained's newer "+linker")
+// as spelled.
+std::string bool_value(std::optional<std::string_view> v) {
+    if (!v || *v == "y" || *v == "yes" || *v == "on" || *v == "true") return "yes";
+    if (*v == "n" || *v == "no" || *v == "off" || *v == "false") return "no";
+    return std::string(*v);
+}
+
+// rustc's -C NAME[=VALUE] (and -Z linker-features) as the rows the flag diff compares, appended
+// to OUT; false for an option the table does not read.
+bool rustc_codegen(std::string_view flag, const std::string& arg, const ParsedArg& base,
+                   std::vector<ParsedArg>& out) {
+    size_t eq = arg.find('=');
+    std::string name = arg.substr(0, eq);
+    std::optional<std::string_view> value;
+    if (eq != std::string::npos) value = std::string_view(arg).substr(eq + 1);
+    const CodegenOption* o = codegen_option(flag, name);
+    if (!o) return false;
+    std::string key = fmt::format("{} {}", flag, name);
+    auto row = [&](std::string k, std::string v, std::string text, Multi multi) {
+        ParsedArg p = base;
+        p.key = std::move(k);
+        p.value = std::move(v);
+        p.text = std::move(text);
+        p.category = o->category;
+        p.multi = multi;
+        out.push_back(std::move(p));
+    };
+    std::string v(value.value_or(""));
+    switch (o->value) {
+        case CodegenValue::Text:
+            row(key, value ? v : "(set)", base.text, Multi::Last);
+            break;
+        case CodegenValue::Bool:
+            row(key, bool_value(value), base.text, Multi::Last);
+            break;
+        case CodegenValue::LinkArg:
+            row("-C link-arg", v, base.text, Multi::Ordered);
+            break;
+        case CodegenValue::LinkArgs:
+            for (size_t i = 0; i < v.size();) {
+                size_t end = v.find(' ', i);
+                if (end == std::string::npos) end = v.size();
+                if (end > i) {
+                    std::string part = v.substr(i, end - i);
+                    row("-C link-arg", part, "-C link-arg=" + part, Multi::Ordered);
+                }
+                i = end + 1;
+            }
+            break;
+        case CodegenValue::Features:
+            for (size_t i = 0; i < v.size();) {
+                size_t end = v.find(',', i);
+                if (end == std::string::npos) end = v.size();
+                std::string feature = v.substr(i, end - i);
+                if (!feature.empty()) {
+                    bool off = feature[0] == '-';
+                    if (feature[0] == '+' || off) feature.erase(0, 1);
+                    row("-C linker-features " + feature, off ? "disabled" : "enabled",
+                        fmt::format("{} {}={}{}", flag, name, off ? '-' : '+', feature),
+                        Multi::Last);
+                }
+                i = end + 1;
+            }
+            break;
+    }
+    return true;
+}
+
+// rustc's -L [KIND=]PATH: a path without a known kind is searched for everything ("all").
+std::string rustc_search_path(const std::string& value) {
+    for (std::string_view kind : {"all=", "crate=", "dependency=", "framework=", "native="})
+        if (value.starts_with(kind)) return value;
+    return "all=" + value;
+}
+
 // For flags keyed by name: "-fno-omit-frame-pointer" -> ("-fomit-frame-pointer", "no"),
 // "-fvisibility=hidden" -> ("-fvisibility", "hidden"), "-DFOO=2" -> ("-D FOO", "2"),
 // "-C opt-level=3" -> ("-C opt-level", "3").
@@ -219,9 +351,6 @@ void key_by_name(const FlagSpec& spec, const std::string& value, ParsedArg& out)
     if (spec.name == "-C" || spec.name == "-Z") {
         out.key = std::string(spec.name) + " " + name;
         out.value = eq == std::string::npos ? "(set)" : val;
-        // cargo's per-build hashes: bookkeeping, not configuration.
-        if (name == "metadata" || name == "extra-filename" || name == "incremental")
-            out.category = Category::Bookkeeping;
         return;
     }
     bool negated = name.starts_with("no-");
@@ -354,6 +483,10 @@ std::vector<ParsedArg> parse_command(FlagFamily family, const std::vector<std::s
         if (family == FlagFamily::Rustc && name.starts_with("--") && name.ends_with('='))
             name.pop_back();
         if (family == FlagFamily::Rustc && name == "--crate-type" && value == "lib") value = "rlib";
+        if (family == FlagFamily::Rustc && (name == "-C" || name == "-Z") &&
+            rustc_codegen(name, value, p, out))
+            continue;
+        if (family == FlagFamily::Rustc && name == "-L") value = rustc_search_path(value);
         switch (spec->multi) {
             case Multi::ByName:
                 key_by_name(*spec, value, p);

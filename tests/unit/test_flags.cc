@@ -83,7 +83,7 @@ TEST(DiffCommands, RustcStaticLibraryAndCodegenOptions) {
                            {"rustc", "--crate-name", "blst", "-C", "opt-level=3", "-C",
                             "metadata=def", "-L", "native=/out"});
     ASSERT_EQ(c.size(), 3u);
-    EXPECT_EQ(c[0].text, "`-C opt-level=0` -> `-C opt-level=3` (codegen)");
+    EXPECT_EQ(c[0].text, "`-C opt-level=0` -> `-C opt-level=3` (optimization)");
     EXPECT_EQ(c[1].category, "bookkeeping");  // cargo's metadata hash
     EXPECT_FALSE(c[1].affects_output);
     EXPECT_TRUE(c[0].affects_output);

@@ -103,3 +103,69 @@ TEST(RustcFlagDiff, TheKindlessLinkRewrittenAsDylibIsOneChangeOfTheLibrary) {
                                   rustc({"-l", "b", "-l", "a"}))),
               (std::vector<std::string>{"native library order changed (linker)"}));
 }
+
+// The rest of rustc's link configuration, by meaning: each row is two command lines and what the
+// flag diff says of them (nothing: the same meaning).
+struct LinkOptionCase {
+    const char* what;
+    std::vector<std::string> left, right;
+    std::vector<std::string> said;
+};
+
+TEST(RustcLinkOptions, ComparedByMeaning) {
+    const std::vector<LinkOptionCase> cases = {
+        {"-L without a kind is -L all=", {"-L", "/x"}, {"-L", "all=/x"}, {}},
+        {"-L joined is -L separate", {"-L/x"}, {"-L", "/x"}, {}},
+        {"-L native= is not -L all=",
+         {"-L", "native=/x"},
+         {"-L", "/x"},
+         {"added `-L /x` (search-path)", "removed `-L native=/x` (search-path)"}},
+        {"-L order", {"-L", "/a", "-L", "/b"}, {"-L", "/b", "-L", "/a"},
+         {"library search path order changed (search-path)"}},
+        {"link-args is link-arg, split at spaces",
+         {"-C", "link-args=-Wl,--as-needed -lz"},
+         {"-C", "link-arg=-Wl,--as-needed", "-C", "link-arg=-lz"},
+         {}},
+        {"a second link-arg is not a replacement of the first",
+         {"-C", "link-arg=-la", "-C", "link-arg=-lb"},
+         {"-C", "link-arg=-la"},
+         {"removed `-C link-arg=-lb` (linker)"}},
+        {"link-arg order", {"-C", "link-arg=-la", "-C", "link-arg=-lb"},
+         {"-C", "link-arg=-lb", "-C", "link-arg=-la"}, {"linker argument order changed (linker)"}},
+        {"-C linker", {"-C", "linker=cc"}, {"-Clinker=clang"},
+         {"`-C linker=cc` -> `-Clinker=clang` (linker)"}},
+        {"link-self-contained spellings of yes",
+         {"-C", "link-self-contained=yes"},
+         {"-C", "link-self-contained=on"},
+         {}},
+        {"link-self-contained yes -> no",
+         {"-C", "link-self-contained=y"},
+         {"-C", "link-self-contained=n"},
+         {"`-C link-self-contained=y` -> `-C link-self-contained=n` (linker)"}},
+        {"linker features: the last of each decides",
+         {"-C", "linker-features=+lld,-lld"},
+         {"-C", "linker-features=-lld"},
+         {}},
+        {"linker features: -Z is the older spelling of -C",
+         {"-Z", "linker-features=-lld"},
+         {"-C", "linker-features=-lld"},
+         {}},
+        {"linker features: lld turned off",
+         {},
+         {"-C", "linker-features=-lld"},
+         {"added `-C linker-features=-lld` (linker)"}},
+        {"prefer-dynamic without a value is yes", {"-C", "prefer-dynamic"},
+         {"-C", "prefer-dynamic=yes"}, {}},
+    };
+    for (const LinkOptionCase& c : cases)
+        EXPECT_EQ(texts(diff_commands(FlagFamily::Rustc, rustc(c.left), rustc(c.right))), c.said)
+            << c.what;
+}
+
+TEST(RustcLinkOptions, CargosPerBuildHashesAreBookkeeping) {
+    auto changes = diff_commands(FlagFamily::Rustc, rustc({"-C", "metadata=0123abcd"}),
+                                 rustc({"-C", "metadata=4567ef01"}));
+    ASSERT_EQ(changes.size(), 1u);
+    EXPECT_EQ(changes[0].category, "bookkeeping");
+    EXPECT_FALSE(changes[0].affects_output);
+}
