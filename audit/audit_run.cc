@@ -469,7 +469,8 @@ int run_audit(const AuditOptions& o) {
     if (int status = read_runs(runs, recs)) return status;
     std::vector<std::string> kept;
     for (const Run& run : runs) kept.push_back(run.kept_tree);
-    AuditReports reports = diff_audit_runs(report_head(o, plan, runs), recs, plan.build_path, kept);
+    AuditReports reports = diff_audit_runs(report_head(o, plan, runs), recs, plan.build_path, kept,
+                                           o.strict);
     Evidence evidence;
     if (int status = keep_evidence(plan.out, reports, o.max_evidence, evidence)) return status;
     if (int status = write_reports(plan.out, reports)) return status;

@@ -91,7 +91,8 @@ DiffResult diff_audit_pair(const Recording& left, const Recording& right, const 
 }
 
 AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& recs,
-                             bool build_path, const std::vector<std::string>& trees_now) {
+                             bool build_path, const std::vector<std::string>& trees_now,
+                             bool strict) {
     AuditReports out;
     const std::vector<AuditRun>& runs = head.runs;
     std::string markdown =
@@ -102,6 +103,7 @@ AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& rec
     for (size_t a = 0; a < runs.size(); ++a)
         for (size_t b = a + 1; b < runs.size(); ++b) {
             DiffOptions opts;
+            opts.strict = strict;
             opts.left_tree = trees_now[a];
             opts.right_tree = trees_now[b];
             DiffResult r = diff_audit_pair(recs[a], recs[b], runs[a], runs[b], build_path, opts);

@@ -25,6 +25,7 @@ struct AuditOptions {
     std::string self;  // this buildiff executable (runs `record`)
     // Evidence kept under OUT/evidence/ for re-running the comparison later (smallest first).
     std::uint64_t max_evidence = 64ull << 20;
+    bool strict = false;  // every divergent file decides the verdict, not only deliverables
 };
 
 // A pair of runs diffed as the audit does it: the audit's own cache set-up (when a run is
@@ -45,7 +46,8 @@ struct AuditReports {
     bool divergent = false;
 };
 AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& recs,
-                             bool build_path, const std::vector<std::string>& trees_now);
+                             bool build_path, const std::vector<std::string>& trees_now,
+                             bool strict = false);
 
 // Exit status: 0 when every pair of runs is identical, 1 when any diverges, 2 on trouble (a build
 // failed: its log is kept and named).

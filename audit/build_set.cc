@@ -289,7 +289,11 @@ std::optional<Blob> BuildSet::evidence_blob(const std::string& hash) const {
 std::string BuildSet::tree_now(const std::string& name) const {
     const AuditRun* r = run(name);
     if (m_bundle || !r || r->kept_tree.empty()) return "";
-    std::string here = m_path + "/trees/" + fs::path(r->kept_tree).filename().string();
+    // trees/RUN/SRC (trees/RUN before the runs had directories of their own), wherever the
+    // audit directory is now.
+    size_t trees = r->kept_tree.rfind("/trees/");
+    if (trees == std::string::npos) return "";
+    std::string here = m_path + r->kept_tree.substr(trees);
     return is_dir(here) ? here : "";
 }
 

@@ -55,6 +55,9 @@ class AuditCommand : public Command {
             "--vary", m_vary, "Variations, comma-separated (default build-path; none: nothing)");
         cmd->add_option("--out", m_options.out, "Output directory")->capture_default_str();
         cmd->add_flag("--keep", m_options.keep, "Keep each run's build tree");
+        cmd->add_flag("--strict", m_options.strict,
+                      "Every divergent file decides the verdict, not only what the builds "
+                      "delivered");
         cmd->add_option("--max-evidence", m_max_evidence,
                         "Keep both versions of divergent files, smallest first, up to SIZE")
             ->capture_default_str();

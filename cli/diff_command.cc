@@ -41,7 +41,7 @@ Exit status: 0 identical, 1 divergent, 2 trouble (as diff(1)).)";
 struct DiffArgs {
     std::vector<std::string> inputs;
     std::string left, right, json, html, markdown, junit, summary_to, baseline, ignore_file;
-    bool text = false;
+    bool text = false, strict = false;
     std::vector<std::string> maps, ignore;
 };
 
@@ -75,6 +75,9 @@ class DiffCommand : public Command {
                         "Treat path prefix OLD as NEW (repeatable), e.g. /ci/build=/src");
         cmd->add_option("--ignore", m_args.ignore,
                         "Artifacts matching GLOB are known noise (repeatable)");
+        cmd->add_flag("--strict", m_args.strict,
+                      "Every divergent file decides the verdict, not only what the builds "
+                      "delivered");
         cmd->footer(kDiffExamples);
         return cmd;
     }
@@ -111,6 +114,7 @@ class DiffCommand : public Command {
             options.maps.emplace_back(m.substr(0, eq), m.substr(eq + 1));
         }
         options.ignore = m_args.ignore;
+        options.strict = m_args.strict;
         std::string ignore_file = m_args.ignore_file;
         if (ignore_file.empty() && access(".buildiffignore", R_OK) == 0)
             ignore_file = ".buildiffignore";

@@ -19,8 +19,11 @@ std::optional<Blob> TreeFiles::open(Side side, const std::string& recorded_path,
     if (known != m_found.end() && known->second == Source::Evidence) return evidence();
     const Tree& tree = side == Side::Left ? m_left : m_right;
     std::string path = recorded_path;
+    std::string beside = parent_directory(tree.recorded_root);
     if (!tree.now.empty() && path.starts_with(tree.recorded_root + "/"))
         path = tree.now + path.substr(tree.recorded_root.size());
+    else if (!tree.now.empty() && !beside.empty() && path.starts_with(beside + "/"))
+        path = parent_directory(tree.now) + path.substr(beside.size());  // written beside it
     Result<Blob> b = Blob::open(path);
     if (known != m_found.end() && b) return *b;  // the tree's file, verified before
     if (b && b->hash().hex() == recorded) {

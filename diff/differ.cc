@@ -30,6 +30,7 @@
 #include "recording/redact.h"
 #include "toolchain/bookkeeping.h"
 #include "toolchain/env_readers.h"
+#include "toolchain/packages.h"
 
 namespace buildiff {
 
@@ -196,6 +197,11 @@ Artifact Differ::compare_artifact(const std::string& path) {
     if (auto f = m_left.real_path.find(path); f != m_left.real_path.end()) a.left_file = f->second;
     if (auto f = m_right.real_path.find(path); f != m_right.real_path.end())
         a.right_file = f->second;
+    // A package is delivered whoever reads it; else what one side left and nothing read.
+    a.deliverable = is_package(path) ||
+                    (!bookkeeping_of(path) &&
+                     ((lh != m_left.hash.end() && !m_left.consumed.contains(path)) ||
+                      (rh != m_right.hash.end() && !m_right.consumed.contains(path))));
     a.status = lh == m_left.hash.end()       ? "only-right"
                : rh == m_right.hash.end()    ? "only-left"
                : a.left_hash == a.right_hash ? "identical"
@@ -232,13 +238,29 @@ bool Differ::own_output(int root, const std::string& path) {
            (ro != m_right.owner.end() && right.contains(ro->second));
 }
 
+// Each cause's explained artifacts in the order their owners finished, each with the explained
+// artifacts its owner read (what it was built from): the producer-to-consumer tree.
 void Differ::list_explained() {
+    std::map<int, std::map<std::string, std::string>> inputs_of;  // owner -> what it read
+    auto inputs = [&](const SideView& s, int owner) -> const std::map<std::string, std::string>& {
+        int key = s.side == Side::Left ? owner : -2 - owner;
+        auto it = inputs_of.find(key);
+        if (it == inputs_of.end()) it = inputs_of.emplace(key, s.inputs(owner)).first;
+        return it->second;
+    };
     for (auto& [root, list] : m_explains) {
         std::sort(list.begin(), list.end());
+        RootCause& rc = m_result.root_causes[static_cast<size_t>(root)];
+        std::map<std::string, int> position;
         for (auto& [when, path] : list) {
-            RootCause& rc = m_result.root_causes[static_cast<size_t>(root)];
+            const SideView& s = m_left.hash.contains(path) ? m_left : m_right;
+            std::vector<int> from;
+            for (auto& [input, hash] : inputs(s, s.owner.at(path)))
+                if (auto it = position.find(input); it != position.end()) from.push_back(it->second);
+            std::sort(from.begin(), from.end());
+            position.emplace(path, static_cast<int>(rc.explains.size()));
             rc.explains.push_back(path);
-            rc.explains_own.push_back(own_output(root, path));
+            rc.explains_from.push_back(std::move(from));
         }
     }
     for (Artifact& a : m_divergent)
@@ -329,9 +351,11 @@ void Differ::list_pairs() {
     m_result.summary.divergent_artifacts = m_divergent.size();
     m_result.artifacts = std::move(m_divergent);
     m_result.artifacts.insert(m_result.artifacts.end(), m_identical.begin(), m_identical.end());
-    // The verdict is about what the builds produced: an invocation only one build ran that
-    // produced nothing (cargo probing rustc once per target directory) is counted, not judged.
-    m_result.divergent = m_result.summary.divergent_artifacts > 0;
+    // The verdict is about what the builds delivered: an invocation only one build ran that
+    // produced nothing (cargo probing rustc once per target directory) is counted, not judged,
+    // and so is an intermediate file that reached nothing delivered (but --strict).
+    m_result.strict = m_options.strict;
+    decide_verdict(m_result);
 }
 
 PairAnalysis Differ::analyze_pair(int l, int r) {
@@ -698,7 +722,7 @@ void tolerate_kinds(DiffResult& r, const std::set<std::string>& kinds) {
     r.root_causes = std::move(kept);
     r.artifacts = std::move(artifacts);
     r.summary.divergent_artifacts = divergent;
-    r.divergent = divergent > 0;
+    decide_verdict(r);
     if (r.summary.tolerated_causes)
         r.notes.push_back(
             fmt::format("{} root cause{} of tolerated kinds and the {} artifact{} only "

@@ -33,6 +33,8 @@ struct DiffOptions {
     // Where the artifacts' bytes are read from; null: the build trees (left_tree, right_tree),
     // then the evidence. Tests give files held in memory.
     const ArtifactFiles* files = nullptr;
+    // Every divergent file decides the verdict, not only the deliverables (--strict).
+    bool strict = false;
 };
 
 DiffResult diff_recordings(const Recording& left, const Recording& right,

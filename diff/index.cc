@@ -132,6 +132,19 @@ void SideView::index_outputs() {
         owner[n] = o;
         owned[o].push_back(n);
     }
+    // A cache server reading an object it made, to store it, builds nothing from it.
+    for (auto& p : rec.processes)
+        for (auto& f : p.files) {
+            if (f.op != FileOp::Read || p.classification.role == WrapperRole::Server) continue;
+            std::string n = norm(side, f.path);
+            auto o = owner.find(n);
+            auto w = writers.find(n);
+            if (o == owner.end() || o->second == lifted[static_cast<size_t>(p.id)] ||
+                w == writers.end())
+                continue;
+            std::uint64_t written = std::min_element(w->second.begin(), w->second.end())->first;
+            if (f.t_ns >= written) consumed.insert(n);
+        }
 }
 
 int SideView::effective(int id) const {

@@ -49,6 +49,9 @@ struct SideView {
     std::map<std::string, std::vector<int>> writers_by_hash;
     std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
     std::set<std::string> produced;                 // every path the build wrote (normalised)
+    // Artifacts an invocation other than their owner read after they were written: what the
+    // build made to build something else from (objects, archives, rlibs), not what it delivered.
+    std::set<std::string> consumed;
     std::vector<int> top;                           // owner-level invocations, in start order
 
     SideView(const Recording& r, Side s, const Normalizer& n);

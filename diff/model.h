@@ -108,6 +108,10 @@ struct Artifact {
     std::string left_file, right_file;
     std::vector<Difference> differences;
     int root_cause = -1;          // index of the root cause that accounts for it
+    // What the build delivered: a package (toolchain/packages), or a file left at the end that is
+    // not bookkeeping and that no later step read; false for intermediates (objects, archives,
+    // rlibs, files copied into a package). The verdict is about deliverables (but --strict).
+    bool deliverable = true;
     bool is_root_output = false;  // written by the root cause's own invocation
     // The build system whose bookkeeping it is ("cargo": a fingerprint, toolchain/bookkeeping),
     // "" for an artifact the build was asked to make.
@@ -127,9 +131,11 @@ struct RootCause {
     // What it did to the artifacts it is named for, one telling difference each (a member
     // lost, a symbol now undefined): path, description. At most 6.
     std::vector<std::pair<std::string, std::string>> chain;
-    // By position in `explains`: written by one of the invocations whose own cause this is
-    // (rather than built downstream of them).
-    std::vector<bool> explains_own;
+    // By position in `explains`: the positions of the explained artifacts it was built from
+    // (what its producer read), each earlier; none for the cause's own outputs.
+    std::vector<std::vector<int>> explains_from;
+    // A divergent deliverable is among what it explains (decide_verdict).
+    bool reaches_deliverable = false;
 };
 
 // Two invocations the matching paired, for the report's drill-down.
@@ -142,6 +148,7 @@ struct DiffSummary {
     size_t left_invocations = 0, right_invocations = 0, paired = 0;
     size_t missing = 0, extra = 0;
     size_t artifacts = 0, divergent_artifacts = 0;
+    size_t deliverables = 0, divergent_deliverables = 0;  // of the artifacts, the deliverables
     size_t ignored_artifacts = 0;
     size_t tolerated_causes = 0;    // root causes of kinds an ignore file accepts
     size_t hidden_env_changes = 0;  // known-noise variables that differ
@@ -151,12 +158,40 @@ struct DiffResult {
     std::string left_name, right_name;
     std::string left_root, right_root;
     bool plain = false;  // plain files or directories: no invocation data, no root causes
+    // The verdict: a deliverable differs (every file, with `strict`).
     bool divergent = false;
+    bool strict = false;
     DiffSummary summary;
     std::vector<RootCause> root_causes;
     std::vector<Artifact> artifacts;    // divergent ones first, then identical, each sorted by path
     std::vector<InvocationPair> pairs;  // matched invocations, in the right build's start order
     std::vector<std::string> notes;     // about the comparison itself (truncated recordings, ...)
 };
+
+// Whether a divergent artifact is on the way to a divergent deliverable: one itself, or explained
+// by a cause that explains one. The others reached nothing delivered.
+inline bool reached_delivery(const DiffResult& r, const Artifact& a) {
+    return a.deliverable ||
+           (a.root_cause >= 0 && static_cast<size_t>(a.root_cause) < r.root_causes.size() &&
+            r.root_causes[static_cast<size_t>(a.root_cause)].reaches_deliverable);
+}
+
+// Counts the deliverables among the artifacts (the divergent ones first), marks the causes that
+// reach one, and sets the verdict.
+inline void decide_verdict(DiffResult& r) {
+    DiffSummary& s = r.summary;
+    s.deliverables = s.divergent_deliverables = 0;
+    for (RootCause& rc : r.root_causes) rc.reaches_deliverable = false;
+    for (size_t i = 0; i < r.artifacts.size(); ++i) {
+        const Artifact& a = r.artifacts[i];
+        if (!a.deliverable) continue;
+        ++s.deliverables;
+        if (i >= s.divergent_artifacts) continue;
+        ++s.divergent_deliverables;
+        if (a.root_cause >= 0 && static_cast<size_t>(a.root_cause) < r.root_causes.size())
+            r.root_causes[static_cast<size_t>(a.root_cause)].reaches_deliverable = true;
+    }
+    r.divergent = r.strict ? s.divergent_artifacts > 0 : s.divergent_deliverables > 0;
+}
 
 }  // namespace buildiff

@@ -87,14 +87,30 @@ std::string normalize_volatile(std::string_view text) {
     return out;
 }
 
+std::string parent_directory(std::string_view root) {
+    while (root.size() > 1 && root.back() == '/') root.remove_suffix(1);
+    size_t slash = root.rfind('/');
+    return slash == std::string_view::npos || slash == 0 ? "" : std::string(root.substr(0, slash));
+}
+
 Normalizer::Normalizer(std::string left_root, std::string right_root,
                        std::vector<std::pair<std::string, std::string>> maps)
-    : m_left(std::move(left_root)), m_right(std::move(right_root)), m_maps(std::move(maps)) {}
+    : m_left(std::move(left_root)), m_right(std::move(right_root)), m_maps(std::move(maps)) {
+    // Only directories of their own: two builds side by side in /tmp share what they write
+    // there, and /tmp's other files are nobody's outputs.
+    std::string l = parent_directory(m_left), r = parent_directory(m_right);
+    if (l != r && !l.empty() && !r.empty()) {
+        m_left_beside = std::move(l);
+        m_right_beside = std::move(r);
+    }
+}
 
 std::string Normalizer::operator()(Side side, std::string_view text) const {
     std::string s(text);
     for (auto& [from, to] : m_maps) s = replace_root(s, from, to);
     s = replace_root(s, root(side), kRootToken);
+    const std::string& beside = side == Side::Left ? m_left_beside : m_right_beside;
+    if (!beside.empty()) s = replace_root(s, beside, kBesideRootToken);
     return normalize_volatile(s);
 }
 

@@ -22,6 +22,9 @@ class Normalizer {
 
   private:
     std::string m_left, m_right;
+    // The directories holding the roots, when they differ (/ci/a/src, /ci/b/src): what a build
+    // wrote beside its tree is "$ROOT/../NAME", and compared as the tree's own files are.
+    std::string m_left_beside, m_right_beside;
     std::vector<std::pair<std::string, std::string>> m_maps;
 };
 
@@ -30,5 +33,9 @@ std::string replace_root(std::string_view text, std::string_view root, std::stri
 std::string normalize_volatile(std::string_view text);  // temp names, cargo hashes
 
 inline constexpr std::string_view kRootToken = "$ROOT";
+inline constexpr std::string_view kBesideRootToken = "$ROOT/..";
+
+// The directory holding ROOT, or "" for the file system's root.
+std::string parent_directory(std::string_view root);
 
 }  // namespace buildiff

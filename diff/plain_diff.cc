@@ -94,10 +94,10 @@ Result<Artifact> compare_files(Comparer& comparer, const std::string& lpath,
 // Divergent artifacts first, then identical ones, in path order within each.
 void finish(DiffResult& result, std::vector<Artifact> divergent, std::vector<Artifact> identical) {
     result.summary.divergent_artifacts = divergent.size();
-    result.divergent = !divergent.empty();
     result.artifacts = std::move(divergent);
     result.artifacts.insert(result.artifacts.end(), std::make_move_iterator(identical.begin()),
                             std::make_move_iterator(identical.end()));
+    decide_verdict(result);  // without a recording, every file is a deliverable
 }
 
 }  // namespace

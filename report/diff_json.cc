@@ -75,6 +75,7 @@ std::string render_diff_json(const DiffResult& r) {
     j["right"] = json{{"name", json_bytes(r.right_name)}, {"root", json_bytes(r.right_root)}};
     j["mode"] = r.plain ? "files" : "recordings";
     j["verdict"] = r.divergent ? "divergent" : "identical";
+    j["strict"] = r.strict;
     const DiffSummary& s = r.summary;
     j["summary"] = json{{"left_invocations", s.left_invocations},
                         {"right_invocations", s.right_invocations},
@@ -83,6 +84,8 @@ std::string render_diff_json(const DiffResult& r) {
                         {"extra_invocations", s.extra},
                         {"artifacts", s.artifacts},
                         {"divergent_artifacts", s.divergent_artifacts},
+                        {"deliverables", s.deliverables},
+                        {"divergent_deliverables", s.divergent_deliverables},
                         {"ignored_artifacts", s.ignored_artifacts},
                         {"tolerated_causes", s.tolerated_causes},
                         {"root_causes", r.root_causes.size()},
@@ -120,7 +123,12 @@ std::string render_diff_json(const DiffResult& r) {
         c["details"] = std::move(details);
         c["explains"] = json::array();
         for (auto& p : rc.explains) c["explains"].push_back(json_bytes(p));
+        c["explains_from"] = json::array();
+        for (size_t k = 0; k < rc.explains.size(); ++k)
+            c["explains_from"].push_back(k < rc.explains_from.size() ? json(rc.explains_from[k])
+                                                                     : json::array());
         c["bookkeeping"] = rc.bookkeeping;
+        c["reaches_deliverable"] = rc.reaches_deliverable;
         j["root_causes"].push_back(std::move(c));
     }
     j["artifacts"] = json::array();
@@ -133,6 +141,7 @@ std::string render_diff_json(const DiffResult& r) {
         x["right_hash"] = optional_text(a.right_hash);
         x["root_cause"] = a.root_cause >= 0 ? json(a.root_cause + 1) : json(nullptr);
         x["root_output"] = a.is_root_output;
+        x["deliverable"] = a.deliverable;
         x["bookkeeping"] = optional_text(a.bookkeeping);
         x["differences"] = json::array();
         for (auto& d : a.differences) x["differences"].push_back(difference(d));

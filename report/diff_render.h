@@ -12,9 +12,13 @@
 namespace buildiff {
 
 void render_diff_text(const DiffResult& result, std::FILE* out, bool color);
-// What goes before each of a root cause's explained files: "" before the first, ", " between
-// the outputs of the cause's own invocations, ARROW before what was built from them.
-std::vector<std::string> explain_separators(const RootCause& rc, std::string_view arrow);
+// A root cause's first LIMIT explained files as the lines of their producer-to-consumer tree.
+// A line is groups of positions in `explains`: the files of a group side by side, each group
+// built from the one before it ("a.o, b.o -> lib.a -> prog"). The first line starts with what
+// was built from nothing else explained (the cause's own outputs); a later line starts with the
+// explained files its first group was built from.
+using ExplainGroup = std::vector<size_t>;
+std::vector<std::vector<ExplainGroup>> explain_lines(const RootCause& rc, size_t limit);
 // An invocation in words, for a terminal: "compiler-driver gcc via sccache (cache hit), crate
 // foo-sys".
 std::string describe_invocation(const InvocationRef& r);

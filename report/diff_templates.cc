@@ -198,6 +198,8 @@ mu::data artifact_view(const DiffResult& r, size_t index, size_t nodes) {
     v.set("path", text(a.path));
     v.set("status", text(a.status));
     v.set("format", text(a.format));
+    v.set("intermediate", flag(!r.plain && index < r.summary.divergent_artifacts &&
+                               !reached_delivery(r, a)));
     v.set("cause", a.root_cause >= 0 ? text(std::to_string(a.root_cause + 1)) : flag(false));
     v.set("filter", text(a.path + " " + a.status + " " + a.format));
     v.set("open", flag(false));
@@ -239,19 +241,37 @@ void set_summary(mu::data& v, const DiffResult& r) {
     v.set("verdict", r.divergent ? "divergent" : "identical");
     v.set("verdict_word", r.divergent ? "divergent" : "identical");
     std::string verdict;
-    if (!r.divergent)
+    size_t intermediate = s.divergent_artifacts - s.divergent_deliverables;
+    if (!r.divergent && s.divergent_artifacts > 0)
+        verdict = fmt::format("identical: every deliverable ({}) is identical; {} intermediate "
+                              "file{} that reached nothing delivered differ{} (--strict counts "
+                              "them)",
+                              s.deliverables, intermediate, intermediate == 1 ? "" : "s",
+                              intermediate == 1 ? "s" : "");
+    else if (!r.divergent)
         verdict = fmt::format("identical: {} artifact{} compared", s.artifacts,
                               s.artifacts == 1 ? "" : "s");
     else if (r.plain)
         verdict = fmt::format("divergent: {} of {} file{} differ", s.divergent_artifacts,
                               s.artifacts, s.artifacts == 1 ? "" : "s");
     else
-        verdict = fmt::format("divergent: {} root cause{} explain{} {} divergent file{}",
+        verdict = fmt::format("divergent{}: {} root cause{} explain{} {} divergent file{}{}",
+                              r.strict ? " (--strict: every file counts)" : "",
                               r.root_causes.size(), r.root_causes.size() == 1 ? "" : "s",
                               r.root_causes.size() == 1 ? "s" : "", s.divergent_artifacts,
-                              s.divergent_artifacts == 1 ? "" : "s");
+                              s.divergent_artifacts == 1 ? "" : "s",
+                              r.strict ? ""
+                                       : fmt::format("; {} of {} deliverable{} differ{}",
+                                                     s.divergent_deliverables, s.deliverables,
+                                                     s.deliverables == 1 ? "" : "s",
+                                                     s.divergent_deliverables == 1 ? "s" : ""));
     v.set("verdict_text", verdict);
     mu::data counts{mu::data::type::list};
+    if (!r.plain) {  // what decides the verdict first
+        counts.push_back(counter(s.divergent_deliverables, "divergent deliverables",
+                                 "divergent deliverable"));
+        counts.push_back(counter(s.deliverables, "deliverables", "deliverable"));
+    }
     counts.push_back(counter(s.divergent_artifacts, "divergent artifacts", "divergent artifact"));
     counts.push_back(counter(s.artifacts, "artifacts", "artifact"));
     if (!r.plain) {
@@ -318,18 +338,33 @@ void set_cause_details(mu::data& c, const RootCause& rc, std::string& filter) {
 // artifacts whose trees name symbols, and the last one (what the build delivered).
 void set_cause_chain(mu::data& c, const DiffResult& r, const RootCause& rc, const Limits& lim,
                      const std::map<std::string, size_t>& index, std::string& filter) {
-    mu::data explains{mu::data::type::list};
-    std::vector<std::string> separators = explain_separators(rc, " → ");
-    for (size_t k = 0; k < rc.explains.size() && k < lim.explains; ++k) {
-        mu::data x;
-        x.set("path", text(rc.explains[k]));
-        x.set("separator", text(separators[k]));
-        auto it = index.find(rc.explains[k]);
-        x.set("anchor", it == index.end() ? std::string("artifacts") : anchor(it->second));
-        explains.push_back(x);
-        filter += " " + rc.explains[k];
+    // The producer-to-consumer tree, a line per branch (explain_lines).
+    mu::data lines{mu::data::type::list};
+    for (const std::vector<ExplainGroup>& line : explain_lines(rc, lim.explains)) {
+        mu::data groups{mu::data::type::list};
+        for (size_t g = 0; g < line.size(); ++g) {
+            mu::data items{mu::data::type::list};
+            for (size_t i = 0; i < line[g].size(); ++i) {
+                const std::string& path = rc.explains[line[g][i]];
+                mu::data x;
+                x.set("path", text(path));
+                x.set("comma", flag(i > 0));
+                auto it = index.find(path);
+                x.set("anchor", it == index.end() ? std::string("artifacts") : anchor(it->second));
+                items.push_back(x);
+            }
+            mu::data group;
+            group.set("arrow", flag(g > 0));
+            group.set("items", items);
+            groups.push_back(group);
+        }
+        mu::data l;
+        l.set("groups", groups);
+        lines.push_back(l);
     }
-    c.set("explains", explains);
+    for (size_t k = 0; k < rc.explains.size() && k < lim.explains; ++k)
+        filter += " " + rc.explains[k];
+    c.set("explain_lines", lines);
     c.set("has_explains", flag(!rc.explains.empty()));
     c.set("explain_count", std::to_string(rc.explains.size()));
     c.set("explain_plural", rc.explains.size() == 1 ? "" : "s");

@@ -20,14 +20,36 @@ std::string describe_invocation(const InvocationRef& r) {
     return what;
 }
 
-std::vector<std::string> explain_separators(const RootCause& rc, std::string_view arrow) {
-    std::vector<std::string> out;
-    for (size_t k = 0; k < rc.explains.size(); ++k) {
-        bool siblings =
-            k && k < rc.explains_own.size() && rc.explains_own[k - 1] && rc.explains_own[k];
-        out.push_back(k == 0 ? "" : siblings ? ", " : std::string(arrow));
+std::vector<std::vector<ExplainGroup>> explain_lines(const RootCause& rc, size_t limit) {
+    size_t n = std::min(limit, rc.explains.size());
+    // The files built from the same explained files form one group, in the order of the first.
+    std::vector<ExplainGroup> groups, inputs;
+    std::map<std::vector<int>, size_t> group_of;
+    for (size_t k = 0; k < n; ++k) {
+        const std::vector<int>& from = k < rc.explains_from.size() ? rc.explains_from[k]
+                                                                   : std::vector<int>{};
+        auto [it, added] = group_of.try_emplace(from, groups.size());
+        if (added) {
+            groups.emplace_back();
+            inputs.emplace_back(from.begin(), from.end());
+        }
+        groups[it->second].push_back(k);
     }
-    return out;
+    std::vector<std::vector<ExplainGroup>> lines;
+    for (size_t g = 0; g < groups.size(); ++g) {
+        if (inputs[g].empty()) {
+            lines.insert(lines.begin(), std::vector<ExplainGroup>{groups[g]});  // the roots
+            continue;
+        }
+        // Built from the group a line ends with: that chain goes on; else a line of its own.
+        auto line = std::find_if(lines.begin(), lines.end(),
+                                 [&](const auto& l) { return l.back() == inputs[g]; });
+        if (line != lines.end())
+            line->push_back(groups[g]);
+        else
+            lines.push_back({inputs[g], groups[g]});
+    }
+    return lines;
 }
 
 namespace {
@@ -61,6 +83,39 @@ struct Style {
     std::string green(const std::string& t) const { return color ? "\x1b[32m" + t + "\x1b[0m" : t; }
 };
 
+// The verdict, on what the builds delivered (every file with --strict), and the counts.
+void print_verdict(const DiffResult& r, std::FILE* out, const Style& st) {
+    const DiffSummary& s = r.summary;
+    auto plural = [](size_t n, const char* one, const char* many) {
+        return fmt::format("{} {}", n, n == 1 ? one : many);
+    };
+    size_t intermediate = s.divergent_artifacts - s.divergent_deliverables;
+    if (!r.divergent && s.divergent_artifacts == 0) {
+        fmt::print(out, "verdict  {}: {} compared ({}), {} paired\n", st.green("identical"),
+                   plural(s.artifacts, "artifact", "artifacts"),
+                   plural(s.deliverables, "deliverable", "deliverables"),
+                   plural(s.paired, "invocation", "invocations"));
+    } else if (!r.divergent) {
+        fmt::print(out,
+                   "verdict  {}: every deliverable ({}) is identical; {} that reached nothing "
+                   "delivered (listed below; --strict counts them)\n",
+                   st.green("identical"), s.deliverables,
+                   plural(intermediate, "intermediate file differs",
+                          "intermediate files differ"));
+    } else {
+        fmt::print(out, "verdict  {}{}: {} explain{} {} (of {} artifacts){}\n", st.red("divergent"),
+                   r.strict ? " (--strict: every file counts)" : "",
+                   plural(r.root_causes.size(), "root cause", "root causes"),
+                   r.root_causes.size() == 1 ? "s" : "",
+                   plural(s.divergent_artifacts, "divergent file", "divergent files"),
+                   s.artifacts,
+                   r.strict ? ""
+                            : fmt::format("; {} of {} differ{}", s.divergent_deliverables,
+                                          plural(s.deliverables, "deliverable", "deliverables"),
+                                          s.divergent_deliverables == 1 ? "s" : ""));
+    }
+}
+
 // The two builds, the verdict and the counts.
 void print_head(const DiffResult& r, std::FILE* out, const Style& st) {
     const DiffSummary& s = r.summary;
@@ -78,17 +133,7 @@ void print_head(const DiffResult& r, std::FILE* out, const Style& st) {
                        s.divergent_artifacts, s.artifacts, s.artifacts == 1 ? "" : "s");
     } else {
         fmt::print(out, "roots    {} -> {}\n", display_arg(r.left_root), display_arg(r.right_root));
-        if (!r.divergent)
-            fmt::print(out, "verdict  {}: {} artifact{} compared, {} invocation{} paired\n",
-                       st.green("identical"), s.artifacts, s.artifacts == 1 ? "" : "s", s.paired,
-                       s.paired == 1 ? "" : "s");
-        else
-            fmt::print(
-                out,
-                "verdict  {}: {} root cause{} explain{} {} divergent file{} (of {} artifacts)\n",
-                st.red("divergent"), r.root_causes.size(), r.root_causes.size() == 1 ? "" : "s",
-                r.root_causes.size() == 1 ? "s" : "", s.divergent_artifacts,
-                s.divergent_artifacts == 1 ? "" : "s", s.artifacts);
+        print_verdict(r, out, st);
         fmt::print(out,
                    "         invocations: {} left, {} right, {} paired, {} only left, {} only "
                    "right\n",
@@ -124,14 +169,21 @@ void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st)
                               : "unset");
     for (auto& d : rc.details) fmt::print(out, "  fact     {}\n", d);
     if (!rc.explains.empty()) {
-        // The outputs of the cause's own invocations side by side, then what was built from
-        // them: "a.o, b.o -> lib.a -> prog".
-        std::vector<std::string> separators = explain_separators(rc, " -> ");
-        std::string chain;
-        for (size_t k = 0; k < rc.explains.size() && k < 12; ++k)
-            chain += separators[k] + display_arg(rc.explains[k]);
-        if (rc.explains.size() > 12) chain += fmt::format(" ... ({} files)", rc.explains.size());
-        fmt::print(out, "  explains {}\n", chain);
+        // The producer-to-consumer tree: "a.o, b.o -> lib.a -> prog", a line per branch.
+        const size_t limit = 12;
+        bool first = true;
+        for (const std::vector<ExplainGroup>& line : explain_lines(rc, limit)) {
+            std::string text;
+            for (size_t g = 0; g < line.size(); ++g) {
+                text += g ? " -> " : "";
+                for (size_t i = 0; i < line[g].size(); ++i)
+                    text += (i ? ", " : "") + display_arg(rc.explains[line[g][i]]);
+            }
+            fmt::print(out, "  {} {}\n", first ? "explains" : "        ", text);
+            first = false;
+        }
+        if (rc.explains.size() > limit)
+            fmt::print(out, "           ... and {} more files\n", rc.explains.size() - limit);
     }
     if (rc.bookkeeping)
         fmt::print(out, "  and      {} bookkeeping file{} (fingerprints, dep-info, logs)\n",
@@ -148,16 +200,28 @@ void print_artifacts(const DiffResult& r, std::FILE* out, const Style& st) {
     const DiffSummary& s = r.summary;
     constexpr size_t kShown = 50, kLinesPerArtifact = 40;
     size_t tree_lines = 400;
-    if (s.divergent_artifacts) fmt::print(out, "\n{}\n", st.bold("divergent artifacts"));
     std::map<std::string, size_t> bookkeeping;  // build system -> files, listed last
     size_t shown = 0;
-    for (size_t i = 0; i < s.divergent_artifacts; ++i) {
+    // What reached a divergent deliverable first, then what reached nothing delivered, under a
+    // heading of its own.
+    std::vector<size_t> order;
+    for (int pass = 0; pass < 2; ++pass)
+        for (size_t i = 0; i < s.divergent_artifacts; ++i)
+            if (reached_delivery(r, r.artifacts[i]) == (pass == 0)) order.push_back(i);
+    int heading = -1;
+    for (size_t i : order) {
         const Artifact& a = r.artifacts[i];
         if (!a.bookkeeping.empty()) {
             ++bookkeeping[a.bookkeeping];
             continue;
         }
         if (shown++ == kShown) break;
+        if (int h = reached_delivery(r, a) ? 0 : 1; h != heading) {
+            heading = h;
+            fmt::print(out, "\n{}\n",
+                       st.bold(h == 0 ? "divergent artifacts"
+                                      : "differences that did not reach anything delivered"));
+        }
         if (a.root_cause >= 0)
             fmt::print(out, "  {:<10} {}  ({}, root cause {}{})\n", a.status, display_arg(a.path),
                        a.format, a.root_cause + 1, a.is_root_output ? ", its own output" : "");
@@ -172,6 +236,8 @@ void print_artifacts(const DiffResult& r, std::FILE* out, const Style& st) {
     }
     size_t kept = 0;
     for (auto& [system, n] : bookkeeping) kept += n;
+    if (kept && heading < 1)
+        fmt::print(out, "\n{}\n", st.bold("differences that did not reach anything delivered"));
     if (s.divergent_artifacts - kept > kShown)
         fmt::print(out,
                    "  ... and {} more divergent artifacts (all of them are in the JSON report)\n",

@@ -130,7 +130,8 @@ TEST(Audit, BundledExampleAStaleTimeStampServedByCcacheIsACacheRootCause) {
     EXPECT_NE(pair_html.find("<li><b>2</b> divergent artifacts</li>"), std::string::npos);
     // A table's headings stay plural whatever the count.
     std::string summary = read_text(tmp / "audit/summary.md");
-    EXPECT_NE(summary.find("| divergent artifacts | artifacts | root causes | invocations left |"),
+    EXPECT_NE(summary.find("| divergent deliverables | deliverables | divergent artifacts | "
+                           "artifacts | root causes | invocations left |"),
               std::string::npos)
         << summary;
     EXPECT_LE(fs::file_size(tmp / "audit/summary.md"), 64u * 1024);
@@ -445,3 +446,4 @@ TEST(Audit, ThePackedCargoAuditReadsBackAsTheDirectoryDoes) {
     EXPECT_NE(tiny.err.find("over --max-size"), std::string::npos) << tiny.err;
     EXPECT_FALSE(fs::exists(tmp / "tiny.tar.gz"));
 }
+

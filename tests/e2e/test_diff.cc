@@ -189,13 +189,21 @@ TEST(DiffBuildPath, TwoDirectoriesWithDebugInfoIsOneBuildPathRootCauseNotFlags) 
         if (a["status"] != "different") continue;
         EXPECT_EQ(a["root_output"], a["path"].get<std::string>().ends_with(".o")) << a["path"];
     }
-    EXPECT_NE(d.text.find("explains $ROOT/main.o, $ROOT/util.o, $ROOT/stamp.o, $ROOT/clock.o, "
-                          "$ROOT/extra.o -> $ROOT/libutil.a -> $ROOT/prog\n"),
+    // The tree: the compiles' objects side by side, the archive from four of them, the program
+    // from main.o and the archive (what each step read).
+    EXPECT_NE(d.text.find("  explains $ROOT/main.o, $ROOT/util.o, $ROOT/stamp.o, $ROOT/clock.o, "
+                          "$ROOT/extra.o\n"
+                          "           $ROOT/util.o, $ROOT/stamp.o, $ROOT/clock.o, $ROOT/extra.o "
+                          "-> $ROOT/libutil.a\n"
+                          "           $ROOT/main.o, $ROOT/libutil.a -> $ROOT/prog\n"),
               std::string::npos)
         << d.text;
     EXPECT_NE(d.text.find("and 4 more invocations with the same cause"), std::string::npos);
-    EXPECT_NE(md.out.find("- explains: $ROOT/main.o, $ROOT/util.o, $ROOT/stamp.o, $ROOT/clock.o, "
-                          "$ROOT/extra.o → $ROOT/libutil.a → $ROOT/prog\n"),
+    EXPECT_NE(md.out.find("- explains:\n  - $ROOT/main.o, $ROOT/util.o, $ROOT/stamp.o, "
+                          "$ROOT/clock.o, $ROOT/extra.o\n"
+                          "  - $ROOT/util.o, $ROOT/stamp.o, $ROOT/clock.o, $ROOT/extra.o → "
+                          "$ROOT/libutil.a\n"
+                          "  - $ROOT/main.o, $ROOT/libutil.a → $ROOT/prog\n"),
               std::string::npos)
         << md.out;
     EXPECT_TRUE(has_difference(d.report, "dwarf-comp-dir"))
@@ -207,9 +215,16 @@ TEST(DiffBuildPath, TwoDirectoriesWithDebugInfoIsOneBuildPathRootCauseNotFlags) 
 TEST(DiffMissing, ASourceFileDroppedFromTheRightBuildIsAMissingInvocation) {
     TempDir tmp;
     std::string left = record_make(tmp, "src", "left.rec", {});
+    // The truth: prog never used extra.o (nm finds none of its symbols), so the program, the
+    // one deliverable, is the same; the archive, an intermediate, lost a member.
+    std::string prog_left = read_text(tmp / "src/prog");
     std::string right = record_make(tmp, "src", "right.rec", {"LIBOBJS=util.o stamp.o clock.o"});
+    ASSERT_EQ(read_text(tmp / "src/prog"), prog_left);
+    ASSERT_EQ(run({"nm", tmp / "src/prog"}).out.find("extra_value"), std::string::npos);
     Diff d = diff(tmp, left, right);
-    EXPECT_EQ(d.status, 1);
+    EXPECT_EQ(d.status, 0) << d.text;
+    EXPECT_EQ(d.report["summary"]["divergent_deliverables"], 0);
+    EXPECT_EQ(diff(tmp, left, right, {"--strict"}).status, 1);
     ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
     auto& rc = d.report["root_causes"][0];
     EXPECT_EQ(rc["kind"], "missing-invocation");
@@ -656,4 +671,59 @@ TEST(Config, AFileGivesACommandsOptionsTheCommandLineWinsAndBadFilesAreOneLine) 
     r = run({buildiff_exe(), "--config", tmp / "bad.toml", "record", "--", "touch", tmp / "ran"});
     EXPECT_EQ(r.status, 125) << r.err;
     EXPECT_FALSE(fs::exists(tmp / "ran")) << "the build ran despite the bad config";
+}
+
+// What shipped decides the verdict: a program built in two directories from an object compiled
+// with -g (its DWARF names the directory) and linked with -s (the link strips it). The truth,
+// by cmp: the objects differ, the programs do not. The verdict is identical, the object is
+// listed as a difference that reached nothing delivered; --strict counts it.
+TEST(DiffDeliverables, DebugInfoTheLinkStripsReachesNothingDeliveredAndStrictCountsIt) {
+    TempDir tmp;
+    for (std::string side : {"one", "two"}) {
+        std::string src = tmp / (side + "/src");
+        write_text(src + "/a.c", "int main(void) { return 0; }\n");
+        write_text(src + "/Makefile",
+                   "prog: a.o\n\tgcc -s a.o -o prog\n\tprintf same > ../beside.txt\n"
+                   "a.o: a.c\n\tgcc -g -c a.c -o a.o\n");
+        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / (side + ".rec"), "--",
+                           "make"},
+                          {.cwd = src});
+        ASSERT_EQ(r.status, 0) << r.err;
+    }
+    auto cmp = [&](const std::string& file) {
+        return run({"cmp", "-s", tmp / ("one/src/" + file), tmp / ("two/src/" + file)}).status;
+    };
+    ASSERT_EQ(cmp("a.o"), 1) << "the objects name their directories";
+    ASSERT_EQ(cmp("prog"), 0) << "the stripped programs are the same";
+
+    Diff d = diff(tmp, tmp / "one.rec", tmp / "two.rec");
+    EXPECT_EQ(d.status, 0) << d.text;
+    EXPECT_EQ(d.report["verdict"], "identical");
+    EXPECT_EQ(d.report["strict"], false);
+    EXPECT_EQ(d.report["summary"]["deliverables"], 2) << d.text;
+    EXPECT_EQ(d.report["summary"]["divergent_deliverables"], 0);
+    EXPECT_EQ(d.report["summary"]["divergent_artifacts"], 1);
+    std::map<std::string, bool> deliverable;
+    for (auto& a : d.report["artifacts"]) deliverable[a["path"]] = a["deliverable"];
+    // What each wrote beside its tree (one/, two/: directories of their own) is compared too.
+    EXPECT_EQ(deliverable, (std::map<std::string, bool>{{"$ROOT/../beside.txt", true},
+                                                         {"$ROOT/a.o", false},
+                                                         {"$ROOT/prog", true}}));
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    EXPECT_EQ(d.report["root_causes"][0]["kind"], "build-path");
+    EXPECT_NE(d.text.find("verdict  identical: every deliverable (2) is identical; 1 intermediate "
+                          "file differs that reached nothing delivered"),
+              std::string::npos)
+        << d.text;
+    EXPECT_NE(d.text.find("differences that did not reach anything delivered\n  different  "
+                          "$ROOT/a.o"),
+              std::string::npos)
+        << d.text;
+
+    Diff strict = diff(tmp, tmp / "one.rec", tmp / "two.rec", {"--strict"});
+    EXPECT_EQ(strict.status, 1) << strict.text;
+    EXPECT_EQ(strict.report["verdict"], "divergent");
+    EXPECT_EQ(strict.report["strict"], true);
+    EXPECT_NE(strict.text.find("divergent (--strict: every file counts)"), std::string::npos)
+        << strict.text;
 }

@@ -298,6 +298,7 @@ TEST(DifferInMemory, AChangedFlagIsTheCauseOfTheObjectAndTheProgramBuiltFromIt) 
     EXPECT_EQ(rc.kind, RootCauseKind::Flags);
     EXPECT_EQ(rc.summary, "`-O2` -> `-O3` (optimization)");
     EXPECT_EQ(rc.explains, (std::vector<std::string>{"$ROOT/a.o", "$ROOT/prog"}));
+    EXPECT_EQ(rc.explains_from, (std::vector<std::vector<int>>{{}, {0}})) << "prog read a.o";
     EXPECT_EQ(r.summary.divergent_artifacts, 2u);
     EXPECT_GT(files.opened, 0) << "the deep comparison read the bytes through the interface";
     EXPECT_EQ(r.artifacts[0].format, "text") << "a.o's two versions were compared as text";
