@@ -334,6 +334,11 @@ int plan_audit(const AuditOptions& o, Plan& plan) {
     return 0;
 }
 
+// The directory of a run's own that holds its tree (trees/RUN for trees/RUN/SRC).
+std::string run_dir(const std::string& tree) {
+    return fs::path(tree).parent_path().string();
+}
+
 // Run I: its name, where it builds and is kept, its cache set-up and variations.
 Run plan_run(const Plan& plan, const AuditOptions& o, size_t i) {
     Run run;
@@ -342,10 +347,17 @@ Run plan_run(const Plan& plan, const AuditOptions& o, size_t i) {
     run.env = plan.base;
     // Distinct names of distinct lengths expose embedded build paths; without that variation
     // every run builds in one place and its tree is moved aside afterwards.
+    // Each run builds in a directory of its own, trees/RUN/SRC, so that what the build writes
+    // beside its tree (dpkg-buildpackage's ../*.deb) is the run's own and is compared too.
     static const char* suffix[] = {"", "-bb", "-cccc", "-ddddddd"};
-    run.tree = plan.build_path ? fmt::format("{}/trees/{}{}", plan.out, run.name, suffix[i % 4])
-                               : plan.out + "/trees/build";
-    run.kept_tree = plan.build_path ? run.tree : fmt::format("{}/trees/{}", plan.out, run.name);
+    std::string name = fs::path(plan.src).filename().string();
+    if (name.empty()) name = "src";
+    std::string dir = plan.build_path
+                          ? fmt::format("{}/trees/{}{}", plan.out, run.name, suffix[i % 4])
+                          : plan.out + "/trees/build";
+    std::string kept_dir = plan.build_path ? dir : fmt::format("{}/trees/{}", plan.out, run.name);
+    run.tree = dir + "/" + name;
+    run.kept_tree = kept_dir + "/" + name;
     run.recording = fmt::format("{}/{}.rec", plan.out, run.name);
     run.log = fmt::format("{}/logs/{}.log", plan.out, run.name);
     run.env["CC"] = plan.cc;
@@ -361,7 +373,8 @@ int record_run(const Plan& plan, const AuditOptions& o, const Run& run, size_t i
     using clock = std::chrono::steady_clock;
     std::error_code ec;
     std::string error;
-    fs::remove_all(run.kept_tree, ec);
+    fs::remove_all(run_dir(run.kept_tree), ec);
+    fs::remove_all(run_dir(run.tree), ec);
     if (!copy_tree(plan.src, plan.files, run.tree, error)) return audit_error(error);
     bool interactive = isatty(2);
     if (interactive)
@@ -379,7 +392,7 @@ int record_run(const Plan& plan, const AuditOptions& o, const Run& run, size_t i
     if (status != 0)
         return audit_error(fmt::format("the build failed in run {} (exit status {}): see {}",
                                        run.name, status, run.log));
-    if (run.tree != run.kept_tree) fs::rename(run.tree, run.kept_tree, ec);
+    if (run.tree != run.kept_tree) fs::rename(run_dir(run.tree), run_dir(run.kept_tree), ec);
     return 0;
 }
 
@@ -476,7 +489,7 @@ int run_audit(const AuditOptions& o) {
     if (int status = write_reports(plan.out, reports)) return status;
     std::error_code ec;
     if (!o.keep)
-        for (const Run& run : runs) fs::remove_all(run.kept_tree, ec);
+        for (const Run& run : runs) fs::remove_all(run_dir(run.kept_tree), ec);
     print_summary(o, plan.out, reports, runs, evidence);
     return reports.divergent ? 1 : 0;
 }

@@ -104,6 +104,7 @@ AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& rec
         for (size_t b = a + 1; b < runs.size(); ++b) {
             DiffOptions opts;
             opts.strict = strict;
+            opts.private_parents = true;  // trees/RUN/SRC
             opts.left_tree = trees_now[a];
             opts.right_tree = trees_now[b];
             DiffResult r = diff_audit_pair(recs[a], recs[b], runs[a], runs[b], build_path, opts);

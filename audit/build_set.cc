@@ -313,6 +313,12 @@ Result<DiffResult> diff_set_pair(const BuildSet& set, const std::string& left_ru
     if (!r) return r.error();
     options.left_tree = set.tree_now(left_run);
     options.right_tree = set.tree_now(right_run);
+    // An audit that built each run in trees/RUN/SRC: the directory around each tree was its own.
+    auto own_directory = [](const AuditRun& run) {
+        return fs::path(run.tree).parent_path().parent_path().filename() == "trees";
+    };
+    options.private_parents =
+        own_directory(*set.run(left_run)) && own_directory(*set.run(right_run));
     auto fallback = options.evidence;
     options.evidence = [&set, fallback](const std::string& hash) {
         std::optional<Blob> b = set.evidence_blob(hash);

@@ -26,6 +26,7 @@
 #include "diff/match.h"
 #include "diff/normalize.h"
 #include "diff/rewrite.h"
+#include "diff/temporaries.h"
 #include "recording/analysis.h"
 #include "recording/redact.h"
 #include "toolchain/bookkeeping.h"
@@ -61,11 +62,20 @@ std::optional<RootCauseKind> root_cause_kind_named(std::string_view name) {
 
 namespace {
 
+// The two builds' spellings made one: roots, --map, the directories beside the roots when they
+// are each build's own, and the temporaries the builds made and removed, paired.
+Normalizer normalizer(const Recording& l, const Recording& r, const DiffOptions& o) {
+    Normalizer n(l.cwd, r.cwd, o.maps, o.private_parents);
+    TemporaryNames t = pair_temporaries(temporary_dirs(l), l.cwd, temporary_dirs(r), r.cwd);
+    n.set_temporaries(std::move(t.left), std::move(t.right));
+    return n;
+}
+
 class Differ {
   public:
     Differ(const Recording& l, const Recording& r, const DiffOptions& o)
         : m_options(o),
-          m_norm(l.cwd, r.cwd, o.maps),
+          m_norm(normalizer(l, r, o)),
           m_left(l, Side::Left, m_norm),
           m_right(r, Side::Right, m_norm),
           m_tree_files({l.cwd, o.left_tree}, {r.cwd, o.right_tree}, o.evidence),

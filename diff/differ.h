@@ -33,6 +33,9 @@ struct DiffOptions {
     // Where the artifacts' bytes are read from; null: the build trees (left_tree, right_tree),
     // then the evidence. Tests give files held in memory.
     const ArtifactFiles* files = nullptr;
+    // The directories holding the two roots were each build's own, even under one name (an
+    // audit's runs, each in trees/RUN/SRC or moved there): what was written beside is compared.
+    bool private_parents = false;
     // Every divergent file decides the verdict, not only the deliverables (--strict).
     bool strict = false;
 };

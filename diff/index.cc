@@ -120,12 +120,21 @@ void SideView::index_outputs() {
             if (f.op == FileOp::Rename)
                 writers[norm(side, f.to)].emplace_back(f.t_ns, writer(p.id, f.to));
             if (f.op == FileOp::Write) produced.insert(norm(side, f.path));
+            // Every write counts, not only the final ones: a file copied into the tree from a
+            // temporary that is gone by the end (pip's wheel) still has its writer. A cache
+            // server's own files (its cache, its temporaries) are storage, not production.
+            bool storage = p.classification.role == WrapperRole::Server &&
+                           !client_output.contains(f.path);
+            if (f.op == FileOp::Write && !f.hash.empty() && !storage) {
+                std::vector<int>& w = writers_by_hash[f.hash];
+                int o = writer(p.id, f.path);
+                if (std::find(w.begin(), w.end(), o) == w.end()) w.push_back(o);
+            }
             if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(norm(side, f.to));
         }
     for (auto& [path, prod] : final_writes(rec)) {
         std::string n = norm(side, path);
         int o = writer(prod.producer, path);
-        if (!prod.hash.empty()) writers_by_hash[prod.hash].push_back(o);
         if (!n.starts_with(kRootToken)) continue;  // not left in the build tree
         hash[n] = prod.hash;
         real_path[n] = path;

@@ -44,8 +44,9 @@ struct SideView {
     // Every owner-level invocation that wrote a path, in time order (a file updated in place,
     // as `ar s` or `strip` do, has several).
     std::map<std::string, std::vector<std::pair<std::uint64_t, int>>> writers;
-    // Content hash -> the owner-level invocations whose final writes have it, anywhere (a
-    // file copied into the tree from a temporary directory has the same hash as its source).
+    // Content hash -> the owner-level invocations that wrote it, anywhere, even to a file gone
+    // by the end (a file copied into the tree from a temporary directory has the same hash as
+    // its source).
     std::map<std::string, std::vector<int>> writers_by_hash;
     std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
     std::set<std::string> produced;                 // every path the build wrote (normalised)

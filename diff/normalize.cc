@@ -94,16 +94,43 @@ std::string parent_directory(std::string_view root) {
 }
 
 Normalizer::Normalizer(std::string left_root, std::string right_root,
-                       std::vector<std::pair<std::string, std::string>> maps)
+                       std::vector<std::pair<std::string, std::string>> maps, bool private_parents)
     : m_left(std::move(left_root)), m_right(std::move(right_root)), m_maps(std::move(maps)) {
     // Only directories of their own: two builds side by side in /tmp share what they write
     // there, and /tmp's other files are nobody's outputs.
     std::string l = parent_directory(m_left), r = parent_directory(m_right);
-    if (l != r && !l.empty() && !r.empty()) {
+    if ((l != r || private_parents) && !l.empty() && !r.empty()) {
         m_left_beside = std::move(l);
         m_right_beside = std::move(r);
     }
 }
+
+void Normalizer::set_temporaries(std::vector<std::pair<std::string, std::string>> left,
+                                 std::vector<std::pair<std::string, std::string>> right) {
+    m_left_temps = std::move(left);
+    m_right_temps = std::move(right);
+}
+
+namespace {
+
+// NAME where it stands as a whole name (not inside a longer one) replaced by WITH.
+std::string replace_name(const std::string& text, const std::string& name, const std::string& with) {
+    auto name_char = [](char c) { return is_alnum(c) || c == '_' || c == '-' || c == '.'; };
+    std::string out;
+    size_t i = 0, hit;
+    while ((hit = text.find(name, i)) != std::string::npos) {
+        size_t end = hit + name.size();
+        bool whole = (hit == 0 || !name_char(text[hit - 1])) &&
+                     (end == text.size() || !name_char(text[end]));
+        out.append(text, i, hit - i);
+        out.append(whole ? with : name);
+        i = end;
+    }
+    out.append(text, i, std::string::npos);
+    return out;
+}
+
+}  // namespace
 
 std::string Normalizer::operator()(Side side, std::string_view text) const {
     std::string s(text);
@@ -111,6 +138,8 @@ std::string Normalizer::operator()(Side side, std::string_view text) const {
     s = replace_root(s, root(side), kRootToken);
     const std::string& beside = side == Side::Left ? m_left_beside : m_right_beside;
     if (!beside.empty()) s = replace_root(s, beside, kBesideRootToken);
+    for (auto& [name, shared] : side == Side::Left ? m_left_temps : m_right_temps)
+        if (s.find(name) != std::string::npos) s = replace_name(s, name, shared);
     return normalize_volatile(s);
 }
 

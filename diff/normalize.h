@@ -14,11 +14,18 @@ enum class Side { Left, Right };
 class Normalizer {
   public:
     // `maps`: the user's --map OLD=NEW, applied to both sides (before the roots).
+    // `private_parents`: the directories holding the roots were each build's own even where
+    // they had one name (an audit that builds every run in trees/build and moves it aside).
     Normalizer(std::string left_root, std::string right_root,
-               std::vector<std::pair<std::string, std::string>> maps = {});
+               std::vector<std::pair<std::string, std::string>> maps = {},
+               bool private_parents = false);
     // Any string: a path, an argument, an environment value.
     std::string operator()(Side side, std::string_view text) const;
     const std::string& root(Side side) const { return side == Side::Left ? m_left : m_right; }
+    // Each side's temporary directories' names and the name each pair shares
+    // (diff/temporaries.h), replaced wherever they stand as a whole name.
+    void set_temporaries(std::vector<std::pair<std::string, std::string>> left,
+                         std::vector<std::pair<std::string, std::string>> right);
 
   private:
     std::string m_left, m_right;
@@ -26,6 +33,7 @@ class Normalizer {
     // wrote beside its tree is "$ROOT/../NAME", and compared as the tree's own files are.
     std::string m_left_beside, m_right_beside;
     std::vector<std::pair<std::string, std::string>> m_maps;
+    std::vector<std::pair<std::string, std::string>> m_left_temps, m_right_temps;
 };
 
 // The rewriting steps on their own (exposed for tests).

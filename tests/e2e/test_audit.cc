@@ -189,7 +189,8 @@ TEST(Audit, AnEmptyVaryListVariesNothing) {
         ASSERT_EQ(a.report["runs"].size(), 2u);
         for (auto& run : a.report["runs"]) {
             EXPECT_EQ(run["variations"], json::object()) << none;
-            EXPECT_EQ(fs::path(run["built_in"].get<std::string>()).filename(), "build") << none;
+            EXPECT_EQ(fs::path(run["built_in"].get<std::string>()), tmp / "audit/trees/build/src")
+                << none;
         }
     }
 }
@@ -282,7 +283,7 @@ TEST(Audit, PyO3WheelOfTheBrokenSysCrateFailsToImportAndTheChainReachesIntoTheWh
         std::string dir = tmp / ("unpacked-" + run_tree);
         ASSERT_EQ(run({"unzip", "-q", "-o",
                        tmp / ("audit/trees/" + run_tree +
-                              "/dist/foopy-0.1.0-cp311-cp311-linux_x86_64.whl"),
+                              "/src/dist/foopy-0.1.0-cp311-cp311-linux_x86_64.whl"),
                        "-d", dir})
                       .status,
                   0);
@@ -346,7 +347,7 @@ TEST(Audit, AnEnvironmentRootCauseSaysWhichVariationExposedIt) {
     EXPECT_NE(facts.find("exposed by the TZ variation: UTC -> Asia/Kolkata"), std::string::npos)
         << facts;
     // Without the build-path variation both runs built in one directory: no build-path cause.
-    EXPECT_EQ(a.report["runs"][0]["tree"], tmp / "audit/trees/plain");
+    EXPECT_EQ(a.report["runs"][0]["tree"], tmp / "audit/trees/plain/src");
 }
 
 TEST(Audit, EachRunBuildsInAFreshCopyWithoutTheGitIgnoredBuildOutputs) {
@@ -366,8 +367,8 @@ TEST(Audit, EachRunBuildsInAFreshCopyWithoutTheGitIgnoredBuildOutputs) {
     for (auto& p : rec.processes)
         compiles += p.classification.kind == buildiff::ToolKind::CompilerDriver;
     EXPECT_GE(compiles, 4u) << "make had nothing to do: build outputs were copied";
-    EXPECT_TRUE(fs::exists(tmp / "audit/trees/plain/.gitignore"));
-    EXPECT_TRUE(fs::exists(tmp / "audit/trees/plain/prog"));
+    EXPECT_TRUE(fs::exists(tmp / "audit/trees/plain/src/.gitignore"));
+    EXPECT_TRUE(fs::exists(tmp / "audit/trees/plain/src/prog"));
     // The default output directory is inside the tree: a second audit does not copy the first.
     for (int i = 0; i < 2; ++i) {
         RunResult r =
@@ -375,8 +376,8 @@ TEST(Audit, EachRunBuildsInAFreshCopyWithoutTheGitIgnoredBuildOutputs) {
                 {.cwd = tmp / "src", .unset = {"CC", "CFLAGS"}});
         EXPECT_EQ(r.status, 0) << r.err;
     }
-    EXPECT_TRUE(fs::exists(tmp / "src/buildiff-audit/trees/plain/Makefile"));
-    EXPECT_FALSE(fs::exists(tmp / "src/buildiff-audit/trees/plain/buildiff-audit"));
+    EXPECT_TRUE(fs::exists(tmp / "src/buildiff-audit/trees/plain/src/Makefile"));
+    EXPECT_FALSE(fs::exists(tmp / "src/buildiff-audit/trees/plain/src/buildiff-audit"));
 }
 
 // The cargo audit packed into one file reads back, without extracting, as the directory does;
@@ -447,3 +448,29 @@ TEST(Audit, ThePackedCargoAuditReadsBackAsTheDirectoryDoes) {
     EXPECT_FALSE(fs::exists(tmp / "tiny.tar.gz"));
 }
 
+// A build that writes beside its tree (as dpkg-buildpackage writes ../*.deb): each run has a
+// directory of its own around its tree, and what it wrote there is compared too. The truth by
+// cmp: the runs' ../out.bin name their directories, their ../same.txt do not.
+TEST(Audit, WhatABuildWritesBesideItsTreeIsComparedToo) {
+    TempDir tmp;
+    write_text(tmp / "src/Makefile",
+               "all:\n\tprintf 'built in %s\\n' \"$$PWD\" > ../out.bin\n"
+               "\tprintf 'same\\n' > ../same.txt\n");
+    Audit a = audit(tmp, tmp / "src", {"--cache", "none", "--keep"}, {"make", "-s"});
+    EXPECT_EQ(a.status, 1) << a.err << a.out;
+    ASSERT_EQ(run({"cmp", "-s", tmp / "audit/trees/plain/out.bin",
+                   tmp / "audit/trees/again-bb/out.bin"})
+                  .status,
+              1);
+    ASSERT_EQ(run({"cmp", "-s", tmp / "audit/trees/plain/same.txt",
+                   tmp / "audit/trees/again-bb/same.txt"})
+                  .status,
+              0);
+    const json* p = pair(a, "plain", "again");
+    ASSERT_TRUE(p) << a.err;
+    std::map<std::string, std::string> status;
+    for (auto& x : (*p)["report"]["artifacts"]) status[x["path"]] = x["status"];
+    EXPECT_EQ(status["$ROOT/../out.bin"], "different") << (*p)["report"]["artifacts"].dump(1);
+    EXPECT_EQ(status["$ROOT/../same.txt"], "identical");
+    EXPECT_EQ((*p)["report"]["summary"]["divergent_deliverables"], 1);
+}

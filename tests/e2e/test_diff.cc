@@ -727,3 +727,34 @@ TEST(DiffDeliverables, DebugInfoTheLinkStripsReachesNothingDeliveredAndStrictCou
     EXPECT_NE(strict.text.find("divergent (--strict: every file counts)"), std::string::npos)
         << strict.text;
 }
+
+// Temporaries by observation: a step writes the time into a directory from `mktemp -d`, copies
+// it out and removes the directory. Built twice, the copy differs (the time), and so does the
+// directory's random name; the name is no cause (the copy's command line is the same once the
+// two temporaries are paired): the cause is the step that wrote the time.
+TEST(DiffTemporaries, ADirectoryTheBuildMadeAndRemovedIsPairedAndItsNameIsNoCause) {
+    TempDir tmp;
+    write_text(tmp / "src/Makefile",
+               "out.txt:\n\td=$$(mktemp -d ./tmp.XXXXXXXX) && date +%s%N > $$d/stamp && "
+               "cp $$d/stamp out.txt && rm -r $$d\n");
+    std::vector<std::string> temps;
+    for (std::string name : {"one.rec", "two.rec"}) {
+        fs::remove(tmp / "src/out.txt");
+        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / name, "--", "make", "-s"},
+                          {.cwd = tmp / "src"});
+        ASSERT_EQ(r.status, 0) << r.err;
+        buildiff::Recording rec = load(tmp / name);
+        for (auto& p : rec.processes)
+            if (file_name(p.argv[0]) == "cp") temps.push_back(p.argv[1]);
+    }
+    ASSERT_EQ(temps.size(), 2u);
+    ASSERT_NE(temps[0], temps[1]) << "mktemp made two names";
+    ASSERT_FALSE(fs::exists(tmp / "src" / fs::path(temps[1]).parent_path())) << "and removed them";
+
+    Diff d = diff(tmp, tmp / "one.rec", tmp / "two.rec");
+    EXPECT_EQ(d.status, 1) << d.text;
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    EXPECT_EQ(d.report["root_causes"][0]["kind"], "nondeterministic") << d.text;
+    EXPECT_EQ(d.text.find(fs::path(temps[0]).parent_path().filename().string()), std::string::npos)
+        << "the temporary's name is in no difference: " << d.text;
+}

@@ -276,7 +276,8 @@ TEST(WhatRan, AnAuditWithTzVariedStillNamesTheRewrite) {
     std::string trees = tmp / "audit/trees";
     for (const auto& e : fs::directory_iterator(trees)) {
         std::string name = e.path().filename();
-        std::string loaded = ctypes_load(e.path().string() + "/target/release/libpyverify.so");
+        std::string loaded =
+            ctypes_load(e.path().string() + "/src/target/release/libpyverify.so");
         if (name.starts_with("plain"))
             EXPECT_EQ(loaded, "ok");
         else

@@ -1,0 +1,37 @@
+// Temporaries by observation: the directories a build created and removed again (mktemp -d,
+// autoconf's confXXXXXX, autopoint's tmpwrkPID). Two builds' temporaries are paired by where they
+// were made and in which order, and each pair is given one name, so that a random name never
+// makes a flag, input or only-left/only-right difference (docs/differ-design.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "recording/recording.h"
+
+namespace buildiff {
+
+struct Temporary {
+    std::string path;          // the directory, as recorded
+    std::uint64_t first = 0;   // when the build first wrote under it
+};
+
+// The directories under which the build wrote and where nothing it wrote is left at the end:
+// the highest such directory of each, below the last one that holds a file left (or below /
+// and /tmp), in the order of the first write.
+std::vector<Temporary> temporary_dirs(const Recording& rec);
+
+// The names two builds' temporaries get: a directory of the left and one of the right made in
+// the same place (the parent, with each build's root as ROOT_TOKEN), of one name length, and
+// the k-th there in each, share the name "$TMPn". Returns (recorded name, shared name) pairs for
+// the left and for the right; temporaries with the same name on both sides are left alone.
+struct TemporaryNames {
+    std::vector<std::pair<std::string, std::string>> left, right;
+};
+TemporaryNames pair_temporaries(const std::vector<Temporary>& left, const std::string& left_root,
+                                const std::vector<Temporary>& right,
+                                const std::string& right_root);
+
+}  // namespace buildiff
