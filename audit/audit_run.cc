@@ -454,8 +454,16 @@ int write_reports(const std::string& out, const AuditReports& reports) {
 
 void print_summary(const AuditOptions& o, const std::string& out, const AuditReports& reports,
                    const std::vector<Run>& runs, const Evidence& evidence) {
+    bool intermediates = std::any_of(reports.report.pairs.begin(), reports.report.pairs.end(),
+                                     [](const AuditPair& p) {
+                                         return p.report.value("summary", nlohmann::ordered_json{})
+                                                    .value("divergent_artifacts", 0) > 0;
+                                     });
     fmt::print("buildiff audit of `{}`: {}\n", fmt::join(o.command, " "),
-               reports.divergent ? "DIVERGENT" : "every run produced identical artifacts");
+               reports.divergent ? "DIVERGENT"
+               : intermediates   ? "every run delivered identical files (intermediate files "
+                                   "differ: see the reports)"
+                                 : "every run produced identical artifacts");
     for (const AuditPair& p : reports.report.pairs) fmt::print("  {}\n", describe_pair(p));
     for (const Run& run : runs)
         if (!run.not_plain.empty())

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "diff/content_compare.h"
+#include "diff/deb822.h"
 #include "diff/elf_compare.h"
 #include "diff/elf_read.h"
 
@@ -49,6 +50,19 @@ std::string detect_format(const std::string& name, std::string_view head) {
     if (is_archive(head)) return "archive";
     return looks_like_text(head) ? "text" : "binary";
 }
+
+namespace {
+
+// Both files read as deb822 and compared field by field; nothing when either is not deb822.
+std::optional<std::vector<Difference>> compare_as_deb822(const Blob& left, const Blob& right) {
+    Result<std::string> l = left.read(0, left.size()), r = right.read(0, right.size());
+    if (!l || !r) return std::nullopt;
+    Result<std::vector<Deb822Paragraph>> lp = parse_deb822(*l), rp = parse_deb822(*r);
+    if (!lp || !rp) return std::nullopt;
+    return compare_deb822(*lp, *rp);
+}
+
+}  // namespace
 
 Result<Comparison> Comparer::compare_at(const Blob& left, const Blob& right, int depth) {
     Hash128 lh = left.hash(), rh = right.hash();
@@ -118,6 +132,14 @@ Result<Comparison> Comparer::compare_fresh(const Blob& left, const Blob& right, 
         }
         case Family::Text:
             if (left.size() <= m_limits.max_text_bytes && right.size() <= m_limits.max_text_bytes) {
+                if (is_deb822_name(right.name())) {  // .buildinfo, .changes: field by field
+                    std::optional<std::vector<Difference>> fields = compare_as_deb822(left, right);
+                    if (fields && !fields->empty()) {
+                        out.format = "deb822";
+                        out.differences = std::move(*fields);
+                        return out;
+                    }
+                }
                 Result<Difference> t = compare_text(left, right, m_limits.max_diff_lines);
                 if (!t) return t.error();
                 out.differences.push_back(std::move(*t));

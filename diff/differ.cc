@@ -207,9 +207,10 @@ Artifact Differ::compare_artifact(const std::string& path) {
     if (auto f = m_left.real_path.find(path); f != m_left.real_path.end()) a.left_file = f->second;
     if (auto f = m_right.real_path.find(path); f != m_right.real_path.end())
         a.right_file = f->second;
-    // A package is delivered whoever reads it; else what one side left and nothing read.
+    // A package is delivered whoever reads it; else what one side left and nothing read, but a
+    // package's metadata (.buildinfo, .changes: how and when it was built).
     a.deliverable = is_package(path) ||
-                    (!bookkeeping_of(path) &&
+                    (!bookkeeping_of(path) && !is_package_metadata(path) &&
                      ((lh != m_left.hash.end() && !m_left.consumed.contains(path)) ||
                       (rh != m_right.hash.end() && !m_right.consumed.contains(path))));
     a.status = lh == m_left.hash.end()       ? "only-right"
@@ -509,10 +510,15 @@ std::set<int> Differ::roots_of_copies(int l, int r) {
     for (auto [side, id] : {std::pair{&m_left, l}, std::pair{&m_right, r}}) {
         auto owned = side->owned.find(id);
         if (owned == side->owned.end()) continue;
+        const SideView& other_side = side == &m_left ? m_right : m_left;
         for (const std::string& artifact : owned->second) {
             auto h = side->hash.find(artifact);
             static const std::string kEmpty = hash_bytes("").hex();  // empty files are not copies
             if (h == side->hash.end() || h->second == kEmpty) continue;
+            // Only what diverges is explained by where it was copied from.
+            if (auto o = other_side.hash.find(artifact); o != other_side.hash.end() &&
+                                                          o->second == h->second)
+                continue;
             auto w = side->writers_by_hash.find(h->second);
             if (w == side->writers_by_hash.end()) continue;
             for (int other : w->second) {

@@ -19,7 +19,8 @@ example_pkgs=(make ccache)
 # order-sensitivity, which rustup's default rust-lld hides.
 test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3 python3-jsonschema
            zip clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
-           python3-setuptools-rust librust-pyo3-dev bear binutils git procps cargo rustc)
+           python3-setuptools-rust librust-pyo3-dev bear binutils git procps cargo rustc
+           dpkg-dev)
 # The benchmarks' reference tools.
 bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal git)
 

@@ -29,4 +29,8 @@ bool is_package(std::string_view path) {
     return false;
 }
 
+bool is_package_metadata(std::string_view path) {
+    return path.ends_with(".buildinfo") || path.ends_with(".changes");
+}
+
 }  // namespace buildiff

@@ -17,5 +17,8 @@ const std::vector<PackageFormat>& package_formats();
 // Whether PATH (any prefix) is a package: a Debian or RPM package, a wheel, a source tarball in
 // dist/.
 bool is_package(std::string_view path);
+// Whether PATH is a package's metadata, which says how and when it was built rather than being
+// shipped: a Debian .buildinfo or .changes (compared field by field, never a deliverable).
+bool is_package_metadata(std::string_view path);
 
 }  // namespace buildiff

@@ -474,3 +474,50 @@ TEST(Audit, WhatABuildWritesBesideItsTreeIsComparedToo) {
     EXPECT_EQ(status["$ROOT/../same.txt"], "identical");
     EXPECT_EQ((*p)["report"]["summary"]["divergent_deliverables"], 1);
 }
+
+// The Reproducible Builds community's daily job on a small Debian package (tests/fixtures/
+// deb-hello, built by dpkg-buildpackage without debhelper): the .deb each run writes beside its
+// tree is compared, and is identical, as cmp says; the .buildinfo differs in its Build-Date,
+// named as the build's time, and is package metadata, not a deliverable; the verdict is
+// identical (exit 0), and no flags cause comes from a temporary name.
+TEST(Audit, ADebianPackageBuiltTwiceIsJudgedByItsDebAsCmpJudgesIt) {
+    TempDir tmp;
+    copy_tree(fixture("deb-hello"), tmp / "bd-hello");
+    Audit a = audit(tmp, tmp / "bd-hello", {"--cache", "none", "--keep"},
+                    {"dpkg-buildpackage", "-b", "-uc", "-us"});
+    const std::string deb = "bd-hello_1.0_amd64.deb", info = "bd-hello_1.0_amd64.buildinfo";
+    auto cmp = [&](const std::string& file) {
+        return run({"cmp", "-s", tmp / ("audit/trees/plain/" + file),
+                    tmp / ("audit/trees/again-bb/" + file)})
+            .status;
+    };
+    ASSERT_EQ(cmp(deb), 0) << a.err << a.out;
+    ASSERT_EQ(cmp(info), 1);
+    EXPECT_EQ(a.status, 0) << a.err << a.out;
+    const json* p = pair(a, "plain", "again");
+    ASSERT_TRUE(p) << a.err;
+    std::map<std::string, json> artifacts;
+    for (auto& x : (*p)["report"]["artifacts"]) artifacts[x["path"]] = x;
+    const json& d = artifacts["$ROOT/../" + deb];
+    EXPECT_EQ(d["status"], "identical") << (*p)["report"]["artifacts"].dump(1);
+    EXPECT_EQ(d["deliverable"], true);
+    const json& b = artifacts["$ROOT/../" + info];
+    EXPECT_EQ(b["status"], "different");
+    EXPECT_EQ(b["deliverable"], false);
+    EXPECT_EQ(b["format"], "deb822");
+    // Under the content node: the one field that differs.
+    ASSERT_EQ(b["differences"].size(), 1u) << b.dump(1);
+    const json& fields = b["differences"][0]["children"];
+    ASSERT_EQ(fields.size(), 1u) << b.dump(1);
+    EXPECT_EQ(fields[0]["name"], "Build-Date");
+    EXPECT_TRUE(fields[0]["description"].get<std::string>().ends_with("(carries the build's time)"))
+        << b.dump(1);
+    // One cause: the step that wrote the time, never a temporary name.
+    ASSERT_EQ((*p)["report"]["root_causes"].size(), 1u) << (*p)["report"]["root_causes"].dump(1);
+    const json& cause = (*p)["report"]["root_causes"][0];
+    EXPECT_EQ(cause["kind"], "nondeterministic");
+    EXPECT_EQ(cause["right"]["argv"][1], "/usr/bin/dpkg-genbuildinfo") << cause.dump(1);
+    EXPECT_NE(a.out.find("every run delivered identical files (intermediate files differ"),
+              std::string::npos)
+        << a.out;
+}

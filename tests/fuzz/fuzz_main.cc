@@ -1,5 +1,6 @@
 // The one libFuzzer binary of tests/fuzz/run.sh: its targets share most of their code, which is
-// compiled once for all of them. BUILDIFF_FUZZ_TARGET (elf, archive, recording, bundle) picks
+// compiled once for all of them. BUILDIFF_FUZZ_TARGET (elf, archive, recording, bundle,
+// deb822) picks
 // the target.
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,7 @@ int fuzz_elf(const std::uint8_t* data, std::size_t size);
 int fuzz_archive(const std::uint8_t* data, std::size_t size);
 int fuzz_recording(const std::uint8_t* data, std::size_t size);
 int fuzz_bundle(const std::uint8_t* data, std::size_t size);
+int fuzz_deb822(const std::uint8_t* data, std::size_t size);
 
 namespace {
 
@@ -23,7 +25,9 @@ Target chosen() {
     if (n == "archive") return fuzz_archive;
     if (n == "recording") return fuzz_recording;
     if (n == "bundle") return fuzz_bundle;
-    std::fprintf(stderr, "BUILDIFF_FUZZ_TARGET must be elf, archive, recording or bundle\n");
+    if (n == "deb822") return fuzz_deb822;
+    std::fprintf(stderr,
+                 "BUILDIFF_FUZZ_TARGET must be elf, archive, recording, bundle or deb822\n");
     std::exit(2);
 }
 

@@ -3,7 +3,7 @@
 # under a lock, beside WORKDIR) and runs one target for a bounded time from a seed corpus of real
 # objects, archives and recordings made here. Exit status non-zero on any crash, leak or
 # sanitizer report; the reproducer is left in the work directory.
-# Usage: tests/fuzz/run.sh elf|archive|recording|bundle SECONDS WORKDIR [BUILDIFF]
+# Usage: tests/fuzz/run.sh elf|archive|recording|bundle|deb822 SECONDS WORKDIR [BUILDIFF]
 # (BUILDIFF, the buildiff binary, records the seed builds of the recording and bundle targets.)
 #        tests/fuzz/run.sh build 0 WORKDIR: only builds the binary (the test suite's first step).
 set -euo pipefail
@@ -99,8 +99,17 @@ with zipfile.ZipFile('b.zip') as src, zipfile.ZipFile('b0.zip', 'w', zipfile.ZIP
         dst.writestr(info.filename, src.read(info))
 PY
 fi
+# deb822: a .buildinfo as dpkg-genbuildinfo writes it, and two of them split by 0x1e.
+if [[ $target == deb822 ]]; then
+  printf 'Format: 1.0\nSource: hello\nBinary: hello\nArchitecture: amd64\nVersion: 1.0\n'\
+'Checksums-Sha256:\n 0123 4122 hello_1.0_amd64.deb\nBuild-Date: Fri, 04 Dec 2026 18:57:01 +0000\n'\
+'Installed-Build-Depends:\n gcc (= 4:12.2.0-3),\n make (= 4.3-4.1)\n' > b1.buildinfo
+  sed 's/18:57:01/18:57:08/; s/0123/4567/' b1.buildinfo > b2.buildinfo
+  { cat b1.buildinfo; printf '\x1e'; cat b2.buildinfo; } > pair.buildinfo
+fi
 cd ..
 case $target in
+  deb822) cp seed/b1.buildinfo seed/pair.buildinfo corpus/ ;;
   elf) cp seed/s.o seed/s.so corpus/ ;;
   archive) cp seed/s.a seed/s.zip seed/s.tar.gz corpus/ ;;
   recording) cp seed/r1.rec seed/pair.rec corpus/ ;;

@@ -5,6 +5,7 @@
 #include "diff/archive_read.h"
 #include "diff/compare.h"
 #include "diff/content_compare.h"
+#include "diff/deb822.h"
 #include "diff/demangle.h"
 #include "diff/elf_compare.h"
 
@@ -84,4 +85,39 @@ TEST(Content, ComparerCachesByContentPair) {
     Result<Comparison> same = c.compare(a, Blob::memory("a3", "one\n"));
     ASSERT_TRUE(same.ok());
     EXPECT_TRUE(same->differences.empty());
+}
+
+// deb822 (.buildinfo, .changes): field by field, the build's time named as expected, a checksum
+// line tied to the file it describes; a clear-signed wrapper is taken off; a bad line is named.
+TEST(Deb822, FieldsComparedOneByOneWithTheExpectedCarriersNamed) {
+    const std::string left =
+        "Format: 1.0\nSource: hello\nBuild-Date: Fri, 04 Dec 2026 18:57:01 +0000\n"
+        "Checksums-Sha256:\n 0123 4122 hello_1.0_amd64.buildinfo\n 89ab 900 hello_1.0_amd64.deb\n";
+    const std::string right =
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n"
+        "Format: 1.0\nSource: hello\nBuild-Date: Fri, 04 Dec 2026 18:57:08 +0000\n"
+        "Checksums-Sha256:\n 4567 4122 hello_1.0_amd64.buildinfo\n 89ab 900 hello_1.0_amd64.deb\n"
+        "-----BEGIN PGP SIGNATURE-----\nxyz\n-----END PGP SIGNATURE-----\n";
+    auto l = parse_deb822(left), r = parse_deb822(right);
+    ASSERT_TRUE(l && r);
+    ASSERT_EQ(r->size(), 1u);
+    EXPECT_EQ(r->front().size(), 4u) << "the signature is not a field";
+    std::vector<Difference> d = compare_deb822(*l, *r);
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d[0].description,
+              "field Build-Date: Fri, 04 Dec 2026 18:57:01 +0000 -> Fri, 04 Dec 2026 18:57:08 "
+              "+0000 (carries the build's time)");
+    EXPECT_EQ(d[1].description, "field Checksums-Sha256 changed");
+    ASSERT_EQ(d[1].children.size(), 1u) << "the .deb's line is the same";
+    EXPECT_EQ(d[1].children[0].description,
+              "`hello_1.0_amd64.buildinfo`: checksum changed: the file differs");
+    // Through the comparator, by the file's name.
+    Comparer comparer;
+    auto c = comparer.compare(Blob::memory("a.changes", left), Blob::memory("b.changes", right));
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->format, "deb822");
+    EXPECT_EQ(c->differences.size(), 2u);
+    auto bad = parse_deb822("Source: x\nno colon here\n");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message, "line 2: neither a field, a continuation nor a blank line");
 }
