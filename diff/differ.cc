@@ -64,9 +64,11 @@ namespace {
 
 // The two builds' spellings made one: roots, --map, the directories beside the roots when they
 // are each build's own, and the temporaries the builds made and removed, paired.
-Normalizer normalizer(const Recording& l, const Recording& r, const DiffOptions& o) {
+Normalizer normalizer(const Recording& l, const Recording& r, const DiffOptions& o,
+                      const FinalWrites& left_final, const FinalWrites& right_final) {
     Normalizer n(l.cwd, r.cwd, o.maps, o.private_parents);
-    TemporaryNames t = pair_temporaries(temporary_dirs(l), l.cwd, temporary_dirs(r), r.cwd);
+    TemporaryNames t = pair_temporaries(temporary_dirs(l, left_final), l.cwd,
+                                        temporary_dirs(r, right_final), r.cwd);
     n.set_temporaries(std::move(t.left), std::move(t.right));
     return n;
 }
@@ -75,9 +77,11 @@ class Differ {
   public:
     Differ(const Recording& l, const Recording& r, const DiffOptions& o)
         : m_options(o),
-          m_norm(normalizer(l, r, o)),
-          m_left(l, Side::Left, m_norm),
-          m_right(r, Side::Right, m_norm),
+          m_left_final(final_writes(l)),
+          m_right_final(final_writes(r)),
+          m_norm(normalizer(l, r, o, m_left_final, m_right_final)),
+          m_left(l, Side::Left, m_norm, &m_left_final),
+          m_right(r, Side::Right, m_norm, &m_right_final),
           m_tree_files({l.cwd, o.left_tree}, {r.cwd, o.right_tree}, o.evidence),
           m_artifacts(m_left, m_right, o.files ? *o.files : m_tree_files) {}
 
@@ -120,6 +124,7 @@ class Differ {
     bool ignored(const std::string& path) const;
 
     const DiffOptions& m_options;
+    FinalWrites m_left_final, m_right_final;  // replayed once, read by the temporaries and index
     Normalizer m_norm;
     SideView m_left, m_right;
     TreeFiles m_tree_files;

@@ -52,11 +52,11 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
     return out;
 }
 
-SideView::SideView(const Recording& r, Side s, const Normalizer& n)
+SideView::SideView(const Recording& r, Side s, const Normalizer& n, const FinalWrites* final)
     : rec(r), side(s), norm(n), analysis(analyze(r)) {
     link_server_compiles();
     lift_all();
-    index_outputs();
+    index_outputs(final ? *final : final_writes(r));
 }
 
 // The compiles an sccache server ran, by the client call they were for (recording/analysis).
@@ -100,7 +100,7 @@ void SideView::lift_all() {
                      [&](int a, int b) { return at(a).start_ns < at(b).start_ns; });
 }
 
-void SideView::index_outputs() {
+void SideView::index_outputs(const FinalWrites& final) {
     // A file an sccache server wrote (a hit) or renamed into place belongs to the client
     // whose -o named it, not to the call that started the server (where the server itself
     // is lifted).
@@ -132,7 +132,7 @@ void SideView::index_outputs() {
             }
             if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(norm(side, f.to));
         }
-    for (auto& [path, prod] : final_writes(rec)) {
+    for (auto& [path, prod] : final) {
         std::string n = norm(side, path);
         int o = writer(prod.producer, path);
         if (!n.starts_with(kRootToken)) continue;  // not left in the build tree

@@ -55,7 +55,8 @@ struct SideView {
     std::set<std::string> consumed;
     std::vector<int> top;                           // owner-level invocations, in start order
 
-    SideView(const Recording& r, Side s, const Normalizer& n);
+    // FINAL: the recording's final writes when the caller has them already (replayed once).
+    SideView(const Recording& r, Side s, const Normalizer& n, const FinalWrites* final = nullptr);
 
     const ProcessRecord& at(int id) const { return rec.processes[static_cast<size_t>(id)]; }
     // What an invocation read, with what it ran internally (and what a server ran for it).
@@ -74,7 +75,7 @@ struct SideView {
   private:
     void link_server_compiles();
     void lift_all();
-    void index_outputs();
+    void index_outputs(const FinalWrites& final);
 };
 
 }  // namespace buildiff

@@ -9,23 +9,23 @@
 #include <fmt/core.h>
 
 #include "diff/normalize.h"
-#include "recording/analysis.h"
 
 namespace buildiff {
 
 namespace {
 
+// The directory holding PATH, "/" for the file system's root (parent_directory says "").
 std::string parent_of(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+    std::string p = parent_directory(path);
+    return p.empty() ? "/" : p;
 }
 
 }  // namespace
 
-std::vector<Temporary> temporary_dirs(const Recording& rec) {
+std::vector<Temporary> temporary_dirs(const Recording& rec, const FinalWrites& final) {
     // Every directory that holds a file left at the end.
     std::set<std::string> alive;
-    for (auto& [path, produced] : final_writes(rec))
+    for (auto& [path, produced] : final)
         for (std::string d = parent_of(path); d != "/" && alive.insert(d).second;)
             d = parent_of(d);
     std::map<std::string, std::uint64_t> first;  // temporary directory -> first write under it

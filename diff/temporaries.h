@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "recording/analysis.h"
 #include "recording/recording.h"
 
 namespace buildiff {
@@ -21,7 +22,8 @@ struct Temporary {
 // The directories under which the build wrote and where nothing it wrote is left at the end:
 // the highest such directory of each, below the last one that holds a file left (or below /
 // and /tmp), in the order of the first write.
-std::vector<Temporary> temporary_dirs(const Recording& rec);
+// FINAL: the recording's final writes (recording/analysis).
+std::vector<Temporary> temporary_dirs(const Recording& rec, const FinalWrites& final);
 
 // The names two builds' temporaries get: a directory of the left and one of the right made in
 // the same place (the parent, with each build's root as ROOT_TOKEN), of one name length, and

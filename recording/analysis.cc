@@ -329,7 +329,7 @@ Analysis analyze(const Recording& rec) {
     return a;
 }
 
-std::map<std::string, Produced> final_writes(const Recording& rec) {
+FinalWrites final_writes(const Recording& rec) {
     // Events are replayed in time order (ties: record order, then syscall order).
     std::vector<std::pair<const ProcessRecord*, const FileEvent*>> events;
     for (const ProcessRecord& p : rec.processes)

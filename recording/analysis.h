@@ -85,7 +85,8 @@ struct Produced {
     std::string hash;
     int producer = -1;
 };
-std::map<std::string, Produced> final_writes(const Recording& rec);
+using FinalWrites = std::map<std::string, Produced>;
+FinalWrites final_writes(const Recording& rec);
 
 struct Summary {
     size_t processes = 0;
