@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "report/show.h"
+
 namespace buildiff {
 
 namespace {
@@ -158,9 +160,25 @@ std::string describe_pair(const AuditPair& pair) {
         return n != summary->end() && n->is_number_integer() ? n->get<int>() : 0;
     };
     int causes = count("root_causes"), artifacts = count("divergent_artifacts");
-    return fmt::format("{} vs {}: {} ({} root cause{}, {} divergent artifact{})", pair.left,
-                       pair.right, verdict(pair.divergent), causes, causes == 1 ? "" : "s",
-                       artifacts, artifacts == 1 ? "" : "s");
+    std::string line =
+        fmt::format("{} vs {}: {} ({} root cause{}, {} divergent artifact{}{})", pair.left,
+                    pair.right, verdict(pair.divergent), causes, causes == 1 ? "" : "s", artifacts,
+                    artifacts == 1 ? "" : "s",
+                    !pair.divergent && artifacts ? ", none of them delivered" : "");
+    // Files both runs wrote at one place outside their own directories: never silent.
+    std::vector<std::string> shared;
+    if (auto o = pair.report.find("outside"); o != pair.report.end() && o->is_array())
+        for (auto& x : *o)
+            if (x.is_object() && x.value("shared", false) && x.contains("path") &&
+                x["path"].is_string())
+                shared.push_back(x["path"].get<std::string>());
+    if (!shared.empty())
+        line += fmt::format(
+            "\n    warning: both runs wrote {} file{} at one place outside their own directories "
+            "(first: {}): the later run's replaced the earlier's, and only the hashes recorded "
+            "at the time were compared",
+            shared.size(), shared.size() == 1 ? "" : "s", display_arg(shared.front()));
+    return line;
 }
 
 }  // namespace buildiff

@@ -124,8 +124,12 @@ bool copy_tree(const std::string& src, const std::vector<std::string>& files, co
         fs::create_directories(dest.parent_path(), ec);
         if (fs::is_symlink(from))
             fs::copy_symlink(from, dest, ec);
-        else if (fs::exists(from))
+        else if (fs::exists(from)) {
+            // With its mtime: a package keeps a source file's mtime where it is older than
+            // SOURCE_DATE_EPOCH (dpkg-deb), and make decides what is stale by them.
             fs::copy_file(from, dest, fs::copy_options::overwrite_existing, ec);
+            if (!ec) fs::last_write_time(dest, fs::last_write_time(from, ec), ec);
+        }
         if (ec) {
             error = fmt::format("{}: cannot copy to {}: {}", from.string(), dest.string(),
                                 ec.message());

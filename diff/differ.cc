@@ -102,6 +102,7 @@ class Differ {
     void describe_inputs();
     void match();
     void compare_artifacts();
+    void collect_outside();
     Artifact compare_artifact(const std::string& path);
     void explain(Artifact& a);
     void list_explained();
@@ -110,8 +111,11 @@ class Differ {
     void list_pairs();
     bool own_output(int root, const std::string& path);
 
-    PairAnalysis analyze_pair(int l, int r);
-    PairFacts pair_facts(int l, int r, std::set<int>& upstream_roots, std::set<int>& copy_roots);
+    // HIDDEN: also what may have reached the pair where the recording cannot see (pipes, a
+    // parent's arguments), asked only of a pair that would otherwise be nondeterministic.
+    PairAnalysis analyze_pair(int l, int r, bool hidden = false);
+    PairFacts pair_facts(int l, int r, std::set<int>& upstream_roots, std::set<int>& copy_roots,
+                         bool hidden = false);
     std::vector<FlagChange> rewrite_of(const SideView& s, int id) const;
     void find_rewrite(int l, int r, PairFacts& f) const;
     std::string linker_fact(const SideView& s, int id) const;
@@ -200,6 +204,30 @@ void Differ::compare_artifacts() {
         explain(a);
         m_divergent.push_back(std::move(a));
     }
+    // A build that made packages ships them: what else it left (a test program, the library
+    // a package holds a copy of) is what the packages were made from, compared inside them.
+    auto packaged = [](const Artifact& a) { return a.deliverable && is_package(a.path); };
+    if (std::any_of(m_divergent.begin(), m_divergent.end(), packaged) ||
+        std::any_of(m_identical.begin(), m_identical.end(), packaged))
+        for (std::vector<Artifact>* list : {&m_divergent, &m_identical})
+            for (Artifact& a : *list) a.deliverable = is_package(a.path);
+}
+
+// What the builds left outside their roots, by path: named, not compared.
+void Differ::collect_outside() {
+    std::map<std::string, OutsideWrite> by_path;
+    for (auto& [n, where] : m_left.outside) {
+        by_path[n].path = n;
+        by_path[n].left_hash = where.second;
+    }
+    for (auto& [n, where] : m_right.outside) {
+        OutsideWrite& o = by_path[n];
+        o.path = n;
+        o.right_hash = where.second;
+        auto l = m_left.outside.find(n);
+        o.shared = l != m_left.outside.end() && l->second.first == where.first;
+    }
+    for (auto& [n, o] : by_path) m_result.outside.push_back(std::move(o));
 }
 
 Artifact Differ::compare_artifact(const std::string& path) {
@@ -367,6 +395,7 @@ void Differ::list_pairs() {
     m_result.summary.divergent_artifacts = m_divergent.size();
     m_result.artifacts = std::move(m_divergent);
     m_result.artifacts.insert(m_result.artifacts.end(), m_identical.begin(), m_identical.end());
+    collect_outside();
     // The verdict is about what the builds delivered: an invocation only one build ran that
     // produced nothing (cargo probing rustc once per target directory) is counted, not judged,
     // and so is an intermediate file that reached nothing delivered (but --strict).
@@ -374,7 +403,20 @@ void Differ::list_pairs() {
     decide_verdict(m_result);
 }
 
-PairAnalysis Differ::analyze_pair(int l, int r) {
+namespace {
+
+// What the parent of P read before it started P (normalised path -> hash).
+std::map<std::string, std::string> parent_reads(const SideView& s, const ProcessRecord& p) {
+    std::map<std::string, std::string> out;
+    if (p.parent < 0) return out;
+    for (const FileEvent& f : s.at(p.parent).files)
+        if (f.op == FileOp::Read && f.t_ns <= p.start_ns) out.emplace(s.norm(s.side, f.path), f.hash);
+    return out;
+}
+
+}  // namespace
+
+PairAnalysis Differ::analyze_pair(int l, int r, bool hidden) {
     const ProcessRecord& L = m_left.at(l);
     const ProcessRecord& R = m_right.at(r);
     PairAnalysis a;
@@ -411,12 +453,30 @@ PairAnalysis Differ::analyze_pair(int l, int r) {
         a.details.push_back(fmt::format("executable {} (XXH3 {}) -> {} (XXH3 {})", L.exe,
                                         L.exe_hash, R.exe, R.exe_hash));
     }
-    auto li = m_left.inputs(l), ri = m_right.inputs(r);
-    for (auto& [path, h] : li) {
-        auto it = ri.find(path);
-        if (it == ri.end() || it->second == h || h.empty() || it->second.empty()) continue;
-        bool built = m_left.produced.count(path) || m_right.produced.count(path);
-        (built ? a.upstream : a.sources).push_back(path);
+    auto compare_inputs = [&](const std::map<std::string, std::string>& li,
+                              const std::map<std::string, std::string>& ri) {
+        for (auto& [path, h] : li) {
+            auto it = ri.find(path);
+            if (it == ri.end() || it->second == h || h.empty() || it->second.empty()) continue;
+            bool built = m_left.produced.count(path) || m_right.produced.count(path);
+            (built ? a.upstream : a.sources).push_back(path);
+        }
+    };
+    compare_inputs(m_left.inputs(l), m_right.inputs(r));
+    // Read nothing that differs itself: what reached it through pipes may have.
+    if (hidden && a.upstream.empty() && a.sources.empty())
+        compare_inputs(m_left.piped_inputs(l), m_right.piped_inputs(r));
+    // Its command lines differ only in names that follow content or chance (a build ID, a
+    // temporary): its parent chose them, from what the parent read before starting it
+    // (dh_gencontrol reads the build IDs dh_strip noted and hands them to dpkg-gencontrol).
+    if (hidden && a.upstream.empty() && a.sources.empty() && lav == rav) {
+        auto places = [&](Side side, const std::vector<std::string>& argv) {
+            std::vector<std::string> out;
+            for (auto& s : argv) out.push_back(m_norm.places(side, s));
+            return out;
+        };
+        if (places(Side::Left, L.argv) != places(Side::Right, R.argv))
+            compare_inputs(parent_reads(m_left, L), parent_reads(m_right, R));
     }
     if (m_norm(Side::Left, L.cwd) != m_norm(Side::Right, R.cwd))
         a.details.push_back(fmt::format("working directory {} -> {}", L.cwd, R.cwd));
@@ -486,22 +546,23 @@ std::set<int> Differ::roots_for_path(const std::string& path) {
     return {};
 }
 
-// An input of left invocation `l`: when `l` itself owns it (it updates the file in place, as
-// `ar s` does after `ar cq`), the version it read came from the writer before it.
+// An input of left invocation `l`: the version it read came from the last writer that let go
+// of the file before `l` started, which is not always its owner at the end: `l` may update it
+// in place itself (`ar s` after `ar cq`), or a later step may (dh_strip's objcopy rewrites the
+// library that its own `objcopy --only-keep-debug` read).
 std::set<int> Differ::roots_for_input(const std::string& input, int l) {
+    // Only what is left in the tree is compared; a name many steps write in turn (gcc's
+    // /tmp/ccXXXXXX.s, once normalised) leads nowhere.
     auto o = m_left.owner.find(input);
-    if (o == m_left.owner.end() || o->second != l) return roots_for_path(input);
     auto w = m_left.writers.find(input);
-    if (w == m_left.writers.end()) return {};
+    if (o == m_left.owner.end() || w == m_left.writers.end()) return roots_for_path(input);
     std::vector<std::pair<std::uint64_t, int>> list = w->second;
     std::sort(list.begin(), list.end());
+    std::uint64_t start = m_left.at(l).start_ns;
     int previous = -1;
     for (auto& [t, id] : list)
-        if (id != l)
-            previous = id;
-        else
-            break;
-    if (previous < 0) return {};
+        if (id != l && t <= start) previous = id;
+    if (previous < 0) return o->second != l ? roots_for_path(input) : std::set<int>{};
     int r = m_match.left_to_right[static_cast<size_t>(previous)];
     return r >= 0 ? roots_for_pair(previous, r)
                   : std::set<int>{unpaired_root(Side::Left, previous)};
@@ -621,9 +682,9 @@ std::string Differ::linker_fact(const SideView& s, int id) const {
 // invocations that produced them (UPSTREAM_ROOTS, found here); the roots of copied outputs
 // (COPY_ROOTS) are looked for only when a rule asks.
 PairFacts Differ::pair_facts(int l, int r, std::set<int>& upstream_roots,
-                             std::set<int>& copy_roots) {
+                             std::set<int>& copy_roots, bool hidden) {
     PairFacts f;
-    f.analysis = analyze_pair(l, r);
+    f.analysis = analyze_pair(l, r, hidden);
     // When a cache wrapper runs on either side, the variables that only configure it are the
     // wrapper itself, not a cause: what it did (a cache hit) is judged by the rules.
     bool wrapped = is_client(m_left.at(l)) || is_client(m_right.at(r));
@@ -660,8 +721,17 @@ std::set<int> Differ::roots_for_pair(int l, int r) {
     if (!m_in_progress.insert(l).second) return {};  // a cycle through renamed files
     std::set<int> upstream_roots, copy_roots;
     PairFacts facts = pair_facts(l, r, upstream_roots, copy_roots);
+    const CauseRule* decided = &decide_cause(facts);
+    // Nothing the recording saw explains it: look where it cannot see before calling it chance.
+    if (decided->verdict == CauseVerdict::Own &&
+        decided->kind == RootCauseKind::Nondeterministic) {
+        upstream_roots.clear();
+        copy_roots.clear();
+        facts = pair_facts(l, r, upstream_roots, copy_roots, true);
+        decided = &decide_cause(facts);
+    }
     m_result.summary.hidden_env_changes += facts.analysis.env.hidden;
-    const CauseRule& rule = decide_cause(facts);
+    const CauseRule& rule = *decided;
     std::set<int> roots;
     if (rule.verdict == CauseVerdict::FollowUpstream) {
         roots = upstream_roots;
@@ -754,7 +824,8 @@ void tolerate_kinds(DiffResult& r, const std::set<std::string>& kinds) {
 }
 
 Result<std::vector<ExplainStep>> explain_path(const Recording& rec, const std::string& path) {
-    Normalizer norm(rec.cwd, rec.cwd);
+    // What the build wrote beside its tree (dpkg-buildpackage's ../*.deb) is explained too.
+    Normalizer norm(rec.cwd, rec.cwd, {}, true);
     SideView view(rec, Side::Left, norm);
     std::string wanted = absolute_path(rec.cwd, path);
     std::string n = norm(Side::Left, wanted);

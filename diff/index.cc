@@ -7,6 +7,26 @@ namespace buildiff {
 
 namespace {
 
+// Whether a file left outside the build's tree is a cache's storage or the system's: a cache
+// server's own files, anything under a cache directory the writer names or has by default
+// (ccache, sccache, cargo, pip, XDG), and /dev, /proc, /sys.
+bool storage_or_system(const Recording& rec, const ProcessRecord& p, const std::string& path) {
+    if (p.classification.role == WrapperRole::Server) return true;
+    for (std::string_view system : {"/dev/", "/proc/", "/sys/"})
+        if (path.starts_with(system)) return true;
+    auto under = [&](const std::string& dir) {
+        return !dir.empty() && dir != "/" && path.starts_with(dir) &&
+               (path.size() == dir.size() || path[dir.size()] == '/' || dir.back() == '/');
+    };
+    for (const char* name : {"CCACHE_DIR", "SCCACHE_DIR", "CARGO_HOME", "XDG_CACHE_HOME",
+                             "PIP_CACHE_DIR"})
+        if (auto dir = env_value(rec, p, name); dir && under(*dir)) return true;
+    if (auto home = env_value(rec, p, "HOME"); home && !home->empty())
+        for (const char* dir : {"/.cache", "/.ccache", "/.cargo", "/.rustup"})
+            if (under(*home + dir)) return true;
+    return false;
+}
+
 // Processes that run inside one invocation of a tool: their outputs belong to it.
 bool runs_tools_internally(const ProcessRecord& p) {
     switch (p.classification.kind) {
@@ -135,7 +155,10 @@ void SideView::index_outputs(const FinalWrites& final) {
     for (auto& [path, prod] : final) {
         std::string n = norm(side, path);
         int o = writer(prod.producer, path);
-        if (!n.starts_with(kRootToken)) continue;  // not left in the build tree
+        if (!n.starts_with(kRootToken)) {  // not left in the build tree
+            if (!storage_or_system(rec, at(prod.producer), path)) outside[n] = {path, prod.hash};
+            continue;
+        }
         hash[n] = prod.hash;
         real_path[n] = path;
         owner[n] = o;
@@ -184,6 +207,24 @@ std::map<std::string, std::string> SideView::inputs(int id) const {
             if (f.op == FileOp::Read) out.emplace(norm(side, f.path), f.hash);
         for (int ch : analysis.children[static_cast<size_t>(q)])
             if (lifted[static_cast<size_t>(ch)] == id || client_of.count(ch)) stack.push_back(ch);
+    }
+    return out;
+}
+
+std::map<std::string, std::string> SideView::piped_inputs(int id) const {
+    std::map<std::string, std::string> out;
+    const ProcessRecord& p = at(id);
+    std::vector<int> stack = analysis.children[static_cast<size_t>(id)];
+    if (p.parent >= 0)
+        for (int s : analysis.children[static_cast<size_t>(p.parent)])
+            if (s != id && at(s).start_ns < p.end_ns && p.start_ns < at(s).end_ns)
+                stack.push_back(s);
+    while (!stack.empty()) {
+        int q = stack.back();
+        stack.pop_back();
+        for (auto& f : at(q).files)
+            if (f.op == FileOp::Read) out.emplace(norm(side, f.path), f.hash);
+        for (int ch : analysis.children[static_cast<size_t>(q)]) stack.push_back(ch);
     }
     return out;
 }

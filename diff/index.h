@@ -54,6 +54,11 @@ struct SideView {
     // build made to build something else from (objects, archives, rlibs), not what it delivered.
     std::set<std::string> consumed;
     std::vector<int> top;                           // owner-level invocations, in start order
+    // Files the build left outside its root and the directory beside it (normalised) -> where
+    // (as recorded) and their content hash. Not a cache's storage (a cache server's own files,
+    // what lies under a cache directory the writer names: CCACHE_DIR, SCCACHE_DIR, CARGO_HOME,
+    // ~/.cache, ...), nor /dev, /proc or /sys.
+    std::map<std::string, std::pair<std::string, std::string>> outside;
 
     // FINAL: the recording's final writes when the caller has them already (replayed once).
     SideView(const Recording& r, Side s, const Normalizer& n, const FinalWrites* final = nullptr);
@@ -61,6 +66,11 @@ struct SideView {
     const ProcessRecord& at(int id) const { return rec.processes[static_cast<size_t>(id)]; }
     // What an invocation read, with what it ran internally (and what a server ran for it).
     std::map<std::string, std::string> inputs(int id) const;
+    // What may have reached invocation ID through pipes, which the recording does not see: what
+    // the processes it started read (dpkg-deb writes what its tar child read), and what the
+    // processes beside it in a pipeline read, those with its parent that ran while it did, with
+    // everything they started (`find | xargs md5sum | perl > md5sums`).
+    std::map<std::string, std::string> piped_inputs(int id) const;
     InvocationRef ref(int id) const;
     // Tool, normalised command line and cwd: what pairs an invocation by its command.
     std::string command_key(int id) const;

@@ -154,6 +154,16 @@ struct DiffSummary {
     size_t hidden_env_changes = 0;  // known-noise variables that differ
 };
 
+// A file a build left outside its root and the directory beside it (not compared: nothing says
+// which of the other build's files it is, but the same path).
+struct OutsideWrite {
+    std::string path;                   // normalised (absolute, temporaries and --map applied)
+    std::string left_hash, right_hash;  // "" where that build left nothing there
+    // Both builds wrote the very same file on disk (the same recorded path): the later one
+    // replaced the earlier one's, so only the recorded hashes can be compared.
+    bool shared = false;
+};
+
 struct DiffResult {
     std::string left_name, right_name;
     std::string left_root, right_root;
@@ -166,6 +176,7 @@ struct DiffResult {
     std::vector<Artifact> artifacts;    // divergent ones first, then identical, each sorted by path
     std::vector<InvocationPair> pairs;  // matched invocations, in the right build's start order
     std::vector<std::string> notes;     // about the comparison itself (truncated recordings, ...)
+    std::vector<OutsideWrite> outside;  // by path
 };
 
 // Whether a divergent artifact is on the way to a divergent deliverable: one itself, or explained

@@ -21,6 +21,9 @@ class Normalizer {
                bool private_parents = false);
     // Any string: a path, an argument, an environment value.
     std::string operator()(Side side, std::string_view text) const;
+    // Only the places: --map, the root and the directory beside it; names that follow content
+    // or chance (temporaries, build IDs, cargo's hashes) are left as they are.
+    std::string places(Side side, std::string_view text) const;
     const std::string& root(Side side) const { return side == Side::Left ? m_left : m_right; }
     // Each side's temporary directories' names and the name each pair shares
     // (diff/temporaries.h), replaced wherever they stand as a whole name.

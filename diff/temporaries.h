@@ -15,20 +15,22 @@
 namespace buildiff {
 
 struct Temporary {
-    std::string path;          // the directory, as recorded
-    std::uint64_t first = 0;   // when the build first wrote under it
+    std::string path;          // the directory or file, as recorded
+    std::uint64_t first = 0;   // when the build first wrote there
 };
 
-// The directories under which the build wrote and where nothing it wrote is left at the end:
-// the highest such directory of each, below the last one that holds a file left (or below /
-// and /tmp), in the order of the first write.
-// FINAL: the recording's final writes (recording/analysis).
+// The directories under which the build wrote and where nothing it wrote is left at the end
+// (the highest such directory of each, below the last one that holds a file left, or below /
+// and /tmp), and every directory and file written under them, in the order of their first
+// write. FINAL: the recording's final writes (recording/analysis).
 std::vector<Temporary> temporary_dirs(const Recording& rec, const FinalWrites& final);
 
-// The names two builds' temporaries get: a directory of the left and one of the right made in
-// the same place (the parent, with each build's root as ROOT_TOKEN), of one name length, and
-// the k-th there in each, share the name "$TMPn". Returns (recorded name, shared name) pairs for
-// the left and for the right; temporaries with the same name on both sides are left alone.
+// The names two builds' temporaries get: an entry of the left and one of the right made in the
+// same place (the parent, with each build's root as ROOT_TOKEN and the temporaries above it
+// already paired by their shared names), of one name length, and the k-th there in each, share
+// the name "$TMPn" (CMake's TryCompile-XXXXXX and, inside it, cmTC_NNNNN.dir and the program
+// cmTC_NNNNN). Returns (recorded name, shared name) pairs for the left and for the right;
+// entries with the same name on both sides are left alone.
 struct TemporaryNames {
     std::vector<std::pair<std::string, std::string>> left, right;
 };

@@ -329,6 +329,30 @@ Analysis analyze(const Recording& rec) {
     return a;
 }
 
+namespace {
+
+// Moves every path under FROM/ to the same place under TO/ (a renamed directory); what was
+// under TO/ is gone (rename(2) replaces only an empty directory).
+void move_directory(FinalWrites& state, const std::string& from, const std::string& to) {
+    auto under = [&](const std::string& dir) {
+        std::string prefix = dir + "/";
+        auto first = state.lower_bound(prefix);
+        auto last = first;
+        while (last != state.end() && last->first.starts_with(prefix)) ++last;
+        return std::pair{first, last};
+    };
+    auto [to_first, to_last] = under(to);
+    state.erase(to_first, to_last);
+    auto [first, last] = under(from);
+    std::vector<std::pair<std::string, Produced>> moved;
+    for (auto it = first; it != last; ++it)
+        moved.emplace_back(to + it->first.substr(from.size()), std::move(it->second));
+    state.erase(first, last);
+    for (auto& [path, produced] : moved) state[path] = std::move(produced);
+}
+
+}  // namespace
+
 FinalWrites final_writes(const Recording& rec) {
     // Events are replayed in time order (ties: record order, then syscall order).
     std::vector<std::pair<const ProcessRecord*, const FileEvent*>> events;
@@ -354,7 +378,10 @@ FinalWrites final_writes(const Recording& rec) {
                         state.erase(it);
                         state[f.to] = moved;
                     } else {
+                        // A directory (autopoint's `mv tmpwrk/gettext-0.18.1 tmpwrk/archive`):
+                        // what was written under it moves with it.
                         state.erase(f.to);
+                        move_directory(state, f.path, f.to);
                     }
                     break;
                 case FileOp::Link:

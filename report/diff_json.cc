@@ -89,7 +89,8 @@ std::string render_diff_json(const DiffResult& r) {
                         {"ignored_artifacts", s.ignored_artifacts},
                         {"tolerated_causes", s.tolerated_causes},
                         {"root_causes", r.root_causes.size()},
-                        {"hidden_env_changes", s.hidden_env_changes}};
+                        {"hidden_env_changes", s.hidden_env_changes},
+                        {"outside", r.outside.size()}};
     j["root_causes"] = json::array();
     for (size_t i = 0; i < r.root_causes.size(); ++i) {
         const RootCause& rc = r.root_causes[i];
@@ -147,6 +148,12 @@ std::string render_diff_json(const DiffResult& r) {
         for (auto& d : a.differences) x["differences"].push_back(difference(d));
         j["artifacts"].push_back(std::move(x));
     }
+    j["outside"] = json::array();
+    for (const OutsideWrite& o : r.outside)
+        j["outside"].push_back(json{{"path", json_bytes(o.path)},
+                                    {"left_hash", optional_text(o.left_hash)},
+                                    {"right_hash", optional_text(o.right_hash)},
+                                    {"shared", o.shared}});
     j["notes"] = json::array();
     for (auto& n : r.notes) j["notes"].push_back(json_bytes(n));
     return j.dump(2) + "\n";

@@ -19,6 +19,15 @@ void render_diff_text(const DiffResult& result, std::FILE* out, bool color);
 // explained files its first group was built from.
 using ExplainGroup = std::vector<size_t>;
 std::vector<std::vector<ExplainGroup>> explain_lines(const RootCause& rc, size_t limit);
+// Root cause CAUSE's bookkeeping files in words, naming their build systems: "2 bookkeeping
+// files (autotools, debhelper)"; "" when it explains none.
+std::string bookkeeping_words(const DiffResult& r, size_t cause);
+// A file left outside the build roots, in words: which builds left it, whether it was the very
+// same file on disk (the later build's replaced the earlier's) and whether the recorded contents
+// agree.
+std::string outside_words(const OutsideWrite& o);
+inline constexpr std::string_view kOutsideHeading =
+    "written outside the build roots (not compared)";
 // An invocation in words, for a terminal: "compiler-driver gcc via sccache (cache hit), crate
 // foo-sys".
 std::string describe_invocation(const InvocationRef& r);

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <kainjow/mustache.hpp>
 #include <map>
 #include <stdexcept>
@@ -84,7 +85,7 @@ std::string markdown_escape(const std::string& s) {
 // What the report shows in full; the rest is counted ("truncation is said, never silent").
 struct Limits {
     size_t causes, explains, chain_trees, artifacts_open, artifacts, page, nodes_first, nodes_rest,
-        pairs, top_nodes;
+        pairs, top_nodes, outside;
 };
 
 mu::data text(std::string_view s) {
@@ -336,8 +337,9 @@ void set_cause_details(mu::data& c, const RootCause& rc, std::string& filter) {
 // What a cause explains, linked to the artifacts (INDEX: a divergent artifact's position), and
 // the chain down to the symbols: the cause's own output (first in the chain), the explained
 // artifacts whose trees name symbols, and the last one (what the build delivered).
-void set_cause_chain(mu::data& c, const DiffResult& r, const RootCause& rc, const Limits& lim,
+void set_cause_chain(mu::data& c, const DiffResult& r, size_t cause, const Limits& lim,
                      const std::map<std::string, size_t>& index, std::string& filter) {
+    const RootCause& rc = r.root_causes[cause];
     // The producer-to-consumer tree, a line per branch (explain_lines).
     mu::data lines{mu::data::type::list};
     for (const std::vector<ExplainGroup>& line : explain_lines(rc, lim.explains)) {
@@ -371,9 +373,7 @@ void set_cause_chain(mu::data& c, const DiffResult& r, const RootCause& rc, cons
     c.set("explains_more", rc.explains.size() > lim.explains
                                ? text(std::to_string(rc.explains.size() - lim.explains))
                                : flag(false));
-    c.set("bookkeeping", rc.bookkeeping ? text(fmt::format("{} bookkeeping file{}", rc.bookkeeping,
-                                                           rc.bookkeeping == 1 ? "" : "s"))
-                                        : flag(false));
+    c.set("bookkeeping", rc.bookkeeping ? text(bookkeeping_words(r, cause)) : flag(false));
     mu::data trees{mu::data::type::list};
     std::vector<size_t> picked;
     auto pick = [&](const std::string& path) {
@@ -407,7 +407,7 @@ void set_causes(mu::data& v, const DiffResult& r, const Limits& lim,
         c.set("summary", text(rc.summary));
         std::string filter = std::string(root_cause_kind_name(rc.kind)) + " " + rc.summary;
         set_cause_details(c, rc, filter);
-        set_cause_chain(c, r, rc, lim, index, filter);
+        set_cause_chain(c, r, i, lim, index, filter);
         c.set("filter", text(filter));
         causes.push_back(c);
     }
@@ -479,12 +479,35 @@ void set_pairs(mu::data& v, const DiffResult& r, const Limits& lim,
     v.set("pair_count", std::to_string(r.pairs.size()));
 }
 
+// What the builds left outside their roots: named, not compared.
+void set_outside(mu::data& v, const DiffResult& r, const Limits& lim,
+                 std::vector<std::string>& truncation) {
+    mu::data list{mu::data::type::list};
+    size_t shown = std::min(r.outside.size(), lim.outside);
+    for (size_t i = 0; i < shown; ++i) {
+        mu::data x;
+        x.set("path", text(r.outside[i].path));
+        x.set("words", text(outside_words(r.outside[i])));
+        list.push_back(x);
+    }
+    if (r.outside.size() > shown)
+        truncation.push_back(fmt::format("{} more files written outside the build roots are in "
+                                         "the JSON report.",
+                                         r.outside.size() - shown));
+    v.set("outside", list);
+    v.set("has_outside", flag(shown > 0));
+    std::string heading(kOutsideHeading);
+    heading[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(heading[0])));
+    v.set("outside_heading", text(heading));
+}
+
 mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::string>& truncation) {
     mu::data v;
     set_summary(v, r);
     set_causes(v, r, lim, truncation);
     set_artifacts(v, r, lim, truncation);
     set_pairs(v, r, lim, truncation);
+    set_outside(v, r, lim, truncation);
     return v;
 }
 
@@ -504,7 +527,7 @@ std::string render_diff_html(const DiffResult& r) {
     std::vector<std::string> truncation;
     // 200 artifacts in full (200 tree lines each), then pages of 500 with 5 tree lines each:
     // 20,000 invocations and 1,000 divergent artifacts stay well under 10 MB.
-    Limits lim{200, 50, 3, 200, 5000, 500, 200, 5, 50000, 5};
+    Limits lim{200, 50, 3, 200, 5000, 500, 200, 5, 50000, 5, 200};
     mu::data view = build_view(r, lim, truncation);
     mu::data t{mu::data::type::list};
     for (auto& x : truncation) t.push_back(mu::data(x));
@@ -515,7 +538,7 @@ std::string render_diff_html(const DiffResult& r) {
 std::string render_diff_markdown(const DiffResult& r) {
     // Within 64 KiB (GitHub's step-summary and comment limits): fewer items until it fits.
     constexpr size_t kMax = 64 * 1024;
-    Limits lim{10, 12, 0, 20, 20, 20, 0, 0, 0, 5};
+    Limits lim{10, 12, 0, 20, 20, 20, 0, 0, 0, 5, 10};
     for (;;) {
         std::vector<std::string> truncation;
         mu::data view = build_view(r, lim, truncation);
@@ -534,6 +557,7 @@ std::string render_diff_markdown(const DiffResult& r) {
         lim.causes = std::max<size_t>(1, lim.causes / 2);
         lim.artifacts = lim.artifacts_open = std::max<size_t>(1, lim.artifacts / 2);
         lim.explains = std::max<size_t>(3, lim.explains / 2);
+        lim.outside = std::max<size_t>(1, lim.outside / 2);
     }
 }
 

@@ -1,6 +1,7 @@
 // The text report: verdict, root causes with their chains, then the divergent artifacts.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/core.h>
 
@@ -50,6 +51,29 @@ std::vector<std::vector<ExplainGroup>> explain_lines(const RootCause& rc, size_t
             lines.push_back({inputs[g], groups[g]});
     }
     return lines;
+}
+
+std::string outside_words(const OutsideWrite& o) {
+    if (o.left_hash.empty()) return "the right build only";
+    if (o.right_hash.empty()) return "the left build only";
+    std::string contents = o.left_hash == o.right_hash ? "recorded contents agree"
+                                                       : "recorded contents differ";
+    if (o.shared)
+        return "both builds wrote this very file, the later replacing the earlier's: " + contents;
+    return "both builds, at this path: " + contents;
+}
+
+std::string bookkeeping_words(const DiffResult& r, size_t cause) {
+    const RootCause& rc = r.root_causes[cause];
+    if (!rc.bookkeeping) return "";
+    std::set<std::string> systems;
+    for (const Artifact& a : r.artifacts)
+        if (a.root_cause == static_cast<int>(cause) && !a.bookkeeping.empty())
+            systems.insert(a.bookkeeping);
+    std::string names;
+    for (const std::string& s : systems) names += (names.empty() ? "" : ", ") + s;
+    return fmt::format("{} bookkeeping file{}{}", rc.bookkeeping, rc.bookkeeping == 1 ? "" : "s",
+                       names.empty() ? "" : " (" + names + ")");
 }
 
 namespace {
@@ -145,7 +169,8 @@ void print_head(const DiffResult& r, std::FILE* out, const Style& st) {
     for (auto& note : r.notes) fmt::print(out, "note     {}\n", display_text(note));
 }
 
-void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st) {
+void print_cause(const DiffResult& r, size_t i, std::FILE* out, const Style& st) {
+    const RootCause& rc = r.root_causes[i];
     fmt::print(out, "\n{} {}\n",
                st.bold(fmt::format("root cause {} ({}):", i + 1, root_cause_kind_name(rc.kind))),
                rc.summary);
@@ -185,12 +210,21 @@ void print_cause(const RootCause& rc, size_t i, std::FILE* out, const Style& st)
         if (rc.explains.size() > limit)
             fmt::print(out, "           ... and {} more files\n", rc.explains.size() - limit);
     }
-    if (rc.bookkeeping)
-        fmt::print(out, "  and      {} bookkeeping file{} (fingerprints, dep-info, logs)\n",
-                   rc.bookkeeping, rc.bookkeeping == 1 ? "" : "s");
+    if (rc.bookkeeping) fmt::print(out, "  and      {}\n", bookkeeping_words(r, i));
     for (size_t k = 0; k < rc.chain.size(); ++k)
         fmt::print(out, "  {} {}: {}\n", k ? "        " : "chain   ", display_arg(rc.chain[k].first),
                    display_text(rc.chain[k].second));
+}
+
+void print_outside(const DiffResult& r, std::FILE* out, const Style& st) {
+    constexpr size_t kShown = 20;
+    if (r.outside.empty()) return;
+    fmt::print(out, "\n{}\n", st.bold(std::string(kOutsideHeading)));
+    for (size_t i = 0; i < r.outside.size() && i < kShown; ++i)
+        fmt::print(out, "  {}  ({})\n", display_arg(r.outside[i].path), outside_words(r.outside[i]));
+    if (r.outside.size() > kShown)
+        fmt::print(out, "  ... and {} more (all of them are in the JSON report)\n",
+                   r.outside.size() - kShown);
 }
 
 // A terminal report stays readable for big builds: the first ones, and a count of the rest (the
@@ -253,8 +287,9 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
     Style st{color};
     print_head(r, out, st);
     for (size_t i = 0; i < r.root_causes.size(); ++i)
-        print_cause(r.root_causes[i], i, out, st);
+        print_cause(r, i, out, st);
     print_artifacts(r, out, st);
+    print_outside(r, out, st);
 }
 
 }  // namespace buildiff

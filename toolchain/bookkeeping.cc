@@ -25,6 +25,13 @@ const std::vector<BookkeepingRule> kRules = {
     {"cmake", "CMakeCache.txt", "CMake's cache"},
     {"autotools", "config.log", "configure's log"},
     {"autotools", "config.status", "configure's replay script"},
+    {"autotools", "/autom4te.cache/", "autom4te's cache (its requests file lists macros in "
+                                      "Perl's hash order)"},
+    {"debhelper", "/.debhelper/", "debhelper's state"},
+    {"debhelper", "*.debhelper.log", "the debhelper commands a package has run"},
+    {"debhelper", "debhelper-build-stamp", "the build stamp"},
+    {"debhelper", "autoreconf.before", "dh_autoreconf's checksums of the tree before"},
+    {"debhelper", "autoreconf.after", "dh_autoreconf's checksums of the tree after"},
     {"make", "*.d", "dependency information (rustc's dep-info, gcc's -MD)"},
 };
 

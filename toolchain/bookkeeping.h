@@ -10,7 +10,8 @@
 namespace buildiff {
 
 struct BookkeepingRule {
-    std::string_view system;   // "cargo", "ninja", "meson", "cmake", "autotools", "make"
+    std::string_view system;   // "cargo", "ninja", "meson", "cmake", "autotools", "debhelper",
+                               // "make"
     std::string_view pattern;  // "/.fingerprint/": a directory; ".ninja_log": a file name;
                                // "*.d": a suffix; "build/*/output": a name under a directory
     std::string_view what;     // in words, for the reports and docs

@@ -98,6 +98,16 @@ TEST(AuditReport, APairReadsAsOneLineAndMissingCountsReadAsZero) {
     p.report = {{"summary", {{"root_causes", "many"}}}};
     p.divergent = false;
     EXPECT_EQ(describe_pair(p), "plain vs cold: identical (0 root causes, 0 divergent artifacts)");
+    // Identical with intermediates that differ; files written at one place by both runs.
+    p.report = {{"summary", {{"root_causes", 2}, {"divergent_artifacts", 9}}},
+                {"outside",
+                 {{{"path", "/tmp/out/app.bin"}, {"shared", true}},
+                  {{"path", "/tmp/out/other"}, {"shared", false}}}}};
+    EXPECT_EQ(describe_pair(p),
+              "plain vs cold: identical (2 root causes, 9 divergent artifacts, none of them "
+              "delivered)\n    warning: both runs wrote 1 file at one place outside their own "
+              "directories (first: /tmp/out/app.bin): the later run's replaced the earlier's, and "
+              "only the hashes recorded at the time were compared");
 }
 
 TEST(AuditReport, BadReportsAreRefusedWithTheFileAndTheProblem) {

@@ -12,6 +12,8 @@
 #include "diff/index.h"
 #include "diff/match.h"
 #include "diff/normalize.h"
+#include "diff/temporaries.h"
+#include "recording/analysis.h"
 
 using namespace buildiff;
 
@@ -335,4 +337,67 @@ TEST(DifferInMemory, AnInvocationOnlyOneBuildRanIsMissingAndExplainsItsOutput) {
     EXPECT_EQ(rc.kind, RootCauseKind::MissingInvocation);
     EXPECT_EQ(rc.explains, (std::vector<std::string>{"$ROOT/b.o"}));
     EXPECT_EQ(r.summary.missing, 1u);
+}
+
+// autopoint's way with a temporary: tar writes tmpwrk123/gettext-0.18.1/..., `mv` renames the
+// directory to tmpwrk123/archive, `rm -rf tmpwrk123` unlinks the files under their new name.
+// What was written under a renamed directory moves with it, and nothing of it is left.
+TEST(FinalWrites, ARenamedDirectoryTakesItsFilesAlong) {
+    Build b("/tmp/l");
+    const std::string tmp = "/tmp/l/tmpwrk123";
+    int tar = b.add({"tar", "xf", "-"}, "/usr/bin/tar", 0, {},
+                    {{"tmpwrk123/gettext-0.18.1/m4/lock.m4", "h1"},
+                     {"tmpwrk123/gettext-0.18.1/ABOUT-NLS", "h2"}});
+    int mv = b.add({"mv", "tmpwrk123/gettext-0.18.1", "tmpwrk123/archive"}, "/usr/bin/mv", 0, {}, {});
+    b.rec.processes[static_cast<size_t>(mv)].files.push_back(
+        FileEvent{FileOp::Rename, tmp + "/gettext-0.18.1", tmp + "/archive", "", 0, false, false,
+                  b.clock++});
+    FinalWrites moved = final_writes(b.rec);
+    ASSERT_EQ(moved.size(), 2u);
+    EXPECT_EQ(moved.at(tmp + "/archive/m4/lock.m4").hash, "h1");
+    EXPECT_EQ(moved.at(tmp + "/archive/ABOUT-NLS").producer, tar);
+    int rm = b.add({"rm", "-rf", "tmpwrk123"}, "/usr/bin/rm", 0, {}, {});
+    for (std::string f : {"/archive/m4/lock.m4", "/archive/ABOUT-NLS"})
+        b.rec.processes[static_cast<size_t>(rm)].files.push_back(
+            FileEvent{FileOp::Unlink, tmp + f, "", "", 0, false, false, b.clock++});
+    EXPECT_TRUE(final_writes(b.rec).empty());
+}
+
+// CMake's try_compile: a scratch directory TryCompile-XXXXXX holding the target cmTC_NNNNN's
+// objects in cmTC_NNNNN.dir and the program cmTC_NNNNN, all removed. The directory is paired
+// first; what was made inside it is then paired in the same place, so the link's `-o cmTC_NNNNN`
+// is spelled alike in both builds.
+TEST(Temporaries, WhatWasMadeInsideAPairedTemporaryIsPairedToo) {
+    auto build = [](const std::string& root, const std::string& scratch, const std::string& target) {
+        Build b(root);
+        std::string dir = "obj/CMakeFiles/CMakeScratch/" + scratch;
+        std::string object = dir + "/CMakeFiles/" + target + ".dir/abi.c.o";
+        std::string program = dir + "/" + target;
+        b.add({"cmake", ".."}, "/usr/bin/cmake", 0, {}, {{"obj/Makefile", "kept"}});
+        b.add({"cc", "-c", "abi.c", "-o", object}, "/usr/bin/cc", 0, {}, {{object, "o"}});
+        int cc = b.add({"cc", object, "-o", target}, "/usr/bin/cc", 0, {}, {{program, "exe"}});
+        for (const std::string& f : {object, program})
+            b.rec.processes[static_cast<size_t>(cc)].files.push_back(
+                FileEvent{FileOp::Unlink, root + "/" + f, "", "", 0, false, false, b.clock++});
+        return b;
+    };
+    Build l = build("/tmp/l", "TryCompile-q6B6i8", "cmTC_ab393");
+    // Roots of different depths (an audit's run against a build by hand).
+    Build r = build("/tmp/audit/trees/again/src", "TryCompile-PslCq4", "cmTC_d6c17");
+    std::vector<Temporary> lt = temporary_dirs(l.rec, final_writes(l.rec));
+    // obj/CMakeFiles (nothing left in it), CMakeScratch, TryCompile-*, CMakeFiles, cmTC_*.dir,
+    // and the two files.
+    ASSERT_EQ(lt.size(), 7u);
+    TemporaryNames names =
+        pair_temporaries(lt, "/tmp/l", temporary_dirs(r.rec, final_writes(r.rec)),
+                         "/tmp/audit/trees/again/src");
+    ASSERT_EQ(names.left.size(), 3u);  // TryCompile-*, cmTC_*.dir, cmTC_* (the others agree)
+    Normalizer n("/tmp/l", "/tmp/audit/trees/again/src");
+    n.set_temporaries(names.left, names.right);
+    EXPECT_EQ(n(Side::Left, "-o cmTC_ab393"), n(Side::Right, "-o cmTC_d6c17"));
+    EXPECT_EQ(n(Side::Left, "/tmp/l/obj/CMakeFiles/CMakeScratch/TryCompile-q6B6i8/CMakeFiles/"
+                            "cmTC_ab393.dir/abi.c.o"),
+              n(Side::Right, "/tmp/audit/trees/again/src/obj/CMakeFiles/CMakeScratch/"
+                             "TryCompile-PslCq4/CMakeFiles/cmTC_d6c17.dir/abi.c.o"));
+    EXPECT_EQ(n(Side::Left, "/tmp/l/obj/Makefile"), "$ROOT/obj/Makefile");
 }

@@ -26,6 +26,19 @@ TEST(Normalize, TemporaryNamesAndCargoHashes) {
     // Python's tempfile names, as pip uses them.
     EXPECT_EQ(normalize_volatile("/tmp/pip-wheel-agw4_222/foo.whl"), "/tmp/pip-wheel-XXXXXXXX/foo.whl");
     EXPECT_EQ(normalize_volatile("/tmp/tmpk2_x9abc"), "/tmp/tmpXXXXXXXX");
+    // Build IDs in debug files' names and in dpkg-gencontrol's argument.
+    EXPECT_EQ(normalize_volatile("debug/.build-id/2d/99b796876a635c19c2271e5478026c890f613a.debug"),
+              "debug/.build-id/HASH.debug");
+    EXPECT_EQ(normalize_volatile("-DBuild-Ids=2d99b796876a635c19c2271e5478026c890f613a "
+                                 "02692a1eefd9171908556ec0f315b26f0ae29eeb"),
+              "-DBuild-Ids=HASH HASH");
+    EXPECT_EQ(normalize_volatile("-DGIT_COMMIT=2d99b796876a635c19c2271e5478026c890f613a"),
+              "-DGIT_COMMIT=2d99b796876a635c19c2271e5478026c890f613a");  // a commit is a cause
+    // GNU ar's stXXXXXX, and not the words that begin with "st" (gettext's m4/stdint_h.m4).
+    EXPECT_EQ(normalize_volatile("lib/stA1b2C3"), "lib/stXXXXXX");
+    EXPECT_EQ(normalize_volatile("m4/stdint_h.m4"), "m4/stdint_h.m4");
+    EXPECT_EQ(normalize_volatile("src/standard.c"), "src/standard.c");
+    EXPECT_EQ(normalize_volatile("/tmp/ccAb3d_f.s"), "/tmp/ccAb3d_f.s");  // mkstemp has no _
 }
 
 TEST(Normalize, EachSideItsOwnRootAndUserMaps) {

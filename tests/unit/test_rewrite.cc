@@ -104,6 +104,12 @@ TEST(Bookkeeping, EachBuildSystemsFilesAreKnownAndArtifactsAreNot) {
     EXPECT_EQ(system("$ROOT/b/CMakeCache.txt"), "cmake");
     EXPECT_EQ(system("$ROOT/config.log"), "autotools");
     EXPECT_EQ(system("$ROOT/config.status"), "autotools");
+    EXPECT_EQ(system("$ROOT/autom4te.cache/requests"), "autotools");
+    EXPECT_EQ(system("$ROOT/debian/autoreconf.after"), "debhelper");
+    EXPECT_EQ(system("$ROOT/debian/hello.debhelper.log"), "debhelper");
+    EXPECT_EQ(system("$ROOT/debian/.debhelper/generated/hello/installed-by-dh_install"),
+              "debhelper");
+    EXPECT_EQ(system("$ROOT/debian/debhelper-build-stamp"), "debhelper");
     // What the builds were asked to make.
     for (const char* a : {"$ROOT/target/release/libpyverify.so",
                           "$ROOT/target/release/deps/libproofs-HASH.rlib",
