@@ -16,11 +16,13 @@ example_pkgs=(make ccache)
 # The test suite: real builds (make, CMake, cargo with the cc crate, Python wheels), real caches,
 # the reference tools the tests check buildiff against, the fuzzers and the browser. Debian's
 # cargo and rustc (1.63, linking with GNU ld) always: the sccache link-kind test needs GNU ld's
-# order-sensitivity, which rustup's default rust-lld hides.
+# order-sensitivity, which rustup's default rust-lld hides. Two Debian source packages are built
+# as a distribution builds them (scripts/debian-source.sh fetches them): their build
+# dependencies (hello: debhelper, help2man, texinfo; cjson: cmake, debhelper) and patch.
 test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3 python3-jsonschema
            zip clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
            python3-setuptools-rust librust-pyo3-dev bear binutils git procps cargo rustc
-           dpkg-dev)
+           dpkg-dev debhelper help2man texinfo patch)
 # The benchmarks' reference tools.
 bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal git)
 

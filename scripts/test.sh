@@ -4,16 +4,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
+# The Debian source packages the end-to-end tests build with dpkg-buildpackage (fetched once).
+for package in hello cjson; do
+  scripts/debian-source.sh --unpack "$package" tests/work/debian-sources >/dev/null
+done
 jobs=$(nproc)
 # Tests whose time is the compilers' (cargo and pip building the same crates several times, five
-# thousand processes) run in the release configuration only: under the sanitizers, buildiff's
-# code on the way is the same as in the smaller builds of the same kind that run there too.
+# thousand processes, Debian packages built by dpkg-buildpackage) run in the release
+# configuration only: under the sanitizers, buildiff's code on the way is the same as in the
+# smaller builds of the same kind that run there too (tests/fixtures/deb-hello among them).
 long_builds='Audit\.PyO3Wheel|Audit\.ThePackedCargoAudit|Audit\.RealSccacheOnTheCargoWorkspace'
-long_builds+='|WhatRan\.AnAuditWithTzVaried|RecordLoad\.FiveThousandShortProcesses'
+long_builds+='|WhatRan\.AnAuditWithTzVaried|RecordLoad\.FiveThousandShortProcesses|DebianPackage\.'
+# ctest starts the tests it remembers as longest first; a fresh build remembers none, and the
+# long builds, started last, would run alone at the end. Tell it which they are.
+remember_long_builds() {
+  local costs=$1/Testing/Temporary/CTestCostData.txt
+  [[ -s $costs ]] && return 0
+  mkdir -p "$(dirname "$costs")"
+  { ctest --test-dir "$1" -N | sed -n 's/^ *Test *#[0-9]*: //p' |
+      grep -E "$long_builds|^fuzz_" | awk '{ print $0, 1, /^DebianPackage/ ? 200 : 100 }'
+    echo ---; } > "$costs"
+}
 for config in release asan; do
   scripts/build.sh "$config"
   dir=build; exclude=()
   [[ $config == asan ]] && dir=build-asan exclude=(-E "$long_builds")
+  remember_long_builds "$dir"
   echo "== tests ($config)"
   # LeakSanitizer cannot run under ptrace; buildiff itself is never traced, but the tests start
   # traced children of it, so leak checks stay on only for buildiff's own processes.

@@ -96,6 +96,10 @@ std::string buildiff_exe() {
 std::string fixture(const std::string& name) {
     return std::string(FIXTURES_DIR) + "/" + name;
 }
+std::string debian_source(const std::string& name) {
+    std::string dir = std::string(SOURCE_DIR) + "/tests/work/debian-sources/" + name;
+    return fs::exists(dir + "/debian/rules") ? dir : "";
+}
 std::string helper(const std::string& name) {
     return std::string(HELPERS_DIR) + "/" + name;
 }

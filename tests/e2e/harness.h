@@ -37,6 +37,9 @@ pid_t spawn(const std::vector<std::string>& argv, const RunOptions& options = {}
 std::string buildiff_exe();  // path of the buildiff binary under test
 std::string fixture(const std::string& name);
 std::string helper(const std::string& name);  // test helper binaries (probe, static_spawn)
+// A Debian 12 source package, unpacked (its packaging applied) by scripts/test.sh with
+// scripts/debian-source.sh into tests/work/debian-sources/NAME; "" when it is not there.
+std::string debian_source(const std::string& name);
 
 class TempDir {
   public:

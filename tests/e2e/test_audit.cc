@@ -475,6 +475,40 @@ TEST(Audit, WhatABuildWritesBesideItsTreeIsComparedToo) {
     EXPECT_EQ((*p)["report"]["summary"]["divergent_deliverables"], 1);
 }
 
+// A build that writes further out than beside its tree (../../shared.bin: the audit's trees/,
+// one place for every run) shares that file between the runs: the later run's replaces the
+// earlier's. The audit says so, naming the file; the pair's JSON lists it with the hashes
+// recorded when each run wrote it, and the text report names it apart, as not compared.
+TEST(Audit, RunsThatWriteToOnePlaceOutsideTheirDirectoriesAreWarnedAbout) {
+    TempDir tmp;
+    write_text(tmp / "src/Makefile",
+               "all:\n\tprintf 'built in %s\\n' \"$$PWD\" > ../../shared.bin\n"
+               "\tprintf same > out.txt\n");
+    Audit a = audit(tmp, tmp / "src", {"--cache", "none", "--keep"}, {"make", "-s"});
+    EXPECT_EQ(a.status, 0) << a.err << a.out;  // what the runs left in their own places agrees
+    const std::string shared = tmp / "audit/trees/shared.bin";
+    // The truth: one file is left there, the later run's.
+    EXPECT_EQ(read_text(shared), "built in " + tmp / "audit/trees/again-bb/src" + "\n");
+    EXPECT_NE(a.out.find("warning: both runs wrote 1 file at one place outside their own "
+                         "directories (first: " + shared + ")"),
+              std::string::npos)
+        << a.out;
+    const json* p = pair(a, "plain", "again");
+    ASSERT_TRUE(p) << a.err;
+    const json& outside = (*p)["report"]["outside"];
+    ASSERT_EQ(outside.size(), 1u) << outside.dump(1);
+    EXPECT_EQ(outside[0]["path"], shared);
+    EXPECT_EQ(outside[0]["shared"], true);
+    EXPECT_NE(outside[0]["left_hash"], outside[0]["right_hash"]);  // each wrote its own PWD
+    EXPECT_EQ(outside[0]["right_hash"], file_hash(shared));
+    RunResult text = run({buildiff_exe(), "diff", tmp / "audit"});
+    EXPECT_NE(text.out.find("written outside the build roots (not compared)\n  " + shared +
+                            "  (both builds wrote this very file, the later replacing the "
+                            "earlier's: recorded contents differ)"),
+              std::string::npos)
+        << text.out;
+}
+
 // The Reproducible Builds community's daily job on a small Debian package (tests/fixtures/
 // deb-hello, built by dpkg-buildpackage without debhelper): the .deb each run writes beside its
 // tree is compared, and is identical, as cmp says; the .buildinfo differs in its Build-Date,
@@ -520,4 +554,174 @@ TEST(Audit, ADebianPackageBuiltTwiceIsJudgedByItsDebAsCmpJudgesIt) {
     EXPECT_NE(a.out.find("every run delivered identical files (intermediate files differ"),
               std::string::npos)
         << a.out;
+    // `explain` follows a file written beside the tree back to the step that wrote it.
+    RunResult why = run({buildiff_exe(), "explain", tmp / "audit/plain.rec", "../" + deb});
+    EXPECT_EQ(why.status, 0) << why.err;
+    EXPECT_TRUE(why.out.starts_with("$ROOT/../" + deb + " was produced by ")) << why.out;
+    EXPECT_NE(why.out.find("dpkg-deb"), std::string::npos) << why.out;
+}
+
+namespace {
+
+// The packages (.deb, .udeb) a run of an audit wrote beside its tree, by name.
+std::vector<std::string> packages_in(const std::string& dir) {
+    std::vector<std::string> out;
+    for (auto& e : fs::directory_iterator(dir)) {
+        std::string name = e.path().filename().string();
+        if (e.is_regular_file() && (name.ends_with(".deb") || name.ends_with(".udeb")))
+            out.push_back(name);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string missing_source(const std::string& name) {
+    return "tests/work/debian-sources/" + name +
+           " is missing: scripts/test.sh fetches it (scripts/debian-source.sh --unpack " + name +
+           " tests/work/debian-sources)";
+}
+
+// An audit of `dpkg-buildpackage -b -uc -us` (runs plain and again, kept) against the truth:
+// cmp of each package the two runs wrote. Every package is a deliverable with cmp's verdict,
+// nothing else is (a build that made packages ships them), the exit status follows, and no
+// cause or file comes from a temporary's random name (a flags cause, a file only one run made).
+void expect_packages_judged_as_cmp_judges(const TempDir& tmp, const Audit& a, size_t at_least) {
+    std::vector<std::string> packages = packages_in(tmp / "audit/trees/plain");
+    ASSERT_GE(packages.size(), at_least) << a.err << a.out;
+    ASSERT_EQ(packages, packages_in(tmp / "audit/trees/again-bb"));
+    const json* p = pair(a, "plain", "again");
+    ASSERT_TRUE(p) << a.err;
+    std::map<std::string, json> artifacts;
+    for (auto& x : (*p)["report"]["artifacts"]) artifacts[x["path"]] = x;
+    bool all_identical = true;
+    for (const std::string& name : packages) {
+        int cmp = run({"cmp", "-s", tmp / ("audit/trees/plain/" + name),
+                       tmp / ("audit/trees/again-bb/" + name)})
+                      .status;
+        all_identical = all_identical && cmp == 0;
+        const json& x = artifacts["$ROOT/../" + name];
+        EXPECT_EQ(x["status"], cmp == 0 ? "identical" : "different") << name;
+        EXPECT_EQ(x["deliverable"], true) << name;
+    }
+    EXPECT_EQ((*p)["report"]["summary"]["deliverables"], packages.size());
+    EXPECT_EQ(a.status, all_identical ? 0 : 1) << a.out;
+    for (auto& c : (*p)["report"]["root_causes"])
+        EXPECT_NE(c["kind"], "flags") << "a temporary's name is no cause: " << c.dump(1);
+    for (auto& [path, x] : artifacts)
+        EXPECT_TRUE(x["status"] == "identical" || x["status"] == "different")
+            << path << " is " << x["status"] << ": a temporary's name made it one run's";
+}
+
+// Whether an artifact's difference tree goes down through nodes named as PATH says, each a
+// child of the one before (the first name a prefix: "data.tar" for data.tar.xz).
+bool has_path(const json& artifact, const std::vector<std::string>& path) {
+    std::vector<json> level;
+    for (auto& content : artifact["differences"])
+        for (auto& c : content.value("children", json::array())) level.push_back(c);
+    for (size_t i = 0; i < path.size(); ++i) {
+        std::vector<json> next;
+        for (auto& node : level) {
+            std::string name = node.value("name", "");
+            if (i == 0 ? name.starts_with(path[i]) : name == path[i])
+                for (auto& c : node.value("children", json::array())) next.push_back(c);
+            if ((i == 0 ? name.starts_with(path[i]) : name == path[i]) && i + 1 == path.size())
+                return true;
+        }
+        level = std::move(next);
+    }
+    return false;
+}
+
+}  // namespace
+
+// The issue's own case: GNU hello from Debian 12 (autotools, gettext's autopoint, debhelper;
+// fetched with apt-get source), built twice by dpkg-buildpackage in two directories. Its
+// autopoint works in tmpwrkPID/ (renamed inside, then removed) and configure in confXXXXXX/;
+// autom4te's cache and dh_autoreconf's checksums differ from run to run. cmp says both .debs
+// (hello and hello-dbgsym) are identical: so does the verdict, exit 0.
+TEST(DebianPackage, HelloWithAutotoolsIsJudgedByItsDebsAsCmpJudgesThem) {
+    std::string src = debian_source("hello");
+    ASSERT_FALSE(src.empty()) << missing_source("hello");
+    TempDir tmp;
+    copy_tree(src, tmp / "hello");
+    Audit a = audit(tmp, tmp / "hello", {"--cache", "none", "--keep"},
+                    {"dpkg-buildpackage", "-b", "-uc", "-us"});
+    expect_packages_judged_as_cmp_judges(tmp, a, 2);
+    EXPECT_EQ(a.status, 0) << a.out;
+}
+
+// cJSON from Debian 12 (CMake, debhelper; CMake's try_compile works in TryCompile-XXXXXX/ with
+// a target cmTC_NNNNN): built twice, identical as cmp says. Then the package is made to differ
+// on purpose: a patch puts __DATE__ into cJSON_Version(), and the patched source is built by
+// hand (`buildiff record`, with the audit's environment) and compared with the audit's first
+// run. The truth: the shipped libcjson.so.1.7.15 differs and carries "(built ...". The .deb is
+// different, a deliverable, and the difference is followed into data.tar.* to the library; the
+// cause is the source file, and its chain reaches the .deb.
+TEST(DebianPackage, CJsonWithCMakeIsIdenticalAndADateInItsVersionReachesTheLibraryInDataTar) {
+    std::string src = debian_source("cjson");
+    ASSERT_FALSE(src.empty()) << missing_source("cjson");
+    TempDir tmp;
+    ASSERT_EQ(run({"cp", "-a", src, tmp / "cjson"}).status, 0);
+    Audit a = audit(tmp, tmp / "cjson", {"--cache", "none", "--keep"},
+                    {"dpkg-buildpackage", "-b", "-uc", "-us"});
+    expect_packages_judged_as_cmp_judges(tmp, a, 3);
+    EXPECT_EQ(a.status, 0) << a.out;
+    // The runs' trees keep the source's mtimes (dpkg-deb keeps an older mtime than
+    // SOURCE_DATE_EPOCH, so a copy with new mtimes would ship other .debs than the source does).
+    EXPECT_EQ(fs::last_write_time(src + "/cJSON.h"),
+              fs::last_write_time(tmp / "audit/trees/plain/cjson/cJSON.h"));
+
+    ASSERT_EQ(run({"cp", "-a", src, tmp / "dated/cjson"}).status, 0);
+    ASSERT_EQ(run({"patch", "-s", "-p1", "-i", fixture("debian-patches/cjson-version-date.patch")},
+                  {.cwd = tmp / "dated/cjson"})
+                  .status,
+              0);
+    RunResult rec =
+        run({buildiff_exe(), "record", "-q", "-o", tmp / "dated.rec", "--", "dpkg-buildpackage",
+             "-b", "-uc", "-us"},
+            {.cwd = tmp / "dated/cjson",
+             .env = {"CC=cc", "CXX=c++", "CCACHE_DISABLE=1"},
+             .unset = {"CFLAGS", "CCACHE_DIR", "RUSTC_WRAPPER", "SOURCE_DATE_EPOCH"}});
+    ASSERT_EQ(rec.status, 0) << rec.err;
+    std::string deb;
+    for (const std::string& name : packages_in(tmp / "dated"))
+        if (name.starts_with("libcjson1_")) deb = name;
+    ASSERT_FALSE(deb.empty());
+    // The truth: unpacked, the two libraries differ and the patched one carries the date.
+    const std::string lib = "usr/lib/x86_64-linux-gnu/libcjson.so.1.7.15";
+    ASSERT_EQ(run({"dpkg-deb", "-x", tmp / ("audit/trees/plain/" + deb), tmp / "x/plain"}).status, 0);
+    ASSERT_EQ(run({"dpkg-deb", "-x", tmp / ("dated/" + deb), tmp / "x/dated"}).status, 0);
+    ASSERT_EQ(run({"cmp", "-s", tmp / ("x/plain/" + lib), tmp / ("x/dated/" + lib)}).status, 1);
+    EXPECT_EQ(read_text(tmp / ("x/plain/" + lib)).find("(built "), std::string::npos);
+    EXPECT_NE(read_text(tmp / ("x/dated/" + lib)).find("(built "), std::string::npos);
+
+    RunResult d = run({buildiff_exe(), "diff", tmp / "audit/plain.rec", tmp / "dated.rec",
+                       "--json", tmp / "dated.json"});
+    EXPECT_EQ(d.status, 1) << d.err << d.out;
+    json report = json::parse(read_text(tmp / "dated.json"));
+    const json* shipped = nullptr;
+    for (auto& x : report["artifacts"])
+        if (x["path"] == "$ROOT/../" + deb) shipped = &x;
+    ASSERT_TRUE(shipped) << d.out;
+    EXPECT_EQ((*shipped)["status"], "different");
+    EXPECT_EQ((*shipped)["deliverable"], true);
+    EXPECT_TRUE(has_path(*shipped, {"data.tar", "./" + lib})) << shipped->dump(1);
+    ASSERT_TRUE((*shipped)["root_cause"].is_number()) << d.out;
+    const json& cause = report["root_causes"][(*shipped)["root_cause"].get<size_t>() - 1];
+    EXPECT_EQ(cause["kind"], "source") << cause.dump(1);
+    EXPECT_NE(cause["summary"].get<std::string>().find("$ROOT/cJSON.c"), std::string::npos);
+    std::vector<std::string> chain = cause["explains"];
+    EXPECT_NE(std::find(chain.begin(), chain.end(), "$ROOT/obj-x86_64-linux-gnu/libcjson.so.1.7.15"),
+              chain.end())
+        << cause.dump(1);
+    EXPECT_EQ(cause["reaches_deliverable"], true);
+    EXPECT_EQ(report["verdict"], "divergent");
+    // The debug symbols' package differs in its control file's Build-Ids field (the library's
+    // new build ID), read field by field inside control.tar.*, and is the same cause's.
+    for (auto& x : report["artifacts"]) {
+        std::string path = x["path"];
+        if (!path.starts_with("$ROOT/../libcjson1-dbgsym_")) continue;
+        EXPECT_TRUE(has_path(x, {"control.tar", "./control", "Build-Ids"})) << x.dump(1);
+        EXPECT_EQ(x["root_cause"], (*shipped)["root_cause"]);
+    }
 }

@@ -728,6 +728,32 @@ TEST(DiffDeliverables, DebugInfoTheLinkStripsReachesNothingDeliveredAndStrictCou
         << strict.text;
 }
 
+// The temporaries case: a make rule writes into a directory from `mktemp -d`, reads it
+// back and deletes it, run twice. The directories' names differ (the truth, from the
+// recordings); the result is identical, with no root cause at all.
+TEST(DiffTemporaries, WhatABuildWritesIntoMktempAndReadsBackIsIdenticalWithNoCause) {
+    TempDir tmp;
+    write_text(tmp / "src/Makefile",
+               "out.txt:\n\td=$$(mktemp -d ./work.XXXXXXXX) && printf 'built\\n' > $$d/part && "
+               "cat $$d/part > out.txt && rm -r $$d\n");
+    std::vector<std::string> dirs;
+    for (std::string name : {"one.rec", "two.rec"}) {
+        fs::remove(tmp / "src/out.txt");
+        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / name, "--", "make", "-s"},
+                          {.cwd = tmp / "src"});
+        ASSERT_EQ(r.status, 0) << r.err;
+        for (auto& p : load(tmp / name).processes)
+            if (file_name(p.argv[0]) == "cat") dirs.push_back(p.argv[1]);
+    }
+    ASSERT_EQ(dirs.size(), 2u);
+    ASSERT_NE(dirs[0], dirs[1]) << "mktemp made two names";
+    Diff d = diff(tmp, tmp / "one.rec", tmp / "two.rec");
+    EXPECT_EQ(d.status, 0) << d.text;
+    EXPECT_EQ(d.report["verdict"], "identical");
+    EXPECT_EQ(d.report["root_causes"].size(), 0u) << d.text;
+    EXPECT_EQ(d.report["summary"]["divergent_artifacts"], 0) << d.text;
+}
+
 // Temporaries by observation: a step writes the time into a directory from `mktemp -d`, copies
 // it out and removes the directory. Built twice, the copy differs (the time), and so does the
 // directory's random name; the name is no cause (the copy's command line is the same once the
