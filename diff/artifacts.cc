@@ -69,6 +69,36 @@ bool ArtifactComparer::outputs_embed_root(int l, int r) const {
     return !checked;
 }
 
+std::set<std::string> ArtifactComparer::dep_info_env(int l, int r) const {
+    constexpr std::uint64_t kMaxDepInfo = 16ull << 20;
+    constexpr std::string_view kMark = "# env-dep:";
+    std::set<std::string> out;
+    for (auto [side, id] : {std::pair{&m_left, l}, std::pair{&m_right, r}}) {
+        auto owned = side->owned.find(id);
+        if (owned == side->owned.end()) continue;
+        for (const std::string& artifact : owned->second) {
+            auto h = side->hash.find(artifact);
+            if (!artifact.ends_with(".d") || h == side->hash.end()) continue;
+            std::optional<Blob> b = bytes(*side, artifact, h->second);
+            if (!b || b->size() > kMaxDepInfo) continue;
+            Result<std::string> text = b->read(0, static_cast<std::size_t>(b->size()));
+            if (!text) continue;
+            std::string_view t = *text;
+            for (size_t at = 0; at < t.size();) {
+                size_t end = t.find('\n', at);
+                if (end == std::string_view::npos) end = t.size();
+                std::string_view line = t.substr(at, end - at);
+                if (line.starts_with(kMark)) {
+                    line.remove_prefix(kMark.size());
+                    out.emplace(line.substr(0, line.find('=')));
+                }
+                at = end + 1;
+            }
+        }
+    }
+    return out;
+}
+
 void ArtifactComparer::deepen(Artifact& a) {
     Difference content;
     content.kind = "content";

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -58,6 +59,9 @@ class ArtifactComparer {
     // Whether what a pair wrote holds its own build root (so a difference between two roots is
     // the build path), looked up in the files. Unknown (files gone) counts as yes.
     bool outputs_embed_root(int l, int r) const;
+    // The variables the dep-info a pair wrote (rustc's `*.d`) lists as read by the crate at
+    // compile time (`# env-dep:NAME=VALUE`, from `env!` or `option_env!`).
+    std::set<std::string> dep_info_env(int l, int r) const;
 
   private:
     std::optional<Blob> bytes(const SideView& s, const std::string& artifact,

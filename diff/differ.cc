@@ -32,6 +32,7 @@
 #include "toolchain/bookkeeping.h"
 #include "toolchain/env_readers.h"
 #include "toolchain/packages.h"
+#include "toolchain/rustc_libs.h"
 
 namespace buildiff {
 
@@ -119,6 +120,8 @@ class Differ {
     std::vector<FlagChange> rewrite_of(const SideView& s, int id) const;
     void find_rewrite(int l, int r, PairFacts& f) const;
     std::string linker_fact(const SideView& s, int id) const;
+    std::vector<std::string> link_order_facts(int l, int r,
+                                              const std::vector<std::string>& names) const;
     std::set<int> roots_for_pair(int l, int r);
     std::set<int> roots_for_path(const std::string& path);
     std::set<int> roots_for_input(const std::string& input, int l);
@@ -640,6 +643,94 @@ void Differ::find_rewrite(int l, int r, PairFacts& f) const {
                                  [](const FlagChange& c) { return c.flag == "-l"; });
     if (std::string linker = libraries ? linker_fact(s, id) : ""; !linker.empty())
         f.rewrite_facts.push_back(linker);
+    // The native libraries the rewrite changed, by name.
+    std::vector<std::string> names;
+    if (libraries) {
+        std::vector<NativeLib> before = rustc_native_libs(peeled_argv(asked)),
+                               after = rustc_native_libs(ran.argv);
+        for (const NativeLib& lib : after) {
+            auto was = std::find_if(before.begin(), before.end(),
+                                    [&](const NativeLib& b) { return b.name == lib.name; });
+            if (was == before.end() || !(*was == lib)) names.push_back(lib.name);
+        }
+    }
+    for (std::string& fact : link_order_facts(l, r, names)) f.rewrite_facts.push_back(std::move(fact));
+}
+
+namespace {
+
+// The last linker that read one of invocation ID's outputs, once per link (collect2 runs ld;
+// gcc-ld/ld.lld runs rust-lld: the innermost is the one that resolves symbols).
+std::vector<const ProcessRecord*> links_reading(const SideView& s, int id) {
+    std::set<std::string> outputs;
+    if (auto o = s.owned.find(id); o != s.owned.end())
+        for (const std::string& n : o->second)
+            if (auto p = s.real_path.find(n); p != s.real_path.end()) outputs.insert(p->second);
+    std::vector<const ProcessRecord*> out;
+    for (const ProcessRecord& p : s.rec.processes) {
+        if (p.classification.kind != ToolKind::Linker) continue;
+        bool leaf = true;
+        for (int c : s.analysis.children[static_cast<size_t>(p.id)])
+            leaf &= s.at(c).classification.kind != ToolKind::Linker;
+        if (!leaf) continue;
+        for (const FileEvent& f : p.files)
+            if (f.op == FileOp::Read && outputs.contains(f.path)) {
+                out.push_back(&p);
+                break;
+            }
+    }
+    return out;
+}
+
+std::string base_name(const std::string& path) {
+    size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+// Where each native library of NAMES stands on the command line of the links that read what the
+// pair built (the cdylib link): after every rlib, as rustc appends a dylib-kind `-l`, or nowhere
+// (its objects are inside the rlib). With GNU ld, a library named after the archives whose
+// objects need it is where the symbols stay undefined.
+std::vector<std::string> Differ::link_order_facts(int l, int r,
+                                                  const std::vector<std::string>& names) const {
+    std::vector<std::string> out;
+    for (auto [s, id, side] :
+         {std::tuple{&m_left, l, "left"}, std::tuple{&m_right, r, "right"}}) {
+        for (const ProcessRecord* link : links_reading(*s, id)) {
+            const std::vector<std::string>& argv = link->argv;
+            std::string output = "its output";
+            size_t rlibs = 0, last_rlib = 0;
+            for (size_t i = 0; i < argv.size(); ++i) {
+                if (argv[i] == "-o" && i + 1 < argv.size()) output = base_name(argv[i + 1]);
+                if (argv[i].ends_with(".rlib")) ++rlibs, last_rlib = i + 1;
+            }
+            for (const std::string& name : names) {
+                size_t at = 0;
+                for (size_t i = 0; i < argv.size(); ++i)
+                    if (argv[i] == "-l" + name || argv[i] == "-l:lib" + name + ".a" ||
+                        base_name(argv[i]) == "lib" + name + ".a")
+                        at = i + 1;
+                std::string where = fmt::format("{}: the link of {} ({})", side, output,
+                                                link->classification.tool);
+                if (at == 0)
+                    out.push_back(fmt::format("{} names no `{}`: its objects are linked from "
+                                              "inside the rlib",
+                                              where, name));
+                else if (rlibs && at > last_rlib)
+                    out.push_back(fmt::format("{} names `{}` at argument {} of {}, after all {} "
+                                              "rlib{} (the last at {}): an order-sensitive "
+                                              "linker has passed the objects that need it",
+                                              where, argv[at - 1], at, argv.size(), rlibs,
+                                              rlibs == 1 ? "" : "s", last_rlib));
+                else
+                    out.push_back(fmt::format("{} names `{}` at argument {} of {}", where,
+                                              argv[at - 1], at, argv.size()));
+            }
+        }
+    }
+    return out;
 }
 
 // Which linker read what invocation ID (a rewritten rustc) produced, and what that means for a
@@ -647,20 +738,8 @@ void Differ::find_rewrite(int l, int r, PairFacts& f) const {
 // library named after the archives that need it can leave their symbols undefined); lld and mold
 // do not, and so hide the symptom while the rlib still differs.
 std::string Differ::linker_fact(const SideView& s, int id) const {
-    std::set<std::string> outputs;
-    if (auto o = s.owned.find(id); o != s.owned.end())
-        for (const std::string& n : o->second)
-            if (auto p = s.real_path.find(n); p != s.real_path.end()) outputs.insert(p->second);
     std::set<std::string> linkers;
-    for (const ProcessRecord& p : s.rec.processes) {
-        if (p.classification.kind != ToolKind::Linker) continue;
-        bool leaf = true;  // collect2 runs ld; gcc-ld/ld.lld runs rust-lld: the last one links
-        for (int c : s.analysis.children[static_cast<size_t>(p.id)])
-            leaf &= s.at(c).classification.kind != ToolKind::Linker;
-        if (!leaf) continue;
-        for (const FileEvent& f : p.files)
-            if (f.op == FileOp::Read && outputs.contains(f.path)) linkers.insert(p.classification.tool);
-    }
+    for (const ProcessRecord* p : links_reading(s, id)) linkers.insert(p->classification.tool);
     if (linkers.empty()) return "";
     bool ordered = false, unordered = false;
     for (const std::string& l : linkers) {
@@ -694,11 +773,17 @@ PairFacts Differ::pair_facts(int l, int r, std::set<int>& upstream_roots,
     const ProcessRecord& L = m_left.at(l);
     ToolKind kind = is_client(L) ? L.classification.wrapped_kind : L.classification.kind;
     bool flags_changed = !f.analysis.flags.empty();
-    for (auto& e : f.analysis.env.changes)
-        if (e.impactful && !(wrapped && is_wrapper_configuration(e)) &&
-            !m_options.treatment_env.contains(e.name) &&
-            (flags_changed || tool_reads_env(kind, e.name)))
+    // A crate reads what its `env!` names (rustc's dep-info lists it), whatever the name.
+    std::set<std::string> crate_reads;
+    if (kind == ToolKind::Rustc && !f.analysis.env.changes.empty())
+        crate_reads = m_artifacts.dep_info_env(l, r);
+    for (auto& e : f.analysis.env.changes) {
+        if ((wrapped && is_wrapper_configuration(e)) || m_options.treatment_env.contains(e.name))
+            continue;
+        if (crate_reads.contains(e.name) ||
+            (e.impactful && (flags_changed || tool_reads_env(kind, e.name))))
             f.impactful_env.push_back(e);
+    }
     for (const std::string& input : f.analysis.upstream) {
         auto up = roots_for_input(input, l);
         upstream_roots.insert(up.begin(), up.end());

@@ -122,6 +122,28 @@ bool is_wrapper_configuration(const EnvChange& c) {
                                                         "CARGO_BUILD_RUSTC_WRAPPER", "CCACHE_*",
                                                         "SCCACHE_*"};
     if (matches_any(c.name, std::begin(kWrapperVars), std::end(kWrapperVars))) return true;
+    // A PATH that differs only by a masquerading wrapper's directory (Debian's /usr/lib/ccache,
+    // /usr/lib/distcc, /usr/lib/icecc/bin: links named cc, gcc, ... to the wrapper).
+    if (c.name == "PATH") {
+        auto without_wrappers = [](const std::optional<std::string>& v) {
+            std::vector<std::string> kept;
+            if (!v) return kept;
+            size_t at = 0;
+            while (at <= v->size()) {
+                size_t colon = v->find(':', at);
+                if (colon == std::string::npos) colon = v->size();
+                std::string dir = v->substr(at, colon - at);
+                bool wrapper = false;
+                for (std::string_view w : {"ccache", "sccache", "distcc", "icecc", "icecream"})
+                    wrapper |= ("/" + dir + "/").find("/" + std::string(w) + "/") !=
+                               std::string::npos;
+                if (!wrapper) kept.push_back(dir);
+                at = colon + 1;
+            }
+            return kept;
+        };
+        return c.left && c.right && without_wrappers(c.left) == without_wrappers(c.right);
+    }
     static constexpr std::string_view kCompilerVars[] = {"CC",        "CXX",  "HOST_CC",
                                                          "TARGET_CC", "CC_*", "CXX_*"};
     if (!matches_any(c.name, std::begin(kCompilerVars), std::end(kCompilerVars))) return false;

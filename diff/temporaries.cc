@@ -20,6 +20,19 @@ std::string parent_of(const std::string& path) {
     return p.empty() ? "/" : p;
 }
 
+// Whether two names made in one place look like one namer's random names: a stem they share (a
+// prefix and a suffix, 3 characters at least: "conf", "TryCompile-", "cmTC_", ".dir") around a
+// part of 3 characters or more that differs. Names such as "1" and "2" (a file a step numbered)
+// are not given a shared name: it would replace every whole "2" in every argument and value.
+bool random_pair(const std::string& a, const std::string& b) {
+    if (a.size() != b.size() || a.size() < 6) return false;
+    size_t prefix = 0, suffix = 0;
+    while (prefix < a.size() && a[prefix] == b[prefix]) ++prefix;
+    while (suffix < a.size() - prefix && a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix])
+        ++suffix;
+    return prefix + suffix >= 3 && a.size() - prefix - suffix >= 3;
+}
+
 }  // namespace
 
 std::vector<Temporary> temporary_dirs(const Recording& rec, const FinalWrites& final) {
@@ -105,7 +118,9 @@ TemporaryNames pair_temporaries(const std::vector<Temporary>& left, const std::s
             if (it == r.end()) continue;
             for (size_t k = 0; k < made_left.size() && k < it->second.size(); ++k) {
                 const std::string &a = made_left[k], &b = it->second[k];
-                if (a == b || left_names.contains(a) || right_names.contains(b)) continue;
+                if (a == b || !random_pair(a, b) || left_names.contains(a) ||
+                    right_names.contains(b))
+                    continue;
                 std::string shared = fmt::format("$TMP{}", ++n);
                 left_names[a] = right_names[b] = shared;
                 pairs.left.emplace_back(a, shared);

@@ -29,8 +29,11 @@ std::vector<Temporary> temporary_dirs(const Recording& rec, const FinalWrites& f
 // same place (the parent, with each build's root as ROOT_TOKEN and the temporaries above it
 // already paired by their shared names), of one name length, and the k-th there in each, share
 // the name "$TMPn" (CMake's TryCompile-XXXXXX and, inside it, cmTC_NNNNN.dir and the program
-// cmTC_NNNNN). Returns (recorded name, shared name) pairs for the left and for the right;
-// entries with the same name on both sides are left alone.
+// cmTC_NNNNN). Only names that look random are paired: a stem the two share (a prefix and a
+// suffix of 3 characters or more in all) around a part of 3 or more that differs; a file named
+// "2" would otherwise rename every whole "2" in every argument. Returns (recorded name, shared
+// name) pairs for the left and for the right; entries with the same name on both sides are left
+// alone.
 struct TemporaryNames {
     std::vector<std::pair<std::string, std::string>> left, right;
 };

@@ -671,6 +671,7 @@ TEST(DebianPackage, CJsonWithCMakeIsIdenticalAndADateInItsVersionReachesTheLibra
     EXPECT_EQ(fs::last_write_time(src + "/cJSON.h"),
               fs::last_write_time(tmp / "audit/trees/plain/cjson/cJSON.h"));
 
+    fs::create_directories(tmp / "dated");
     ASSERT_EQ(run({"cp", "-a", src, tmp / "dated/cjson"}).status, 0);
     ASSERT_EQ(run({"patch", "-s", "-p1", "-i", fixture("debian-patches/cjson-version-date.patch")},
                   {.cwd = tmp / "dated/cjson"})
@@ -689,6 +690,7 @@ TEST(DebianPackage, CJsonWithCMakeIsIdenticalAndADateInItsVersionReachesTheLibra
     ASSERT_FALSE(deb.empty());
     // The truth: unpacked, the two libraries differ and the patched one carries the date.
     const std::string lib = "usr/lib/x86_64-linux-gnu/libcjson.so.1.7.15";
+    fs::create_directories(tmp / "x");
     ASSERT_EQ(run({"dpkg-deb", "-x", tmp / ("audit/trees/plain/" + deb), tmp / "x/plain"}).status, 0);
     ASSERT_EQ(run({"dpkg-deb", "-x", tmp / ("dated/" + deb), tmp / "x/dated"}).status, 0);
     ASSERT_EQ(run({"cmp", "-s", tmp / ("x/plain/" + lib), tmp / ("x/dated/" + lib)}).status, 1);

@@ -270,6 +270,51 @@ TEST(DiffCargo, RustflagsIsAnEnvRootCauseOnRustcWithHashBearingPathsPaired) {
     EXPECT_GE(d.report["summary"]["paired"].get<int>(), 10) << d.text;
 }
 
+// A crate that reads a variable of its own at compile time (`env!("GREETING")`): rustc lists it
+// in its dep-info (`# env-dep:GREETING=...`), so a GREETING that differs between two builds is the
+// env cause at that rustc, although rustc itself reads no such variable. The truth: the two
+// programs print what each build's GREETING said.
+TEST(DiffCargo, AVariableACrateReadsWithEnvIsTheCauseThroughRustcsDepInfo) {
+    TempDir tmp;
+    write_text(tmp / "ws/Cargo.toml",
+               "[package]\nname = \"greet\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    write_text(tmp / "ws/src/main.rs", "fn main() { println!(\"{}\", env!(\"GREETING\")); }\n");
+    RunOptions opts{.cwd = tmp / "ws",
+                    .env = {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0", "GREETING=hello"},
+                    .unset = {"RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER", "RUSTFLAGS",
+                              "CARGO_TARGET_DIR"}};
+    ASSERT_EQ(
+        run({buildiff_exe(), "record", "-q", "-o", tmp / "left.rec", "--", "cargo", "build"}, opts)
+            .status,
+        0);
+    EXPECT_EQ(run({tmp / "ws/target/debug/greet"}).out, "hello\n");
+    ASSERT_EQ(run({"cargo", "clean"}, opts).status, 0);
+    opts.env.back() = "GREETING=bonjour";
+    ASSERT_EQ(
+        run({buildiff_exe(), "record", "-q", "-o", tmp / "right.rec", "--", "cargo", "build"}, opts)
+            .status,
+        0);
+    EXPECT_EQ(run({tmp / "ws/target/debug/greet"}).out, "bonjour\n");
+    // rustc's dep-info says the crate read it.
+    ASSERT_EQ(run({"sh", "-c", "grep -q '^# env-dep:GREETING=bonjour$' target/debug/deps/*.d"},
+                  {.cwd = tmp / "ws"})
+                  .status,
+              0);
+    Diff d = diff(tmp, tmp / "left.rec", tmp / "right.rec");
+    EXPECT_EQ(d.status, 1) << d.text;
+    const json* program = nullptr;
+    for (auto& a : d.report["artifacts"])
+        if (a["path"] == "$ROOT/target/debug/greet") program = &a;
+    ASSERT_TRUE(program) << d.text;
+    ASSERT_TRUE((*program)["root_cause"].is_number()) << d.text;
+    const json& cause = d.report["root_causes"][(*program)["root_cause"].get<size_t>() - 1];
+    EXPECT_EQ(cause["kind"], "env") << cause.dump(1);
+    EXPECT_EQ(cause["invocation"]["kind"], "rustc");
+    bool named = false;
+    for (auto& e : cause["details"]["env"]) named |= e["name"] == "GREETING";
+    EXPECT_TRUE(named) << cause.dump(1);
+}
+
 TEST(DiffOutput, JsonIsDeterministicAndIgnoreTurnsNoiseOff) {
     TempDir tmp;
     std::string left = record_make(tmp, "src", "left.rec", {"CLOCK_CFLAGS=-DWITH_TIME"});
@@ -351,6 +396,34 @@ TEST(DiffCache, AStaleTimeMacroServedByCcacheIsACacheRootCause) {
     EXPECT_EQ(rc["invocation"]["cache_hit"], true);
     EXPECT_EQ(rc["explains"][0], "$ROOT/clock.o");
     // Cold vs warm: the hit replays the cold compile's object exactly.
+    Diff same = diff(tmp, tmp / "cold.rec", warm);
+    EXPECT_EQ(same.status, 0) << same.text;
+}
+
+// The same through masquerading ccache, as Debian sets it up: /usr/lib/ccache first on PATH,
+// where `cc` is a link to ccache. The build runs `cc`; what ran is ccache, and its hit is the
+// cause at that call.
+TEST(DiffCache, MasqueradingCcacheOnPathIsTheWrapperOfTheCallAndItsStaleHitTheCause) {
+    TempDir tmp;
+    ASSERT_TRUE(fs::is_symlink("/usr/lib/ccache/cc")) << "Debian's ccache links /usr/lib/ccache/cc";
+    std::vector<std::string> env = {"CCACHE_DIR=" + (tmp / "cache"),
+                                    "CCACHE_SLOPPINESS=time_macros",
+                                    "PATH=/usr/lib/ccache:" + std::string(std::getenv("PATH"))};
+    std::string plain = record_make(tmp, "src", "plain.rec", {"CLOCK_CFLAGS=-DWITH_TIME"},
+                                    {env[0], env[1]});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    record_make(tmp, "src", "cold.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=cc"}, env);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    std::string warm = record_make(tmp, "src", "warm.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=cc"}, env);
+    Diff d = diff(tmp, plain, warm);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "cache") << d.text;
+    EXPECT_TRUE(argv_has(rc["invocation"], "clock.c"));
+    EXPECT_EQ(rc["invocation"]["wrapper"], "ccache") << rc.dump(1);
+    EXPECT_EQ(rc["invocation"]["cache_hit"], true);
+    EXPECT_EQ(rc["explains"][0], "$ROOT/clock.o");
     Diff same = diff(tmp, tmp / "cold.rec", warm);
     EXPECT_EQ(same.status, 0) << same.text;
 }

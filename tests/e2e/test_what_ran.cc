@@ -152,6 +152,18 @@ TEST(WhatRan, SccachesKindlessLinkRewriteIsTheCacheCauseDownToTheUndefinedSymbol
         for (auto& f : c["details"]["facts"])
             gnu_ld |= std::string(f).find("ran ld (GNU ld or gold") != std::string::npos;
     EXPECT_TRUE(gnu_ld) << "the linker that showed it is named";
+    // Where the library stands on each side's cdylib link: inside the rlib on the left, a
+    // `-lproofs` after every rlib on the right.
+    bool inside = false, after = false;
+    for (auto& c : report["root_causes"])
+        for (auto& f : c["details"]["facts"]) {
+            std::string fact = f;
+            inside |= fact.starts_with("left: the link of libpyverify.so (ld) names no `proofs`");
+            after |= fact.starts_with("right: the link of libpyverify.so (ld) names `-lproofs` "
+                                      "at argument") &&
+                     fact.find(", after all ") != std::string::npos;
+        }
+    EXPECT_TRUE(inside && after) << report["root_causes"].dump(1);
     // The text report names what was asked and what ran.
     const std::string& text = d.out;
     EXPECT_NE(text.find("cargo asked sccache (right) for: rustc --crate-name proofs"),

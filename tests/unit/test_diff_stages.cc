@@ -9,6 +9,7 @@
 #include "diff/artifacts.h"
 #include "diff/causes.h"
 #include "diff/differ.h"
+#include "diff/env_diff.h"
 #include "diff/index.h"
 #include "diff/match.h"
 #include "diff/normalize.h"
@@ -400,4 +401,21 @@ TEST(Temporaries, WhatWasMadeInsideAPairedTemporaryIsPairedToo) {
               n(Side::Right, "/tmp/audit/trees/again/src/obj/CMakeFiles/CMakeScratch/"
                              "TryCompile-PslCq4/CMakeFiles/cmTC_d6c17.dir/abi.c.o"));
     EXPECT_EQ(n(Side::Left, "/tmp/l/obj/Makefile"), "$ROOT/obj/Makefile");
+    // Names that are not random are never paired: two files numbered 1 and 2 in one place
+    // (which would rename every whole "2" in every argument: `-D_FORTIFY_SOURCE=2`).
+    TemporaryNames numbered = pair_temporaries({{"/tmp/l/t/x/2", 1}}, "/tmp/l",
+                                               {{"/tmp/r/t/x/1", 1}}, "/tmp/r");
+    EXPECT_TRUE(numbered.left.empty());
+}
+
+// Masquerading wrappers are configured by PATH: a PATH that differs only by the wrapper's
+// directory of links is the wrapper, not a cause; any other PATH difference still is one.
+TEST(WrapperConfiguration, APathThatDiffersOnlyByAMasqueradeDirectoryIsTheWrapper) {
+    auto path = [](std::optional<std::string> l, std::optional<std::string> r) {
+        return is_wrapper_configuration(EnvChange{"PATH", std::move(l), std::move(r), true, false});
+    };
+    EXPECT_TRUE(path("/usr/bin:/bin", "/usr/lib/ccache:/usr/bin:/bin"));
+    EXPECT_TRUE(path("/usr/lib/icecc/bin:/usr/bin", "/usr/lib/distcc:/usr/bin"));
+    EXPECT_FALSE(path("/usr/bin:/bin", "/opt/gcc-13/bin:/usr/bin:/bin"));
+    EXPECT_FALSE(path("/usr/bin", std::nullopt));
 }
