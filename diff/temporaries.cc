@@ -2,6 +2,7 @@
 #include "diff/temporaries.h"
 
 #include <algorithm>
+#include <string_view>
 #include <map>
 #include <set>
 #include <tuple>
@@ -20,17 +21,25 @@ std::string parent_of(const std::string& path) {
     return p.empty() ? "/" : p;
 }
 
-// Whether two names made in one place look like one namer's random names: a stem they share (a
-// prefix and a suffix, 3 characters at least: "conf", "TryCompile-", "cmTC_", ".dir") around a
-// part of 3 characters or more that differs. Names such as "1" and "2" (a file a step numbered)
-// are not given a shared name: it would replace every whole "2" in every argument and value.
+// Whether two names made in one place look like one namer's: a stem they share (a prefix and a
+// suffix, 3 characters at least: "conf", "TryCompile-", "cmTC_", ".dir") around a part of 3
+// characters or more that differs, of one length (mktemp's XXXXXX), or of digits only (a process
+// id: autopoint's tmpwrk5903 and tmpwrk12401). Names such as "1" and "2" (CMake's
+// CMakeFiles/Progress/2) are never given a shared name: it would replace every whole "2" in every
+// argument and value.
 bool random_pair(const std::string& a, const std::string& b) {
-    if (a.size() != b.size() || a.size() < 6) return false;
+    size_t shorter = std::min(a.size(), b.size());
     size_t prefix = 0, suffix = 0;
-    while (prefix < a.size() && a[prefix] == b[prefix]) ++prefix;
-    while (suffix < a.size() - prefix && a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix])
+    while (prefix < shorter && a[prefix] == b[prefix]) ++prefix;
+    while (suffix < shorter - prefix && a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix])
         ++suffix;
-    return prefix + suffix >= 3 && a.size() - prefix - suffix >= 3;
+    std::string_view ma = std::string_view(a).substr(prefix, a.size() - prefix - suffix),
+                     mb = std::string_view(b).substr(prefix, b.size() - prefix - suffix);
+    if (prefix + suffix < 3 || ma.size() < 3 || mb.size() < 3) return false;
+    auto digits = [](std::string_view s) {
+        return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    return a.size() == b.size() || (digits(ma) && digits(mb));
 }
 
 }  // namespace
@@ -92,15 +101,14 @@ TemporaryNames pair_temporaries(const std::vector<Temporary>& left, const std::s
         std::string p = replace_root(path, root, kRootToken);
         return std::count(p.begin(), p.end(), '/');
     };
-    // (parent as spelled, name length) -> the names made there, in order of their first write.
-    using Place = std::pair<std::string, size_t>;
+    // Parent as spelled -> the names made there, in order of their first write.
     auto places = [&](const std::vector<Temporary>& temps, const std::string& root,
                       const Names& names, long level) {
-        std::map<Place, std::vector<std::string>> out;
+        std::map<std::string, std::vector<std::string>> out;
         for (const Temporary& t : temps) {
             if (depth(t.path, root) != level) continue;
-            std::string name = t.path.substr(t.path.rfind('/') + 1);
-            out[{spelled(parent_of(t.path), root, names), name.size()}].push_back(name);
+            out[spelled(parent_of(t.path), root, names)].push_back(
+                t.path.substr(t.path.rfind('/') + 1));
         }
         return out;
     };
@@ -116,11 +124,27 @@ TemporaryNames pair_temporaries(const std::vector<Temporary>& left, const std::s
         for (auto& [place, made_left] : l) {
             auto it = r.find(place);
             if (it == r.end()) continue;
-            for (size_t k = 0; k < made_left.size() && k < it->second.size(); ++k) {
-                const std::string &a = made_left[k], &b = it->second[k];
-                if (a == b || !random_pair(a, b) || left_names.contains(a) ||
-                    right_names.contains(b))
-                    continue;
+            // A name both builds made there is its own pair; each other name of the left pairs
+            // with the first of the right, in order, that looks made by the same namer.
+            std::set<std::string> in_left(made_left.begin(), made_left.end()), both;
+            for (const std::string& b : it->second)
+                if (in_left.contains(b)) both.insert(b);
+            std::vector<std::string> only_left, only_right;
+            for (const std::string& a : made_left)
+                if (!both.contains(a)) only_left.push_back(a);
+            for (const std::string& b : it->second)
+                if (!both.contains(b)) only_right.push_back(b);
+            std::vector<bool> taken(only_right.size());
+            for (const std::string& a : only_left) {
+                if (left_names.contains(a)) continue;
+                size_t k = 0;
+                while (k < only_right.size() &&
+                       (taken[k] || right_names.contains(only_right[k]) ||
+                        !random_pair(a, only_right[k])))
+                    ++k;
+                if (k == only_right.size()) continue;
+                taken[k] = true;
+                const std::string& b = only_right[k];
                 std::string shared = fmt::format("$TMP{}", ++n);
                 left_names[a] = right_names[b] = shared;
                 pairs.left.emplace_back(a, shared);

@@ -27,13 +27,13 @@ std::vector<Temporary> temporary_dirs(const Recording& rec, const FinalWrites& f
 
 // The names two builds' temporaries get: an entry of the left and one of the right made in the
 // same place (the parent, with each build's root as ROOT_TOKEN and the temporaries above it
-// already paired by their shared names), of one name length, and the k-th there in each, share
-// the name "$TMPn" (CMake's TryCompile-XXXXXX and, inside it, cmTC_NNNNN.dir and the program
-// cmTC_NNNNN). Only names that look random are paired: a stem the two share (a prefix and a
-// suffix of 3 characters or more in all) around a part of 3 or more that differs; a file named
-// "2" would otherwise rename every whole "2" in every argument. Returns (recorded name, shared
-// name) pairs for the left and for the right; entries with the same name on both sides are left
-// alone.
+// already paired by their shared names) share the name "$TMPn" (CMake's TryCompile-XXXXXX and,
+// inside it, cmTC_NNNNN.dir and the program cmTC_NNNNN). A name both builds made there pairs with
+// itself and is left alone; each other name of the left, in order, pairs with the first name of
+// the right that looks made by the same namer: a stem the two share (a prefix and a suffix of 3
+// characters or more in all) around a part of 3 or more that differs, of one length, or of digits
+// only (a process id). A file named "2" is never paired: it would rename every whole "2" in every
+// argument. Returns (recorded name, shared name) pairs for the left and for the right.
 struct TemporaryNames {
     std::vector<std::pair<std::string, std::string>> left, right;
 };

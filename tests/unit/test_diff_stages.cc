@@ -406,6 +406,26 @@ TEST(Temporaries, WhatWasMadeInsideAPairedTemporaryIsPairedToo) {
     TemporaryNames numbered = pair_temporaries({{"/tmp/l/t/x/2", 1}}, "/tmp/l",
                                                {{"/tmp/r/t/x/1", 1}}, "/tmp/r");
     EXPECT_TRUE(numbered.left.empty());
+    // A name both builds made in one place pairs with itself, whatever the order; the others
+    // pair in order.
+    TemporaryNames mixed =
+        pair_temporaries({{"/tmp/l/t/tmp.aaa111", 1}, {"/tmp/l/t/tmp.bbb222", 2}}, "/tmp/l",
+                         {{"/tmp/r/t/tmp.bbb222", 1}, {"/tmp/r/t/tmp.ccc333", 2}}, "/tmp/r");
+    ASSERT_EQ(mixed.left.size(), 1u);
+    // hello's configure and autopoint, as seen on a real run: autopoint's tmpwrkPID (a 4-digit
+    // pid on one side, 5 digits on the other) and configure's conftestd2 (in both) and
+    // confXXXXXX, in one directory. Each random name pairs with its namer's.
+    TemporaryNames hello = pair_temporaries(
+        {{"/tmp/l/tmpwrk5903", 1}, {"/tmp/l/conftestd2", 2}, {"/tmp/l/conf0LtV78", 3}}, "/tmp/l",
+        {{"/tmp/r/tmpwrk12401", 1}, {"/tmp/r/conftestd2", 2}, {"/tmp/r/confllxsh4", 3}}, "/tmp/r");
+    ASSERT_EQ(hello.left.size(), 2u);
+    EXPECT_EQ(hello.left[0].first, "tmpwrk5903");
+    EXPECT_EQ(hello.right[0].first, "tmpwrk12401");
+    EXPECT_EQ(hello.left[1].first, "conf0LtV78");
+    EXPECT_EQ(hello.right[1].first, "confllxsh4");
+    EXPECT_EQ(mixed.left[0].first, "tmp.aaa111");
+    EXPECT_EQ(mixed.right[0].first, "tmp.ccc333");
+    EXPECT_EQ(mixed.left[0].second, mixed.right[0].second);
 }
 
 // Masquerading wrappers are configured by PATH: a PATH that differs only by the wrapper's
