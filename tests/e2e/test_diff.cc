@@ -801,23 +801,38 @@ TEST(DiffDeliverables, DebugInfoTheLinkStripsReachesNothingDeliveredAndStrictCou
         << strict.text;
 }
 
+namespace {
+
+// Records `make -s` of MAKEFILE (in TMP/src) twice, as one.rec and two.rec, and returns the first
+// argument of each run of TOOL (the name mktemp gave, where the rule reads its temporary).
+std::vector<std::string> record_a_rule_twice(const TempDir& tmp, const std::string& makefile,
+                                             const std::string& tool) {
+    write_text(tmp / "src/Makefile", makefile);
+    std::vector<std::string> first_args;
+    for (std::string name : {"one.rec", "two.rec"}) {
+        fs::remove(tmp / "src/out.txt");
+        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / name, "--", "make", "-s"},
+                          {.cwd = tmp / "src"});
+        EXPECT_EQ(r.status, 0) << r.err;
+        if (r.status != 0) return {};
+        for (auto& p : load(tmp / name).processes)
+            if (file_name(p.argv[0]) == tool) first_args.push_back(p.argv[1]);
+    }
+    return first_args;
+}
+
+}  // namespace
+
 // The temporaries case: a make rule writes into a directory from `mktemp -d`, reads it
 // back and deletes it, run twice. The directories' names differ (the truth, from the
 // recordings); the result is identical, with no root cause at all.
 TEST(DiffTemporaries, WhatABuildWritesIntoMktempAndReadsBackIsIdenticalWithNoCause) {
     TempDir tmp;
-    write_text(tmp / "src/Makefile",
-               "out.txt:\n\td=$$(mktemp -d ./work.XXXXXXXX) && printf 'built\\n' > $$d/part && "
-               "cat $$d/part > out.txt && rm -r $$d\n");
-    std::vector<std::string> dirs;
-    for (std::string name : {"one.rec", "two.rec"}) {
-        fs::remove(tmp / "src/out.txt");
-        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / name, "--", "make", "-s"},
-                          {.cwd = tmp / "src"});
-        ASSERT_EQ(r.status, 0) << r.err;
-        for (auto& p : load(tmp / name).processes)
-            if (file_name(p.argv[0]) == "cat") dirs.push_back(p.argv[1]);
-    }
+    std::vector<std::string> dirs = record_a_rule_twice(
+        tmp,
+        "out.txt:\n\td=$$(mktemp -d ./work.XXXXXXXX) && printf 'built\\n' > $$d/part && "
+        "cat $$d/part > out.txt && rm -r $$d\n",
+        "cat");
     ASSERT_EQ(dirs.size(), 2u);
     ASSERT_NE(dirs[0], dirs[1]) << "mktemp made two names";
     Diff d = diff(tmp, tmp / "one.rec", tmp / "two.rec");
@@ -833,19 +848,11 @@ TEST(DiffTemporaries, WhatABuildWritesIntoMktempAndReadsBackIsIdenticalWithNoCau
 // two temporaries are paired): the cause is the step that wrote the time.
 TEST(DiffTemporaries, ADirectoryTheBuildMadeAndRemovedIsPairedAndItsNameIsNoCause) {
     TempDir tmp;
-    write_text(tmp / "src/Makefile",
-               "out.txt:\n\td=$$(mktemp -d ./tmp.XXXXXXXX) && date +%s%N > $$d/stamp && "
-               "cp $$d/stamp out.txt && rm -r $$d\n");
-    std::vector<std::string> temps;
-    for (std::string name : {"one.rec", "two.rec"}) {
-        fs::remove(tmp / "src/out.txt");
-        RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / name, "--", "make", "-s"},
-                          {.cwd = tmp / "src"});
-        ASSERT_EQ(r.status, 0) << r.err;
-        buildiff::Recording rec = load(tmp / name);
-        for (auto& p : rec.processes)
-            if (file_name(p.argv[0]) == "cp") temps.push_back(p.argv[1]);
-    }
+    std::vector<std::string> temps = record_a_rule_twice(
+        tmp,
+        "out.txt:\n\td=$$(mktemp -d ./tmp.XXXXXXXX) && date +%s%N > $$d/stamp && "
+        "cp $$d/stamp out.txt && rm -r $$d\n",
+        "cp");
     ASSERT_EQ(temps.size(), 2u);
     ASSERT_NE(temps[0], temps[1]) << "mktemp made two names";
     ASSERT_FALSE(fs::exists(tmp / "src" / fs::path(temps[1]).parent_path())) << "and removed them";
