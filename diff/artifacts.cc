@@ -1,6 +1,8 @@
 // The artifacts' bytes: the build trees, the evidence, and the comparisons that read them.
 #include "diff/artifacts.h"
 
+#include "base/lines.h"
+
 namespace buildiff {
 
 TreeFiles::TreeFiles(Tree left, Tree right,
@@ -83,17 +85,11 @@ std::set<std::string> ArtifactComparer::dep_info_env(int l, int r) const {
             if (!b || b->size() > kMaxDepInfo) continue;
             Result<std::string> text = b->read(0, static_cast<std::size_t>(b->size()));
             if (!text) continue;
-            std::string_view t = *text;
-            for (size_t at = 0; at < t.size();) {
-                size_t end = t.find('\n', at);
-                if (end == std::string_view::npos) end = t.size();
-                std::string_view line = t.substr(at, end - at);
+            for (std::string_view line : lines_of(*text))
                 if (line.starts_with(kMark)) {
                     line.remove_prefix(kMark.size());
                     out.emplace(line.substr(0, line.find('=')));
                 }
-                at = end + 1;
-            }
         }
     }
     return out;

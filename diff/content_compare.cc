@@ -5,19 +5,15 @@
 
 #include <fmt/core.h>
 
+#include "base/lines.h"
+
 namespace buildiff {
 
 namespace {
 
 std::vector<std::string> split_lines(std::string_view s) {
     std::vector<std::string> out;
-    size_t start = 0;
-    while (start < s.size()) {
-        size_t end = s.find('\n', start);
-        if (end == std::string_view::npos) end = s.size();
-        out.emplace_back(s.substr(start, end - start));
-        start = end + 1;
-    }
+    for (std::string_view line : lines_of(s)) out.emplace_back(line);
     return out;
 }
 

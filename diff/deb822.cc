@@ -7,6 +7,8 @@
 
 #include <fmt/core.h>
 
+#include "base/lines.h"
+
 namespace buildiff {
 
 namespace {
@@ -18,17 +20,11 @@ constexpr std::pair<std::string_view, std::string_view> kExpected[] = {
     {"Build-Path", "carries the build's path"},
 };
 
-std::vector<std::string_view> lines_of(std::string_view text) {
-    std::vector<std::string_view> out;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t nl = text.find('\n', start);
-        if (nl == std::string_view::npos) nl = text.size();
-        std::string_view line = text.substr(start, nl - start);
+// Lines without a CR that ends them (a file written on another system).
+std::vector<std::string_view> deb822_lines(std::string_view text) {
+    std::vector<std::string_view> out = lines_of(text);
+    for (std::string_view& line : out)
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        out.push_back(line);
-        start = nl + 1;
-    }
     return out;
 }
 
@@ -55,7 +51,7 @@ std::vector<Difference> line_changes(const std::string& field, const std::string
     std::vector<Difference> out;
     auto split = [](const std::string& v) {
         std::vector<std::string> lines;
-        for (std::string_view x : lines_of(v))
+        for (std::string_view x : deb822_lines(v))
             if (!trim(x).empty()) lines.emplace_back(trim(x));
         return lines;
     };
@@ -93,7 +89,7 @@ std::vector<Difference> line_changes(const std::string& field, const std::string
 }  // namespace
 
 Result<std::vector<Deb822Paragraph>> parse_deb822(std::string_view text) {
-    std::vector<std::string_view> lines = lines_of(text);
+    std::vector<std::string_view> lines = deb822_lines(text);
     size_t first = 0, end = lines.size();
     if (!lines.empty() && lines[0] == "-----BEGIN PGP SIGNED MESSAGE-----") {
         first = 1;

@@ -271,8 +271,11 @@ void Differ::explain(Artifact& a) {
     for (int root : roots) {
         if (a.bookkeeping.empty())
             m_explains[root].emplace_back(when, a.path);
-        else
-            ++m_result.root_causes[static_cast<size_t>(root)].bookkeeping;
+        else {
+            RootCause& rc = m_result.root_causes[static_cast<size_t>(root)];
+            ++rc.bookkeeping;
+            rc.bookkeeping_systems.insert(a.bookkeeping);
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -128,6 +129,7 @@ struct RootCause {
     std::vector<std::string> details;   // further facts, in words
     std::vector<std::string> explains;  // artifact paths, in chain order (not bookkeeping)
     size_t bookkeeping = 0;             // bookkeeping files it explains besides, counted
+    std::set<std::string> bookkeeping_systems;  // whose bookkeeping they are ("cmake", ...)
     // What it did to the artifacts it is named for, one telling difference each (a member
     // lost, a symbol now undefined): path, description. At most 6.
     std::vector<std::pair<std::string, std::string>> chain;

@@ -1,7 +1,6 @@
 // The text report: verdict, root causes with their chains, then the divergent artifacts.
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include <fmt/core.h>
 
@@ -66,12 +65,8 @@ std::string outside_words(const OutsideWrite& o) {
 std::string bookkeeping_words(const DiffResult& r, size_t cause) {
     const RootCause& rc = r.root_causes[cause];
     if (!rc.bookkeeping) return "";
-    std::set<std::string> systems;
-    for (const Artifact& a : r.artifacts)
-        if (a.root_cause == static_cast<int>(cause) && !a.bookkeeping.empty())
-            systems.insert(a.bookkeeping);
     std::string names;
-    for (const std::string& s : systems) names += (names.empty() ? "" : ", ") + s;
+    for (const std::string& s : rc.bookkeeping_systems) names += (names.empty() ? "" : ", ") + s;
     return fmt::format("{} bookkeeping file{}{}", rc.bookkeeping, rc.bookkeeping == 1 ? "" : "s",
                        names.empty() ? "" : " (" + names + ")");
 }

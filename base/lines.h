@@ -1,0 +1,21 @@
+// Text cut into lines: each '\n' ends one; a last line without it counts; nothing is copied.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace buildiff {
+
+inline std::vector<std::string_view> lines_of(std::string_view text) {
+    std::vector<std::string_view> out;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t nl = text.find('\n', start);
+        if (nl == std::string_view::npos) nl = text.size();
+        out.push_back(text.substr(start, nl - start));
+        start = nl + 1;
+    }
+    return out;
+}
+
+}  // namespace buildiff
