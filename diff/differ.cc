@@ -38,6 +38,25 @@ namespace buildiff {
 
 namespace {
 
+// Whether a variable's value holds a changed flag: RUSTFLAGS="-C opt-level=3" carries
+// `opt-level=3`, CFLAGS="-O0" carries `-O0`, UTIL_CFLAGS="-DFOO=2" carries `FOO`.
+bool carries_flags(const EnvChange& e, const std::vector<FlagChange>& flags) {
+    for (const FlagChange& f : flags) {
+        std::string name = f.flag.substr(f.flag.rfind(' ') == std::string::npos
+                                             ? 0
+                                             : f.flag.rfind(' ') + 1);
+        std::vector<std::string> parts = {f.right, f.left, name};
+        for (const std::string* v : {&f.right, &f.left})
+            if (!v->empty()) parts.push_back(f.flag + *v);
+        for (const std::string& part : parts) {
+            if (part.size() < 2) continue;
+            for (const std::optional<std::string>& v : {e.left, e.right})
+                if (v && v->find(part) != std::string::npos) return true;
+        }
+    }
+    return false;
+}
+
 // The kinds and their schema names: one table, read both ways.
 constexpr Named<RootCauseKind> kKindNames[] = {
     {RootCauseKind::Flags, "flags"},
@@ -771,8 +790,10 @@ PairFacts Differ::pair_facts(int l, int r, std::set<int>& upstream_roots,
     // wrapper itself, not a cause: what it did (a cache hit) is judged by the rules.
     bool wrapped = is_client(m_left.at(l)) || is_client(m_right.at(r));
     // A variable can be the cause only where the tool (or what it starts) reads it
-    // (toolchain/env_readers), or where the command line changed too: the build tool that read
-    // it may have set those flags (RUSTFLAGS through cargo, CFLAGS through make).
+    // (toolchain/env_readers), or where the command line changed too and the variable carries
+    // the changed flags: the build tool that read it set them (RUSTFLAGS through cargo, CFLAGS
+    // through make). Where the command changed otherwise, a variable set for the whole build
+    // (a TZ the tool reads too) is a difference beside the cause, not the cause.
     const ProcessRecord& L = m_left.at(l);
     ToolKind kind = is_client(L) ? L.classification.wrapped_kind : L.classification.kind;
     bool flags_changed = !f.analysis.flags.empty();
@@ -784,7 +805,8 @@ PairFacts Differ::pair_facts(int l, int r, std::set<int>& upstream_roots,
         if ((wrapped && is_wrapper_configuration(e)) || m_options.treatment_env.contains(e.name))
             continue;
         if (crate_reads.contains(e.name) ||
-            (e.impactful && (flags_changed || tool_reads_env(kind, e.name))))
+            (e.impactful && (flags_changed ? carries_flags(e, f.analysis.flags)
+                                           : tool_reads_env(kind, e.name))))
             f.impactful_env.push_back(e);
     }
     for (const std::string& input : f.analysis.upstream) {
