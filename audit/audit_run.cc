@@ -23,8 +23,10 @@
 
 #include "audit/auditor.h"
 #include "audit/build_set.h"
+#include "audit/confirm.h"
 #include "audit/evidence.h"
 #include "recording/recording.h"
+#include "report/diff_render.h"
 
 extern char** environ;
 
@@ -480,6 +482,36 @@ void print_summary(const AuditOptions& o, const std::string& out, const AuditRep
             evidence.kept.size(), evidence.kept.size() + evidence.left_out.size(), out, out);
 }
 
+// Before the trees go: the most telling pair's causes re-run (buildiff confirm), when asked
+// (by default with --keep), with the reproducers in OUT/repro.
+// LINES receives what the re-runs showed, a line per cause, for the summary.
+PairHook confirm_hook(const AuditOptions& o, const Plan& plan, const std::vector<Recording>& recs,
+                      const std::vector<std::string>& trees, std::vector<std::string>& lines) {
+    if (!o.confirm.value_or(o.keep)) return {};
+    return [&o, &plan, &recs, &trees, &lines](DiffResult& r, size_t a, size_t b) {
+        if (r.root_causes.empty()) return;
+        ConfirmOptions c;
+        c.self = o.self;
+        c.budget_seconds = o.confirm_budget;
+        c.repro_dir = plan.out + "/repro";
+        c.left_tree = trees[a];
+        c.right_tree = trees[b];
+        if (isatty(2))
+            fmt::print(stderr, "audit: confirming {} root cause{} by re-running ...\n",
+                       r.root_causes.size(), r.root_causes.size() == 1 ? "" : "s");
+        auto start = std::chrono::steady_clock::now();
+        for (const std::string& refused : confirm_causes(recs[a], recs[b], r, c))
+            fmt::print(stderr, "buildiff audit: confirm: {}\n", refused);
+        for (size_t i = 0; i < r.root_causes.size(); ++i)
+            if (const auto& k = r.root_causes[i].confirmation)
+                lines.push_back(fmt::format("cause {}: {}", i + 1, confirmation_words(*k)));
+        lines.push_back(fmt::format(
+            "(re-running took {:.1f} s; --no-confirm skips it; reproducers in {}/repro)",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+            plan.out));
+    };
+}
+
 }  // namespace
 
 int run_audit(const AuditOptions& o) {
@@ -494,8 +526,9 @@ int run_audit(const AuditOptions& o) {
     if (int status = read_runs(runs, recs)) return status;
     std::vector<std::string> kept;
     for (const Run& run : runs) kept.push_back(run.kept_tree);
+    std::vector<std::string> confirmed;
     AuditReports reports = diff_audit_runs(report_head(o, plan, runs), recs, plan.build_path, kept,
-                                           o.strict);
+                                           o.strict, confirm_hook(o, plan, recs, kept, confirmed));
     Evidence evidence;
     if (int status = keep_evidence(plan.out, reports, o.max_evidence, evidence)) return status;
     if (int status = write_reports(plan.out, reports)) return status;
@@ -503,6 +536,7 @@ int run_audit(const AuditOptions& o) {
     if (!o.keep)
         for (const Run& run : runs) fs::remove_all(run_dir(run.kept_tree), ec);
     print_summary(o, plan.out, reports, runs, evidence);
+    for (const std::string& line : confirmed) fmt::print("  re-run {}\n", line);
     return reports.divergent ? 1 : 0;
 }
 

@@ -3,6 +3,7 @@
 // The runs themselves are audit/audit_run.cc.
 #include "audit/auditor.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -92,14 +93,10 @@ DiffResult diff_audit_pair(const Recording& left, const Recording& right, const 
 
 AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& recs,
                              bool build_path, const std::vector<std::string>& trees_now,
-                             bool strict) {
+                             bool strict, const PairHook& confirm) {
     AuditReports out;
     const std::vector<AuditRun>& runs = head.runs;
-    std::string markdown =
-        "# buildiff audit\n\n| runs | verdict | root causes | divergent "
-        "artifacts |\n|---|---|---:|---:|\n";
-    std::string details;
-    std::vector<std::string> pages;
+    std::vector<DiffResult> results;
     for (size_t a = 0; a < runs.size(); ++a)
         for (size_t b = a + 1; b < runs.size(); ++b) {
             DiffOptions opts;
@@ -109,19 +106,42 @@ AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& rec
             opts.right_tree = trees_now[b];
             DiffResult r = diff_audit_pair(recs[a], recs[b], runs[a], runs[b], build_path, opts);
             std::string pair = runs[a].name + "-vs-" + runs[b].name;
-            pages.push_back(render_diff_html(r));
-            out.files.emplace_back(pair + ".html", pages.back());
             evidence_candidates(
                 r, runs[a].name, runs[b].name, trees_now[a].empty() ? recs[a].cwd : trees_now[a],
                 trees_now[b].empty() ? recs[b].cwd : trees_now[b], out.candidates, out.gone);
             head.pairs.push_back({runs[a].name, runs[b].name, r.divergent, pair + ".html",
                                   nlohmann::ordered_json::parse(render_diff_json(r))});
-            markdown += fmt::format("| {} vs {} | {} | {} | {} |\n", runs[a].name, runs[b].name,
-                                    r.divergent ? "**divergent**" : "identical",
-                                    r.root_causes.size(), r.summary.divergent_artifacts);
-            if (r.divergent && details.empty()) details = render_diff_markdown(r);
-            out.divergent |= r.divergent;
+            results.push_back(std::move(r));
         }
+    // The most telling pair, its causes proved by re-running their steps (when asked).
+    if (!results.empty() && confirm) {
+        size_t main = head.main_pair();
+        AuditPair& p = head.pairs[main];
+        auto index = [&](const std::string& name) {
+            return static_cast<size_t>(
+                std::find_if(runs.begin(), runs.end(),
+                             [&](const AuditRun& r) { return r.name == name; }) -
+                runs.begin());
+        };
+        confirm(results[main], index(p.left), index(p.right));
+        p.report = nlohmann::ordered_json::parse(render_diff_json(results[main]));
+    }
+    std::string markdown =
+        "# buildiff audit\n\n| runs | verdict | root causes | divergent "
+        "artifacts |\n|---|---|---:|---:|\n";
+    std::string details;
+    std::vector<std::string> pages;
+    for (size_t i = 0; i < results.size(); ++i) {
+        const DiffResult& r = results[i];
+        const AuditPair& p = head.pairs[i];
+        pages.push_back(render_diff_html(r));
+        out.files.emplace_back(p.html, pages.back());
+        markdown += fmt::format("| {} vs {} | {} | {} | {} |\n", p.left, p.right,
+                                r.divergent ? "**divergent**" : "identical",
+                                r.root_causes.size(), r.summary.divergent_artifacts);
+        if (r.divergent && details.empty()) details = render_diff_markdown(r);
+        out.divergent |= r.divergent;
+    }
     out.files.emplace_back("report.json", audit_report_json(head));
     if (!pages.empty())  // one recording packed alone has no pair to show
         out.files.emplace_back("report.html", pages[head.main_pair()]);

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,10 @@ struct AuditOptions {
     // Evidence kept under OUT/evidence/ for re-running the comparison later (smallest first).
     std::uint64_t max_evidence = 64ull << 20;
     bool strict = false;  // every divergent file decides the verdict, not only deliverables
+    // Re-run the most telling pair's causes (buildiff confirm) while the trees are there: on by
+    // default with --keep. `confirm_budget` is its time in seconds.
+    std::optional<bool> confirm;
+    double confirm_budget = 60;
 };
 
 // A pair of runs diffed as the audit does it: the audit's own cache set-up (when a run is
@@ -45,9 +51,12 @@ struct AuditReports {
     std::vector<EvidenceItem> candidates, gone;
     bool divergent = false;
 };
+// CONFIRM, when given, is called on the most telling pair (the runs' indexes) before its
+// reports are rendered: `buildiff confirm` fills in its causes' confirmations.
+using PairHook = std::function<void(DiffResult&, size_t left, size_t right)>;
 AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& recs,
                              bool build_path, const std::vector<std::string>& trees_now,
-                             bool strict = false);
+                             bool strict = false, const PairHook& confirm = {});
 
 // Exit status: 0 when every pair of runs is identical, 1 when any diverges, 2 on trouble (a build
 // failed: its log is kept and named).

@@ -147,4 +147,51 @@ Result<DiffResult> diff_inputs(const std::vector<std::string>& specs, DiffOption
     return diff_recordings(*left, *right, options);
 }
 
+Result<RecordedPair> load_recorded_pair(const std::vector<std::string>& specs,
+                                        DiffOptions options) {
+    Result<Input> l = classify_input(specs[0], nullptr);
+    if (!l) return l.error();
+    std::optional<Input> r;
+    if (specs.size() == 1) {
+        if (!l->set || !l->run.empty())
+            return Error{fmt::format("{}: one input must be an audit directory or a bundle; "
+                                     "otherwise give LEFT and RIGHT recordings",
+                                     specs[0])};
+        if (l->set->runs().size() < 2)
+            return Error{fmt::format("{} holds one run: there is no pair to confirm", specs[0])};
+        auto [a, b] = l->set->main_pair();
+        l->run = a;
+        r = *l;
+        r->run = b;
+    } else {
+        Result<Input> rr = classify_input(specs[1], l->set);
+        if (!rr) return rr.error();
+        r = std::move(*rr);
+    }
+    for (Input* in : {&*l, &*r}) {
+        if (!in->recording && !in->set)
+            return Error{fmt::format("{}: not a recording, an audit directory or a bundle: "
+                                     "confirm re-runs what a recording saw",
+                                     in->spec)};
+        if (in->set && in->run.empty()) {
+            Result<std::string> only = in->set->only_run();
+            if (!only) return only.error();
+            in->run = *only;
+        }
+    }
+    Result<Recording> left = recording_of(*l);
+    if (!left) return left.error();
+    Result<Recording> right = recording_of(*r);
+    if (!right) return right.error();
+    RecordedPair pair{std::move(*left), std::move(*right), {}, "", "", l->set ? l->set : r->set};
+    if (l->set) pair.left_tree = l->set->tree_now(l->run);
+    if (r->set) pair.right_tree = r->set->tree_now(r->run);
+    Result<DiffResult> d = l->set && l->set == r->set
+                               ? diff_set_pair(*l->set, l->run, r->run, options)
+                               : Result<DiffResult>(diff_recordings(pair.left, pair.right, options));
+    if (!d) return d.error();
+    pair.result = std::move(*d);
+    return pair;
+}
+
 }  // namespace buildiff

@@ -55,6 +55,12 @@ class AuditCommand : public Command {
             "--vary", m_vary, "Variations, comma-separated (default build-path; none: nothing)");
         cmd->add_option("--out", m_options.out, "Output directory")->capture_default_str();
         cmd->add_flag("--keep", m_options.keep, "Keep each run's build tree");
+        m_confirm_option = cmd->add_flag(
+            "--confirm,!--no-confirm", m_confirm,
+            "Re-run the most telling pair's root causes to prove them (buildiff confirm; on by "
+            "default with --keep)");
+        cmd->add_option("--confirm-budget", m_confirm_budget, "Time for --confirm (s, m)")
+            ->capture_default_str();
         cmd->add_flag("--strict", m_options.strict,
                       "Every divergent file decides the verdict, not only what the builds "
                       "delivered");
@@ -70,6 +76,12 @@ class AuditCommand : public Command {
     int run() override {
         if (!size_option("audit", "--max-evidence", m_max_evidence, m_options.max_evidence))
             return 2;
+        std::optional<double> budget = parse_duration(m_confirm_budget);
+        if (!budget)
+            return fail(fmt::format("audit: --confirm-budget {}: expected a duration such as 60s",
+                                    m_confirm_budget));
+        m_options.confirm_budget = *budget;
+        if (m_confirm_option->count() > 0) m_options.confirm = m_confirm;
         m_options.runs = split_list(m_runs);
         m_options.vary = split_list(m_vary);
         // Given, but empty (`--vary ''`): no variation, as `none` says; not the default.
@@ -85,6 +97,9 @@ class AuditCommand : public Command {
     AuditOptions m_options;
     std::string m_runs, m_vary, m_max_evidence = "64M";
     CLI::Option* m_vary_option = nullptr;
+    CLI::Option* m_confirm_option = nullptr;
+    bool m_confirm = false;
+    std::string m_confirm_budget = "60s";
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace buildiff::cli {
@@ -27,6 +28,7 @@ std::unique_ptr<Command> audit_command(const char* argv0);
 std::unique_ptr<Command> export_command();
 std::unique_ptr<Command> pack_command();
 std::unique_ptr<Command> explain_command();
+std::unique_ptr<Command> confirm_command();
 
 // Shared by the commands.
 // Colour on stdout: a terminal, and NO_COLOR unset or empty.
@@ -34,6 +36,8 @@ bool use_color();
 // A size given as 20M, 512k, 1G or bytes into OUT; a malformed one is named on stderr.
 bool size_option(const char* command, const char* option, const std::string& text,
                  std::uint64_t& out);
+// A duration: "60s", "2m", "500ms", "1.5" (seconds); nullopt when negative or malformed.
+std::optional<double> parse_duration(const std::string& text);
 // Prints "buildiff: MESSAGE" on stderr; returns 2.
 int fail(const std::string& message);
 

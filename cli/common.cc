@@ -1,6 +1,7 @@
 // What the commands share: colour, sizes, errors.
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 
@@ -30,6 +31,22 @@ bool size_option(const char* command, const char* option, const std::string& tex
 int fail(const std::string& message) {
     fmt::print(stderr, "buildiff: {}\n", message);
     return 2;
+}
+
+std::optional<double> parse_duration(const std::string& text) {
+    try {
+        size_t used = 0;
+        double v = std::stod(text, &used);
+        std::string unit = text.substr(used);
+        double scale = unit.empty() || unit == "s" ? 1
+                       : unit == "m"               ? 60
+                       : unit == "ms"              ? 0.001
+                                                   : -1;
+        if (scale < 0 || v < 0 || !std::isfinite(v)) return std::nullopt;
+        return v * scale;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
 }
 
 }  // namespace buildiff::cli

@@ -44,6 +44,7 @@ std::vector<std::unique_ptr<cli::Command>> all_commands(const char* argv0) {
     commands.push_back(cli::export_command());
     commands.push_back(cli::pack_command());
     commands.push_back(cli::explain_command());
+    commands.push_back(cli::confirm_command());
     return commands;
 }
 

@@ -119,6 +119,23 @@ struct Artifact {
     std::string bookkeeping;
 };
 
+// What re-running a root cause's step showed (`buildiff confirm`, audit/confirm.h): its two
+// configurations run again in a scratch root, the smallest set of their differences that turns
+// the left output into the right one, and the reproducer script written for it.
+struct Confirmation {
+    // "confirmed", "not-reproduced" (the re-runs gave one output), "unconfirmed" (a run failed or
+    // ran out of time), "skipped" (not a step that can be re-run, or an input is missing),
+    // "refused" (an input changed since it was recorded). Names in docs/report-schema.md.
+    std::string status;
+    std::string summary;               // one line, in words
+    std::vector<std::string> minimal;  // the differences that reproduce it ("`-O2` -> `-O0`")
+    std::vector<std::string> irrelevant;  // the differences that do not matter
+    std::vector<std::string> details;     // further facts, in words
+    int runs = 0;
+    double seconds = 0;
+    std::string script;  // the reproducer (repro/cause-N.sh), "" when none was written
+};
+
 struct RootCause {
     RootCauseKind kind = RootCauseKind::Flags;
     std::string summary;  // one line: what differs
@@ -138,6 +155,7 @@ struct RootCause {
     std::vector<std::vector<int>> explains_from;
     // A divergent deliverable is among what it explains (decide_verdict).
     bool reaches_deliverable = false;
+    std::optional<Confirmation> confirmation;  // when it was re-run (buildiff confirm)
 };
 
 // Two invocations the matching paired, for the report's drill-down.

@@ -1,4 +1,5 @@
 // The JSON report, schema buildiff.report/1 (docs/report-schema.md, docs/report.schema.json).
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "recording/recording.h"
@@ -130,6 +131,20 @@ std::string render_diff_json(const DiffResult& r) {
                                                                      : json::array());
         c["bookkeeping"] = rc.bookkeeping;
         c["reaches_deliverable"] = rc.reaches_deliverable;
+        if (const std::optional<Confirmation>& k = rc.confirmation) {
+            json minimal = json::array(), irrelevant = json::array(), facts = json::array();
+            for (auto& m : k->minimal) minimal.push_back(json_bytes(m));
+            for (auto& m : k->irrelevant) irrelevant.push_back(json_bytes(m));
+            for (auto& d : k->details) facts.push_back(json_bytes(d));
+            c["confirmation"] = json{{"status", k->status},
+                                     {"summary", json_bytes(k->summary)},
+                                     {"minimal", std::move(minimal)},
+                                     {"irrelevant", std::move(irrelevant)},
+                                     {"facts", std::move(facts)},
+                                     {"runs", k->runs},
+                                     {"seconds", std::round(k->seconds * 10) / 10},
+                                     {"script", optional_text(k->script)}};
+        }
         j["root_causes"].push_back(std::move(c));
     }
     j["artifacts"] = json::array();

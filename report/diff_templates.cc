@@ -332,6 +332,28 @@ void set_cause_details(mu::data& c, const RootCause& rc, std::string& filter) {
     for (auto& f : rc.details) facts.push_back(text(f));
     c.set("facts", facts);
     c.set("has_facts", flag(!rc.details.empty()));
+    if (const std::optional<Confirmation>& k = rc.confirmation) {
+        mu::data x;
+        x.set("status", k->status);
+        x.set("badge", k->status == "confirmed"        ? "confirmed by re-running"
+                       : k->status == "not-reproduced" ? "not reproduced by re-running"
+                       : k->status == "skipped"        ? "not re-run"
+                       : k->status == "refused"        ? "re-run refused"
+                                                       : "not confirmed");
+        // The badge says the status; the line goes on from there ("confirmed: " dropped).
+        std::string words = confirmation_words(*k);
+        for (std::string_view prefix :
+             {"confirmed: ", "not reproduced: ", "not confirmed: ", "not re-run: ", "refused: "})
+            if (words.starts_with(prefix)) words.erase(0, prefix.size());
+        x.set("words", text(words));
+        mu::data details{mu::data::type::list};
+        for (auto& d : k->details) details.push_back(text(d));
+        if (!k->script.empty()) details.push_back(text("reproducer: " + k->script));
+        x.set("has_details", flag(!k->details.empty() || !k->script.empty()));
+        x.set("details", details);
+        c.set("confirmation", x);
+        filter += " " + k->status;
+    }
 }
 
 // What a cause explains, linked to the artifacts (INDEX: a divergent artifact's position), and

@@ -62,6 +62,12 @@ std::string outside_words(const OutsideWrite& o) {
     return "both builds, at this path: " + contents;
 }
 
+std::string confirmation_words(const Confirmation& c) {
+    if (c.runs == 0) return c.summary;
+    return fmt::format("{} ({} re-run{}, {:.1f} s)", c.summary, c.runs, c.runs == 1 ? "" : "s",
+                       c.seconds);
+}
+
 std::string bookkeeping_words(const DiffResult& r, size_t cause) {
     const RootCause& rc = r.root_causes[cause];
     if (!rc.bookkeeping) return "";
@@ -178,6 +184,15 @@ void print_cause(const DiffResult& r, size_t i, std::FILE* out, const Style& st)
     if (rc.invocations > 1)
         fmt::print(out, "  and {} more invocation{} with the same cause\n", rc.invocations - 1,
                    rc.invocations == 2 ? "" : "s");
+    if (const std::optional<Confirmation>& c = rc.confirmation) {
+        std::string line = display_text(confirmation_words(*c));
+        fmt::print(out, "  re-run   {}\n",
+                   c->status == "confirmed" ? st.green(line)
+                   : c->status == "refused" ? st.red(line)
+                                            : line);
+        for (auto& d : c->details) fmt::print(out, "           {}\n", display_text(d));
+        if (!c->script.empty()) fmt::print(out, "           reproducer: {}\n", display_arg(c->script));
+    }
     for (auto& f : rc.flags) fmt::print(out, "  flag     {}\n", f.text);
     for (auto& e : rc.env)
         fmt::print(out, "  env      {}{}: {} -> {}\n", e.name, e.impactful ? "" : " (minor)",

@@ -59,6 +59,12 @@ void write_text(const std::string& path, const std::string& text);
 int free_tcp_port();
 std::string file_hash(const std::string& path);  // XXH3-128 hex of a file on disk
 
+// Records `make ARGS...` of a fresh copy of the diff fixture (tests/fixtures/diff-c) in
+// TMP/DIR (cleaned first if it exists, so two builds can share a directory) into TMP/NAME,
+// without SOURCE_DATE_EPOCH, CFLAGS or CC from the test's environment; returns its path.
+std::string record_make(const TempDir& tmp, const std::string& dir, const std::string& name,
+                        std::vector<std::string> make_args, std::vector<std::string> env = {});
+
 // Validates a JSON report against docs/report.schema.json (python3-jsonschema), as a test failure.
 void expect_valid_report(const std::string& report_path);
 

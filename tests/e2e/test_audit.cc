@@ -262,7 +262,8 @@ TEST(Audit, PyO3WheelOfTheBrokenSysCrateFailsToImportAndTheChainReachesIntoTheWh
     ASSERT_TRUE(install_asm_dropping_wrapper(tmp));
     // Debian's Python, setuptools-rust and pyo3 crates; offline.
     Audit a = audit(
-        tmp, tmp / "src", {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached", "--keep"},
+        tmp, tmp / "src",
+        {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached", "--keep", "--no-confirm"},
         {"/usr/bin/python3", "-m", "pip", "wheel", "--no-index", "--no-build-isolation", "-w",
          "dist", "."},
         {"CARGO_TERM_COLOR=never", "CARGO_INCREMENTAL=0", "PIP_CACHE_DIR=" + tmp / "pip-cache"});

@@ -22,21 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Records `make ARGS...` of a fresh copy of the diff fixture in `dir` (cleaned first if it
-// exists, so two builds can share a directory).
-std::string record_make(const TempDir& tmp, const std::string& dir, const std::string& name,
-                        std::vector<std::string> make_args, std::vector<std::string> env = {}) {
-    std::string src = tmp / dir;
-    if (!fs::exists(src)) copy_tree(fixture("diff-c"), src);
-    EXPECT_EQ(run({"make", "clean"}, {.cwd = src}).status, 0);
-    std::vector<std::string> argv = {buildiff_exe(), "record", "-q",  "-o",
-                                     tmp / name,     "--",     "make"};
-    argv.insert(argv.end(), make_args.begin(), make_args.end());
-    RunResult r =
-        run(argv, {.cwd = src, .env = env, .unset = {"SOURCE_DATE_EPOCH", "CFLAGS", "CC"}});
-    EXPECT_EQ(r.status, 0) << r.err;
-    return tmp / name;
-}
 
 struct Diff {
     int status = -1;

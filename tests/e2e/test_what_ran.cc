@@ -176,6 +176,24 @@ TEST(WhatRan, SccachesKindlessLinkRewriteIsTheCacheCauseDownToTheUndefinedSymbol
         << text;
     EXPECT_NE(text.find("libpyverify.so: symbol `curve_p2_to_affine`: binding LOCAL -> GLOBAL"),
               std::string::npos);
+
+    // Proved by re-running the step: the rewritten `-l` alone turns plain's rlib into the cached
+    // one (the build root and the upstream rmeta, which differ by a cause of their own, held at
+    // the right build's), and the reproducer, run by itself, shows it.
+    size_t cause = 0;
+    for (size_t i = 0; i < report["root_causes"].size(); ++i)
+        if (report["root_causes"][i]["kind"] == "cache") cause = i + 1;
+    ASSERT_GT(cause, 0u);
+    RunResult c = run({buildiff_exe(), "confirm", tmp / "plain.rec", tmp / "cached.rec", "--cause",
+                       std::to_string(cause), "--json", tmp / "confirmed.json", "--repro-dir",
+                       tmp / "repro"});
+    EXPECT_EQ(c.status, 0) << c.out << c.err;
+    json k = json::parse(read_text(tmp / "confirmed.json"))["root_causes"][cause - 1]["confirmation"];
+    EXPECT_EQ(k["status"], "confirmed") << k.dump(1);
+    EXPECT_EQ(k["minimal"], json::array({"`-l proofs` -> `-l dylib=proofs`"})) << k.dump(1);
+    RunResult repro = run({"sh", tmp / ("repro/cause-" + std::to_string(cause) + ".sh")});
+    EXPECT_EQ(repro.status, 0) << repro.out << repro.err;
+    EXPECT_NE(repro.out.find("reproduced"), std::string::npos);
 }
 
 // The same workspace with rustup's toolchain, whose rustc links through rust-lld (the default on
@@ -269,8 +287,10 @@ const json* pair_report(const AuditRun& a, const std::string& l, const std::stri
 TEST(WhatRan, AnAuditWithTzVariedStillNamesTheRewrite) {
     TempDir tmp;
     copy_tree(fixture("kindless-link"), tmp / "src");
-    AuditRun a = run_audit(tmp, tmp / "src", {"--cache", "sccache", "--vary", "build-path,tz", "--keep"},
-                       {"cargo", "build", "--release"}, debian_cargo(tmp / "src"));
+    AuditRun a = run_audit(tmp, tmp / "src",
+                           {"--cache", "sccache", "--vary", "build-path,tz", "--keep",
+                            "--confirm-budget", "20s"},
+                           {"cargo", "build", "--release"}, debian_cargo(tmp / "src"));
     EXPECT_EQ(a.result.status, 1) << a.result.err << a.result.out;
     const json* cold = pair_report(a, "plain", "cold");
     ASSERT_NE(cold, nullptr) << a.result.err;
@@ -284,6 +304,18 @@ TEST(WhatRan, AnAuditWithTzVariedStillNamesTheRewrite) {
     const json* rlib = artifact(*cold, "$ROOT/target/release/deps/libproofs-", ".rlib");
     ASSERT_NE(rlib, nullptr);
     EXPECT_EQ((*rlib)["root_cause"], (*so)["root_cause"]);
+    // Re-run (on by default with --keep) on the most telling pair: the rewrite is confirmed,
+    // down to the one `-l` argument; TZ does not matter.
+    const json* confirmed = nullptr;
+    for (auto& p : a.report["pairs"])
+        for (auto& c : p["report"]["root_causes"])
+            if (c.contains("confirmation") && c["kind"] == "cache") confirmed = &c["confirmation"];
+    ASSERT_NE(confirmed, nullptr) << a.result.out;
+    EXPECT_EQ((*confirmed)["status"], "confirmed") << confirmed->dump(1);
+    EXPECT_EQ((*confirmed)["minimal"], json::array({"`-l proofs` -> `-l dylib=proofs`"}))
+        << confirmed->dump(1);
+    EXPECT_NE((*confirmed)["irrelevant"].dump().find("`TZ`"), std::string::npos)
+        << confirmed->dump(1);
     // The truth in the kept trees: the plain run's library loads, the cold run's does not.
     std::string trees = tmp / "audit/trees";
     for (const auto& e : fs::directory_iterator(trees)) {
@@ -305,8 +337,8 @@ TEST(WhatRan, AWrapperThatSwapsAnAssemblyCompileIsTheCauseAtItsCall) {
     copy_tree(fixture("asm-make"), tmp / "src");
     copy_tree(fixture("asm-swapping-wrapper"), tmp / "wrapper");
     AuditRun a = run_audit(tmp, tmp / "src",
-                       {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached"}, {"make"},
-                       {});
+                       {"--cache", tmp / "wrapper/ccache", "--runs", "plain,cached", "--confirm"},
+                       {"make"}, {});
     EXPECT_EQ(a.result.status, 1) << a.result.err << a.result.out;
     const json* r = pair_report(a, "plain", "cached");
     ASSERT_NE(r, nullptr) << a.result.err;
@@ -319,4 +351,13 @@ TEST(WhatRan, AWrapperThatSwapsAnAssemblyCompileIsTheCauseAtItsCall) {
     std::vector<std::string> argv = cause["invocation"]["argv"];
     EXPECT_EQ(argv.back(), "fast.S") << "the wrapper call, not its child";
     EXPECT_EQ(cause["explains"], json::array({"$ROOT/fast.o", "$ROOT/libfast.so"}));
+    // Re-run (--confirm, before the trees went): the command the wrapper was asked to run gives
+    // plain's object, the one it ran does not.
+    const json& k = cause["confirmation"];
+    EXPECT_EQ(k["status"], "confirmed") << k.dump(1);
+    EXPECT_TRUE(std::find(k["facts"].begin(), k["facts"].end(),
+                          "the command ccache was asked to run gives the left output; the "
+                          "command it ran does not") != k["facts"].end())
+        << k.dump(1);
+    EXPECT_NE(a.result.out.find("  re-run cause 1: confirmed"), std::string::npos) << a.result.out;
 }

@@ -1,0 +1,235 @@
+// `buildiff confirm` on real builds: each root cause's step re-run both ways in a scratch root.
+// The truth each test checks it against is independent of buildiff: the same compiles run by
+// hand and compared with cmp, the reproducer script run by itself, the real trees untouched.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "harness.h"
+
+using namespace e2e;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Confirmed {
+    int status = -1;
+    std::string out, err;
+    json report;
+    // The first root cause's, for tests of one cause.
+    const json& cause() const { return report["root_causes"][0]; }
+    const json& confirmation() const { return cause()["confirmation"]; }
+};
+
+Confirmed confirm(const TempDir& tmp, std::vector<std::string> inputs,
+                  std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {buildiff_exe(), "confirm"};
+    argv.insert(argv.end(), inputs.begin(), inputs.end());
+    argv.insert(argv.end(), {"--json", tmp / "confirmed.json", "--repro-dir", tmp / "repro"});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    RunResult r = run(argv);
+    Confirmed c{r.status, r.out, r.err, json()};
+    if (fs::exists(tmp / "confirmed.json")) {
+        c.report = json::parse(read_text(tmp / "confirmed.json"));
+        expect_valid_report(tmp / "confirmed.json");
+        fs::remove(tmp / "confirmed.json");
+    }
+    return c;
+}
+
+bool contains(const json& list, const std::string& text) {
+    for (auto& item : list)
+        if (std::string(item).find(text) != std::string::npos) return true;
+    return false;
+}
+
+// cc ARGS... run by hand in DIR: the object it writes, as bytes.
+std::string compile(const std::string& dir, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"cc"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"-c", "util.c", "-o", "by-hand.o"});
+    EXPECT_EQ(run(argv, {.cwd = dir}).status, 0);
+    return read_text(dir + "/by-hand.o");
+}
+
+}  // namespace
+
+// One unit gets -O0 and TZ differs for the whole build: the cause is the flag (gcc reads TZ, but
+// nothing here prints the date), and re-running says so: -O0 alone turns the left object into
+// the right one, and TZ does not matter. Truth: the same compile by hand, with and without -O0,
+// and with only TZ changed.
+TEST(Confirm, AFlagsCauseWithATzBesideItIsMinimisedToTheFlagAndItsScriptReproducesIt) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "src", "left.rec", {}, {"TZ=UTC"});
+    std::string right = record_make(tmp, "src", "right.rec", {"UTIL_CFLAGS=-O0"},
+                                    {"TZ=Asia/Kolkata"});
+    auto before = fs::last_write_time(tmp / "src/util.o");
+    Confirmed c = confirm(tmp, {left, right});
+    EXPECT_EQ(c.status, 0) << c.out << c.err;
+    ASSERT_EQ(c.report["root_causes"].size(), 1u) << c.out;
+    EXPECT_EQ(c.cause()["kind"], "flags") << c.out;
+    const json& k = c.confirmation();
+    EXPECT_EQ(k["status"], "confirmed") << k.dump(1);
+    EXPECT_EQ(k["minimal"], json::array({"added `-O0`"})) << k.dump(1);
+    EXPECT_TRUE(contains(k["irrelevant"], "`TZ`")) << k.dump(1);
+    EXPECT_TRUE(contains(k["facts"], "`TZ`")) << k.dump(1);
+    EXPECT_TRUE(contains(k["facts"], "do not matter")) << k.dump(1);
+    EXPECT_TRUE(contains(k["facts"], "the left configuration, re-run, gives its recorded output "
+                                     "byte for byte"))
+        << k.dump(1);
+    EXPECT_GE(k["runs"].get<int>(), 3);
+    EXPECT_NE(c.out.find("confirmed: added `-O0` alone reproduces the divergence"),
+              std::string::npos)
+        << c.out;
+    // Nothing of the real tree was written.
+    EXPECT_EQ(fs::last_write_time(tmp / "src/util.o"), before);
+
+    // The reproducer, run by itself, reproduces it.
+    std::string script = k["script"];
+    EXPECT_EQ(script, tmp / "repro/cause-1.sh");
+    RunResult repro = run({"sh", script});
+    EXPECT_EQ(repro.status, 0) << repro.out << repro.err;
+    EXPECT_NE(repro.out.find("reproduced: the two configurations give different outputs"),
+              std::string::npos)
+        << repro.out;
+    // The truth by hand: -O0 changes the object, TZ does not.
+    std::string o2 = compile(tmp / "src", {"-O2"});
+    EXPECT_NE(o2, compile(tmp / "src", {"-O2", "-O0"}));
+    RunResult tz = run({"cc", "-O2", "-c", "util.c", "-o", "tz.o"},
+                       {.cwd = tmp / "src", .env = {"TZ=Asia/Kolkata"}});
+    EXPECT_EQ(tz.status, 0);
+    EXPECT_EQ(o2, read_text(tmp / "src/tz.o"));
+
+    // An input changed since it was recorded is refused, and named.
+    write_text(tmp / "src/util.c", read_text(tmp / "src/util.c") + "\nint added;\n");
+    Confirmed changed = confirm(tmp, {left, right});
+    EXPECT_EQ(changed.status, 2) << changed.out;
+    EXPECT_NE(changed.err.find(tmp / "src/util.c"), std::string::npos) << changed.err;
+    EXPECT_NE(changed.err.find("changed since it was recorded"), std::string::npos);
+    EXPECT_EQ(changed.confirmation()["status"], "refused");
+    // An input that is gone: the cause is skipped, with its reason, and that is no failure.
+    fs::remove(tmp / "src/util.c");
+    Confirmed gone = confirm(tmp, {left, right});
+    EXPECT_EQ(gone.status, 0) << gone.out << gone.err;
+    EXPECT_EQ(gone.confirmation()["status"], "skipped");
+    EXPECT_NE(std::string(gone.confirmation()["summary"]).find("$ROOT/util.c"), std::string::npos)
+        << gone.confirmation().dump(1);
+}
+
+// __TIME__ compiled a second apart: one configuration run twice gives two objects.
+TEST(Confirm, ATimeMacroIsConfirmedNondeterministicAndTheMovedBytesLookLikeATime) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "src", "left.rec", {"CLOCK_CFLAGS=-DWITH_TIME"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    std::string right = record_make(tmp, "src", "right.rec", {"CLOCK_CFLAGS=-DWITH_TIME"});
+    Confirmed c = confirm(tmp, {left, right});
+    EXPECT_EQ(c.status, 0) << c.out << c.err;
+    ASSERT_EQ(c.report["root_causes"].size(), 1u) << c.out;
+    EXPECT_EQ(c.cause()["kind"], "nondeterministic");
+    EXPECT_EQ(c.confirmation()["status"], "confirmed") << c.out;
+    std::string summary = c.confirmation()["summary"];
+    EXPECT_NE(summary.find("one configuration run twice gives two outputs"), std::string::npos);
+    EXPECT_NE(summary.find("$ROOT/clock.o`: a `__TIME__`-shaped string"), std::string::npos)
+        << summary;
+    RunResult repro = run({"sh", tmp / "repro/cause-1.sh"});
+    EXPECT_EQ(repro.status, 0) << repro.out << repro.err;
+}
+
+// -g in two directories: the build root alone reproduces it, and the fix is tried: with
+// -ffile-prefix-map on both runs the objects are identical. Truth: the same by hand, with cmp.
+TEST(Confirm, ABuildPathIsTheRootAloneAndFilePrefixMapMakesItDisappear) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "a", "left.rec", {"CFLAGS=-O2 -g"});
+    std::string right = record_make(tmp, "bb-longer", "right.rec", {"CFLAGS=-O2 -g"});
+    Confirmed c = confirm(tmp, {left, right}, {"--cause", "1"});
+    EXPECT_EQ(c.status, 0) << c.out << c.err;
+    EXPECT_EQ(c.cause()["kind"], "build-path");
+    const json& k = c.confirmation();
+    EXPECT_EQ(k["status"], "confirmed") << k.dump(1);
+    EXPECT_EQ(k["minimal"], json::array({fmt::format("the build root (`{}` -> `{}`)", tmp / "a",
+                                                     tmp / "bb-longer")}))
+        << k.dump(1);
+    EXPECT_TRUE(contains(k["facts"], "with `-ffile-prefix-map=$ROOT=.` added to both, the "
+                                     "outputs are identical: the fix"))
+        << k.dump(1);
+    // Truth by hand.
+    EXPECT_NE(compile(tmp / "a", {"-O2", "-g"}), compile(tmp / "bb-longer", {"-O2", "-g"}));
+    EXPECT_EQ(compile(tmp / "a", {"-O2", "-g", "-ffile-prefix-map=" + (tmp / "a") + "=."}),
+              compile(tmp / "bb-longer",
+                      {"-O2", "-g", "-ffile-prefix-map=" + (tmp / "bb-longer") + "=."}));
+    // The script runs each configuration in a directory of its own, since the root matters.
+    RunResult repro = run({"sh", tmp / "repro/cause-1.sh"});
+    EXPECT_EQ(repro.status, 0) << repro.out << repro.err;
+}
+
+// ccache with sloppiness=time_macros serves the cold run's __TIME__: re-run without the cache,
+// the command does not give the bytes that were served.
+TEST(Confirm, AStaleCcacheHitIsConfirmedAsServingWhatItsCommandDoesNotProduce) {
+    TempDir tmp;
+    std::vector<std::string> env = {"CCACHE_DIR=" + (tmp / "cache"),
+                                    "CCACHE_SLOPPINESS=time_macros"};
+    std::string plain = record_make(tmp, "src", "plain.rec", {"CLOCK_CFLAGS=-DWITH_TIME"}, env);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    record_make(tmp, "src", "cold.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    std::string warm =
+        record_make(tmp, "src", "warm.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
+    Confirmed c = confirm(tmp, {plain, warm});
+    EXPECT_EQ(c.status, 0) << c.out << c.err;
+    ASSERT_EQ(c.report["root_causes"].size(), 1u) << c.out;
+    EXPECT_EQ(c.cause()["kind"], "cache");
+    EXPECT_EQ(c.confirmation()["status"], "confirmed") << c.out;
+    EXPECT_NE(std::string(c.confirmation()["summary"])
+                  .find("ccache served bytes its command does not produce"),
+              std::string::npos)
+        << c.out;
+}
+
+// A step shut in: a compiler that writes outside the build root fails there (the re-run is
+// unconfirmed, and the file outside keeps what the build wrote), and one that hangs is killed at
+// its limit with everything it started.
+TEST(Confirm, AStepIsShutInWritesOutsideItsRootFailAndAHangIsKilledAtItsLimit) {
+    TempDir tmp;
+    // `cc` on PATH: a script that notes each call outside the root, and hangs on demand.
+    write_text(tmp / "bin/cc",
+               "#!/bin/sh\n"
+               "if [ -e \"$HANG_FLAG\" ]; then sleep 600; fi\n"
+               "if [ -n \"$CALLS\" ]; then echo called >> \"$CALLS\" || exit 1; fi\n"
+               "exec /usr/bin/cc \"$@\"\n");
+    fs::permissions(tmp / "bin/cc", fs::perms::owner_all);
+    std::vector<std::string> env = {"PATH=" + (tmp / "bin") + ":" + std::getenv("PATH"),
+                                    "HANG_FLAG=" + (tmp / "hang"), "CALLS=" + (tmp / "calls")};
+    std::string left = record_make(tmp, "src", "left.rec", {"UTIL_CFLAGS=-DFOO=1"}, env);
+    std::string right = record_make(tmp, "src", "right.rec", {"UTIL_CFLAGS=-DFOO=2"}, env);
+    std::string calls = read_text(tmp / "calls");
+    Confirmed c = confirm(tmp, {left, right});
+    EXPECT_EQ(c.status, 1) << c.out << c.err;
+    EXPECT_EQ(c.confirmation()["status"], "unconfirmed") << c.out;
+    EXPECT_NE(std::string(c.confirmation()["summary"]).find("exited with status"),
+              std::string::npos)
+        << c.out;
+    EXPECT_EQ(read_text(tmp / "calls"), calls) << "a re-run wrote outside its root";
+
+    // Now without the note, but hanging: killed at the limit.
+    env.pop_back();
+    std::string l2 = record_make(tmp, "src", "left2.rec", {"UTIL_CFLAGS=-DFOO=1"}, env);
+    std::string r2 = record_make(tmp, "src", "right2.rec", {"UTIL_CFLAGS=-DFOO=2"}, env);
+    write_text(tmp / "hang", "");
+    auto start = std::chrono::steady_clock::now();
+    Confirmed hung = confirm(tmp, {l2, r2}, {"--run-limit", "2s"});
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(hung.status, 1) << hung.out << hung.err;
+    EXPECT_EQ(hung.confirmation()["status"], "unconfirmed");
+    EXPECT_NE(std::string(hung.confirmation()["summary"])
+                  .find("the re-run did not finish in 2 s and was killed"),
+              std::string::npos)
+        << hung.out;
+    EXPECT_LT(seconds, 20);
+    EXPECT_FALSE(process_alive("sleep 600")) << "the hung step's children outlived it";
+}
