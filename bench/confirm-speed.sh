@@ -87,8 +87,8 @@ PY
   w=$(printf '%s\n' "${walls[@]}" | median)
   b=$(printf '%s\n' "${builds[@]}" | awk '{ s += $1 } END { printf "%.2f", s }')
   one=$(printf '%s\n' "${builds[@]}" | median)
-  printf '| %s | %s | %s | %s | %s | %s s | %s | %s s | %s |\n' "$name" "$statuses" "$runs" \
-    "$w s" "$one s" "$(ratio "$w" "$one")x" "$k" "$b" "$(ratio "$b" "$w")x"
+  printf '| %s | %s | %s | %s s | %s s | %s | %s | %s s | %s |\n' "$name" "$statuses" "$runs" \
+    "$w" "$one" "$(ratio "$w" "$one")x" "$k" "$b" "$(ratio "$b" "$w")x"
 }
 
 echo "| case | status | re-runs | confirm (median of $repeat) | one build | confirm / build | variations K | K whole builds | whole builds / confirm |"
