@@ -49,9 +49,17 @@ std::optional<std::string> relative_to(const std::string& path, const std::strin
     if (root.size() <= 1 || !path.starts_with(root)) return std::nullopt;
     if (path.size() == root.size()) return std::string(".");
     if (path[root.size()] != '/') return std::nullopt;
-    std::string rel = fs::path(path.substr(root.size() + 1)).lexically_normal().string();
-    if (rel.empty() || rel == "." || rel.starts_with("../") || rel == "..") return std::nullopt;
-    return rel;
+    // Recordings from a bundle are untrusted: a name that leaves the root ("x/../../etc") or
+    // reads as absolute ("//etc") is not under it, and nothing is ever staged or made there.
+    size_t from = root.size();
+    while (from < path.size() && path[from] == '/') ++from;
+    fs::path rel = fs::path(path.substr(from)).lexically_normal();
+    std::string text = rel.string();
+    if (text.empty() || text == "." || text == ".." || text.starts_with("../") ||
+        rel.is_absolute())
+        return std::nullopt;
+    if (text.ends_with("/")) text.pop_back();
+    return text;
 }
 
 bool kernel_file(const std::string& path) {

@@ -294,10 +294,13 @@ Problem gather_set(const std::string& input, Gathered& g) {
         g.recs.push_back(std::move(*rec));
         g.names.push_back(run.name);
     }
-    for (const std::string& name : g.set->members())
-        if (name.starts_with("attachments/"))
+    for (const std::string& name : g.set->members()) {
+        bool script = name.starts_with("repro/") && name.ends_with(".sh") &&
+                      name.find('/', 6) == std::string::npos;
+        if (name.starts_with("attachments/") || script)
             if (Result<std::string> text = g.set->member(name))
-                g.members.push_back({name, std::move(*text), "attachment"});
+                g.members.push_back({name, std::move(*text), script ? "reproducer" : "attachment"});
+    }
     g.candidates = g.set->evidence().kept;
     g.left_out = g.set->evidence().left_out;
     return std::nullopt;

@@ -191,19 +191,21 @@ TEST(Confirm, AStaleCcacheHitIsConfirmedAsServingWhatItsCommandDoesNotProduce) {
 }
 
 // A step shut in: a compiler that writes outside the build root fails there (the re-run is
-// unconfirmed, and the file outside keeps what the build wrote), and one that hangs is killed at
-// its limit with everything it started.
+// unconfirmed, and the file outside keeps what the build wrote), one that hangs is killed at its
+// limit with everything it started, and one that reads a file it did not read before is seen.
 TEST(Confirm, AStepIsShutInWritesOutsideItsRootFailAndAHangIsKilledAtItsLimit) {
     TempDir tmp;
     // `cc` on PATH: a script that notes each call outside the root, and hangs on demand.
     write_text(tmp / "bin/cc",
                "#!/bin/sh\n"
                "if [ -e \"$HANG_FLAG\" ]; then sleep 600; fi\n"
+               "if [ -e \"$EXTRA\" ]; then cat \"$EXTRA\" > /dev/null; fi\n"
                "if [ -n \"$CALLS\" ]; then echo called >> \"$CALLS\" || exit 1; fi\n"
                "exec /usr/bin/cc \"$@\"\n");
     fs::permissions(tmp / "bin/cc", fs::perms::owner_all);
     std::vector<std::string> env = {"PATH=" + (tmp / "bin") + ":" + std::getenv("PATH"),
-                                    "HANG_FLAG=" + (tmp / "hang"), "CALLS=" + (tmp / "calls")};
+                                    "HANG_FLAG=" + (tmp / "hang"), "EXTRA=" + (tmp / "extra"),
+                                    "CALLS=" + (tmp / "calls")};
     std::string left = record_make(tmp, "src", "left.rec", {"UTIL_CFLAGS=-DFOO=1"}, env);
     std::string right = record_make(tmp, "src", "right.rec", {"UTIL_CFLAGS=-DFOO=2"}, env);
     std::string calls = read_text(tmp / "calls");
@@ -232,4 +234,21 @@ TEST(Confirm, AStepIsShutInWritesOutsideItsRootFailAndAHangIsKilledAtItsLimit) {
         << hung.out;
     EXPECT_LT(seconds, 20);
     EXPECT_FALSE(process_alive("sleep 600")) << "the hung step's children outlived it";
+
+    // Not hanging, but reading a file it did not read when it was recorded: the recorder that
+    // watches the re-run sees it, and the report says so.
+    fs::remove(tmp / "hang");
+    write_text(tmp / "extra", "new\n");
+    Confirmed read = confirm(tmp, {l2, r2});
+    EXPECT_EQ(read.status, 0) << read.out << read.err;
+    EXPECT_EQ(read.confirmation()["status"], "confirmed") << read.out;
+    // (`cat` did not run when the step was recorded: what it loads, its locale, is new too.)
+    bool seen = false;
+    for (auto& f : read.confirmation()["facts"]) {
+        std::string fact = f;
+        seen |= fact.starts_with("the re-run read ") &&
+                fact.find("file(s) the recording did not see the step read: " + (tmp / "extra")) !=
+                    std::string::npos;
+    }
+    EXPECT_TRUE(seen) << read.confirmation().dump(1);
 }
