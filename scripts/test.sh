@@ -15,6 +15,10 @@ jobs=$(nproc)
 # smaller builds of the same kind that run there too (tests/fixtures/deb-hello among them).
 long_builds='Audit\.PyO3Wheel|Audit\.ThePackedCargoAudit|Audit\.RealSccacheOnTheCargoWorkspace'
 long_builds+='|WhatRan\.AnAuditWithTzVaried|RecordLoad\.FiveThousandShortProcesses|DebianPackage\.'
+# Cargo workspaces built twice or more: the C builds of the same kind (the same wrappers and
+# caches, and `confirm`'s re-runs) run under the sanitizers instead.
+cargo_builds='WhatRan\.SccachesKindless|WhatRan\.UnderRustLld|RecordCargo\.WithSccache'
+cargo_builds+='|Audit\.CargoSysCrate'
 # ctest starts the tests it remembers as longest first; a fresh build remembers none, and the
 # long builds, started last, would run alone at the end. Tell it which they are.
 remember_long_builds() {
@@ -28,7 +32,7 @@ remember_long_builds() {
 for config in release asan; do
   scripts/build.sh "$config"
   dir=build; exclude=()
-  [[ $config == asan ]] && dir=build-asan exclude=(-E "$long_builds")
+  [[ $config == asan ]] && dir=build-asan exclude=(-E "$long_builds|$cargo_builds")
   remember_long_builds "$dir"
   echo "== tests ($config)"
   # LeakSanitizer cannot run under ptrace; buildiff itself is never traced, but the tests start

@@ -30,7 +30,7 @@ fuzz=$bin_dir/fuzz
     # The units compiled on every CPU, then linked. fmt header-only: libfmt.so's
     # template instances are mangled the way GCC mangles them. -O0 with line tables only: the
     # build is the suite's longest step, and this halves it (-O1 -g: 2.0 times the CPU time here);
-    # a 20-second run loses some executions, and a report still names file and line.
+    # a 12-second run loses some executions, and a report still names file and line.
     flags=(-std=c++20 -gline-tables-only -O0 -DFMT_HEADER_ONLY -fsanitize=fuzzer,address,undefined
            -fno-sanitize-recover=undefined)
     rm -rf "$bin_dir/obj" "$bin_dir/gen"
