@@ -18,7 +18,7 @@ long_builds+='|WhatRan\.AnAuditWithTzVaried|RecordLoad\.FiveThousandShortProcess
 # Cargo workspaces built twice or more: the C builds of the same kind (the same wrappers and
 # caches, and `confirm`'s re-runs) run under the sanitizers instead.
 cargo_builds='WhatRan\.SccachesKindless|WhatRan\.UnderRustLld|RecordCargo\.WithSccache'
-cargo_builds+='|Audit\.CargoSysCrate'
+cargo_builds+='|Audit\.CargoSysCrate|DiffCargo\.|DiffCache\.PlainAgainstSccache'
 # ctest starts the tests it remembers as longest first; a fresh build remembers none, and the
 # long builds, started last, would run alone at the end. Tell it which they are.
 remember_long_builds() {
@@ -32,7 +32,8 @@ remember_long_builds() {
 for config in release asan; do
   scripts/build.sh "$config"
   dir=build; exclude=()
-  [[ $config == asan ]] && dir=build-asan exclude=(-E "$long_builds|$cargo_builds")
+  # The checks of the sources (deps, layers) do not depend on the configuration: run once.
+  [[ $config == asan ]] && dir=build-asan exclude=(-E "$long_builds|$cargo_builds" -LE 'deps|layers')
   remember_long_builds "$dir"
   echo "== tests ($config)"
   # LeakSanitizer cannot run under ptrace; buildiff itself is never traced, but the tests start
