@@ -19,7 +19,7 @@ example_pkgs=(make ccache)
 # order-sensitivity, which rustup's default rust-lld hides. Two Debian source packages are built
 # as a distribution builds them (scripts/debian-source.sh fetches them): their build
 # dependencies (hello: debhelper, help2man, texinfo; cjson: cmake, debhelper) and patch.
-test_pkgs=(libgtest-dev make strace ccache sccache librust-cc-dev python3 python3-jsonschema
+test_pkgs=(libgtest-dev make strace ccache sccache distcc librust-cc-dev python3 python3-jsonschema
            zip clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
            python3-setuptools-rust librust-pyo3-dev bear binutils git procps cargo rustc
            dpkg-dev debhelper help2man texinfo patch)

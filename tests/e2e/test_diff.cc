@@ -464,6 +464,46 @@ TEST(DiffCache, SccacheWithAJoinedDashOIsNamedByTheCallTheUserMadeAndItsHitsAreH
     EXPECT_EQ(divergent_paths(more.report), (std::vector<std::string>{"$ROOT/y.o"})) << more.text;
 }
 
+// distcc with DISTCC_HOSTS=localhost compiles on this machine, as its child: the compile it ran
+// is recorded and linked to the call make made. Plain against distcc is identical call for call;
+// a define changed on the distcc side is a flags cause at the distcc call, naming the define.
+TEST(DiffCache, DistccRunningLocallyIsPairedCallForCallAndItsCompilesAreWhatIsCompared) {
+    TempDir tmp;
+    fs::create_directories(tmp / "distcc");
+    std::vector<std::string> env = {"DISTCC_HOSTS=localhost", "DISTCC_DIR=" + (tmp / "distcc")};
+    std::string plain = record_make(tmp, "src", "plain.rec", {}, env);
+    std::string distcc = record_make(tmp, "src", "distcc.rec", {"CC=distcc cc"}, env);
+    // What ran: each distcc call is a client of cc, and the compile it ran is its child.
+    buildiff::Recording rec = load(distcc);
+    size_t clients = 0;
+    for (const auto& p : rec.processes) {
+        if (p.classification.kind != buildiff::ToolKind::CacheWrapper) continue;
+        ++clients;
+        EXPECT_EQ(p.classification.wrapped_tool, "cc");
+        bool compiled = false;
+        for (const auto& child : rec.processes)
+            compiled |= child.parent == p.id &&
+                        child.classification.kind == buildiff::ToolKind::CompilerDriver;
+        EXPECT_TRUE(compiled) << "distcc ran no compiler for " << p.argv.back();
+    }
+    EXPECT_EQ(clients, 6u) << "five compiles and the link";
+    Diff same = diff(tmp, plain, distcc);
+    EXPECT_EQ(same.status, 0) << same.text;
+    EXPECT_EQ(same.report["summary"]["paired"], 8) << same.text;
+    EXPECT_EQ(same.report["summary"]["missing_invocations"], 0);
+
+    std::string other = record_make(tmp, "src", "other.rec", {"CC=distcc cc", "UTIL_CFLAGS=-DFOO=2"},
+                                    env);
+    Diff d = diff(tmp, plain, other);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "flags") << d.text;
+    EXPECT_EQ(rc["invocation"]["wrapper"], "distcc");
+    EXPECT_TRUE(argv_has(rc["invocation"], "util.c"));
+    EXPECT_EQ(rc["details"]["flags"][0]["text"], "added define `FOO`=2 (preprocessor)") << d.text;
+}
+
 TEST(DiffCache, PlainAgainstSccacheColdAndWarmIsIdenticalCallForCall) {
     // The nightly job's comparison: the server's own work (its compiler detection) and the
     // preprocessing it runs to hash each call belong to the calls, not to extra invocations.
