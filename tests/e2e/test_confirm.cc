@@ -252,3 +252,41 @@ TEST(Confirm, AStepIsShutInWritesOutsideItsRootFailAndAHangIsKilledAtItsLimit) {
     }
     EXPECT_TRUE(seen) << read.confirmation().dump(1);
 }
+
+// An audit that keeps its trees confirms its most telling pair before writing the reports: -g in
+// the two runs' directories is a build-path cause, proved, and the fix tried. The audit directory
+// then confirms again on its own, and its bundle carries the reproducer.
+TEST(Confirm, AnAuditThatKeepsItsTreesConfirmsItsCausesAndItsBundleCarriesTheReproducer) {
+    TempDir tmp;
+    copy_tree(fixture("diff-c"), tmp / "src");
+    RunResult a = run({buildiff_exe(), "audit", "--cache", "none", "--keep", "--out",
+                       tmp / "audit", "--", "make", "CFLAGS=-O2 -g"},
+                      {.cwd = tmp / "src", .unset = {"CC", "CFLAGS", "SOURCE_DATE_EPOCH"}});
+    EXPECT_EQ(a.status, 1) << a.err << a.out;
+    EXPECT_NE(a.out.find("  re-run cause 1: confirmed: the build root"), std::string::npos)
+        << a.out;
+    EXPECT_NE(a.out.find("--no-confirm skips it"), std::string::npos) << a.out;
+    json report = json::parse(read_text(tmp / "audit/report.json"));
+    const json& cause = report["pairs"][0]["report"]["root_causes"][0];
+    EXPECT_EQ(cause["kind"], "build-path");
+    EXPECT_EQ(cause["confirmation"]["status"], "confirmed") << cause.dump(1);
+    EXPECT_TRUE(contains(cause["confirmation"]["facts"], "the outputs are identical: the fix"));
+    EXPECT_NE(read_text(tmp / "audit/report.html").find("confirmed by re-running"),
+              std::string::npos);
+    EXPECT_NE(read_text(tmp / "audit/summary.md").find("**confirmed by re-running**"),
+              std::string::npos);
+    ASSERT_TRUE(fs::exists(tmp / "audit/repro/cause-1.sh"));
+    RunResult repro = run({"sh", tmp / "audit/repro/cause-1.sh"});
+    EXPECT_EQ(repro.status, 0) << repro.out << repro.err;
+
+    // Again from the audit directory, by itself.
+    Confirmed again = confirm(tmp, {tmp / "audit"});
+    EXPECT_EQ(again.status, 0) << again.out << again.err;
+    EXPECT_EQ(again.confirmation()["status"], "confirmed") << again.out;
+
+    // The bundle carries the reproducer.
+    RunResult p = run({buildiff_exe(), "pack", tmp / "audit", "-o", tmp / "bug.tar.gz"});
+    ASSERT_EQ(p.status, 0) << p.err;
+    RunResult listing = run({"tar", "tzf", tmp / "bug.tar.gz"});
+    EXPECT_NE(listing.out.find("repro/cause-1.sh\n"), std::string::npos) << listing.out;
+}

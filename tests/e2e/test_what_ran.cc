@@ -289,7 +289,7 @@ TEST(WhatRan, AnAuditWithTzVariedStillNamesTheRewrite) {
     copy_tree(fixture("kindless-link"), tmp / "src");
     AuditRun a = run_audit(tmp, tmp / "src",
                            {"--cache", "sccache", "--vary", "build-path,tz", "--keep",
-                            "--confirm-budget", "20s"},
+                            "--confirm-budget", "10s"},
                            {"cargo", "build", "--release"}, debian_cargo(tmp / "src"));
     EXPECT_EQ(a.result.status, 1) << a.result.err << a.result.out;
     const json* cold = pair_report(a, "plain", "cold");
