@@ -91,13 +91,16 @@ TEST(Pack, HostileBundlesAreRefusedWithExit2AndNothingIsWritten) {
         for (std::vector<std::string> args : {std::vector<std::string>{"show", bundle},
                                               {"diff", bundle},
                                               {"show", bundle + ":plain"},
-                                              {"diff", bundle + ":plain", bundle + ":plain"}}) {
+                                              {"diff", bundle + ":plain", bundle + ":plain"},
+                                              {"confirm", bundle}}) {
             args.insert(args.begin(), buildiff_exe());
             RunResult r = run(args, {.cwd = tmp / "work/inner"});
             EXPECT_EQ(r.status, 2) << c.name << ": " << args[1] << "\n" << r.out << r.err;
             EXPECT_NE(r.err.find(bundle), std::string::npos) << c.name << ": " << r.err;
             EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.name << ": " << r.err;
             EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+            // Nothing written where it ran (confirm's reproducers go to ./buildiff-repro).
+            EXPECT_TRUE(fs::is_empty(tmp / "work/inner")) << c.name << ": " << args[1];
         }
     }
     // A member that expands to 1 GiB (a gzip of zeros, 1 MiB on disk): refused at its header.
