@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "base/hash.h"
 
@@ -225,6 +226,19 @@ std::string record_make(const TempDir& tmp, const std::string& dir, const std::s
         run(argv, {.cwd = src, .env = env, .unset = {"SOURCE_DATE_EPOCH", "CFLAGS", "CC"}});
     EXPECT_EQ(r.status, 0) << r.err;
     return tmp / name;
+}
+
+std::pair<std::string, std::string> record_stale_ccache_hit(const TempDir& tmp) {
+    std::vector<std::string> env = {"CCACHE_DIR=" + (tmp / "cache"),
+                                    "CCACHE_SLOPPINESS=time_macros"};
+    std::string plain = record_make(tmp, "src", "plain.rec", {"CLOCK_CFLAGS=-DWITH_TIME"}, env);
+    // Cold compiles a second later than plain (a different __TIME__), warm a second later still.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    record_make(tmp, "src", "cold.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    std::string warm =
+        record_make(tmp, "src", "warm.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
+    return {plain, warm};
 }
 
 }  // namespace e2e

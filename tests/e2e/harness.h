@@ -5,6 +5,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "recording/analysis.h"
@@ -64,6 +65,12 @@ std::string file_hash(const std::string& path);  // XXH3-128 hex of a file on di
 // without SOURCE_DATE_EPOCH, CFLAGS or CC from the test's environment; returns its path.
 std::string record_make(const TempDir& tmp, const std::string& dir, const std::string& name,
                         std::vector<std::string> make_args, std::vector<std::string> env = {});
+
+// The diff fixture built with __TIME__ three times in TMP/src, a second apart: plain, then with
+// `ccache cc` cold and warm (CCACHE_SLOPPINESS=time_macros, the cache in TMP/cache): the warm
+// run's hit replays the cold compile's time. Returns the plain and the warm recordings (the cold
+// one is TMP/cold.rec).
+std::pair<std::string, std::string> record_stale_ccache_hit(const TempDir& tmp);
 
 // Validates a JSON report against docs/report.schema.json (python3-jsonschema), as a test failure.
 void expect_valid_report(const std::string& report_path);

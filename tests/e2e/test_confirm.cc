@@ -171,14 +171,7 @@ TEST(Confirm, ABuildPathIsTheRootAloneAndFilePrefixMapMakesItDisappear) {
 // the command does not give the bytes that were served.
 TEST(Confirm, AStaleCcacheHitIsConfirmedAsServingWhatItsCommandDoesNotProduce) {
     TempDir tmp;
-    std::vector<std::string> env = {"CCACHE_DIR=" + (tmp / "cache"),
-                                    "CCACHE_SLOPPINESS=time_macros"};
-    std::string plain = record_make(tmp, "src", "plain.rec", {"CLOCK_CFLAGS=-DWITH_TIME"}, env);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    record_make(tmp, "src", "cold.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    std::string warm =
-        record_make(tmp, "src", "warm.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
+    auto [plain, warm] = record_stale_ccache_hit(tmp);
     Confirmed c = confirm(tmp, {plain, warm});
     EXPECT_EQ(c.status, 0) << c.out << c.err;
     ASSERT_EQ(c.report["root_causes"].size(), 1u) << c.out;

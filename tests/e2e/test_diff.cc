@@ -362,15 +362,7 @@ TEST(DiffCache, AStaleTimeMacroServedByCcacheIsACacheRootCause) {
     // ccache with sloppiness=time_macros caches a file using __TIME__: a warm hit replays the
     // time of the cold compile. Plain vs warm: the object differs, served from the cache.
     TempDir tmp;
-    std::vector<std::string> env = {"CCACHE_DIR=" + (tmp / "cache"),
-                                    "CCACHE_SLOPPINESS=time_macros"};
-    std::string plain = record_make(tmp, "src", "plain.rec", {"CLOCK_CFLAGS=-DWITH_TIME"}, env);
-    // Cold compiles a second later than plain (a different __TIME__), warm a second later still.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    record_make(tmp, "src", "cold.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    std::string warm =
-        record_make(tmp, "src", "warm.rec", {"CLOCK_CFLAGS=-DWITH_TIME", "CC=ccache cc"}, env);
+    auto [plain, warm] = record_stale_ccache_hit(tmp);
     Diff d = diff(tmp, plain, warm);
     EXPECT_EQ(d.status, 1);
     ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
