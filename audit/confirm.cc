@@ -2,7 +2,6 @@
 // stage the inputs -> run both configurations (and one twice) -> ddmin -> verdict -> reproducer.
 #include "audit/confirm.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -21,6 +20,7 @@
 
 #include "audit/repro_script.h"
 #include "audit/rerun.h"
+#include "base/atomic_write.h"
 #include "base/hash.h"
 #include "base/sha256.h"
 #include "diff/index.h"
@@ -68,24 +68,21 @@ bool kernel_file(const std::string& path) {
     return false;
 }
 
+// A file's XXH3-128 as the recorder writes it (Blob's streamed hash); "" when it cannot be read.
 std::string hash_of_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return "";
-    std::optional<FileHash> h = hash_fd(fd);
-    ::close(fd);
-    return h ? h->hash.hex() : "";
+    Result<Blob> b = Blob::open(path);
+    return b ? b->hash().hex() : "";
 }
 
 // One side's step, as the build ran it; paths under the root spelled with $ROOT.
 struct Step {
-    int id = -1;                    // the invocation the cause names
     std::vector<std::string> argv;  // what ran (for a wrapper: what it ran, not what it was asked)
     std::vector<std::string> asked;  // a wrapper's call, when what it ran is another command
     EnvVars env;
     std::string cwd;
     std::string root;  // recorded
     std::string tree;  // where the root's files are now
-    std::string tool, wrapper;
+    std::string wrapper;
     bool served = false;  // its output came from the cache
     std::map<std::string, std::string> inputs;   // relative path -> recorded hash
     std::map<std::string, std::string> outside;  // absolute path -> recorded hash
@@ -163,7 +160,6 @@ void collect_files(const SideView& v, int id, Step& s) {
 
 Step gather_step(const SideView& v, int id, const std::string& tree) {
     Step s;
-    s.id = id;
     s.root = v.rec.cwd;
     s.tree = tree.empty() ? s.root : tree;
     const ProcessRecord& p = v.at(id);
@@ -186,7 +182,6 @@ Step gather_step(const SideView& v, int id, const std::string& tree) {
     }
     const ProcessRecord& r = v.at(ran);
     s.argv = ran == id ? peeled_argv(p) : r.argv;
-    s.tool = peeled_tool(p);
     s.cwd = r.cwd;
     if (r.env >= 0 && static_cast<size_t>(r.env) < v.rec.envs.size())
         s.env = v.rec.envs[static_cast<size_t>(r.env)];
@@ -396,13 +391,7 @@ class Stage {
             } else if (std::optional<Blob> b =
                            m_options.evidence ? m_options.evidence(hash) : std::nullopt) {
                 Result<std::string> bytes = b->read(0, static_cast<size_t>(b->size()));
-                if (bytes) {
-                    FILE* f = std::fopen(to.c_str(), "wb");
-                    if (f) {
-                        std::fwrite(bytes->data(), 1, bytes->size(), f);
-                        std::fclose(f);
-                    }
-                }
+                if (bytes) write_file_atomically(to, *bytes);
                 if (hash_of_file(to) != hash) ec = std::make_error_code(std::errc::io_error);
             } else {
                 return fmt::format("the input $ROOT/{} is neither in {} nor in the evidence", rel,
@@ -454,8 +443,6 @@ class Runner {
         }
     }
     int runs() const { return m_runs; }
-    bool compared(const std::string& rel) const { return m_compared.count(rel) > 0; }
-    bool out_of_time() const { return Clock::now() >= m_deadline; }
 
     RunOutput run(const RunConfig& c) {
         RunOutput out;
@@ -611,11 +598,9 @@ bool date_shaped(std::string_view s) {
 
 // What the first differing bytes of two versions of a file look like: "a `__TIME__`-shaped
 // string (`00:31:27` -> `00:31:28`)".
-std::string look_of_change(const std::string& a, const std::string& b) {
-    Result<Blob> x = Blob::open(a), y = Blob::open(b);
-    if (!x || !y) return "";
+std::string look_of_change(const Blob& x, const Blob& y) {
     constexpr size_t kMax = 64u << 20;
-    Result<std::string> l = x->read(0, kMax), r = y->read(0, kMax);
+    Result<std::string> l = x.read(0, kMax), r = y.read(0, kMax);
     if (!l || !r) return "";
     size_t i = 0;
     while (i < l->size() && i < r->size() && (*l)[i] == (*r)[i]) ++i;
@@ -637,11 +622,9 @@ std::string what_moved(const RunOutput& a, const RunOutput& b) {
         auto it = b.outputs.find(rel);
         if (it == b.outputs.end() || it->second == h) continue;
         std::string words = fmt::format("`$ROOT/{}`", rel);
-        if (std::string look = look_of_change(a.image + "/" + rel, b.image + "/" + rel);
-            !look.empty())
-            words += ": " + look;
         Result<Blob> x = Blob::open(a.image + "/" + rel), y = Blob::open(b.image + "/" + rel);
         if (!x || !y) return words;
+        if (std::string look = look_of_change(*x, *y); !look.empty()) words += ": " + look;
         Result<DiffResult> d = diff_plain_files(*x, *y);
         if (!d || d->artifacts.empty() || d->artifacts[0].differences.empty()) return words;
         const Difference* node = &d->artifacts[0].differences[0];
@@ -817,7 +800,6 @@ class CauseConfirmer {
                                     moved);
             return;
         }
-        m_left_output = l1;
         if (l1.outputs == r1.outputs) {
             c.status = "not-reproduced";
             c.summary = "not reproduced: both configurations, re-run, give the same output";
@@ -1002,7 +984,6 @@ class CauseConfirmer {
     Stage m_stage;
     std::vector<Element> m_elements;
     std::vector<size_t> m_minimal;
-    RunOutput m_left_output;
     bool m_unseen_noted = false;
 };
 
