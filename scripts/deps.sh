@@ -19,7 +19,7 @@ example_pkgs=(make ccache)
 # order-sensitivity, which rustup's default rust-lld hides. Two Debian source packages are built
 # as a distribution builds them (scripts/debian-source.sh fetches them): their build
 # dependencies (hello: debhelper, help2man, texinfo; cjson: cmake, debhelper) and patch.
-test_pkgs=(libgtest-dev make strace ccache sccache distcc librust-cc-dev python3 python3-jsonschema
+test_pkgs=(libgtest-dev make strace ccache sccache distcc icecc librust-cc-dev python3 python3-jsonschema
            zip clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
            python3-setuptools-rust librust-pyo3-dev bear binutils git procps cargo rustc
            dpkg-dev debhelper help2man texinfo patch)
@@ -51,3 +51,10 @@ echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q >/dev/null
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts icecream's daemon when icecc is installed; it would join any icecream network it
+# finds and take compile jobs from it. The tests run a scheduler and a daemon of their own, so
+# the one this script installed is stopped and not started again at boot.
+if [[ " ${missing[*]} " == *" icecc "* ]]; then
+  "${sudo[@]}" invoke-rc.d iceccd stop >/dev/null 2>&1 || true
+  "${sudo[@]}" update-rc.d iceccd disable >/dev/null 2>&1 || true
+fi

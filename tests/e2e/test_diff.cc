@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "harness.h"
@@ -492,6 +493,105 @@ TEST(DiffCache, DistccRunningLocallyIsPairedCallForCallAndItsCompilesAreWhatIsCo
     auto& rc = d.report["root_causes"][0];
     EXPECT_EQ(rc["kind"], "flags") << d.text;
     EXPECT_EQ(rc["invocation"]["wrapper"], "distcc");
+    EXPECT_TRUE(argv_has(rc["invocation"], "util.c"));
+    EXPECT_EQ(rc["details"]["flags"][0]["text"], "added define `FOO`=2 (preprocessor)") << d.text;
+}
+
+namespace {
+
+const char* const k_iceccd_socket = "/var/run/icecc/iceccd.socket";
+
+// Whether an icecc daemon answers on the socket its clients connect to (root's).
+bool iceccd_answers() {
+    return run({"python3", "-c",
+                std::string("import socket; socket.socket(socket.AF_UNIX).connect('") +
+                    k_iceccd_socket + "')"})
+               .status == 0;
+}
+
+// An icecream scheduler and daemon of this test's own (their ports free ones, the daemon's
+// compiler environments in DIR, owned by the icecc user it drops to), stopped when it goes.
+struct IcecreamCluster {
+    std::string envs;
+    explicit IcecreamCluster(const std::string& dir) : envs(dir) {
+        fs::create_directories(envs);
+        EXPECT_EQ(run({"chown", "icecc", envs}).status, 0);
+        std::string scheduler = std::to_string(free_tcp_port());
+        EXPECT_EQ(run({"icecc-scheduler", "-d", "-p", scheduler}).status, 0);
+        EXPECT_EQ(run({"iceccd", "-d", "-s", "127.0.0.1:" + scheduler, "-b", envs, "-p",
+                       std::to_string(free_tcp_port()), "-m", "2", "-N", "buildiff-test"})
+                      .status,
+                  0);
+        for (int i = 0; i < 100 && !iceccd_answers(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ~IcecreamCluster() {
+        run({"pkill", "-f", "iceccd -d -s 127.0.0.1:.* -b " + envs});
+        run({"pkill", "-f", "^icecc-scheduler -d -p "});
+    }
+};
+
+// How many calls in the recording went through icecc, each a client of cc that ran a compiler
+// driver as its child (its own compile, or the one it execs when no daemon answers).
+size_t icecc_clients_that_compiled(const std::string& recording) {
+    buildiff::Recording rec = load(recording);
+    size_t clients = 0;
+    for (const auto& p : rec.processes) {
+        if (p.classification.kind != buildiff::ToolKind::CacheWrapper) continue;
+        EXPECT_EQ(p.classification.tool, "icecc") << p.argv.back();
+        EXPECT_EQ(p.classification.wrapped_tool, "cc") << p.argv.back();
+        bool compiled = false;
+        for (const auto& child : rec.processes)
+            compiled |= child.parent == p.id &&
+                        child.classification.kind == buildiff::ToolKind::CompilerDriver;
+        EXPECT_TRUE(compiled) << "icecc ran no compiler for " << p.argv.back();
+        clients += compiled;
+    }
+    return clients;
+}
+
+}  // namespace
+
+// icecream (Debian's icecc), the three ways it meets a build: `CC="icecc cc"` with no daemon
+// (the client execs the compiler itself), and with a scheduler and a daemon of the test's own,
+// both as `CC="icecc cc"` and masquerading as cc from /usr/lib/icecc/bin on PATH. With one node
+// the daemon hands each job back ("building myself"): the client runs the compiler as its child,
+// which is recorded and linked to the call make made. Each is identical to a plain build call
+// for call; a define changed behind icecc is a flags cause at the icecc call.
+TEST(DiffCache, IcecreamWithAndWithoutItsDaemonIsPairedCallForCallWithWhatItCompiled) {
+    TempDir tmp;
+    fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::group_exec |
+                                    fs::perms::others_exec);  // the daemon's user reaches envs/
+    std::string plain = record_make(tmp, "src", "plain.rec", {});
+    auto expect_paired = [&](const std::string& icecc) {
+        EXPECT_EQ(icecc_clients_that_compiled(icecc), 6u) << "five compiles and the link";
+        Diff same = diff(tmp, plain, icecc);
+        EXPECT_EQ(same.status, 0) << same.text;
+        EXPECT_EQ(same.report["summary"]["paired"], 8) << same.text;
+        EXPECT_EQ(same.report["summary"]["missing_invocations"], 0);
+    };
+    // A machine's own daemon (scripts/deps.sh disables the one Debian starts) is used as it is.
+    std::optional<IcecreamCluster> cluster;
+    if (!iceccd_answers()) {
+        expect_paired(record_make(tmp, "src", "alone.rec", {"CC=icecc cc"}));
+        cluster.emplace(tmp / "envs");
+        ASSERT_TRUE(iceccd_answers()) << "iceccd did not start";
+    }
+    expect_paired(record_make(tmp, "src", "icecc.rec", {"CC=icecc cc"}));
+    // The client asked the daemon for a compiler environment: the daemon packed the native one.
+    if (cluster) {
+        EXPECT_TRUE(fs::exists(tmp / "envs/native") && !fs::is_empty(tmp / "envs/native"));
+    }
+    std::string path = "PATH=/usr/lib/icecc/bin:" + std::string(getenv("PATH"));
+    expect_paired(record_make(tmp, "src", "masquerade.rec", {}, {path}));
+
+    std::string other = record_make(tmp, "src", "other.rec", {"UTIL_CFLAGS=-DFOO=2"}, {path});
+    Diff d = diff(tmp, plain, other);
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "flags") << d.text;
+    EXPECT_EQ(rc["invocation"]["wrapper"], "icecc");
     EXPECT_TRUE(argv_has(rc["invocation"], "util.c"));
     EXPECT_EQ(rc["details"]["flags"][0]["text"], "added define `FOO`=2 (preprocessor)") << d.text;
 }
