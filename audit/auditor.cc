@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "audit/build_set.h"
+#include "audit/confirm.h"
 #include "audit/evidence.h"
 #include "diff/differ.h"
 #include "recording/recording.h"
@@ -113,8 +114,9 @@ AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& rec
                                   nlohmann::ordered_json::parse(render_diff_json(r))});
             results.push_back(std::move(r));
         }
-    // The most telling pair, its causes proved by re-running their steps (when asked).
-    if (!results.empty() && confirm) {
+    // The most telling pair: the files its causes' steps read, kept as evidence so that they can
+    // be re-run after the trees are gone; its causes proved by re-running them (when asked).
+    if (!results.empty()) {
         size_t main = head.main_pair();
         AuditPair& p = head.pairs[main];
         auto index = [&](const std::string& name) {
@@ -123,8 +125,16 @@ AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& rec
                              [&](const AuditRun& r) { return r.name == name; }) -
                 runs.begin());
         };
-        confirm(results[main], index(p.left), index(p.right));
-        p.report = nlohmann::ordered_json::parse(render_diff_json(results[main]));
+        size_t a = index(p.left), b = index(p.right);
+        StepInputs inputs = rerun_inputs(recs[a], recs[b], results[main]);
+        for (auto [side, run] : {std::pair{&inputs.left, a}, std::pair{&inputs.right, b}})
+            step_input_candidates(*side, recs[run].cwd, runs[run].name,
+                                  trees_now[run].empty() ? recs[run].cwd : trees_now[run],
+                                  out.candidates, out.gone);
+        if (confirm) {
+            confirm(results[main], a, b);
+            p.report = nlohmann::ordered_json::parse(render_diff_json(results[main]));
+        }
     }
     std::string markdown =
         "# buildiff audit\n\n| runs | verdict | root causes | divergent "

@@ -350,11 +350,18 @@ std::string describe_set(const BuildSet& set) {
     if (!r.pairs.empty()) out += "pairs:\n";
     for (const AuditPair& p : r.pairs) out += "  " + describe_pair(p) + "\n";
     const Evidence& e = set.evidence();
+    size_t kept = Evidence::artifacts(e.kept), left_out = Evidence::artifacts(e.left_out);
     out += fmt::format("evidence: both versions of {} divergent artifacts kept, {} left out\n",
-                       e.kept.size(), e.left_out.size());
+                       kept, left_out);
+    if (kept < e.kept.size() || left_out < e.left_out.size())
+        out += fmt::format("evidence: {} files the root causes' steps read kept (for buildiff "
+                           "confirm), {} left out\n",
+                           e.kept.size() - kept, e.left_out.size() - left_out);
     for (const EvidenceItem& i : e.left_out)
-        out += fmt::format("  left out: {} ({} vs {}): {}\n", i.path, i.left.run, i.right.run,
-                           i.reason);
+        out += i.step_input ? fmt::format("  left out: step input {} of {}: {}\n", i.path,
+                                          i.left.run, i.reason)
+                            : fmt::format("  left out: {} ({} vs {}): {}\n", i.path, i.left.run,
+                                          i.right.run, i.reason);
     if (!r.pairs.empty()) {
         auto [a, b] = set.main_pair();
         out += fmt::format("diff the main pair ({} vs {}): buildiff diff {}\n", a, b, set.path());

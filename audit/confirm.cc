@@ -380,6 +380,7 @@ class Stage {
             std::error_code ec;
             fs::create_directories(fs::path(to).parent_path(), ec);
             std::string got = fs::is_regular_file(now, ec) ? hash_of_file(now) : "";
+            ec.clear();  // a file not in the tree is looked for in the evidence
             if (!got.empty() && got != hash) {
                 refused = true;
                 return fmt::format("{}: changed since it was recorded (the step read {}, it is "
@@ -1045,6 +1046,20 @@ std::vector<std::string> confirm_causes(const Recording& left, const Recording& 
         rc.confirmation = std::move(c);
     }
     return refusals;
+}
+
+StepInputs rerun_inputs(const Recording& left, const Recording& right, const DiffResult& result) {
+    StepInputs out;
+    Normalizer norm(left.cwd, right.cwd);
+    SideView lv(left, Side::Left, norm), rv(right, Side::Right, norm);
+    for (const RootCause& rc : result.root_causes) {
+        if (!rc.left || !rc.right || rc.left->id < 0 || rc.right->id < 0 ||
+            !can_rerun(rc.left->kind) || !can_rerun(rc.right->kind))
+            continue;
+        out.left.merge(gather_step(lv, rc.left->id, "").inputs);
+        out.right.merge(gather_step(rv, rc.right->id, "").inputs);
+    }
+    return out;
 }
 
 }  // namespace buildiff

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,14 @@ struct ConfirmOptions {
 // Returns the refusals: an input that changed since it was recorded, named (trouble: exit 2).
 std::vector<std::string> confirm_causes(const Recording& left, const Recording& right,
                                         DiffResult& result, const ConfirmOptions& options);
+
+// The recorded inputs under the build root of each step `confirm_causes` would re-run for
+// RESULT's root causes, per side: path relative to the root -> recorded hash. An audit and a
+// bundle keep them as evidence, so a cause can be confirmed after the trees are gone.
+struct StepInputs {
+    std::map<std::string, std::string> left, right;
+};
+StepInputs rerun_inputs(const Recording& left, const Recording& right, const DiffResult& result);
 
 // The kinds of step that can be re-run: compiler drivers and compilers proper, assemblers,
 // archivers, linkers and rustc.

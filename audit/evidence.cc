@@ -51,6 +51,11 @@ EvidenceFile file_from_json(const nlohmann::json& j) {
 
 }  // namespace
 
+size_t Evidence::artifacts(const std::vector<EvidenceItem>& items) {
+    return static_cast<size_t>(std::count_if(items.begin(), items.end(),
+                                             [](const EvidenceItem& i) { return !i.step_input; }));
+}
+
 ojson Evidence::to_json() const {
     ojson j = {{"format", kEvidenceFormat}, {"budget", budget}};
     for (const char* list : {"kept", "left_out"}) {
@@ -59,6 +64,7 @@ ojson Evidence::to_json() const {
             ojson item = {
                 {"path", i.path}, {"left", file_json(i.left)}, {"right", file_json(i.right)}};
             if (!i.reason.empty()) item["reason"] = i.reason;
+            if (i.step_input) item["role"] = "step-input";
             items.push_back(std::move(item));
         }
         j[list] = std::move(items);
@@ -79,6 +85,7 @@ Result<Evidence> Evidence::from_json(const nlohmann::json& j, const std::string&
                 i.left = file_from_json(item.at("left"));
                 i.right = file_from_json(item.at("right"));
                 i.reason = item.value("reason", "");
+                i.step_input = item.value("role", "") == "step-input";
                 bool kept = std::string_view(list) == "kept";
                 for (const EvidenceFile* f : {&i.left, &i.right})
                     if (kept && (!f->member.starts_with("evidence/") || !safe_relative(f->member)))
@@ -141,9 +148,33 @@ void baseline_candidates(const Recording& rec, const std::string& run, const std
     evidence_candidates(self, run, run, tree, tree, candidates, gone);
 }
 
+void step_input_candidates(const std::map<std::string, std::string>& inputs,
+                           const std::string& root, const std::string& run,
+                           const std::string& tree, std::vector<EvidenceItem>& candidates,
+                           std::vector<EvidenceItem>& gone) {
+    std::set<std::string> known;
+    for (const EvidenceItem& i : candidates) known.insert({i.left.hash, i.right.hash});
+    DiffResult self;  // as a pair of the run with itself, like a baseline
+    self.left_root = self.right_root = root;
+    for (const auto& [rel, hash] : inputs) {
+        if (known.contains(hash)) continue;
+        Artifact a;
+        a.status = "different";
+        a.path = std::string(kRootToken) + "/" + rel;
+        a.left_hash = a.right_hash = hash;
+        a.left_file = a.right_file = root + "/" + rel;
+        self.artifacts.push_back(std::move(a));
+    }
+    size_t first_candidate = candidates.size(), first_gone = gone.size();
+    evidence_candidates(self, run, run, tree, tree, candidates, gone);
+    for (size_t i = first_candidate; i < candidates.size(); ++i) candidates[i].step_input = true;
+    for (size_t i = first_gone; i < gone.size(); ++i) gone[i].step_input = true;
+}
+
 Evidence select_evidence(std::vector<EvidenceItem> candidates, std::uint64_t budget) {
     std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
         std::uint64_t sa = a.left.size + a.right.size, sb = b.left.size + b.right.size;
+        if (a.step_input != b.step_input) return b.step_input;
         return sa != sb ? sa < sb : a.path < b.path;
     });
     Evidence out;

@@ -1,9 +1,11 @@
 // Evidence: the two versions of divergent artifacts, kept (within a size budget) so that a
-// comparison can be re-run after the build trees are gone: in an audit directory under
+// comparison can be re-run after the build trees are gone, and the files the steps of the root
+// causes read, so that `buildiff confirm` can re-run them then: in an audit directory under
 // evidence/, and in a bundle. evidence/index.json says which recorded file each member is.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,11 +35,16 @@ struct EvidenceItem {
     std::string path;  // normalised ($ROOT/...)
     EvidenceFile left, right;
     std::string reason;  // why it was left out ("" when kept)
+    // A file a root cause's step read (one run's version: left and right the same), kept for
+    // `buildiff confirm`; not a divergent artifact.
+    bool step_input = false;
 };
 
 struct Evidence {
     std::vector<EvidenceItem> kept, left_out;
     std::uint64_t budget = 0;
+    // How many of a list are divergent artifacts (the rest are step inputs).
+    static size_t artifacts(const std::vector<EvidenceItem>& items);
     nlohmann::ordered_json to_json() const;
     // From evidence/index.json; `where` names it in errors.
     static Result<Evidence> from_json(const nlohmann::json& j, const std::string& where);
@@ -56,7 +63,15 @@ void evidence_candidates(const DiffResult& result, const std::string& left_run,
 void baseline_candidates(const Recording& rec, const std::string& run, const std::string& tree,
                          std::vector<EvidenceItem>& candidates, std::vector<EvidenceItem>& gone);
 
-// The smallest first, both versions or neither, until the budget (bytes, counting each distinct
+// The files under the build root a step read (path relative to ROOT, the recorded root -> recorded
+// hash), as step-input items of RUN, read from under TREE now; a hash that is already a candidate
+// is not added again (`buildiff confirm` looks inputs up by hash).
+void step_input_candidates(const std::map<std::string, std::string>& inputs,
+                           const std::string& root, const std::string& run,
+                           const std::string& tree, std::vector<EvidenceItem>& candidates,
+                           std::vector<EvidenceItem>& gone);
+
+// Divergent artifacts before step inputs, the smallest first, both versions or neither, until the budget (bytes, counting each distinct
 // file once) is spent; the rest are left out, each with its reason.
 Evidence select_evidence(std::vector<EvidenceItem> candidates, std::uint64_t budget);
 

@@ -50,7 +50,7 @@ void configuration(std::string& s, const char* side, const std::string& dir, con
                      comment(c.root));
     s += "rm -rf \"$work/left/root\" \"$work/right/root\" \"$work/both/root\"\n";
     for (const ReproInput& in : inputs)
-        s += fmt::format("stage {} {} \"$root\"/{}\n", shell_word(in.from, "", "root"),
+        s += fmt::format("stage {0} {1} \"$root\"/{2} {2}\n", shell_word(in.from, "", "root"),
                          in.sha256, shell_word(in.rel, "", "root"));
     std::set<std::string> dirs;
     for (const std::string& o : outputs)
@@ -100,12 +100,21 @@ std::string repro_script(const ReproCase& c) {
          "fail() { echo \"repro: $1\" >&2; exit 2; }\n"
          "work=$(mktemp -d \"${TMPDIR:-/tmp}/buildiff-repro.XXXXXX\") || exit 2\n"
          "trap 'rm -rf \"$work\"' EXIT\n"
-         "# stage FROM SHA256 TO: copy a recorded input, checked\n"
+         "# Where an audit directory or an unpacked bundle keeps the files the step read, for\n"
+         "# when the build trees are gone: evidence/RUN/PATH, beside this script's directory.\n"
+         "evidence=\"$(dirname \"$0\")/../evidence\"\n"
+         "sha() { sha256sum < \"$1\" | cut -d' ' -f1; }\n"
+         "# stage FROM SHA256 TO PATH: copy a recorded input (PATH under the root), checked\n"
          "stage() {\n"
-         "  [ -f \"$1\" ] || fail \"$1: missing\"\n"
-         "  [ \"$(sha256sum < \"$1\" | cut -d' ' -f1)\" = \"$2\" ] ||\n"
-         "    fail \"$1: changed since it was recorded\"\n"
-         "  mkdir -p \"$(dirname \"$3\")\" && cp -p \"$1\" \"$3\"\n"
+         "  from=$1\n"
+         "  if [ ! -f \"$from\" ]; then\n"
+         "    for kept in \"$evidence\"/*/\"$4\"; do\n"
+         "      if [ -f \"$kept\" ] && [ \"$(sha \"$kept\")\" = \"$2\" ]; then from=$kept; fi\n"
+         "    done\n"
+         "  fi\n"
+         "  [ -f \"$from\" ] || fail \"$1: missing (and not in $evidence)\"\n"
+         "  [ \"$(sha \"$from\")\" = \"$2\" ] || fail \"$from: changed since it was recorded\"\n"
+         "  mkdir -p \"$(dirname \"$3\")\" && cp -p \"$from\" \"$3\"\n"
          "}\n"
          "# sums ROOT: the sha256 of each output of the step (or \"absent\")\n"
          "sums() {\n";

@@ -1,5 +1,6 @@
 // The reproducer a confirmation leaves: repro/cause-N.sh, a standalone POSIX shell script that
-// sets up the step's recorded inputs (checked with sha256sum), runs both configurations and
+// sets up the step's recorded inputs (checked with sha256sum; from the build tree, else from the
+// evidence/ of the audit directory or unpacked bundle it is in), runs both configurations and
 // prints the hashes of what each wrote. It exits 0 when the outputs differ (the divergence
 // reproduces), 1 when they do not, 2 on trouble (an input missing or changed, a run failing).
 #pragma once

@@ -283,3 +283,79 @@ TEST(Confirm, AnAuditThatKeepsItsTreesConfirmsItsCausesAndItsBundleCarriesTheRep
     RunResult listing = run({"tar", "tzf", tmp / "bug.tar.gz"});
     EXPECT_NE(listing.out.find("repro/cause-1.sh\n"), std::string::npos) << listing.out;
 }
+
+// An audit that removes its trees keeps, as evidence, the files its causes' steps read: the cause
+// is confirmed before the trees go, again from the audit directory after they are gone, and from
+// its bundle after the audit directory is gone too; the reproducer takes the inputs from the
+// evidence beside it (in the audit directory, and in the unpacked bundle). Truth: the kept input
+// is the source file byte for byte, the trees are not on disk, and the scripts run by themselves.
+TEST(Confirm, WithoutItsTreesAnAuditAndItsBundleConfirmFromTheStepInputsTheyKept) {
+    TempDir tmp;
+    copy_tree(fixture("diff-c"), tmp / "src");
+    RunResult a = run({buildiff_exe(), "audit", "--cache", "none", "--confirm", "--out",
+                       tmp / "audit", "--", "make", "CFLAGS=-O2 -g"},
+                      {.cwd = tmp / "src", .unset = {"CC", "CFLAGS", "SOURCE_DATE_EPOCH"}});
+    EXPECT_EQ(a.status, 1) << a.err << a.out;
+    EXPECT_NE(a.out.find("  re-run cause 1: confirmed: the build root"), std::string::npos)
+        << a.out;
+    EXPECT_NE(a.out.find("and 1 of the 1 files the root causes' steps read"), std::string::npos)
+        << a.out;
+    EXPECT_FALSE(fs::exists(tmp / "audit/trees/plain")) << "the trees were not removed";
+    json report = json::parse(read_text(tmp / "audit/report.json"));
+    const json& cause = report["pairs"][0]["report"]["root_causes"][0];
+    ASSERT_EQ(cause["kind"], "build-path") << cause.dump(1);
+    // The step is clock.o's compile (the first divergent object); it read clock.c.
+    json index = json::parse(read_text(tmp / "audit/evidence/index.json"));
+    std::vector<std::string> inputs;
+    for (const json& item : index["kept"])
+        if (item.value("role", "") == "step-input") {
+            inputs.push_back(item["path"]);
+            EXPECT_EQ(item["left"]["member"], item["right"]["member"]);
+            std::string rel = std::string(item["path"]).substr(std::string("$ROOT/").size());
+            EXPECT_EQ(read_text(tmp / ("audit/" + std::string(item["left"]["member"]))),
+                      read_text(tmp / ("src/" + rel)));
+        }
+    EXPECT_EQ(inputs, std::vector<std::string>{"$ROOT/clock.c"}) << index.dump(1);
+
+    RunResult script = run({"sh", tmp / "audit/repro/cause-1.sh"});
+    EXPECT_EQ(script.status, 0) << script.out << script.err;
+    EXPECT_NE(script.out.find("reproduced: the two configurations give different outputs"),
+              std::string::npos)
+        << script.out;
+    Confirmed again = confirm(tmp, {tmp / "audit"});
+    EXPECT_EQ(again.status, 0) << again.out << again.err;
+    EXPECT_EQ(again.confirmation()["status"], "confirmed") << again.out;
+
+    RunResult p = run({buildiff_exe(), "pack", tmp / "audit", "-o", tmp / "bug.tar.gz"});
+    ASSERT_EQ(p.status, 0) << p.err;
+    EXPECT_NE(p.out.find("and 1 of the 1 files the root causes' steps read"), std::string::npos)
+        << p.out;
+    fs::remove_all(tmp / "audit");
+    RunResult show = run({buildiff_exe(), "show", tmp / "bug.tar.gz"});
+    EXPECT_NE(show.out.find("1 files the root causes' steps read kept"), std::string::npos)
+        << show.out;
+    Confirmed bundled = confirm(tmp, {tmp / "bug.tar.gz"});
+    EXPECT_EQ(bundled.status, 0) << bundled.out << bundled.err;
+    EXPECT_EQ(bundled.confirmation()["status"], "confirmed") << bundled.out;
+    fs::create_directories(tmp / "unpacked");
+    ASSERT_EQ(run({"tar", "xzf", tmp / "bug.tar.gz", "-C", tmp / "unpacked"}).status, 0);
+    RunResult unpacked = run({"sh", tmp / "unpacked/repro/cause-1.sh"});
+    EXPECT_EQ(unpacked.status, 0) << unpacked.out << unpacked.err;
+
+    // With no room for evidence, the input is not kept: the cause is skipped, naming it (exit 0).
+    copy_tree(fixture("diff-c"), tmp / "src2");
+    RunResult small = run({buildiff_exe(), "audit", "--cache", "none", "--no-confirm",
+                           "--max-evidence", "100", "--out", tmp / "small", "--", "make",
+                           "CFLAGS=-O2 -g"},
+                          {.cwd = tmp / "src2", .unset = {"CC", "CFLAGS", "SOURCE_DATE_EPOCH"}});
+    EXPECT_EQ(small.status, 1) << small.err << small.out;
+    Confirmed missing = confirm(tmp, {tmp / "small"});
+    EXPECT_EQ(missing.status, 0) << missing.out << missing.err;
+    EXPECT_EQ(missing.confirmation()["status"], "skipped") << missing.out;
+    EXPECT_NE(std::string(missing.confirmation()["summary"]).find("$ROOT/clock.c"),
+              std::string::npos)
+        << missing.confirmation().dump(1);
+    EXPECT_NE(std::string(missing.confirmation()["summary"]).find("nor in the evidence"),
+              std::string::npos)
+        << missing.confirmation().dump(1);
+}

@@ -55,6 +55,22 @@ TEST(SelectEvidence, SmallestFirstBothVersionsOrNeitherWithinTheBudget) {
     EXPECT_FALSE(Evidence::from_json(bad, "index"));
 }
 
+TEST(SelectEvidence, StepInputsComeAfterEveryDivergentArtifactAndKeepTheirRole) {
+    EvidenceItem input = item("tiny.c", 5, 5);
+    input.right = input.left;  // one run's file
+    input.step_input = true;
+    Evidence e = select_evidence({input, item("obj.o", 300, 300), item("big.so", 900, 900)}, 700);
+    ASSERT_EQ(e.kept.size(), 2u);
+    EXPECT_EQ(e.kept[0].path, "obj.o");  // before the smaller input
+    EXPECT_EQ(e.kept[1].path, "tiny.c");
+    EXPECT_EQ(Evidence::artifacts(e.kept), 1u);
+    auto back = Evidence::from_json(nlohmann::json::parse(e.to_json().dump()), "index");
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_FALSE(back->kept[0].step_input);
+    EXPECT_TRUE(back->kept[1].step_input);
+    EXPECT_EQ(e.to_json()["kept"][1]["role"], "step-input");
+}
+
 TEST(PathRedactor, MasksHomesUserNamesAndSecretsKeepingLengths) {
     PathRedactor r({"/home/alice", "/var/lib/ci"}, {"alice"}, {"hunter2-token"});
     auto same = [&](const std::string& in, const std::string& out) {
