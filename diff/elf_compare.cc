@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "diff/demangle.h"
+#include "diff/string_sections.h"
 
 namespace buildiff {
 
@@ -40,7 +41,33 @@ void compare_header(const ElfSummary& l, const ElfSummary& r, std::vector<Differ
                     difference("header", field, fmt::format("ELF {}: {} -> {}", field, lv, rv), lv, rv));
 }
 
+// Symbol and section names: a string table's change in them is reported as the symbol's or the
+// section's.
+std::set<std::string_view> names_reported_elsewhere(const ElfSummary& l, const ElfSummary& r) {
+    std::set<std::string_view> out;
+    for (const ElfSummary* s : {&l, &r}) {
+        for (const ElfSymbol& sym : s->symbols) {
+            out.insert(sym.name);
+            if (!sym.state.version.empty())  // .dynstr holds the version names too
+                out.insert(sym.state.version);
+        }
+        for (const ElfSection& sec : s->sections) out.insert(sec.name);
+    }
+    return out;
+}
+
+// A string section whose bytes changed, string by string; nullopt when that says nothing (only
+// the order moved, only names reported elsewhere changed, a section too large to split).
+std::optional<Difference> strings_changed(const ElfSection& l, const ElfSection& r,
+                                          const std::set<std::string_view>& explained) {
+    if (!l.strings || !r.strings || l.name == ".comment" || l.bytes.size() != l.size ||
+        r.bytes.size() != r.size)
+        return std::nullopt;
+    return compare_string_section(l.name, l.bytes, r.bytes, explained);
+}
+
 void compare_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Difference>& out) {
+    std::set<std::string_view> explained = names_reported_elsewhere(l, r);
     auto name_of = [](const ElfSection& s) { return s.name; };
     auto lk = keyed(l.sections, name_of), rk = keyed(r.sections, name_of);
     size_t shifted = 0;
@@ -69,8 +96,13 @@ void compare_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Diff
         if (ls->addr != rs->addr && ++shifted == 1)
             first_shift = fmt::format("{} {:#x} -> {:#x}", ls->name, ls->addr, rs->addr);
         bool content = ls->has_content && rs->has_content && !(ls->content == rs->content);
+        std::optional<Difference> strings =
+            content ? strings_changed(*ls, *rs, explained) : std::nullopt;
         if (what.empty()) {
-            if (content) same_size.push_back(ls->name);
+            if (strings)
+                out.push_back(std::move(*strings));
+            else if (content)
+                same_size.push_back(ls->name);
             continue;
         }
         std::string desc = fmt::format("section {}: ", ls->name);
@@ -78,6 +110,7 @@ void compare_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Diff
         out.push_back(difference("section", ls->name, desc,
                            fmt::format("{} {} {} bytes", ls->type, ls->flags, ls->size),
                            fmt::format("{} {} {} bytes", rs->type, rs->flags, rs->size)));
+        if (strings) out.push_back(std::move(*strings));
     }
     for (auto& [key, rs] : rk)
         if (!lk.contains(key))

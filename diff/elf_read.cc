@@ -221,9 +221,13 @@ std::optional<Error> Reader::read_sections() {
             if (!raw && shdr.sh_size)
                 return fail(fmt::format("section {} ({}): unreadable ({})", elf_ndxscn(s), sec.name,
                                         message(elf_errmsg(-1))));
-            sec.content = raw && raw->d_buf
-                              ? hash_bytes({static_cast<const char*>(raw->d_buf), raw->d_size})
-                              : hash_bytes({});
+            std::string_view bytes =
+                raw && raw->d_buf ? std::string_view(static_cast<const char*>(raw->d_buf), raw->d_size)
+                                  : std::string_view();
+            sec.content = hash_bytes(bytes);
+            sec.strings = ((shdr.sh_flags & SHF_STRINGS) || shdr.sh_type == SHT_STRTAB) &&
+                          !(shdr.sh_flags & SHF_COMPRESSED);
+            if (sec.strings && bytes.size() <= kStringSectionLimit) sec.bytes = bytes;
         }
         if (shdr.sh_type == SHT_SYMTAB) m_symtab = s;
         if (shdr.sh_type == SHT_DYNSYM) m_dynsym = s;

@@ -20,7 +20,12 @@ struct ElfSection {
     std::uint64_t addr = 0, size = 0;
     bool has_content = false;  // false for NOBITS
     Hash128 content;
+    // A string section's bytes (SHF_STRINGS or STRTAB, not compressed, at most
+    // kStringSectionLimit), for comparing it string by string; `strings` says it is one.
+    bool strings = false;
+    std::string bytes;
 };
+inline constexpr std::uint64_t kStringSectionLimit = 16u << 20;
 
 struct ElfSymbol {
     std::string name;  // without any @VERSION suffix (the version is in state.version)

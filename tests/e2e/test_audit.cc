@@ -137,6 +137,27 @@ TEST(Audit, BundledExampleAStaleTimeStampServedByCcacheIsACacheRootCause) {
     EXPECT_LE(fs::file_size(tmp / "audit/summary.md"), 64u * 1024);
     EXPECT_FALSE(fs::exists(tmp / "audit/trees/plain")) << "trees are removed without --keep";
     EXPECT_FALSE(fs::exists(tmp / "src/stamp.o")) << "the source tree is never built in";
+
+    // What differs in stamp.o is said string by string: the two build stamps, as binutils'
+    // `strings` reads them from the two versions kept as evidence.
+    auto stamp = [&](const std::string& run) {
+        RunResult s = ::e2e::run({"strings", "-a", tmp / ("audit/evidence/" + run + "/stamp.o")});
+        size_t at = s.out.find("built at ");
+        return at == std::string::npos ? "" : s.out.substr(at, s.out.find('\n', at) - at);
+    };
+    std::string plain_stamp = stamp("plain"), warm_stamp = stamp("warm");
+    ASSERT_FALSE(plain_stamp.empty());
+    ASSERT_NE(plain_stamp, warm_stamp);
+    const json* strings = nullptr;
+    for (auto& art : (*pw)["report"]["artifacts"])
+        if (art["path"] == "$ROOT/stamp.o")
+            for (auto& d : art["differences"][0]["children"])
+                if (d["kind"] == "section-strings") strings = &d;
+    ASSERT_TRUE(strings) << (*pw)["report"]["artifacts"].dump(1);
+    EXPECT_EQ((*strings)["description"], "section .rodata.str1.1: 1 string changed");
+    ASSERT_EQ((*strings)["children"].size(), 1u);
+    EXPECT_EQ((*strings)["children"][0]["left"], plain_stamp);
+    EXPECT_EQ((*strings)["children"][0]["right"], warm_stamp);
 }
 
 TEST(Audit, CcacheWithHashDirOffServesTheColdRunsCompDirAsABuildPathLeak) {
