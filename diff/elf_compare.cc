@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "diff/code_compare.h"
 #include "diff/demangle.h"
 #include "diff/string_sections.h"
 
@@ -66,7 +67,9 @@ std::optional<Difference> strings_changed(const ElfSection& l, const ElfSection&
     return compare_string_section(l.name, l.bytes, r.bytes, explained);
 }
 
-void compare_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Difference>& out) {
+// CODE_EXPLAINED: the code sections the function comparison accounts for.
+void compare_sections(const ElfSummary& l, const ElfSummary& r,
+                      const std::set<std::string>& code_explained, std::vector<Difference>& out) {
     std::set<std::string_view> explained = names_reported_elsewhere(l, r);
     auto name_of = [](const ElfSection& s) { return s.name; };
     auto lk = keyed(l.sections, name_of), rk = keyed(r.sections, name_of);
@@ -101,7 +104,7 @@ void compare_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Diff
         if (what.empty()) {
             if (strings)
                 out.push_back(std::move(*strings));
-            else if (content)
+            else if (content && !code_explained.contains(ls->name))
                 same_size.push_back(ls->name);
             continue;
         }
@@ -414,7 +417,9 @@ std::vector<Difference> compare_elf(const ElfSummary& l, const ElfSummary& r) {
     compare_header(l, r, out);
     compare_pairs("dynamic", "dynamic", l.dynamic, r.dynamic, out);
     compare_symbols(l, r, out);
-    compare_sections(l, r, out);
+    CodeComparison code = compare_code(l, r);
+    compare_sections(l, r, code.explained, out);
+    for (Difference& d : code.nodes) out.push_back(std::move(d));
     compare_pairs("note", "note", l.notes, r.notes, out);
     compare_comment(l, r, out);
     compare_dwarf(l, r, out);

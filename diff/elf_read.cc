@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -167,6 +168,7 @@ class Reader {
     void read_dynamic(Elf_Scn* scn, const GElf_Shdr& shdr);
     void read_notes(Elf_Data* data);
     void read_comment(Elf_Data* data);
+    void read_relocations(Elf_Scn* scn, const GElf_Shdr& shdr);
     void read_dwarf();
     void read_units(Dwarf* dbg);
 
@@ -209,7 +211,8 @@ std::optional<Error> Reader::read_sections() {
     for (auto& [s, shdr] : all) m_section_names[elf_ndxscn(s)] = strptr(shstrndx, shdr.sh_name);
     for (auto& [s, shdr] : all) {
         ElfSection sec;
-        sec.name = m_section_names[elf_ndxscn(s)];
+        sec.index = elf_ndxscn(s);
+        sec.name = m_section_names[sec.index];
         sec.type = section_type_name(shdr.sh_type);
         sec.flags = section_flags(shdr.sh_flags);
         sec.addr = shdr.sh_addr;
@@ -227,7 +230,10 @@ std::optional<Error> Reader::read_sections() {
             sec.content = hash_bytes(bytes);
             sec.strings = ((shdr.sh_flags & SHF_STRINGS) || shdr.sh_type == SHT_STRTAB) &&
                           !(shdr.sh_flags & SHF_COMPRESSED);
-            if (sec.strings && bytes.size() <= kStringSectionLimit) sec.bytes = bytes;
+            sec.code = (shdr.sh_flags & SHF_EXECINSTR) && !(shdr.sh_flags & SHF_COMPRESSED);
+            if ((sec.strings && bytes.size() <= kStringSectionLimit) ||
+                (sec.code && bytes.size() <= kCodeSectionLimit))
+                sec.bytes = bytes;
         }
         if (shdr.sh_type == SHT_SYMTAB) m_symtab = s;
         if (shdr.sh_type == SHT_DYNSYM) m_dynsym = s;
@@ -238,7 +244,48 @@ std::optional<Error> Reader::read_sections() {
         if (sec.name == ".debug_info" || sec.name == ".zdebug_info") m_has_debug_info = true;
         m_out.sections.push_back(std::move(sec));
     }
+    for (auto& [s, shdr] : all)
+        if (shdr.sh_type == SHT_RELA || shdr.sh_type == SHT_REL) read_relocations(s, shdr);
     return std::nullopt;
+}
+
+void Reader::read_relocations(Elf_Scn* scn, const GElf_Shdr& shdr) {
+    auto target = std::find_if(m_out.sections.begin(), m_out.sections.end(),
+                               [&](const ElfSection& s) { return s.index == shdr.sh_info; });
+    Elf_Scn* symtab = elf_getscn(m_elf.get(), shdr.sh_link);
+    GElf_Shdr symtab_shdr;
+    if (m_type != ET_REL || target == m_out.sections.end() || !target->code || target->bytes.empty() || !symtab ||
+        !gelf_getshdr(symtab, &symtab_shdr) || (shdr.sh_flags & SHF_COMPRESSED))
+        return;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    Elf_Data* syms = elf_getdata(symtab, nullptr);
+    if (!data || !syms || !shdr.sh_entsize) return;
+    bool rela = shdr.sh_type == SHT_RELA;
+    size_t n = shdr.sh_size / shdr.sh_entsize;
+    for (size_t i = 0; i < n; ++i) {
+        GElf_Rela r{};
+        if (rela) {
+            if (!gelf_getrela(data, static_cast<int>(i), &r)) break;
+        } else {
+            GElf_Rel rel;
+            if (!gelf_getrel(data, static_cast<int>(i), &rel)) break;
+            r.r_offset = rel.r_offset;
+            r.r_info = rel.r_info;
+        }
+        GElf_Sym sym;
+        std::string name;
+        if (GELF_R_SYM(r.r_info) != 0 &&
+            gelf_getsym(syms, static_cast<int>(GELF_R_SYM(r.r_info)), &sym))
+            name = GELF_ST_TYPE(sym.st_info) == STT_SECTION ? section_name_of(sym.st_shndx)
+                                                             : strptr(symtab_shdr.sh_link, sym.st_name);
+        if (name.empty()) name = "0";
+        if (r.r_addend != 0)
+            name += r.r_addend > 0 ? fmt::format("+{:#x}", r.r_addend)
+                                   : fmt::format("-{:#x}", -static_cast<std::uint64_t>(r.r_addend));
+        target->relocations.emplace_back(r.r_offset, std::move(name));
+    }
+    std::stable_sort(target->relocations.begin(), target->relocations.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 void Reader::read_versions() {
@@ -316,6 +363,8 @@ void Reader::read_table(Elf_Scn* scn, const GElf_Shdr& shdr, bool dynamic) {
         s.state.size = sym.st_size;
         size_t shndx = sym.st_shndx == SHN_XINDEX ? xndx : sym.st_shndx;
         s.state.defined = sym.st_shndx != SHN_UNDEF;
+        if (s.state.defined && sym.st_shndx != SHN_ABS && sym.st_shndx != SHN_COMMON)
+            s.section_index = shndx;
         s.state.section = sym.st_shndx == SHN_UNDEF    ? "UND"
                           : sym.st_shndx == SHN_ABS    ? "ABS"
                           : sym.st_shndx == SHN_COMMON ? "COMMON"

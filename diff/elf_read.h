@@ -16,21 +16,28 @@
 namespace buildiff {
 
 struct ElfSection {
+    std::size_t index = 0;          // in the section header table
     std::string name, type, flags;  // flags as readelf letters ("AX", "WA", ...)
     std::uint64_t addr = 0, size = 0;
     bool has_content = false;  // false for NOBITS
     Hash128 content;
-    // A string section's bytes (SHF_STRINGS or STRTAB, not compressed, at most
-    // kStringSectionLimit), for comparing it string by string; `strings` says it is one.
-    bool strings = false;
+    // The bytes of a string section (SHF_STRINGS or STRTAB, not compressed, at most
+    // kStringSectionLimit), for comparing it string by string, and of a code section
+    // (SHF_EXECINSTR, at most kCodeSectionLimit), for comparing it function by function.
+    bool strings = false, code = false;
     std::string bytes;
+    // A code section of a relocatable object: where its relocations apply (offset ->
+    // "symbol+addend"), sorted by offset; what a call or a load refers to before it is linked.
+    std::vector<std::pair<std::uint64_t, std::string>> relocations;
 };
 inline constexpr std::uint64_t kStringSectionLimit = 16u << 20;
+inline constexpr std::uint64_t kCodeSectionLimit = 64u << 20;
 
 struct ElfSymbol {
     std::string name;  // without any @VERSION suffix (the version is in state.version)
     SymbolState state;
     std::uint64_t value = 0;
+    std::size_t section_index = 0;  // of a defined symbol's section (0: none, ABS, COMMON)
 };
 
 struct DwarfUnit {

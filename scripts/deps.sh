@@ -10,7 +10,7 @@ set -euo pipefail
 # Compiling buildiff: the toolchain and every library a source includes.
 build_pkgs=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
             libseccomp-dev libxxhash-dev libelf-dev libdw-dev libarchive-dev libiberty-dev
-            libdtl-dev libkainjow-mustache-dev)
+            libdtl-dev libkainjow-mustache-dev libcapstone-dev)
 # The README's first command: audits examples/stale-cache, a make project, with ccache.
 example_pkgs=(make ccache)
 # The test suite: real builds (make, CMake, cargo with the cc crate, Python wheels), real caches,

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -573,4 +574,117 @@ TEST(CompareElf, DynamicEntriesCommentAndProducerNameTheLinkAndCompilerChanges) 
     ASSERT_EQ(producers.size(), 1u) << obj.text;
     EXPECT_TRUE(producers[0]["left"].get<std::string>().starts_with("GNU C"));
     EXPECT_NE(producers[0]["right"].get<std::string>().find("clang version 14"), std::string::npos);
+}
+
+namespace {
+
+// A field of SYMBOL's line in `nm -S FILE` (0: its address, 1: its size), in hex; 0 when absent.
+std::uint64_t nm_field(const std::string& file, const std::string& symbol, int field) {
+    std::istringstream lines(run({"nm", "-S", file}).out);
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream words(line);
+        std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
+        if (w.size() == 4 && w[3] == symbol) return std::stoull(w[size_t(field)], nullptr, 16);
+    }
+    return 0;
+}
+
+// Instructions of FUNCTION in FILE as binutils' objdump decodes them, within the symbol's size
+// (nm -S): the count is the truth the disassembly diff is checked against.
+size_t objdump_instructions(const std::string& file, const std::string& function) {
+    std::uint64_t start = nm_field(file, function, 0), end = start + nm_field(file, function, 1);
+    EXPECT_LT(start, end) << file << ": no size for " << function << " in nm -S";
+    RunResult d = run({"objdump", "-d", "--no-show-raw-insn",
+                       "--disassemble=" + function, file});
+    size_t count = 0;
+    std::istringstream dis(d.out);
+    for (std::string line; std::getline(dis, line);) {
+        size_t colon = line.find(":\t");
+        if (colon == std::string::npos) continue;
+        std::uint64_t at = std::stoull(line.substr(0, colon), nullptr, 16);
+        if (at >= start && at < end) ++count;
+    }
+    return count;
+}
+
+std::string function_source(bool grown) {
+    std::string s = "#include <stdio.h>\n#include <string.h>\n";
+    s += grown ? "int first(int x) { return x * x + 1 + (x > 3 ? x / 7 : 2); }\n"
+               : "int first(int x) { return x + 1; }\n";
+    for (int i = 0; i < 30; ++i)
+        s += "int f" + std::to_string(i) + "(const char *s) { printf(\"f" + std::to_string(i) +
+             " %s\\n\", s); return (int)strlen(s) + first(" + std::to_string(i) + "); }\n";
+    return s + "int main(int c, char **v) { return f3(v[0]) + c; }\n";
+}
+
+}  // namespace
+
+// One function of 32 grows: the function comparison names it alone, with a diff of its
+// instructions, and counts the others, which only moved, apart. Truth: nm -S (the size change, and
+// the others' addresses moved) and objdump (the instructions of `first` on each side).
+TEST(CompareCode, OneGrownFunctionIsNamedWithItsInstructionsAndTheOthersOnlyMoved) {
+    TempDir tmp;
+    for (std::string side : {"left", "right"}) {
+        write_text(tmp / side + "/prog.c", function_source(side == "right"));
+        // No inlining and no interprocedural register allocation: the callers stay the same.
+        sh("gcc -O2 -fno-inline -fno-ipa-ra prog.c -o prog", tmp / side);
+    }
+    Report r = compare_files(tmp, tmp / "left/prog", tmp / "right/prog");
+    EXPECT_EQ(r.status, 1) << r.err;
+    std::vector<json> functions = nodes(r.j, "functions");
+    ASSERT_EQ(functions.size(), 1u) << r.text;
+    size_t left_insns = objdump_instructions(tmp / "left/prog", "first");
+    size_t right_insns = objdump_instructions(tmp / "right/prog", "first");
+    std::uint64_t grew =
+        nm_field(tmp / "right/prog", "first", 1) - nm_field(tmp / "left/prog", "first", 1);
+    EXPECT_EQ(functions[0]["description"],
+              "1 function differs: `first` (+" + std::to_string(grew) + " bytes)")
+        << r.text;
+    std::vector<json> fn = nodes(r.j, "function");
+    ASSERT_EQ(fn.size(), 1u);
+    EXPECT_EQ(fn[0]["name"], "first");
+    size_t minus = 0, plus = 0, same = 0;
+    for (const json& l : fn[0]["lines"]) {
+        std::string line = l;
+        if (line.starts_with("- ")) ++minus;
+        if (line.starts_with("+ ")) ++plus;
+        if (line.starts_with("  ")) ++same;
+    }
+    EXPECT_EQ(minus + same, left_insns) << fn[0].dump(1);
+    EXPECT_EQ(plus + same, right_insns) << fn[0].dump(1);
+    // The callers moved (nm), and are not reported as different.
+    EXPECT_NE(nm_field(tmp / "left/prog", "f0", 0), nm_field(tmp / "right/prog", "f0", 0));
+    bool moved = false;
+    for (const json& s : nodes(r.j, "shift"))
+        moved |= s["description"].get<std::string>().find(
+                     "functions differ only in the addresses they use") != std::string::npos;
+    EXPECT_TRUE(moved) << r.text;
+}
+
+// In an object file a call is a relocation: the bytes are the same whichever function it calls.
+// The comparison reads the relocations and names the callee. Truth: readelf -r shows the call's
+// relocation against `alpha` on one side and `beta` on the other, at the same offset.
+TEST(CompareCode, ACallToAnotherFunctionInAnObjectIsNamedFromItsRelocation) {
+    TempDir tmp;
+    for (std::string side : {"left", "right"}) {
+        write_text(tmp / side + "/g.c", std::string("int alpha(void);\nint beta(void);\n") +
+                                            "int g(void) { return " +
+                                            (side == "left" ? "alpha" : "beta") + "() + 1; }\n");
+        sh("gcc -O2 -c g.c -o g.o", tmp / side);
+    }
+    RunResult rl = run({"readelf", "-rW", tmp / "left/g.o"}),
+              rr = run({"readelf", "-rW", tmp / "right/g.o"});
+    EXPECT_NE(rl.out.find(" alpha - 4"), std::string::npos) << rl.out;
+    EXPECT_NE(rr.out.find(" beta - 4"), std::string::npos) << rr.out;
+    Report r = compare_files(tmp, tmp / "left/g.o", tmp / "right/g.o");
+    std::vector<json> fn = nodes(r.j, "function");
+    ASSERT_EQ(fn.size(), 1u) << r.text;
+    EXPECT_EQ(fn[0]["name"], "g");
+    std::vector<std::string> changed;
+    for (const json& l : fn[0]["lines"])
+        if (!l.get<std::string>().starts_with("  ") && !l.get<std::string>().starts_with("@@"))
+            changed.push_back(l);
+    EXPECT_EQ(changed, (std::vector<std::string>{"- call <alpha-0x4>", "+ call <beta-0x4>"}))
+        << fn[0].dump(1);
+    EXPECT_EQ(nodes(r.j, "functions")[0]["description"], "1 function differs: `g` (same size)");
 }

@@ -55,7 +55,7 @@ fuzz=$bin_dir/fuzz
     printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -I{} sh -c \
       'obj=$1; shift; exec clang++-14 "$@" -c "$0" -o "$obj/$(basename "$0").o"' {} \
       "$bin_dir/obj" "${flags[@]}" -I"$src" -I"$bin_dir/gen" -I/usr/include/libiberty
-    clang++-14 "${flags[@]}" "$bin_dir"/obj/*.o -o "$fuzz.new" -ldw -lelf -larchive -liberty \
+    clang++-14 "${flags[@]}" "$bin_dir"/obj/*.o -o "$fuzz.new" -ldw -lelf -larchive -liberty -lcapstone \
       -lxxhash
     mv "$fuzz.new" "$fuzz"
   fi

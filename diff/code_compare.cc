@@ -1,0 +1,396 @@
+#include "diff/code_compare.h"
+
+#include <capstone/capstone.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <dtl/dtl.hpp>
+#include <fmt/core.h>
+
+#include "diff/demangle.h"
+
+namespace buildiff {
+
+namespace {
+
+std::string header_value(const ElfSummary& e, std::string_view key) {
+    for (auto& [k, v] : e.header)
+        if (k == key) return v;
+    return "";
+}
+
+// A function's bytes, where it is disassembled, and its name.
+struct Function {
+    std::string name;  // its symbol, or its section's name when the section has no function symbol
+    const ElfSection* section = nullptr;
+    std::uint64_t offset = 0, size = 0;  // in the section
+    std::uint64_t address = 0;
+    std::string_view bytes() const { return std::string_view(section->bytes).substr(offset, size); }
+    // Its relocations (an object file's), by offset in the function.
+    std::vector<std::pair<std::uint64_t, std::string>> relocations() const {
+        std::vector<std::pair<std::uint64_t, std::string>> out;
+        for (const auto& [at, what] : section->relocations)
+            if (at >= offset && at < offset + size) out.emplace_back(at - offset, what);
+        return out;
+    }
+};
+
+struct Label {
+    std::uint64_t address, size;
+    std::string name;
+};
+
+// Capstone for one machine: x86-64, i386 and AArch64 (the others: bytes only).
+class Disassembler {
+  public:
+    explicit Disassembler(const std::string& machine) {
+        cs_arch arch = CS_ARCH_X86;
+        cs_mode mode = CS_MODE_64;
+        if (machine == "i386") {
+            mode = CS_MODE_32;
+        } else if (machine == "AArch64") {
+            arch = CS_ARCH_ARM64;
+            mode = CS_MODE_ARM;
+        } else if (machine != "x86-64") {
+            return;
+        }
+        if (cs_open(arch, mode, &m_handle) != CS_ERR_OK) return;
+        cs_option(m_handle, CS_OPT_DETAIL, CS_OPT_ON);
+        m_open = true;
+        m_x86 = arch == CS_ARCH_X86;
+    }
+    ~Disassembler() {
+        if (m_open) cs_close(&m_handle);
+    }
+    Disassembler(const Disassembler&) = delete;
+    Disassembler& operator=(const Disassembler&) = delete;
+    bool usable() const { return m_open; }
+    csh handle() const { return m_handle; }
+    bool x86() const { return m_x86; }
+
+  private:
+    csh m_handle = 0;
+    bool m_open = false, m_x86 = false;
+};
+
+// One side: its functions, the names of its addresses, and its disassembler.
+class CodeView {
+  public:
+    explicit CodeView(const ElfSummary& e)
+        : m_disassembler(header_value(e, "machine")),
+          m_relocatable(header_value(e, "type").starts_with("REL")) {
+        // Where each section is disassembled: its address, or in a relocatable object (every
+        // section at 0) a made-up layout, one after another.
+        std::uint64_t next = 0x10000;
+        for (const ElfSection& s : e.sections) {
+            std::uint64_t base = s.addr;
+            if (m_relocatable) {
+                base = next;
+                next = (next + s.size + 0x10000) & ~std::uint64_t{0xfff};
+            }
+            m_base[s.index] = base;
+            if (s.flags.find('A') != std::string::npos || (m_relocatable && s.code))
+                m_sections.push_back({base, s.size, s.name});
+        }
+        std::map<std::size_t, std::vector<const ElfSymbol*>> code_symbols;
+        for (const ElfSymbol& sym : e.symbols) {
+            auto base = m_base.find(sym.section_index);
+            if (!sym.state.defined || base == m_base.end()) continue;
+            std::uint64_t address = m_relocatable ? base->second + sym.value : sym.value;
+            m_names.push_back({address, sym.state.size, sym.name});
+            if (sym.state.type == "FUNC") code_symbols[sym.section_index].push_back(&sym);
+        }
+        std::stable_sort(m_names.begin(), m_names.end(),
+                         [](const Label& a, const Label& b) { return a.address < b.address; });
+        for (const ElfSection& s : e.sections) {
+            if (!s.code || s.bytes.size() != s.size || s.size == 0) continue;
+            std::uint64_t base = m_base[s.index];
+            auto it = code_symbols.find(s.index);
+            if (it == code_symbols.end()) {
+                m_functions.push_back({s.name, &s, 0, s.size, base});
+                continue;
+            }
+            std::vector<const ElfSymbol*>& syms = it->second;
+            std::stable_sort(syms.begin(), syms.end(), [](auto* a, auto* b) { return a->value < b->value; });
+            for (size_t i = 0; i < syms.size(); ++i) {
+                std::uint64_t start = m_relocatable ? syms[i]->value : syms[i]->value - s.addr;
+                if (syms[i]->value < (m_relocatable ? 0 : s.addr) || start >= s.size) continue;
+                std::uint64_t size = syms[i]->state.size;
+                if (size == 0)  // up to the next function, or the end of the section
+                    size = (i + 1 < syms.size() ? (m_relocatable ? syms[i + 1]->value
+                                                                 : syms[i + 1]->value - s.addr)
+                                                : s.size) -
+                           start;
+                size = std::min(size, s.size - start);
+                m_functions.push_back({syms[i]->name, &s, start, size, base + start});
+            }
+        }
+    }
+
+    const std::vector<Function>& functions() const { return m_functions; }
+    bool can_disassemble() const { return m_disassembler.usable(); }
+
+    // The instructions of F, each "mnemonic operands" with its targets named; nullopt when they
+    // cannot be decoded to the end.
+    std::optional<std::vector<std::string>> instructions(const Function& f) const {
+        if (!m_disassembler.usable()) return std::nullopt;
+        csh h = m_disassembler.handle();
+        std::string_view code = f.bytes();
+        const auto* p = reinterpret_cast<const std::uint8_t*>(code.data());
+        size_t left = code.size();
+        std::uint64_t address = f.address;
+        cs_insn* insn = cs_malloc(h);
+        std::vector<std::string> out;
+        std::set<std::uint64_t> targets;  // in the function itself
+        while (left > 0) {
+            if (!cs_disasm_iter(h, &p, &left, &address, insn)) {
+                // Data in code, padding, an instruction Capstone does not know: shown as a byte.
+                out.push_back(fmt::format(".byte {:#04x}", *p));
+                ++p, --left, ++address;
+                continue;
+            }
+            out.push_back(line(*insn, f, targets));
+        }
+        cs_free(insn, 1);
+        // Targets in the function are labels numbered in address order (.L1, .L2, ...), so that
+        // an instruction inserted before one does not change every jump to it.
+        std::map<std::uint64_t, size_t> label;
+        for (std::uint64_t t : targets) label.emplace(t, label.size() + 1);
+        for (std::string& l : out) {
+            size_t at;
+            while ((at = l.find(kLocal)) != std::string::npos) {
+                size_t end = l.find(kLocal, at + 1);
+                std::uint64_t t = std::stoull(l.substr(at + 1, end - at - 1));
+                l.replace(at, end - at + 1, fmt::format("<.L{}>", label[t]));
+            }
+        }
+        return out;
+    }
+
+  private:
+    // Marks a target in the function itself until labels are numbered: \x01ADDRESS\x01.
+    static constexpr char kLocal = '\x01';
+
+    // The relocation applied within the instruction at ADDRESS (SIZE bytes) of F, if any.
+    const std::string* relocation(const Function& f, std::uint64_t address, size_t size) const {
+        const auto& relocs = f.section->relocations;
+        std::uint64_t from = address - f.address + f.offset;
+        auto it = std::lower_bound(relocs.begin(), relocs.end(), from,
+                                   [](const auto& r, std::uint64_t o) { return r.first < o; });
+        return it != relocs.end() && it->first < from + size ? &it->second : nullptr;
+    }
+
+    std::string line(const cs_insn& insn, const Function& f, std::set<std::uint64_t>& targets) const {
+        std::string ops = insn.op_str;
+        csh h = m_disassembler.handle();
+        bool branch = cs_insn_group(h, &insn, CS_GRP_JUMP) || cs_insn_group(h, &insn, CS_GRP_CALL);
+        const std::string* reloc = relocation(f, insn.address, insn.size);
+        auto target_name = [&](std::uint64_t target) {
+            if (reloc) return fmt::format("<{}>", *reloc);  // not linked yet: what it refers to
+            if (target >= f.address && target <= f.address + f.size) {
+                targets.insert(target);
+                return fmt::format("{}{}{}", kLocal, target, kLocal);
+            }
+            return name_of(target);
+        };
+        bool named = false;
+        if (m_disassembler.x86() && insn.detail) {
+            const cs_x86& x = insn.detail->x86;
+            if (branch && x.op_count == 1 && x.operands[0].type == X86_OP_IMM) {
+                ops = target_name(static_cast<std::uint64_t>(x.operands[0].imm));
+                named = true;
+            }
+            for (int i = 0; i < x.op_count; ++i) {
+                const cs_x86_op& op = x.operands[i];
+                if (op.type != X86_OP_MEM || op.mem.base != X86_REG_RIP) continue;
+                std::uint64_t target =
+                    insn.address + insn.size + static_cast<std::uint64_t>(op.mem.disp);
+                size_t open = ops.find('['), close = ops.find(']', open);
+                if (open != std::string::npos && close != std::string::npos) {
+                    ops = ops.substr(0, open + 1) + target_name(target) + ops.substr(close);
+                    named = true;
+                }
+            }
+        } else if (insn.detail && branch) {
+            const cs_arm64& a = insn.detail->arm64;
+            for (int i = 0; i < a.op_count; ++i)
+                if (a.operands[i].type == ARM64_OP_IMM && i + 1 == a.op_count) {
+                    size_t hash = ops.rfind('#');
+                    if (hash != std::string::npos) {
+                        ops = ops.substr(0, hash) +
+                              target_name(static_cast<std::uint64_t>(a.operands[i].imm));
+                        named = true;
+                    }
+                }
+        }
+        if (reloc && !named) ops += fmt::format("  ; <{}>", *reloc);
+        return ops.empty() ? std::string(insn.mnemonic) : fmt::format("{} {}", insn.mnemonic, ops);
+    }
+
+    // An address outside the function as a name: "<foo>", "<foo+0x8>", "<.plt+0x30>".
+    std::string name_of(std::uint64_t target) const {
+        auto it = std::upper_bound(m_names.begin(), m_names.end(), target,
+                                   [](std::uint64_t t, const Label& n) { return t < n.address; });
+        if (it != m_names.begin()) {
+            const Label& n = *std::prev(it);
+            // The first symbol at that address wins (sorted stably, so .symtab's order).
+            auto first = std::lower_bound(m_names.begin(), m_names.end(), n.address,
+                                          [](const Label& x, std::uint64_t a) { return x.address < a; });
+            if (target - n.address < std::max<std::uint64_t>(n.size, 1))
+                return target == n.address ? fmt::format("<{}>", first->name)
+                                           : fmt::format("<{}+{:#x}>", first->name, target - n.address);
+        }
+        for (const Label& s : m_sections)
+            if (target >= s.address && target < s.address + s.size)
+                return fmt::format("<{}+{:#x}>", s.name, target - s.address);
+        return fmt::format("{:#x}", target);
+    }
+
+    Disassembler m_disassembler;
+    bool m_relocatable;
+    std::map<std::size_t, std::uint64_t> m_base;  // section index -> where it is disassembled
+    std::vector<Label> m_names;                    // defined symbols, by address
+    std::vector<Label> m_sections;
+    std::vector<Function> m_functions;
+};
+
+std::string size_change(std::uint64_t l, std::uint64_t r) {
+    if (l == r) return "same size";
+    return r > l ? fmt::format("+{} bytes", r - l) : fmt::format("-{} bytes", l - r);
+}
+
+std::string shown_name(const std::string& name) {
+    std::string d = demangle(name);
+    return d.empty() ? name : d;
+}
+
+// The unified diff of two instruction lists, at most MAX lines; counts what was removed and added.
+std::vector<std::string> instruction_diff(const std::vector<std::string>& a,
+                                          const std::vector<std::string>& b, size_t max,
+                                          size_t& removed, size_t& added, bool& cut) {
+    dtl::Diff<std::string> diff(a, b);
+    diff.onHuge();
+    diff.compose();
+    diff.composeUnifiedHunks();
+    std::vector<std::string> lines;
+    auto emit = [&](std::string line) {
+        if (lines.size() < max)
+            lines.push_back(std::move(line));
+        else
+            cut = true;
+    };
+    for (const auto& h : diff.getUniHunks()) {
+        emit(fmt::format("@@ -{},{} +{},{} @@", h.a, h.b, h.c, h.d));
+        for (const auto& e : h.common[0]) emit("  " + e.first);
+        for (const auto& e : h.change) {
+            char mark = e.second.type == dtl::SES_ADD      ? '+'
+                        : e.second.type == dtl::SES_DELETE ? '-'
+                                                           : ' ';
+            if (mark == '+') ++added;
+            if (mark == '-') ++removed;
+            emit(fmt::format("{} {}", mark, e.first));
+        }
+        for (const auto& e : h.common[1]) emit("  " + e.first);
+    }
+    return lines;
+}
+
+}  // namespace
+
+CodeComparison compare_code(const ElfSummary& left, const ElfSummary& right,
+                            const CodeLimits& limits) {
+    CodeComparison out;
+    CodeView lv(left), rv(right);
+    // Functions paired by name and occurrence (two static `init`s pair in order).
+    std::map<std::pair<std::string, int>, const Function*> lk;
+    std::map<std::string, int> seen;
+    for (const Function& f : lv.functions()) lk.emplace(std::make_pair(f.name, seen[f.name]++), &f);
+    seen.clear();
+    struct Changed {
+        const Function *l, *r;
+        std::optional<std::vector<std::string>> li, ri;
+    };
+    std::vector<Changed> changed;
+    size_t moved = 0;
+    for (const Function& rf : rv.functions()) {
+        auto it = lk.find({rf.name, seen[rf.name]++});
+        if (it == lk.end()) continue;  // a symbol of one side: the symbol nodes say so
+        const Function& lf = *it->second;
+        if (lf.bytes() == rf.bytes() && lf.relocations() == rf.relocations()) continue;
+        Changed c{&lf, &rf, lv.instructions(lf), rv.instructions(rf)};
+        if (c.li && c.ri && *c.li == *c.ri) {
+            ++moved;
+            out.explained.insert(lf.section->name);
+            out.explained.insert(rf.section->name);
+            continue;
+        }
+        changed.push_back(std::move(c));
+    }
+    if (!changed.empty()) {
+        std::string names;
+        for (size_t i = 0; i < changed.size() && i < 5; ++i)
+            names += fmt::format("{}`{}` ({})", i ? ", " : "", shown_name(changed[i].r->name),
+                                 size_change(changed[i].l->size, changed[i].r->size));
+        if (changed.size() > 5) names += fmt::format(" and {} more", changed.size() - 5);
+        Difference node = difference(
+            "functions", "",
+            fmt::format("{} function{} differ{}: {}", changed.size(), changed.size() == 1 ? "" : "s",
+                        changed.size() == 1 ? "s" : "", names));
+        for (size_t i = 0; i < changed.size(); ++i) {
+            const Changed& c = changed[i];
+            out.explained.insert(c.l->section->name);
+            out.explained.insert(c.r->section->name);
+            if (i >= limits.functions) continue;
+            Difference f = difference("function", c.r->name, "");
+            f.demangled = demangle(c.r->name);
+            std::string where = c.l->section->name == c.r->section->name
+                                    ? c.r->section->name
+                                    : c.l->section->name + " -> " + c.r->section->name;
+            std::string sizes = c.l->size == c.r->size
+                                    ? fmt::format("{} bytes", c.r->size)
+                                    : fmt::format("{} -> {} bytes ({})", c.l->size, c.r->size,
+                                                  size_change(c.l->size, c.r->size));
+            if (c.li && c.ri) {
+                size_t removed = 0, added = 0;
+                bool cut = false;
+                f.lines = instruction_diff(*c.li, *c.ri, limits.lines, removed, added, cut);
+                f.description = fmt::format(
+                    "function `{}` ({}): {} instruction{} removed, {} added, {}{}",
+                    shown_name(c.r->name), where, removed, removed == 1 ? "" : "s", added, sizes,
+                    cut ? fmt::format(" (first {} diff lines shown)", limits.lines) : "");
+            } else {
+                f.description = fmt::format(
+                    "function `{}` ({}): bytes differ, {} (not disassembled: {} is not x86-64, "
+                    "i386 or AArch64)",
+                    shown_name(c.r->name), where, sizes, header_value(right, "machine"));
+            }
+            node.children.push_back(std::move(f));
+        }
+        if (changed.size() > limits.functions)
+            node.children.push_back(difference(
+                "limit", "",
+                fmt::format("and {} more functions differ (named above; not disassembled here)",
+                            changed.size() - limits.functions)));
+        out.nodes.push_back(std::move(node));
+    }
+    if (moved > 0)
+        out.nodes.push_back(difference(
+            "shift", "",
+            fmt::format("{} function{} differ{} only in the addresses {} (the same instructions "
+                        "once targets are named)",
+                        moved, moved == 1 ? "" : "s", moved == 1 ? "s" : "",
+                        moved == 1 ? "it uses" : "they use")));
+    return out;
+}
+
+std::vector<std::string> disassemble_for_diff(const ElfSummary& elf, const std::string& function) {
+    CodeView v(elf);
+    for (const Function& f : v.functions())
+        if (f.name == function) return v.instructions(f).value_or(std::vector<std::string>{});
+    return {};
+}
+
+}  // namespace buildiff
