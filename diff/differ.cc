@@ -394,12 +394,22 @@ void Differ::list_chains() {
     for (const Artifact& a : m_divergent) by_path[a.path] = &a;
     for (size_t i = 0; i < m_result.root_causes.size(); ++i) {
         RootCause& rc = m_result.root_causes[i];
+        std::set<std::string> looks;  // a fact per distinct culprit, at the first artifact it is in
         for (const std::string& path : rc.explains) {
             auto a = by_path.find(path);
             if (a == by_path.end() || a->second->root_cause != static_cast<int>(i)) continue;
-            if (const Difference* d = telling(a->second->differences))
-                rc.chain.emplace_back(path, d->description);
-            if (rc.chain.size() == 6) break;
+            if (rc.chain.size() < 6)
+                if (const Difference* d = telling(a->second->differences))
+                    rc.chain.emplace_back(path, d->description);
+            std::vector<const Difference*> stack;
+            for (const Difference& d : a->second->differences) stack.push_back(&d);
+            while (!stack.empty() && looks.size() < 3) {
+                const Difference* d = stack.back();
+                stack.pop_back();
+                if (!d->looks_like.empty() && looks.insert(d->looks_like).second)
+                    rc.details.push_back(fmt::format("{}: {}", path, d->description));
+                for (const Difference& c : d->children) stack.push_back(&c);
+            }
         }
     }
 }

@@ -84,6 +84,9 @@ struct Difference {
     std::string demangled;    // symbols: the demangled name when it differs from `name`
     std::optional<SymbolState> left_symbol, right_symbol;  // kind "symbol"
     std::vector<std::string> lines;  // "text": unified diff lines; "binary": hex context
+    // What a changed value looks like, with what to do ("a build timestamp (set
+    // SOURCE_DATE_EPOCH, ...)"; diff/looks_like.h); "" when nothing known.
+    std::string looks_like;
     std::vector<Difference> children;
 };
 

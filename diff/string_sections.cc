@@ -6,6 +6,8 @@
 
 #include <fmt/core.h>
 
+#include "diff/looks_like.h"
+
 namespace buildiff {
 
 namespace {
@@ -150,8 +152,12 @@ std::optional<Difference> compare_string_section(const std::string& name, std::s
         std::string words = l.empty()   ? fmt::format("added `{}`", shown(r))
                             : r.empty() ? fmt::format("removed `{}`", shown(l))
                                         : fmt::format("`{}` -> `{}`", shown(l), shown(r));
-        node.children.push_back(
-            difference("string", name, words + more, std::string(l), std::string(r)));
+        Difference d = difference("string", name, words + more, std::string(l), std::string(r));
+        if (std::optional<LooksLike> look = looks_like(l, r, local_names())) {
+            d.looks_like = look->words();
+            d.description += ": looks like " + d.looks_like;
+        }
+        node.children.push_back(std::move(d));
     }
     if (shown_count > limit)
         node.children.push_back(difference(

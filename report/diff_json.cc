@@ -58,6 +58,8 @@ json difference(const Difference& d) {
         j["left"] = optional_text(d.left);
         j["right"] = optional_text(d.right);
     }
+    if (d.kind == "function") j["demangled"] = optional_text(d.demangled);
+    if (!d.looks_like.empty()) j["looks_like"] = json_bytes(d.looks_like);
     if (!d.lines.empty()) {
         j["lines"] = json::array();
         for (auto& l : d.lines) j["lines"].push_back(json_bytes(l));

@@ -158,6 +158,14 @@ TEST(Audit, BundledExampleAStaleTimeStampServedByCcacheIsACacheRootCause) {
     ASSERT_EQ((*strings)["children"].size(), 1u);
     EXPECT_EQ((*strings)["children"][0]["left"], plain_stamp);
     EXPECT_EQ((*strings)["children"][0]["right"], warm_stamp);
+    EXPECT_EQ((*strings)["children"][0]["looks_like"],
+              "a build timestamp (set SOURCE_DATE_EPOCH, or avoid __DATE__ and __TIME__)");
+    // The cause says so too.
+    EXPECT_NE(cause["details"]["facts"].dump().find(
+                  "$ROOT/stamp.o: `" + plain_stamp + "` -> `" + warm_stamp +
+                  "`: looks like a build timestamp"),
+              std::string::npos)
+        << cause["details"].dump(1);
 }
 
 TEST(Audit, CcacheWithHashDirOffServesTheColdRunsCompDirAsABuildPathLeak) {
