@@ -688,3 +688,33 @@ TEST(CompareCode, ACallToAnotherFunctionInAnObjectIsNamedFromItsRelocation) {
         << fn[0].dump(1);
     EXPECT_EQ(nodes(r.j, "functions")[0]["description"], "1 function differs: `g` (same size)");
 }
+
+// -O2 against -O3 on a file where only the loop changes: that function alone is listed, with its
+// disassembly diff; its neighbours, moved by it, are not. Truth: nm -S (only `scale` changed size;
+// `mul` and `neg` moved) and objdump (the neighbours' instruction counts are the same).
+TEST(CompareCode, O2AgainstO3ListsOnlyTheFunctionTheOptimiserChanged) {
+    TempDir tmp;
+    write_text(tmp / "k.c",
+               "int add(int a, int b) { return a + b; }\n"
+               "int sub(int a, int b) { return a - b; }\n"
+               "void scale(float *restrict a, const float *restrict b, int n) {\n"
+               "    for (int i = 0; i < n; ++i) a[i] = b[i] * 2.0f + a[i];\n}\n"
+               "int mul(int a, int b) { return a * b; }\n"
+               "int neg(int a) { return -a; }\n");
+    sh("gcc -O2 -c k.c -o o2.o && gcc -O3 -c k.c -o o3.o", tmp.path());
+    Report r = compare_files(tmp, tmp / "o2.o", tmp / "o3.o");
+    EXPECT_EQ(r.status, 1) << r.err;
+    for (std::string f : {"add", "sub", "mul", "neg"})
+        EXPECT_EQ(nm_field(tmp / "o2.o", f, 1), nm_field(tmp / "o3.o", f, 1)) << f;
+    EXPECT_NE(nm_field(tmp / "o2.o", "mul", 0), nm_field(tmp / "o3.o", "mul", 0));
+    std::vector<json> fn = nodes(r.j, "function");
+    ASSERT_EQ(fn.size(), 1u) << r.text;
+    EXPECT_EQ(fn[0]["name"], "scale");
+    EXPECT_FALSE(fn[0]["lines"].empty());
+    std::uint64_t grew = nm_field(tmp / "o3.o", "scale", 1) - nm_field(tmp / "o2.o", "scale", 1);
+    EXPECT_EQ(nodes(r.j, "functions")[0]["description"],
+              "1 function differs: `scale` (+" + std::to_string(grew) + " bytes)");
+    // The neighbours' instructions are the same, as objdump decodes them.
+    for (std::string f : {"mul", "neg"})
+        EXPECT_EQ(objdump_instructions(tmp / "o2.o", f), objdump_instructions(tmp / "o3.o", f));
+}
