@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "diff/demangle.h"
+#include "diff/looks_like.h"
 
 namespace buildiff {
 
@@ -81,7 +82,9 @@ class CodeView {
   public:
     explicit CodeView(const ElfSummary& e)
         : m_disassembler(header_value(e, "machine")),
-          m_relocatable(header_value(e, "type").starts_with("REL")) {
+          m_relocatable(header_value(e, "type").starts_with("REL")),
+          m_pointers64(header_value(e, "class") == "ELF64" &&
+                       header_value(e, "data") == "little-endian") {
         // Where each section is disassembled: its address, or in a relocatable object (every
         // section at 0) a made-up layout, one after another.
         std::uint64_t next = 0x10000;
@@ -102,6 +105,8 @@ class CodeView {
             std::uint64_t address = m_relocatable ? base->second + sym.value : sym.value;
             m_names.push_back({address, sym.state.size, sym.name});
             if (sym.state.type == "FUNC") code_symbols[sym.section_index].push_back(&sym);
+            if ((sym.state.type == "OBJECT" || sym.state.type == "TLS") && sym.state.size > 0)
+                add_object(e, sym, base->second);
         }
         std::stable_sort(m_names.begin(), m_names.end(),
                          [](const Label& a, const Label& b) { return a.address < b.address; });
@@ -131,7 +136,16 @@ class CodeView {
     }
 
     const std::vector<Function>& functions() const { return m_functions; }
+    const std::vector<Function>& objects() const { return m_objects; }
     bool can_disassemble() const { return m_disassembler.usable(); }
+    bool pointers64() const { return m_pointers64; }
+
+    // An address as the name other code would see ("<foo+0x8>"); "" when no symbol or section
+    // holds it (a number, not an address).
+    std::string address_name(std::uint64_t target) const {
+        std::string n = name_of(target);
+        return n.starts_with("<") ? n : "";
+    }
 
     // The instructions of F, each "mnemonic operands" with its targets named; nullopt when they
     // cannot be decoded to the end.
@@ -171,6 +185,16 @@ class CodeView {
     }
 
   private:
+    void add_object(const ElfSummary& e, const ElfSymbol& sym, std::uint64_t base) {
+        auto s = std::find_if(e.sections.begin(), e.sections.end(),
+                              [&](const ElfSection& x) { return x.index == sym.section_index; });
+        if (s == e.sections.end() || !s->data || s->bytes.size() != s->size) return;
+        std::uint64_t start = m_relocatable ? sym.value : sym.value - s->addr;
+        if (!m_relocatable && sym.value < s->addr) return;
+        if (start >= s->size || sym.state.size > s->size - start) return;
+        m_objects.push_back({sym.name, &*s, start, sym.state.size, base + start});
+    }
+
     // Marks a target in the function itself until labels are numbered: \x01ADDRESS\x01.
     static constexpr char kLocal = '\x01';
 
@@ -255,6 +279,8 @@ class CodeView {
     std::vector<Label> m_names;                    // defined symbols, by address
     std::vector<Label> m_sections;
     std::vector<Function> m_functions;
+    std::vector<Function> m_objects;  // data symbols in data sections
+    bool m_pointers64 = false;        // ELF64, little-endian: 8-byte words may be addresses
 };
 
 std::string size_change(std::uint64_t l, std::uint64_t r) {
@@ -296,6 +322,53 @@ std::vector<std::string> instruction_diff(const std::vector<std::string>& a,
         for (const auto& e : h.common[1]) emit("  " + e.first);
     }
     return lines;
+}
+
+// A data object's bytes in words: a string, a number (1, 2, 4 or 8 bytes, little-endian), or hex.
+std::string value_words(std::string_view b, bool little) {
+    size_t nul = b.find('\0');
+    std::string_view text = b.substr(0, nul);
+    bool zeros_after = nul != std::string_view::npos &&
+                       b.find_first_not_of('\0', nul) == std::string_view::npos;
+    bool printable = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u >= 0x20 && u != 0x7f;
+    });
+    if (printable && zeros_after && text.size() >= 2) return fmt::format("\"{}\"", text);
+    if (little && (b.size() == 1 || b.size() == 2 || b.size() == 4 || b.size() == 8)) {
+        std::uint64_t v = 0;
+        for (size_t i = b.size(); i-- > 0;) v = v << 8 | static_cast<unsigned char>(b[i]);
+        return fmt::format("{}", v);
+    }
+    std::string hex;
+    for (size_t i = 0; i < b.size() && i < 32; ++i)
+        hex += fmt::format("{}{:02x}", i ? " " : "", static_cast<unsigned char>(b[i]));
+    return b.size() > 32 ? hex + " ..." : hex;
+}
+
+// Whether two versions of a data object differ only in 8-byte words that are addresses of the
+// same symbol on each side (a pointer table whose targets moved).
+bool only_addresses_moved(const CodeView& lv, const CodeView& rv, const Function& l,
+                          const Function& r) {
+    std::string_view a = l.bytes(), b = r.bytes();
+    if (a.size() != b.size() || !lv.pointers64() || !rv.pointers64()) return false;
+    size_t i = 0;
+    while (i < a.size()) {
+        bool aligned = (l.address + i) % 8 == 0 && (r.address + i) % 8 == 0 && i + 8 <= a.size();
+        size_t n = aligned ? 8 : 1;
+        if (a.substr(i, n) != b.substr(i, n)) {
+            if (!aligned) return false;
+            std::uint64_t x = 0, y = 0;
+            for (size_t k = 8; k-- > 0;) {
+                x = x << 8 | static_cast<unsigned char>(a[i + k]);
+                y = y << 8 | static_cast<unsigned char>(b[i + k]);
+            }
+            std::string nx = lv.address_name(x);
+            if (nx.empty() || nx != rv.address_name(y)) return false;
+        }
+        i += n;
+    }
+    return true;
 }
 
 }  // namespace
@@ -376,6 +449,67 @@ CodeComparison compare_code(const ElfSummary& left, const ElfSummary& right,
                             changed.size() - limits.functions)));
         out.nodes.push_back(std::move(node));
     }
+    // Data objects, paired the same way.
+    std::map<std::pair<std::string, int>, const Function*> lo;
+    seen.clear();
+    for (const Function& o : lv.objects()) lo.emplace(std::make_pair(o.name, seen[o.name]++), &o);
+    seen.clear();
+    std::vector<std::pair<const Function*, const Function*>> objects;
+    size_t objects_moved = 0;
+    for (const Function& ro : rv.objects()) {
+        auto it = lo.find({ro.name, seen[ro.name]++});
+        if (it == lo.end() || it->second->bytes() == ro.bytes()) continue;
+        out.explained.insert(it->second->section->name);
+        out.explained.insert(ro.section->name);
+        if (only_addresses_moved(lv, rv, *it->second, ro)) {
+            ++objects_moved;
+            continue;
+        }
+        objects.emplace_back(it->second, &ro);
+    }
+    if (!objects.empty()) {
+        bool little = header_value(left, "data") == "little-endian";
+        std::string names;
+        for (size_t i = 0; i < objects.size() && i < 5; ++i)
+            names += fmt::format("{}`{}` ({})", i ? ", " : "", shown_name(objects[i].second->name),
+                                 objects[i].second->section->name);
+        if (objects.size() > 5) names += fmt::format(" and {} more", objects.size() - 5);
+        Difference node = difference("objects", "",
+                                     fmt::format("{} data object{} differ{}: {}", objects.size(),
+                                                 objects.size() == 1 ? "" : "s",
+                                                 objects.size() == 1 ? "s" : "", names));
+        for (size_t i = 0; i < objects.size() && i < limits.functions; ++i) {
+            const Function &l = *objects[i].first, &r = *objects[i].second;
+            std::string lw = value_words(l.bytes(), little), rw = value_words(r.bytes(), little);
+            size_t differing = 0;
+            for (size_t k = 0; k < std::min(l.size, r.size); ++k)
+                differing += l.bytes()[k] != r.bytes()[k];
+            std::string sizes = l.size == r.size ? fmt::format("{} bytes", r.size)
+                                                 : fmt::format("{} -> {} bytes", l.size, r.size);
+            Difference d = difference("object", r.name, "", lw, rw);
+            d.description = fmt::format("object `{}` ({}, {}): {} -> {}", shown_name(r.name),
+                                        r.section->name, sizes, lw, rw);
+            if (r.size > 32 && l.size == r.size)
+                d.description += fmt::format(" ({} byte{} differ)", differing, differing == 1 ? "" : "s");
+            if (std::optional<LooksLike> look = looks_like(lw, rw, local_names())) {
+                d.looks_like = look->words();
+                d.description += ": looks like " + d.looks_like;
+            }
+            node.children.push_back(std::move(d));
+        }
+        if (objects.size() > limits.functions)
+            node.children.push_back(difference(
+                "limit", "", fmt::format("and {} more data objects differ (named above)",
+                                         objects.size() - limits.functions)));
+        out.nodes.push_back(std::move(node));
+    }
+    if (objects_moved > 0)
+        out.nodes.push_back(difference(
+            "shift", "",
+            fmt::format("{} data object{} differ{} only in addresses that moved (each pointer "
+                        "names the same symbol on both sides)",
+                        objects_moved, objects_moved == 1 ? "" : "s",
+                        objects_moved == 1 ? "s" : "")));
     if (moved > 0)
         out.nodes.push_back(difference(
             "shift", "",

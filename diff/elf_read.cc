@@ -231,8 +231,11 @@ std::optional<Error> Reader::read_sections() {
             sec.strings = ((shdr.sh_flags & SHF_STRINGS) || shdr.sh_type == SHT_STRTAB) &&
                           !(shdr.sh_flags & SHF_COMPRESSED);
             sec.code = (shdr.sh_flags & SHF_EXECINSTR) && !(shdr.sh_flags & SHF_COMPRESSED);
+            sec.data = (shdr.sh_flags & SHF_ALLOC) && !sec.code && !sec.strings &&
+                       shdr.sh_type == SHT_PROGBITS && !(shdr.sh_flags & SHF_COMPRESSED);
             if ((sec.strings && bytes.size() <= kStringSectionLimit) ||
-                (sec.code && bytes.size() <= kCodeSectionLimit))
+                (sec.code && bytes.size() <= kCodeSectionLimit) ||
+                (sec.data && bytes.size() <= kDataSectionLimit))
                 sec.bytes = bytes;
         }
         if (shdr.sh_type == SHT_SYMTAB) m_symtab = s;

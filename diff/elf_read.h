@@ -22,9 +22,10 @@ struct ElfSection {
     bool has_content = false;  // false for NOBITS
     Hash128 content;
     // The bytes of a string section (SHF_STRINGS or STRTAB, not compressed, at most
-    // kStringSectionLimit), for comparing it string by string, and of a code section
-    // (SHF_EXECINSTR, at most kCodeSectionLimit), for comparing it function by function.
-    bool strings = false, code = false;
+    // kStringSectionLimit), for comparing it string by string, of a code section (SHF_EXECINSTR,
+    // at most kCodeSectionLimit), for comparing it function by function, and of a data section
+    // (allocated PROGBITS, at most kDataSectionLimit), for comparing it object by object.
+    bool strings = false, code = false, data = false;
     std::string bytes;
     // A code section of a relocatable object: where its relocations apply (offset ->
     // "symbol+addend"), sorted by offset; what a call or a load refers to before it is linked.
@@ -32,6 +33,7 @@ struct ElfSection {
 };
 inline constexpr std::uint64_t kStringSectionLimit = 16u << 20;
 inline constexpr std::uint64_t kCodeSectionLimit = 64u << 20;
+inline constexpr std::uint64_t kDataSectionLimit = 16u << 20;
 
 struct ElfSymbol {
     std::string name;  // without any @VERSION suffix (the version is in state.version)

@@ -718,3 +718,24 @@ TEST(CompareCode, O2AgainstO3ListsOnlyTheFunctionTheOptimiserChanged) {
     for (std::string f : {"mul", "neg"})
         EXPECT_EQ(objdump_instructions(tmp / "o2.o", f), objdump_instructions(tmp / "o3.o", f));
 }
+
+// Data that differs is named by its symbol with its value: a number, a string. Truth: objdump -s
+// of the two .rodata and .data sections holds those bytes.
+TEST(CompareCode, DataObjectsAreNamedWithTheirValues) {
+    TempDir tmp;
+    write_text(tmp / "d.c", "const int version = VERSION;\nchar release[] = \"1.2.\" PATCH;\n"
+                            "int main(void) { return version + release[4]; }\n");
+    sh("gcc -O2 -DVERSION=3 -DPATCH='\"7\"' d.c -o a && gcc -O2 -DVERSION=4 -DPATCH='\"8\"' d.c -o b",
+       tmp.path());
+    RunResult dump = run({"objdump", "-s", "-j", ".data", tmp / "b"});
+    EXPECT_NE(dump.out.find("1.2.8"), std::string::npos) << dump.out;
+    Report r = compare_files(tmp, tmp / "a", tmp / "b");
+    std::vector<json> objects = nodes(r.j, "object");
+    ASSERT_EQ(objects.size(), 2u) << r.text;
+    std::map<std::string, std::pair<std::string, std::string>> values;
+    for (const json& o : objects) values[o["name"]] = {o["left"], o["right"]};
+    EXPECT_EQ(values["version"], std::make_pair(std::string("3"), std::string("4")));
+    EXPECT_EQ(values["release"], std::make_pair(std::string("\"1.2.7\""), std::string("\"1.2.8\"")));
+    EXPECT_EQ(nodes(r.j, "objects")[0]["description"],
+              "2 data objects differ: `version` (.rodata), `release` (.data)");
+}
