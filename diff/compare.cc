@@ -8,6 +8,7 @@
 #include "diff/content_compare.h"
 #include "diff/deb822.h"
 #include "diff/elf_compare.h"
+#include "diff/header_fields.h"
 #include "diff/elf_read.h"
 
 namespace buildiff {
@@ -91,6 +92,7 @@ Result<Comparison> Comparer::compare_fresh(const Blob& left, const Blob& right, 
     auto binary = [&]() -> Result<Comparison> {
         Result<Difference> b = compare_binary(left, right, m_limits.max_binary_regions);
         if (!b) return b.error();
+        for (Difference& f : header_fields(left, right)) out.differences.push_back(std::move(f));
         out.differences.push_back(std::move(*b));
         return out;
     };

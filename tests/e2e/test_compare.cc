@@ -739,3 +739,30 @@ TEST(CompareCode, DataObjectsAreNamedWithTheirValues) {
     EXPECT_EQ(nodes(r.j, "objects")[0]["description"],
               "2 data objects differ: `version` (.rodata), `release` (.data)");
 }
+
+// Header fields named, not shown as hex: gzip's MTIME (the compressed file's time) and a .pyc's
+// source mtime. Truth: the times given to the inputs with touch -d before gzip and py_compile ran.
+TEST(CompareContent, AGzipMtimeAndAPycSourceMtimeAreNamedAsTimes) {
+    TempDir tmp;
+    sh("echo hello > f && tar cf t.tar f && "
+       "touch -d @1700000000 t.tar && gzip -c t.tar > a.tar.gz && "
+       "touch -d @1700000100 t.tar && gzip -c t.tar > b.tar.gz && "
+       "echo 'x = 1' > m.py && touch -d @1700000000 m.py && "
+       "python3 -c \"import py_compile; py_compile.compile('m.py', cfile='a.pyc')\" && "
+       "touch -d @1700003600 m.py && "
+       "python3 -c \"import py_compile; py_compile.compile('m.py', cfile='b.pyc')\"",
+       tmp.path());
+    Report gz = compare_files(tmp, tmp / "a.tar.gz", tmp / "b.tar.gz");
+    std::vector<json> fields = nodes(gz.j, "header-field");
+    ASSERT_EQ(fields.size(), 1u) << gz.text;
+    EXPECT_EQ(fields[0]["name"], "gzip MTIME");
+    EXPECT_EQ(fields[0]["left"], "2023-11-14 22:13:20 UTC");
+    EXPECT_EQ(fields[0]["right"], "2023-11-14 22:15:00 UTC");
+    EXPECT_EQ(fields[0]["looks_like"], "a build timestamp (gzip -n leaves it out)");
+    Report pyc = compare_files(tmp, tmp / "a.pyc", tmp / "b.pyc");
+    fields = nodes(pyc.j, "header-field");
+    ASSERT_EQ(fields.size(), 1u) << pyc.text;
+    EXPECT_EQ(fields[0]["name"], ".pyc source mtime");
+    EXPECT_EQ(fields[0]["left"], "2023-11-14 22:13:20 UTC");
+    EXPECT_EQ(fields[0]["right"], "2023-11-14 23:13:20 UTC");
+}
