@@ -11,6 +11,7 @@
 
 #include "diff/code_compare.h"
 #include "diff/demangle.h"
+#include "diff/flag_diff.h"
 #include "diff/string_sections.h"
 
 namespace buildiff {
@@ -42,8 +43,8 @@ void compare_header(const ElfSummary& l, const ElfSummary& r, std::vector<Differ
                     difference("header", field, fmt::format("ELF {}: {} -> {}", field, lv, rv), lv, rv));
 }
 
-// Symbol and section names: a string table's change in them is reported as the symbol's or the
-// section's.
+// Symbol and section names, and DWARF producers: a string table's change in them is reported as
+// the symbol's, the section's or the dwarf-producer node's.
 std::set<std::string_view> names_reported_elsewhere(const ElfSummary& l, const ElfSummary& r) {
     std::set<std::string_view> out;
     for (const ElfSummary* s : {&l, &r}) {
@@ -53,6 +54,7 @@ std::set<std::string_view> names_reported_elsewhere(const ElfSummary& l, const E
                 out.insert(sym.state.version);
         }
         for (const ElfSection& sec : s->sections) out.insert(sec.name);
+        for (const DwarfUnit& u : s->units) out.insert(u.producer);  // dwarf-producer says it
     }
     return out;
 }
@@ -276,6 +278,21 @@ std::vector<std::string> words(const std::string& s) {
 // "GNU C17 12.2.0 -mtune=generic -O2 -g" -> "-O3": the option words added and removed.
 std::string producer_change(const std::string& l, const std::string& r) {
     std::vector<std::string> lw = words(l), rw = words(r);
+    // GCC's producer is its name and version, then the options that change code: those are
+    // diffed with the command lines' flag tables ("-O2 -> -O3", "added `-fno-inline`").
+    auto split = [](const std::vector<std::string>& w) {
+        std::pair<std::vector<std::string>, std::vector<std::string>> out;
+        for (const std::string& x : w) (x.starts_with("-") ? out.second : out.first).push_back(x);
+        return out;
+    };
+    auto [lname, lopts] = split(lw);
+    auto [rname, ropts] = split(rw);
+    if (lname == rname && !lname.empty() && lname[0] == "GNU") {
+        std::string out;
+        for (const FlagChange& c : diff_commands(FlagFamily::Gcc, lopts, ropts))
+            out += (out.empty() ? "" : ", ") + c.text;
+        if (!out.empty()) return out;
+    }
     std::multiset<std::string> ls(lw.begin(), lw.end()), rs(rw.begin(), rw.end());
     std::string out;
     for (auto& w : lw)
@@ -419,10 +436,11 @@ std::vector<Difference> compare_elf(const ElfSummary& l, const ElfSummary& r) {
     compare_symbols(l, r, out);
     CodeComparison code = compare_code(l, r);
     compare_sections(l, r, code.explained, out);
-    for (Difference& d : code.nodes) out.push_back(std::move(d));
     compare_pairs("note", "note", l.notes, r.notes, out);
     compare_comment(l, r, out);
     compare_dwarf(l, r, out);
+    // The functions and data last: the bulkiest nodes, after the one-line facts.
+    for (Difference& d : code.nodes) out.push_back(std::move(d));
     return out;
 }
 

@@ -766,3 +766,23 @@ TEST(CompareContent, AGzipMtimeAndAPycSourceMtimeAreNamedAsTimes) {
     EXPECT_EQ(fields[0]["left"], "2023-11-14 22:13:20 UTC");
     EXPECT_EQ(fields[0]["right"], "2023-11-14 23:13:20 UTC");
 }
+
+// DW_AT_producer holds the options that change code: they are diffed as the command lines are,
+// with the flag tables. Truth: readelf prints the two producers.
+TEST(CompareElf, ProducerOptionsAreDiffedAsFlags) {
+    TempDir tmp;
+    write_text(tmp / "k.c", "int twice(int x) { return 2 * x; }\nint f(int x) { return twice(x) + 1; }\n");
+    sh("gcc -O2 -g -c k.c -o a.o && gcc -O2 -fno-inline -g -c k.c -o b.o", tmp.path());
+    RunResult ra = run({"readelf", "--debug-dump=info", tmp / "a.o"}),
+              rb = run({"readelf", "--debug-dump=info", tmp / "b.o"});
+    EXPECT_EQ(ra.out.find("-fno-inline"), std::string::npos);
+    EXPECT_NE(rb.out.find("-O2 -fno-inline"), std::string::npos) << rb.out;
+    Report r = compare_files(tmp, tmp / "a.o", tmp / "b.o");
+    std::vector<json> producers = nodes(r.j, "dwarf-producer");
+    ASSERT_EQ(producers.size(), 1u) << r.text;
+    EXPECT_EQ(producers[0]["description"],
+              "DW_AT_producer in 1 unit (first: k.c): added `-fno-inline` (codegen)");
+    // Said once: the producer string is not listed again as a changed string of .debug_str.
+    for (const json& s : nodes(r.j, "string"))
+        EXPECT_EQ(s["left"].get<std::string>().find("GNU C"), std::string::npos) << s.dump();
+}
