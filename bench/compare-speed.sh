@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Artifact comparison against diffoscope, side by side in one run (issue "deep comparators"):
 # Debian's zstd built twice, in two directories, with -O2 -g
-# (`make -j2 -C lib libzstd.a libzstd`), then
-#   1. the two libzstd.so files, and
-#   2. the two build trees (lib/),
+# (`make -j2 -C lib libzstd.a libzstd`), and a third time with -O3 -g, then
+#   1. the two -O2 libzstd.so files,
+#   2. the two -O2 build trees (lib/), and
+#   3. the -O2 and the -O3 libzstd.so (code that differs: functions disassembled and diffed),
 # each compared by `buildiff diff` and by `diffoscope`: wall time and peak memory (medians of
 # REPEAT runs), report size, and the set of files each finds different.
 # Usage: bench/compare-speed.sh [REPEAT]   (default 3)
@@ -26,6 +27,10 @@ if [[ ! -e $work/a/lib/libzstd.so || ! -e $work/build-bb/lib/libzstd.so ]]; then
     # CFLAGS from the environment: on the command line it would drop the -fPIC the .so needs.
     CFLAGS="-O2 -g" make -s -j2 -C "$work/$d/lib" libzstd.a libzstd >/dev/null
   done
+fi
+if [[ ! -e $work/o3/lib/libzstd.so ]]; then
+  rm -rf "$work/o3" && cp -a "$src" "$work/o3"
+  CFLAGS="-O3 -g" make -s -j2 -C "$work/o3/lib" libzstd >/dev/null
 fi
 so=$(cd "$work/a/lib" && ls libzstd.so.*.*.* | head -1)
 
@@ -66,11 +71,15 @@ print('\\n'.join(sorted(out)))" "$1" "$2"; }
 
 echo "# bench/compare-speed.sh $repeat  ($(date -u +%Y-%m-%d), $(nproc) cores, buildiff $(git -C "$root" rev-parse --short HEAD), diffoscope $(diffoscope --version | awk '{print $2}'))"
 printf '%-22s %-10s %8s %9s %12s %s\n' pair tool wall_s peak_MiB report_bytes differing_files
-for pair in so tree; do
-  if [[ $pair == so ]]; then l=$work/a/lib/$so r=$work/build-bb/lib/$so; else l=$work/a/lib r=$work/build-bb/lib; fi
+for pair in so tree so-O3; do
+  case $pair in
+    so) l=$work/a/lib/$so r=$work/build-bb/lib/$so ;;
+    tree) l=$work/a/lib r=$work/build-bb/lib ;;
+    so-O3) l=$work/a/lib/$so r=$work/o3/lib/$so ;;
+  esac
   read -r bw bm < <(run_tool "$work/$pair.buildiff.txt" -- "$buildiff" diff "$l" "$r" --json "$work/$pair.buildiff.json")
   read -r dw dm < <(run_tool "$work/$pair.diffoscope.txt" -- diffoscope --no-progress --text "$work/$pair.diffoscope.txt" --json "$work/$pair.diffoscope.json" "$l" "$r")
-  if [[ $pair == so ]]; then
+  if [[ $pair != tree ]]; then
     bf=$(python3 -c "import json,sys; print(sum(a['status']!='identical' for a in json.load(open(sys.argv[1]))['artifacts']))" "$work/$pair.buildiff.json")
     df=$([[ -s $work/$pair.diffoscope.txt ]] && echo 1 || echo 0)
     missed=""

@@ -359,3 +359,52 @@ TEST(Confirm, WithoutItsTreesAnAuditAndItsBundleConfirmFromTheStepInputsTheyKept
               std::string::npos)
         << missing.confirmation().dump(1);
 }
+
+// A bundle whose recordings name files that climb out of the build root (an input and an output
+// of the cause's step, as `ROOT/../../..../escape/clock.c`): nothing is staged or written there,
+// the cause is not re-run, and the directory confirm ran in stays empty. The names are the only
+// edit; the bundle is otherwise a real audit's.
+TEST(Confirm, ABundleWhoseRecordingsClimbOutOfTheRootWritesNothingThere) {
+    TempDir tmp;
+    copy_tree(fixture("diff-c"), tmp / "src");
+    RunResult a = run({buildiff_exe(), "audit", "--cache", "none", "--no-confirm", "--out",
+                       tmp / "audit", "--", "make", "CFLAGS=-O2 -g"},
+                      {.cwd = tmp / "src", .unset = {"CC", "CFLAGS", "SOURCE_DATE_EPOCH"}});
+    ASSERT_EQ(a.status, 1) << a.err << a.out;
+    ASSERT_EQ(run({buildiff_exe(), "pack", tmp / "audit", "-o", tmp / "bug.tar.gz"}).status, 0);
+    fs::create_directories(tmp / "escape");
+    fs::create_directories(tmp / "work");
+    std::string script =
+        "import io, sys, tarfile\n"
+        "src, dst, tmp = sys.argv[1:4]\n"
+        "climb = '/..' * 12 + tmp + '/escape/'\n"
+        "out = tarfile.open(dst, 'w:gz')\n"
+        "with tarfile.open(src) as t:\n"
+        "    for m in t.getmembers():\n"
+        "        data = t.extractfile(m).read()\n"
+        "        if m.name.endswith('.rec'):\n"
+        "            s = data.decode()\n"
+        "            for run in ('plain', 'again-bb'):\n"
+        "                root = tmp + '/audit/trees/' + run + '/src'\n"
+        "                for f in ('clock.c', 'clock.o'):\n"
+        "                    s = s.replace(root + '/' + f, root + climb + f)\n"
+        "            data = s.encode()\n"
+        "        i = tarfile.TarInfo(m.name); i.size = len(data); out.addfile(i, io.BytesIO(data))\n"
+        "out.close()\n";
+    RunResult edit = run({"/usr/bin/python3", "-c", script, tmp / "bug.tar.gz",
+                          tmp / "hostile.tar.gz", tmp.path()});
+    ASSERT_EQ(edit.status, 0) << edit.err;
+    RunResult c = run({buildiff_exe(), "confirm", tmp / "hostile.tar.gz", "--json",
+                       tmp / "confirmed.json"},
+                      {.cwd = tmp / "work"});
+    EXPECT_EQ(c.status, 0) << c.out << c.err;
+    json report = json::parse(read_text(tmp / "confirmed.json"));
+    const json& k = report["root_causes"][0]["confirmation"];
+    EXPECT_EQ(k["status"], "skipped") << k.dump(1);
+    EXPECT_NE(k["summary"].get<std::string>().find("/escape/clock.c (read outside the build root) "
+                                                   "is gone"),
+              std::string::npos)
+        << k.dump(1);
+    EXPECT_TRUE(fs::is_empty(tmp / "escape"));
+    EXPECT_TRUE(fs::is_empty(tmp / "work")) << "no reproducer for a cause not re-run";
+}
