@@ -11,6 +11,8 @@
 
 #include <fmt/core.h>
 
+#include "recording/recording.h"
+
 namespace buildiff {
 
 namespace {
@@ -122,11 +124,14 @@ bool host_or_user(const Part& l, const Part& r, const std::vector<std::string>& 
 }
 
 bool locale_text(const Part& l, const Part& r, const std::vector<std::string>&) {
-    auto non_ascii = [](std::string_view s) {
-        return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    // Typographic quotes where the C locale has ASCII ones (gcc's and many tools' messages).
+    auto quotes = [](std::string_view s) {
+        for (std::string_view q : {"\u2018", "\u2019", "\u201c", "\u201d", "\u00ab", "\u00bb"})
+            if (s.find(q) != std::string_view::npos) return true;
+        return false;
     };
     std::string_view a = l.changed(), b = r.changed();
-    if (non_ascii(a) != non_ascii(b)) return true;  // ‘quotes’, translated words
+    if (quotes(a) != quotes(b)) return true;
     // A decimal separator: "3.5" against "3,5".
     auto separator = [](const Part& p) {
         std::string_view c = p.changed();
@@ -166,7 +171,8 @@ std::string LooksLike::words() const {
 
 std::optional<LooksLike> looks_like(std::string_view left, std::string_view right,
                                     const std::vector<std::string>& names) {
-    if (left == right) return std::nullopt;
+    // Bytes that are not text (a string section's binary junk) look like nothing.
+    if (left == right || !is_valid_utf8(left) || !is_valid_utf8(right)) return std::nullopt;
     size_t n = std::min(left.size(), right.size());
     size_t prefix = 0;
     while (prefix < n && left[prefix] == right[prefix]) ++prefix;

@@ -7,23 +7,27 @@
 #include <fmt/core.h>
 
 #include "diff/looks_like.h"
+#include "recording/recording.h"
 
 namespace buildiff {
 
 namespace {
 
-// A string for a one-line description: control characters escaped, long ones cut in the middle.
+// A string for a one-line description: control characters and bytes that are not UTF-8 escaped,
+// long ones cut in the middle.
 std::string shown(std::string_view s) {
     constexpr size_t kMax = 160;
     std::string out;
-    auto put = [&out](char c) {
+    bool utf8 = is_valid_utf8(s);
+    auto put = [&out, utf8](char c) {
         if (c == '\n')
             out += "\\n";
         else if (c == '\t')
             out += "\\t";
         else if (c == '\r')
             out += "\\r";
-        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f ||
+                 (!utf8 && static_cast<unsigned char>(c) >= 0x80))
             out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
         else
             out += c;

@@ -52,6 +52,9 @@ TEST(LooksLike, RandomValuesHostsAndLocales) {
     EXPECT_EQ(what("ratio 3.5", "ratio 3,5"), "locale-dependent text");
     EXPECT_EQ(what("usage: %s [options]", "usage: %s [opts]"), "");
     EXPECT_FALSE(looks_like("same", "same", {}));
+    // Bytes that are not text, as a string section of a Rust binary holds: nothing.
+    EXPECT_EQ(what("\x97\xc8", "\x1d\xc8"), "");
+    EXPECT_EQ(what("caf\u00e9 ok", "cafe ok"), "");  // an accent is no locale
 }
 
 TEST(LooksLike, WordsGiveWhatAndWhatToDo) {

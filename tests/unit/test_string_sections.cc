@@ -65,6 +65,10 @@ TEST(StringSections, OutputIsBoundedAndControlCharactersAreEscaped) {
     EXPECT_EQ(d->children[5].kind, "limit");
     EXPECT_EQ(d->children[5].description,
               "and 46 more string differences in .debug_str (the first 5 are shown)");
+    // Bytes that are not UTF-8 are escaped, so the description stays text.
+    auto junk = compare_string_section(".rodata.str1.1", "\x97\xc8"s, "\x1d\xc8"s, {});
+    ASSERT_TRUE(junk);
+    EXPECT_EQ(junk->children[0].description, "`\\x97\\xc8` -> `\\x1d\\xc8`");
     auto e = compare_string_section(".x", "line\n\x01"s, "line\n\x02"s, {});
     ASSERT_TRUE(e);
     EXPECT_EQ(e->children[0].description, "`line\\n\\x01` -> `line\\n\\x02`");
