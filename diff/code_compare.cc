@@ -7,9 +7,9 @@
 #include <optional>
 #include <set>
 
-#include <dtl/dtl.hpp>
 #include <fmt/core.h>
 
+#include "diff/content_compare.h"
 #include "diff/demangle.h"
 #include "diff/looks_like.h"
 
@@ -293,37 +293,6 @@ std::string shown_name(const std::string& name) {
     return d.empty() ? name : d;
 }
 
-// The unified diff of two instruction lists, at most MAX lines; counts what was removed and added.
-std::vector<std::string> instruction_diff(const std::vector<std::string>& a,
-                                          const std::vector<std::string>& b, size_t max,
-                                          size_t& removed, size_t& added, bool& cut) {
-    dtl::Diff<std::string> diff(a, b);
-    diff.onHuge();
-    diff.compose();
-    diff.composeUnifiedHunks();
-    std::vector<std::string> lines;
-    auto emit = [&](std::string line) {
-        if (lines.size() < max)
-            lines.push_back(std::move(line));
-        else
-            cut = true;
-    };
-    for (const auto& h : diff.getUniHunks()) {
-        emit(fmt::format("@@ -{},{} +{},{} @@", h.a, h.b, h.c, h.d));
-        for (const auto& e : h.common[0]) emit("  " + e.first);
-        for (const auto& e : h.change) {
-            char mark = e.second.type == dtl::SES_ADD      ? '+'
-                        : e.second.type == dtl::SES_DELETE ? '-'
-                                                           : ' ';
-            if (mark == '+') ++added;
-            if (mark == '-') ++removed;
-            emit(fmt::format("{} {}", mark, e.first));
-        }
-        for (const auto& e : h.common[1]) emit("  " + e.first);
-    }
-    return lines;
-}
-
 // A data object's bytes in words: a string, a number (1, 2, 4 or 8 bytes, little-endian), or hex.
 std::string value_words(std::string_view b, bool little) {
     size_t nul = b.find('\0');
@@ -427,9 +396,10 @@ CodeComparison compare_code(const ElfSummary& left, const ElfSummary& right,
                                     : fmt::format("{} -> {} bytes ({})", c.l->size, c.r->size,
                                                   size_change(c.l->size, c.r->size));
             if (c.li && c.ri) {
-                size_t removed = 0, added = 0;
-                bool cut = false;
-                f.lines = instruction_diff(*c.li, *c.ri, limits.lines, removed, added, cut);
+                UnifiedDiff u = unified_diff(*c.li, *c.ri, limits.lines, " ");
+                size_t removed = u.removed, added = u.added;
+                bool cut = u.cut;
+                f.lines = std::move(u.lines);
                 f.description = fmt::format(
                     "function `{}` ({}): {} instruction{} removed, {} added, {}{}",
                     shown_name(c.r->name), where, removed, removed == 1 ? "" : "s", added, sizes,

@@ -36,39 +36,49 @@ bool looks_like_text(std::string_view head) {
     return true;
 }
 
-Result<Difference> compare_text(const Blob& left, const Blob& right, std::size_t max_lines) {
-    Result<std::string> l = left.read(0, left.size()), r = right.read(0, right.size());
-    if (!l) return l.error();
-    if (!r) return r.error();
-    std::vector<std::string> a = split_lines(*l), b = split_lines(*r);
+UnifiedDiff unified_diff(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                         std::size_t max, std::string_view separator) {
     dtl::Diff<std::string> diff(a, b);
     diff.onHuge();
     diff.compose();
     diff.composeUnifiedHunks();
-    Difference d;
-    d.kind = "text";
-    size_t added = 0, removed = 0, hunks = 0;
-    bool truncated = false;
+    UnifiedDiff out;
+    auto emit = [&](char mark, const std::string& line) {
+        if (out.lines.size() < max)
+            out.lines.push_back(mark + std::string(separator) + line);
+        else
+            out.cut = true;
+    };
     for (const auto& h : diff.getUniHunks()) {
-        ++hunks;
-        auto emit = [&](std::string line) {
-            if (d.lines.size() < max_lines)
-                d.lines.push_back(std::move(line));
-            else
-                truncated = true;
-        };
-        emit(fmt::format("@@ -{},{} +{},{} @@", h.a, h.b, h.c, h.d));
-        for (const auto& e : h.common[0]) emit(" " + e.first);
+        ++out.hunks;
+        if (out.lines.size() < max)
+            out.lines.push_back(fmt::format("@@ -{},{} +{},{} @@", h.a, h.b, h.c, h.d));
+        else
+            out.cut = true;
+        for (const auto& e : h.common[0]) emit(' ', e.first);
         for (const auto& e : h.change) {
             char mark = e.second.type == dtl::SES_ADD      ? '+'
                         : e.second.type == dtl::SES_DELETE ? '-'
                                                            : ' ';
-            if (mark == '+') ++added;
-            if (mark == '-') ++removed;
-            emit(mark + e.first);
+            if (mark == '+') ++out.added;
+            if (mark == '-') ++out.removed;
+            emit(mark, e.first);
         }
-        for (const auto& e : h.common[1]) emit(" " + e.first);
+        for (const auto& e : h.common[1]) emit(' ', e.first);
     }
+    return out;
+}
+
+Result<Difference> compare_text(const Blob& left, const Blob& right, std::size_t max_lines) {
+    Result<std::string> l = left.read(0, left.size()), r = right.read(0, right.size());
+    if (!l) return l.error();
+    if (!r) return r.error();
+    UnifiedDiff u = unified_diff(split_lines(*l), split_lines(*r), max_lines);
+    Difference d;
+    d.kind = "text";
+    d.lines = std::move(u.lines);
+    size_t added = u.added, removed = u.removed, hunks = u.hunks;
+    bool truncated = u.cut;
     if (hunks == 0) {
         // Same lines: the difference is in line endings or a final newline.
         d.description = "text differs only in line endings or the final newline";

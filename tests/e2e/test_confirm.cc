@@ -57,6 +57,17 @@ std::string compile(const std::string& dir, std::vector<std::string> args) {
     return read_text(dir + "/by-hand.o");
 }
 
+// `buildiff audit` of the diff-c fixture (copied to tmp/SRC) built with -g: the second run in
+// another directory, so its objects differ by the build path. OPTIONS go before `--`.
+RunResult audit_with_debug_info(const TempDir& tmp, const std::string& src,
+                                std::vector<std::string> options) {
+    copy_tree(fixture("diff-c"), tmp / src);
+    std::vector<std::string> argv = {buildiff_exe(), "audit", "--cache", "none"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.insert(argv.end(), {"--", "make", "CFLAGS=-O2 -g"});
+    return run(argv, {.cwd = tmp / src, .unset = {"CC", "CFLAGS", "SOURCE_DATE_EPOCH"}});
+}
+
 }  // namespace
 
 // One unit gets -O0 and TZ differs for the whole build: the cause is the flag (gcc reads TZ, but
@@ -251,10 +262,7 @@ TEST(Confirm, AStepIsShutInWritesOutsideItsRootFailAndAHangIsKilledAtItsLimit) {
 // then confirms again on its own, and its bundle carries the reproducer.
 TEST(Confirm, AnAuditThatKeepsItsTreesConfirmsItsCausesAndItsBundleCarriesTheReproducer) {
     TempDir tmp;
-    copy_tree(fixture("diff-c"), tmp / "src");
-    RunResult a = run({buildiff_exe(), "audit", "--cache", "none", "--keep", "--out",
-                       tmp / "audit", "--", "make", "CFLAGS=-O2 -g"},
-                      {.cwd = tmp / "src", .unset = {"CC", "CFLAGS", "SOURCE_DATE_EPOCH"}});
+    RunResult a = audit_with_debug_info(tmp, "src", {"--keep", "--out", tmp / "audit"});
     EXPECT_EQ(a.status, 1) << a.err << a.out;
     EXPECT_NE(a.out.find("  re-run cause 1: confirmed: the build root"), std::string::npos)
         << a.out;
@@ -291,10 +299,7 @@ TEST(Confirm, AnAuditThatKeepsItsTreesConfirmsItsCausesAndItsBundleCarriesTheRep
 // is the source file byte for byte, the trees are not on disk, and the scripts run by themselves.
 TEST(Confirm, WithoutItsTreesAnAuditAndItsBundleConfirmFromTheStepInputsTheyKept) {
     TempDir tmp;
-    copy_tree(fixture("diff-c"), tmp / "src");
-    RunResult a = run({buildiff_exe(), "audit", "--cache", "none", "--confirm", "--out",
-                       tmp / "audit", "--", "make", "CFLAGS=-O2 -g"},
-                      {.cwd = tmp / "src", .unset = {"CC", "CFLAGS", "SOURCE_DATE_EPOCH"}});
+    RunResult a = audit_with_debug_info(tmp, "src", {"--confirm", "--out", tmp / "audit"});
     EXPECT_EQ(a.status, 1) << a.err << a.out;
     EXPECT_NE(a.out.find("  re-run cause 1: confirmed: the build root"), std::string::npos)
         << a.out;
@@ -343,11 +348,8 @@ TEST(Confirm, WithoutItsTreesAnAuditAndItsBundleConfirmFromTheStepInputsTheyKept
     EXPECT_EQ(unpacked.status, 0) << unpacked.out << unpacked.err;
 
     // With no room for evidence, the input is not kept: the cause is skipped, naming it (exit 0).
-    copy_tree(fixture("diff-c"), tmp / "src2");
-    RunResult small = run({buildiff_exe(), "audit", "--cache", "none", "--no-confirm",
-                           "--max-evidence", "100", "--out", tmp / "small", "--", "make",
-                           "CFLAGS=-O2 -g"},
-                          {.cwd = tmp / "src2", .unset = {"CC", "CFLAGS", "SOURCE_DATE_EPOCH"}});
+    RunResult small = audit_with_debug_info(
+        tmp, "src2", {"--no-confirm", "--max-evidence", "100", "--out", tmp / "small"});
     EXPECT_EQ(small.status, 1) << small.err << small.out;
     Confirmed missing = confirm(tmp, {tmp / "small"});
     EXPECT_EQ(missing.status, 0) << missing.out << missing.err;
@@ -366,10 +368,7 @@ TEST(Confirm, WithoutItsTreesAnAuditAndItsBundleConfirmFromTheStepInputsTheyKept
 // edit; the bundle is otherwise a real audit's.
 TEST(Confirm, ABundleWhoseRecordingsClimbOutOfTheRootWritesNothingThere) {
     TempDir tmp;
-    copy_tree(fixture("diff-c"), tmp / "src");
-    RunResult a = run({buildiff_exe(), "audit", "--cache", "none", "--no-confirm", "--out",
-                       tmp / "audit", "--", "make", "CFLAGS=-O2 -g"},
-                      {.cwd = tmp / "src", .unset = {"CC", "CFLAGS", "SOURCE_DATE_EPOCH"}});
+    RunResult a = audit_with_debug_info(tmp, "src", {"--no-confirm", "--out", tmp / "audit"});
     ASSERT_EQ(a.status, 1) << a.err << a.out;
     ASSERT_EQ(run({buildiff_exe(), "pack", tmp / "audit", "-o", tmp / "bug.tar.gz"}).status, 0);
     fs::create_directories(tmp / "escape");

@@ -87,6 +87,18 @@ bool argv_has(const json& invocation, const std::string& arg) {
     return false;
 }
 
+// The diff of a plain build against one whose util.c got -DFOO=2 through WRAPPER: one flags cause,
+// at that compile, through that wrapper.
+void expect_foo_define_through(const Diff& d, const std::string& wrapper) {
+    EXPECT_EQ(d.status, 1);
+    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
+    auto& rc = d.report["root_causes"][0];
+    EXPECT_EQ(rc["kind"], "flags") << d.text;
+    EXPECT_EQ(rc["invocation"]["wrapper"], wrapper);
+    EXPECT_TRUE(argv_has(rc["invocation"], "util.c"));
+    EXPECT_EQ(rc["details"]["flags"][0]["text"], "added define `FOO`=2 (preprocessor)") << d.text;
+}
+
 }  // namespace
 
 TEST(DiffIdentical, SameProjectBuiltTwiceInTheSameDirectory) {
@@ -487,14 +499,7 @@ TEST(DiffCache, DistccRunningLocallyIsPairedCallForCallAndItsCompilesAreWhatIsCo
 
     std::string other = record_make(tmp, "src", "other.rec", {"CC=distcc cc", "UTIL_CFLAGS=-DFOO=2"},
                                     env);
-    Diff d = diff(tmp, plain, other);
-    EXPECT_EQ(d.status, 1);
-    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
-    auto& rc = d.report["root_causes"][0];
-    EXPECT_EQ(rc["kind"], "flags") << d.text;
-    EXPECT_EQ(rc["invocation"]["wrapper"], "distcc");
-    EXPECT_TRUE(argv_has(rc["invocation"], "util.c"));
-    EXPECT_EQ(rc["details"]["flags"][0]["text"], "added define `FOO`=2 (preprocessor)") << d.text;
+    expect_foo_define_through(diff(tmp, plain, other), "distcc");
 }
 
 namespace {
@@ -586,14 +591,7 @@ TEST(DiffCache, IcecreamWithAndWithoutItsDaemonIsPairedCallForCallWithWhatItComp
     expect_paired(record_make(tmp, "src", "masquerade.rec", {}, {path}));
 
     std::string other = record_make(tmp, "src", "other.rec", {"UTIL_CFLAGS=-DFOO=2"}, {path});
-    Diff d = diff(tmp, plain, other);
-    EXPECT_EQ(d.status, 1);
-    ASSERT_EQ(d.report["root_causes"].size(), 1u) << d.text;
-    auto& rc = d.report["root_causes"][0];
-    EXPECT_EQ(rc["kind"], "flags") << d.text;
-    EXPECT_EQ(rc["invocation"]["wrapper"], "icecc");
-    EXPECT_TRUE(argv_has(rc["invocation"], "util.c"));
-    EXPECT_EQ(rc["details"]["flags"][0]["text"], "added define `FOO`=2 (preprocessor)") << d.text;
+    expect_foo_define_through(diff(tmp, plain, other), "icecc");
 }
 
 TEST(DiffCache, PlainAgainstSccacheColdAndWarmIsIdenticalCallForCall) {
