@@ -60,13 +60,17 @@ std::set<std::string_view> names_reported_elsewhere(const ElfSummary& l, const E
 }
 
 // A string section whose bytes changed, string by string; nullopt when that says nothing (only
-// the order moved, only names reported elsewhere changed, a section too large to split).
+// the order moved, only names reported elsewhere changed, a section too large to split). A data
+// section no data object accounts for (a linked program's .rodata, where the linker merged the
+// objects' string sections) is read the way `strings` reads it: its text runs.
 std::optional<Difference> strings_changed(const ElfSection& l, const ElfSection& r,
                                           const std::set<std::string_view>& explained) {
-    if (!l.strings || !r.strings || l.name == ".comment" || l.bytes.size() != l.size ||
-        r.bytes.size() != r.size)
+    if (l.name == ".comment" || l.bytes.size() != l.size || r.bytes.size() != r.size)
         return std::nullopt;
-    return compare_string_section(l.name, l.bytes, r.bytes, explained);
+    if (l.strings && r.strings) return compare_string_section(l.name, l.bytes, r.bytes, explained);
+    if (l.data && r.data)
+        return compare_string_section(l.name, l.bytes, r.bytes, explained, 20, true);
+    return std::nullopt;
 }
 
 // CODE_EXPLAINED: the code sections the function comparison accounts for.
@@ -101,8 +105,9 @@ void compare_sections(const ElfSummary& l, const ElfSummary& r,
         if (ls->addr != rs->addr && ++shifted == 1)
             first_shift = fmt::format("{} {:#x} -> {:#x}", ls->name, ls->addr, rs->addr);
         bool content = ls->has_content && rs->has_content && !(ls->content == rs->content);
-        std::optional<Difference> strings =
-            content ? strings_changed(*ls, *rs, explained) : std::nullopt;
+        std::optional<Difference> strings = content && !code_explained.contains(ls->name)
+                                                ? strings_changed(*ls, *rs, explained)
+                                                : std::nullopt;
         if (what.empty()) {
             if (strings)
                 out.push_back(std::move(*strings));

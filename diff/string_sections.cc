@@ -86,11 +86,17 @@ std::vector<std::string_view> section_strings(std::string_view bytes) {
 std::optional<Difference> compare_string_section(const std::string& name, std::string_view left,
                                                  std::string_view right,
                                                  const std::set<std::string_view>& explained,
-                                                 size_t limit) {
+                                                 size_t limit, bool text_only) {
+    auto text = [](std::string_view s) {
+        return s.size() >= 4 && is_valid_utf8(s) && std::none_of(s.begin(), s.end(), [](char c) {
+                   auto u = static_cast<unsigned char>(c);
+                   return (u < 0x20 && c != '\t' && c != '\n') || u == 0x7f;
+               });
+    };
     auto strings = [&](std::string_view bytes) {
         std::vector<std::string_view> all = section_strings(bytes), out;
         for (std::string_view s : all)
-            if (!explained.contains(s)) out.push_back(s);
+            if (!explained.contains(s) && (!text_only || text(s))) out.push_back(s);
         return out;
     };
     std::vector<std::string_view> ls = strings(left), rs = strings(right);

@@ -20,10 +20,12 @@ std::vector<std::string_view> section_strings(std::string_view bytes);
 // A `section-strings` node for section NAME whose bytes differ, with a `string` child per
 // change (at most LIMIT, then a `limit` child with the counts of the rest). Strings in EXPLAINED
 // (symbol and section names, reported as symbols and sections) are left out. A string that
-// moved is no change. nullopt when nothing is left to say.
+// moved is no change. TEXT_ONLY: only the runs that read as text (4 or more characters, UTF-8,
+// no control characters but tab and newline), for a section that also holds binary data.
+// nullopt when nothing is left to say.
 std::optional<Difference> compare_string_section(const std::string& name, std::string_view left,
                                                  std::string_view right,
                                                  const std::set<std::string_view>& explained,
-                                                 size_t limit = 20);
+                                                 size_t limit = 20, bool text_only = false);
 
 }  // namespace buildiff

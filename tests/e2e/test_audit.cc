@@ -160,6 +160,15 @@ TEST(Audit, BundledExampleAStaleTimeStampServedByCcacheIsACacheRootCause) {
     EXPECT_EQ((*strings)["children"][0]["right"], warm_stamp);
     EXPECT_EQ((*strings)["children"][0]["looks_like"],
               "a build timestamp (set SOURCE_DATE_EPOCH, or avoid __DATE__ and __TIME__)");
+    // The linked program too: the linker merged the string sections into .rodata, read as text.
+    const json* program_strings = nullptr;
+    for (auto& art : (*pw)["report"]["artifacts"])
+        if (art["path"] == "$ROOT/hello")
+            for (auto& d : art["differences"][0]["children"])
+                if (d["kind"] == "section-strings" && d["name"] == ".rodata") program_strings = &d;
+    ASSERT_TRUE(program_strings) << (*pw)["report"]["artifacts"].dump(1);
+    EXPECT_EQ((*program_strings)["children"][0]["left"], plain_stamp);
+    EXPECT_EQ((*program_strings)["children"][0]["right"], warm_stamp);
     // The cause says so too.
     EXPECT_NE(cause["details"]["facts"].dump().find(
                   "$ROOT/stamp.o: `" + plain_stamp + "` -> `" + warm_stamp +
