@@ -9,7 +9,8 @@ using namespace buildiff;
 using namespace std::string_literals;
 
 TEST(StringSections, StringsAreTheNulTerminatedRunsWithoutEmptyOnes) {
-    auto s = section_strings("\0abc\0\0de\0f"s);
+    std::string bytes = "\0abc\0\0de\0f"s;  // the views point into it
+    auto s = section_strings(bytes);
     ASSERT_EQ(s.size(), 3u);
     EXPECT_EQ(s[0], "abc");
     EXPECT_EQ(s[1], "de");
