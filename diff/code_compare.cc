@@ -137,7 +137,6 @@ class CodeView {
 
     const std::vector<Function>& functions() const { return m_functions; }
     const std::vector<Function>& objects() const { return m_objects; }
-    bool can_disassemble() const { return m_disassembler.usable(); }
     bool pointers64() const { return m_pointers64; }
 
     // An address as the name other code would see ("<foo+0x8>"); "" when no symbol or section
@@ -488,13 +487,6 @@ CodeComparison compare_code(const ElfSummary& left, const ElfSummary& right,
                         moved, moved == 1 ? "" : "s", moved == 1 ? "s" : "",
                         moved == 1 ? "it uses" : "they use")));
     return out;
-}
-
-std::vector<std::string> disassemble_for_diff(const ElfSummary& elf, const std::string& function) {
-    CodeView v(elf);
-    for (const Function& f : v.functions())
-        if (f.name == function) return v.instructions(f).value_or(std::vector<std::string>{});
-    return {};
 }
 
 }  // namespace buildiff

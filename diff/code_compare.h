@@ -3,7 +3,8 @@
 // that differ are disassembled with Capstone, with every branch and call target and every
 // RIP-relative operand spelled as symbol+offset instead of an address, so that a function that
 // only moved, or that calls code that moved, is no change. What is left is reported as
-// "3 functions differ: `foo` (+12 bytes), ..." with a bounded disassembly diff of each.
+// "3 functions differ: `foo` (+12 bytes), ..." with a bounded disassembly diff of each. Data
+// objects (OBJECT and TLS symbols in allocated PROGBITS sections) the same way, by value.
 #pragma once
 
 #include <cstddef>
@@ -22,14 +23,12 @@ struct CodeLimits {
 };
 
 struct CodeComparison {
-    std::vector<Difference> nodes;           // a `functions` node and a `shift` line, or nothing
-    std::set<std::string> explained;         // the code sections the nodes account for
+    // `functions` and `objects` nodes and `shift` lines (what only moved), or nothing
+    std::vector<Difference> nodes;
+    std::set<std::string> explained;  // the code and data sections the nodes account for
 };
 
 CodeComparison compare_code(const ElfSummary& left, const ElfSummary& right,
                             const CodeLimits& limits = {});
-
-// One function's instructions as compared: "mnemonic operands", targets named (for tests).
-std::vector<std::string> disassemble_for_diff(const ElfSummary& elf, const std::string& function);
 
 }  // namespace buildiff
