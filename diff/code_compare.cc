@@ -11,6 +11,7 @@
 
 #include "diff/content_compare.h"
 #include "diff/demangle.h"
+#include "diff/keyed.h"
 #include "diff/looks_like.h"
 
 namespace buildiff {
@@ -95,6 +96,7 @@ class CodeView {
                 next = (next + s.size + 0x10000) & ~std::uint64_t{0xfff};
             }
             m_base[s.index] = base;
+            m_section[s.index] = &s;
             if (s.flags.find('A') != std::string::npos || (m_relocatable && s.code))
                 m_sections.push_back({base, s.size, s.name});
         }
@@ -106,7 +108,7 @@ class CodeView {
             m_names.push_back({address, sym.state.size, sym.name});
             if (sym.state.type == "FUNC") code_symbols[sym.section_index].push_back(&sym);
             if ((sym.state.type == "OBJECT" || sym.state.type == "TLS") && sym.state.size > 0)
-                add_object(e, sym, base->second);
+                add_object(sym, base->second);
         }
         std::stable_sort(m_names.begin(), m_names.end(),
                          [](const Label& a, const Label& b) { return a.address < b.address; });
@@ -121,14 +123,12 @@ class CodeView {
             std::vector<const ElfSymbol*>& syms = it->second;
             std::stable_sort(syms.begin(), syms.end(), [](auto* a, auto* b) { return a->value < b->value; });
             for (size_t i = 0; i < syms.size(); ++i) {
-                std::uint64_t start = m_relocatable ? syms[i]->value : syms[i]->value - s.addr;
-                if (syms[i]->value < (m_relocatable ? 0 : s.addr) || start >= s.size) continue;
+                if (!m_relocatable && syms[i]->value < s.addr) continue;
+                std::uint64_t start = offset_in(s, *syms[i]);
+                if (start >= s.size) continue;
                 std::uint64_t size = syms[i]->state.size;
                 if (size == 0)  // up to the next function, or the end of the section
-                    size = (i + 1 < syms.size() ? (m_relocatable ? syms[i + 1]->value
-                                                                 : syms[i + 1]->value - s.addr)
-                                                : s.size) -
-                           start;
+                    size = (i + 1 < syms.size() ? offset_in(s, *syms[i + 1]) : s.size) - start;
                 size = std::min(size, s.size - start);
                 m_functions.push_back({syms[i]->name, &s, start, size, base + start});
             }
@@ -146,8 +146,8 @@ class CodeView {
         return n.starts_with("<") ? n : "";
     }
 
-    // The instructions of F, each "mnemonic operands" with its targets named; nullopt when they
-    // cannot be decoded to the end.
+    // The instructions of F, each "mnemonic operands" with its targets named (a byte Capstone
+    // cannot decode is a `.byte` line); nullopt when the machine has no disassembler here.
     std::optional<std::vector<std::string>> instructions(const Function& f) const {
         if (!m_disassembler.usable()) return std::nullopt;
         csh h = m_disassembler.handle();
@@ -184,14 +184,19 @@ class CodeView {
     }
 
   private:
-    void add_object(const ElfSummary& e, const ElfSymbol& sym, std::uint64_t base) {
-        auto s = std::find_if(e.sections.begin(), e.sections.end(),
-                              [&](const ElfSection& x) { return x.index == sym.section_index; });
-        if (s == e.sections.end() || !s->data || s->bytes.size() != s->size) return;
-        std::uint64_t start = m_relocatable ? sym.value : sym.value - s->addr;
+    // SYM as a data object, when its section's bytes were kept.
+    void add_object(const ElfSymbol& sym, std::uint64_t base) {
+        const ElfSection* s = m_section[sym.section_index];
+        if (!s || !s->data || s->bytes.size() != s->size) return;
         if (!m_relocatable && sym.value < s->addr) return;
+        std::uint64_t start = offset_in(*s, sym);
         if (start >= s->size || sym.state.size > s->size - start) return;
-        m_objects.push_back({sym.name, &*s, start, sym.state.size, base + start});
+        m_objects.push_back({sym.name, s, start, sym.state.size, base + start});
+    }
+
+    // A symbol's value as an offset in its section (a relocatable object's values are already).
+    std::uint64_t offset_in(const ElfSection& s, const ElfSymbol& sym) const {
+        return m_relocatable ? sym.value : sym.value - s.addr;
     }
 
     // Marks a target in the function itself until labels are numbered: \x01ADDRESS\x01.
@@ -275,6 +280,7 @@ class CodeView {
     Disassembler m_disassembler;
     bool m_relocatable;
     std::map<std::size_t, std::uint64_t> m_base;  // section index -> where it is disassembled
+    std::map<std::size_t, const ElfSection*> m_section;  // section index -> the section
     std::vector<Label> m_names;                    // defined symbols, by address
     std::vector<Label> m_sections;
     std::vector<Function> m_functions;
@@ -292,6 +298,13 @@ std::string shown_name(const std::string& name) {
     return d.empty() ? name : d;
 }
 
+// BYTES (at most 8) as a little-endian number.
+std::uint64_t little_endian(std::string_view bytes) {
+    std::uint64_t v = 0;
+    for (size_t i = bytes.size(); i-- > 0;) v = v << 8 | static_cast<unsigned char>(bytes[i]);
+    return v;
+}
+
 // A data object's bytes in words: a string, a number (1, 2, 4 or 8 bytes, little-endian), or hex.
 std::string value_words(std::string_view b, bool little) {
     size_t nul = b.find('\0');
@@ -303,11 +316,8 @@ std::string value_words(std::string_view b, bool little) {
         return u >= 0x20 && u != 0x7f;
     });
     if (printable && zeros_after && text.size() >= 2) return fmt::format("\"{}\"", text);
-    if (little && (b.size() == 1 || b.size() == 2 || b.size() == 4 || b.size() == 8)) {
-        std::uint64_t v = 0;
-        for (size_t i = b.size(); i-- > 0;) v = v << 8 | static_cast<unsigned char>(b[i]);
-        return fmt::format("{}", v);
-    }
+    if (little && (b.size() == 1 || b.size() == 2 || b.size() == 4 || b.size() == 8))
+        return fmt::format("{}", little_endian(b));
     std::string hex;
     for (size_t i = 0; i < b.size() && i < 32; ++i)
         hex += fmt::format("{}{:02x}", i ? " " : "", static_cast<unsigned char>(b[i]));
@@ -326,88 +336,85 @@ bool only_addresses_moved(const CodeView& lv, const CodeView& rv, const Function
         size_t n = aligned ? 8 : 1;
         if (a.substr(i, n) != b.substr(i, n)) {
             if (!aligned) return false;
-            std::uint64_t x = 0, y = 0;
-            for (size_t k = 8; k-- > 0;) {
-                x = x << 8 | static_cast<unsigned char>(a[i + k]);
-                y = y << 8 | static_cast<unsigned char>(b[i + k]);
-            }
-            std::string nx = lv.address_name(x);
-            if (nx.empty() || nx != rv.address_name(y)) return false;
+            std::string nx = lv.address_name(little_endian(a.substr(i, 8)));
+            if (nx.empty() || nx != rv.address_name(little_endian(b.substr(i, 8)))) return false;
         }
         i += n;
     }
     return true;
 }
 
-}  // namespace
-
-CodeComparison compare_code(const ElfSummary& left, const ElfSummary& right,
-                            const CodeLimits& limits) {
-    CodeComparison out;
-    CodeView lv(left), rv(right);
-    // Functions paired by name and occurrence (two static `init`s pair in order).
-    std::map<std::pair<std::string, int>, const Function*> lk;
+// Each item of RIGHT with the item of LEFT of the same name and occurrence, in RIGHT's order; an
+// item of one side only is left out (the symbol nodes say so).
+std::vector<std::pair<const Function*, const Function*>> paired(const std::vector<Function>& left,
+                                                                const std::vector<Function>& right) {
+    auto lk = keyed(left, [](const Function& f) { return f.name; });
     std::map<std::string, int> seen;
-    for (const Function& f : lv.functions()) lk.emplace(std::make_pair(f.name, seen[f.name]++), &f);
-    seen.clear();
+    std::vector<std::pair<const Function*, const Function*>> out;
+    for (const Function& r : right)
+        if (auto it = lk.find({r.name, seen[r.name]++}); it != lk.end()) out.emplace_back(it->second, &r);
+    return out;
+}
+
+// "N functions differ: `a` (X), `b` (Y) and 3 more": the first five, each with WHAT of it.
+template <typename List, typename What>
+std::string summary_line(const List& items, const char* noun, What what) {
+    std::string names;
+    for (size_t i = 0; i < items.size() && i < 5; ++i)
+        names += fmt::format("{}`{}` ({})", i ? ", " : "", shown_name(items[i].second->name),
+                             what(items[i]));
+    if (items.size() > 5) names += fmt::format(" and {} more", items.size() - 5);
+    return fmt::format("{} {}{} differ{}: {}", items.size(), noun, items.size() == 1 ? "" : "s",
+                       items.size() == 1 ? "s" : "", names);
+}
+
+void compare_functions(const CodeView& lv, const CodeView& rv, const std::string& machine,
+                       const CodeLimits& limits, CodeComparison& out) {
     struct Changed {
-        const Function *l, *r;
+        const Function *first, *second;  // left, right (as the pairs summary_line takes)
         std::optional<std::vector<std::string>> li, ri;
     };
     std::vector<Changed> changed;
     size_t moved = 0;
-    for (const Function& rf : rv.functions()) {
-        auto it = lk.find({rf.name, seen[rf.name]++});
-        if (it == lk.end()) continue;  // a symbol of one side: the symbol nodes say so
-        const Function& lf = *it->second;
-        if (lf.bytes() == rf.bytes() && lf.relocations() == rf.relocations()) continue;
-        Changed c{&lf, &rf, lv.instructions(lf), rv.instructions(rf)};
+    for (auto [lf, rf] : paired(lv.functions(), rv.functions())) {
+        if (lf->bytes() == rf->bytes() && lf->relocations() == rf->relocations()) continue;
+        out.explained.insert(lf->section->name);
+        out.explained.insert(rf->section->name);
+        Changed c{lf, rf, lv.instructions(*lf), rv.instructions(*rf)};
         if (c.li && c.ri && *c.li == *c.ri) {
             ++moved;
-            out.explained.insert(lf.section->name);
-            out.explained.insert(rf.section->name);
             continue;
         }
         changed.push_back(std::move(c));
     }
     if (!changed.empty()) {
-        std::string names;
-        for (size_t i = 0; i < changed.size() && i < 5; ++i)
-            names += fmt::format("{}`{}` ({})", i ? ", " : "", shown_name(changed[i].r->name),
-                                 size_change(changed[i].l->size, changed[i].r->size));
-        if (changed.size() > 5) names += fmt::format(" and {} more", changed.size() - 5);
-        Difference node = difference(
-            "functions", "",
-            fmt::format("{} function{} differ{}: {}", changed.size(), changed.size() == 1 ? "" : "s",
-                        changed.size() == 1 ? "s" : "", names));
-        for (size_t i = 0; i < changed.size(); ++i) {
+        Difference node = difference("functions", "", summary_line(changed, "function", [](auto& p) {
+                                         return size_change(p.first->size, p.second->size);
+                                     }));
+        for (size_t i = 0; i < changed.size() && i < limits.functions; ++i) {
             const Changed& c = changed[i];
-            out.explained.insert(c.l->section->name);
-            out.explained.insert(c.r->section->name);
-            if (i >= limits.functions) continue;
-            Difference f = difference("function", c.r->name, "");
-            f.demangled = demangle(c.r->name);
-            std::string where = c.l->section->name == c.r->section->name
-                                    ? c.r->section->name
-                                    : c.l->section->name + " -> " + c.r->section->name;
-            std::string sizes = c.l->size == c.r->size
-                                    ? fmt::format("{} bytes", c.r->size)
-                                    : fmt::format("{} -> {} bytes ({})", c.l->size, c.r->size,
-                                                  size_change(c.l->size, c.r->size));
+            const Function &l = *c.first, &r = *c.second;
+            Difference f = difference("function", r.name, "");
+            f.demangled = demangle(r.name);
+            std::string where = l.section->name == r.section->name
+                                    ? r.section->name
+                                    : l.section->name + " -> " + r.section->name;
+            std::string sizes = l.size == r.size
+                                    ? fmt::format("{} bytes", r.size)
+                                    : fmt::format("{} -> {} bytes ({})", l.size, r.size,
+                                                  size_change(l.size, r.size));
             if (c.li && c.ri) {
                 UnifiedDiff u = unified_diff(*c.li, *c.ri, limits.lines, " ");
-                size_t removed = u.removed, added = u.added;
-                bool cut = u.cut;
                 f.lines = std::move(u.lines);
                 f.description = fmt::format(
                     "function `{}` ({}): {} instruction{} removed, {} added, {}{}",
-                    shown_name(c.r->name), where, removed, removed == 1 ? "" : "s", added, sizes,
-                    cut ? fmt::format(" (first {} diff lines shown)", limits.lines) : "");
+                    shown_name(r.name), where, u.removed, u.removed == 1 ? "" : "s", u.added,
+                    sizes, u.cut ? fmt::format(" (first {} diff lines shown)", limits.lines) : "");
             } else {
                 f.description = fmt::format(
                     "function `{}` ({}): bytes differ, {} (not disassembled: {} is not x86-64, "
                     "i386 or AArch64)",
-                    shown_name(c.r->name), where, sizes, header_value(right, "machine"));
+                    shown_name(r.name), where, sizes, machine);
             }
             node.children.push_back(std::move(f));
         }
@@ -418,48 +425,46 @@ CodeComparison compare_code(const ElfSummary& left, const ElfSummary& right,
                             changed.size() - limits.functions)));
         out.nodes.push_back(std::move(node));
     }
-    // Data objects, paired the same way.
-    std::map<std::pair<std::string, int>, const Function*> lo;
-    seen.clear();
-    for (const Function& o : lv.objects()) lo.emplace(std::make_pair(o.name, seen[o.name]++), &o);
-    seen.clear();
+    if (moved > 0)
+        out.nodes.push_back(difference(
+            "shift", "",
+            fmt::format("{} function{} differ{} only in the addresses {} (the same instructions "
+                        "once targets are named)",
+                        moved, moved == 1 ? "" : "s", moved == 1 ? "s" : "",
+                        moved == 1 ? "it uses" : "they use")));
+}
+
+void compare_objects(const CodeView& lv, const CodeView& rv, bool little, const CodeLimits& limits,
+                     CodeComparison& out) {
     std::vector<std::pair<const Function*, const Function*>> objects;
-    size_t objects_moved = 0;
-    for (const Function& ro : rv.objects()) {
-        auto it = lo.find({ro.name, seen[ro.name]++});
-        if (it == lo.end() || it->second->bytes() == ro.bytes()) continue;
-        out.explained.insert(it->second->section->name);
-        out.explained.insert(ro.section->name);
-        if (only_addresses_moved(lv, rv, *it->second, ro)) {
-            ++objects_moved;
-            continue;
-        }
-        objects.emplace_back(it->second, &ro);
+    size_t moved = 0;
+    for (auto [lo, ro] : paired(lv.objects(), rv.objects())) {
+        if (lo->bytes() == ro->bytes()) continue;
+        out.explained.insert(lo->section->name);
+        out.explained.insert(ro->section->name);
+        if (only_addresses_moved(lv, rv, *lo, *ro))
+            ++moved;
+        else
+            objects.emplace_back(lo, ro);
     }
     if (!objects.empty()) {
-        bool little = header_value(left, "data") == "little-endian";
-        std::string names;
-        for (size_t i = 0; i < objects.size() && i < 5; ++i)
-            names += fmt::format("{}`{}` ({})", i ? ", " : "", shown_name(objects[i].second->name),
-                                 objects[i].second->section->name);
-        if (objects.size() > 5) names += fmt::format(" and {} more", objects.size() - 5);
-        Difference node = difference("objects", "",
-                                     fmt::format("{} data object{} differ{}: {}", objects.size(),
-                                                 objects.size() == 1 ? "" : "s",
-                                                 objects.size() == 1 ? "s" : "", names));
+        Difference node = difference("objects", "", summary_line(objects, "data object", [](auto& p) {
+                                         return p.second->section->name;
+                                     }));
         for (size_t i = 0; i < objects.size() && i < limits.functions; ++i) {
             const Function &l = *objects[i].first, &r = *objects[i].second;
             std::string lw = value_words(l.bytes(), little), rw = value_words(r.bytes(), little);
-            size_t differing = 0;
-            for (size_t k = 0; k < std::min(l.size, r.size); ++k)
-                differing += l.bytes()[k] != r.bytes()[k];
             std::string sizes = l.size == r.size ? fmt::format("{} bytes", r.size)
                                                  : fmt::format("{} -> {} bytes", l.size, r.size);
             Difference d = difference("object", r.name, "", lw, rw);
             d.description = fmt::format("object `{}` ({}, {}): {} -> {}", shown_name(r.name),
                                         r.section->name, sizes, lw, rw);
-            if (r.size > 32 && l.size == r.size)
-                d.description += fmt::format(" ({} byte{} differ)", differing, differing == 1 ? "" : "s");
+            if (r.size > 32 && l.size == r.size) {
+                size_t differing = 0;
+                for (size_t k = 0; k < r.size; ++k) differing += l.bytes()[k] != r.bytes()[k];
+                d.description +=
+                    fmt::format(" ({} byte{} differ)", differing, differing == 1 ? "" : "s");
+            }
             if (std::optional<LooksLike> look = looks_like(lw, rw, local_names())) {
                 d.looks_like = look->words();
                 d.description += ": looks like " + d.looks_like;
@@ -472,20 +477,22 @@ CodeComparison compare_code(const ElfSummary& left, const ElfSummary& right,
                                          objects.size() - limits.functions)));
         out.nodes.push_back(std::move(node));
     }
-    if (objects_moved > 0)
+    if (moved > 0)
         out.nodes.push_back(difference(
             "shift", "",
             fmt::format("{} data object{} differ{} only in addresses that moved (each pointer "
                         "names the same symbol on both sides)",
-                        objects_moved, objects_moved == 1 ? "" : "s",
-                        objects_moved == 1 ? "s" : "")));
-    if (moved > 0)
-        out.nodes.push_back(difference(
-            "shift", "",
-            fmt::format("{} function{} differ{} only in the addresses {} (the same instructions "
-                        "once targets are named)",
-                        moved, moved == 1 ? "" : "s", moved == 1 ? "s" : "",
-                        moved == 1 ? "it uses" : "they use")));
+                        moved, moved == 1 ? "" : "s", moved == 1 ? "s" : "")));
+}
+
+}  // namespace
+
+CodeComparison compare_code(const ElfSummary& left, const ElfSummary& right,
+                            const CodeLimits& limits) {
+    CodeComparison out;
+    CodeView lv(left), rv(right);
+    compare_functions(lv, rv, header_value(right, "machine"), limits, out);
+    compare_objects(lv, rv, header_value(left, "data") == "little-endian", limits, out);
     return out;
 }
 

@@ -9,27 +9,16 @@
 
 #include <fmt/core.h>
 
+#include "base/lines.h"
 #include "diff/code_compare.h"
 #include "diff/demangle.h"
 #include "diff/flag_diff.h"
+#include "diff/keyed.h"
 #include "diff/string_sections.h"
 
 namespace buildiff {
 
 namespace {
-
-// Items keyed by name and occurrence: the second `.text.foo` of one file pairs with the second
-// of the other.
-template <typename T, typename NameOf>
-std::map<std::pair<std::string, int>, const T*> keyed(const std::vector<T>& items, NameOf name_of) {
-    std::map<std::pair<std::string, int>, const T*> out;
-    std::map<std::string, int> seen;
-    for (const T& item : items) {
-        std::string name = name_of(item);
-        out.emplace(std::make_pair(name, seen[name]++), &item);
-    }
-    return out;
-}
 
 std::string signed_delta(std::uint64_t l, std::uint64_t r) {
     return r >= l ? fmt::format("+{}", r - l) : fmt::format("-{}", l - r);
@@ -269,15 +258,8 @@ void compare_comment(const ElfSummary& l, const ElfSummary& r, std::vector<Diffe
 }
 
 std::vector<std::string> words(const std::string& s) {
-    std::vector<std::string> out;
-    size_t i = 0;
-    while (i < s.size()) {
-        size_t j = s.find(' ', i);
-        if (j == std::string::npos) j = s.size();
-        if (j > i) out.push_back(s.substr(i, j - i));
-        i = j + 1;
-    }
-    return out;
+    std::vector<std::string_view> w = fields_of(s, ' ');
+    return {w.begin(), w.end()};
 }
 
 // "GNU C17 12.2.0 -mtune=generic -O2 -g" -> "-O3": the option words added and removed.

@@ -18,6 +18,7 @@
 
 #include <fmt/core.h>
 
+#include "base/lines.h"
 #include "base/names.h"
 
 namespace buildiff {
@@ -482,15 +483,9 @@ void Reader::read_notes(Elf_Data* data) {
 void Reader::read_comment(Elf_Data* data) {
     if (!data || !data->d_buf) return;
     std::string_view all(static_cast<const char*>(data->d_buf), data->d_size);
-    std::set<std::string> seen;
-    size_t start = 0;
-    while (start < all.size()) {
-        size_t end = all.find('\0', start);
-        if (end == std::string_view::npos) end = all.size();
-        std::string s(all.substr(start, end - start));
-        if (!s.empty() && seen.insert(s).second) m_out.comment.push_back(s);
-        start = end + 1;
-    }
+    std::set<std::string_view> seen;
+    for (std::string_view s : fields_of(all, '\0'))
+        if (seen.insert(s).second) m_out.comment.emplace_back(s);
 }
 
 std::string attr_string(Dwarf_Die* die, unsigned name) {

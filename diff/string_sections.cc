@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "base/lines.h"
 #include "diff/looks_like.h"
 #include "recording/recording.h"
 
@@ -72,15 +73,7 @@ std::vector<std::string_view> unmatched(const std::vector<std::string_view>& one
 }  // namespace
 
 std::vector<std::string_view> section_strings(std::string_view bytes) {
-    std::vector<std::string_view> out;
-    size_t start = 0;
-    while (start < bytes.size()) {
-        size_t end = bytes.find('\0', start);
-        if (end == std::string_view::npos) end = bytes.size();
-        if (end > start) out.push_back(bytes.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
+    return fields_of(bytes, '\0');
 }
 
 std::optional<Difference> compare_string_section(const std::string& name, std::string_view left,
