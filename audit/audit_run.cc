@@ -476,16 +476,10 @@ void print_summary(const AuditOptions& o, const std::string& out, const AuditRep
             fmt::print("  note: run {} is not plain: {}\n", run.name, run.not_plain);
     fmt::print("reports: {0}/report.html, {0}/report.json, {0}/summary.md\n", out);
     if (reports.divergent) {
-        size_t kept = Evidence::artifacts(evidence.kept);
-        size_t inputs = evidence.kept.size() - kept;
-        size_t all_inputs = inputs + evidence.left_out.size() -
-                            Evidence::artifacts(evidence.left_out);
-        fmt::print("evidence: both versions of {} of the pairs' {} divergent artifacts", kept,
-                   kept + Evidence::artifacts(evidence.left_out));
-        if (all_inputs > 0)
-            fmt::print(" and {} of the {} files the root causes' steps read", inputs, all_inputs);
-        fmt::print(" in {}/evidence; one file for a bug report: buildiff pack {} -o bug.tar.gz\n",
-                   out, out);
+        Evidence::Counts c = evidence.counts();
+        fmt::print("evidence: both versions of {} of the pairs' {} divergent artifacts{} in "
+                   "{}/evidence; one file for a bug report: buildiff pack {} -o bug.tar.gz\n",
+                   c.artifacts_kept, c.artifacts, c.inputs_words(), out, out);
     }
 }
 

@@ -350,13 +350,13 @@ std::string describe_set(const BuildSet& set) {
     if (!r.pairs.empty()) out += "pairs:\n";
     for (const AuditPair& p : r.pairs) out += "  " + describe_pair(p) + "\n";
     const Evidence& e = set.evidence();
-    size_t kept = Evidence::artifacts(e.kept), left_out = Evidence::artifacts(e.left_out);
+    Evidence::Counts c = e.counts();
     out += fmt::format("evidence: both versions of {} divergent artifacts kept, {} left out\n",
-                       kept, left_out);
-    if (kept < e.kept.size() || left_out < e.left_out.size())
+                       c.artifacts_kept, c.artifacts - c.artifacts_kept);
+    if (c.inputs > 0)
         out += fmt::format("evidence: {} files the root causes' steps read kept (for buildiff "
                            "confirm), {} left out\n",
-                           e.kept.size() - kept, e.left_out.size() - left_out);
+                           c.inputs_kept, c.inputs - c.inputs_kept);
     for (const EvidenceItem& i : e.left_out)
         out += i.step_input ? fmt::format("  left out: step input {} of {}: {}\n", i.path,
                                           i.left.run, i.reason)

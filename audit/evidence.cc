@@ -51,9 +51,20 @@ EvidenceFile file_from_json(const nlohmann::json& j) {
 
 }  // namespace
 
-size_t Evidence::artifacts(const std::vector<EvidenceItem>& items) {
-    return static_cast<size_t>(std::count_if(items.begin(), items.end(),
-                                             [](const EvidenceItem& i) { return !i.step_input; }));
+Evidence::Counts Evidence::counts() const {
+    Counts c;
+    for (const auto* list : {&kept, &left_out})
+        for (const EvidenceItem& i : *list) {
+            (i.step_input ? c.inputs : c.artifacts)++;
+            if (list == &kept) (i.step_input ? c.inputs_kept : c.artifacts_kept)++;
+        }
+    return c;
+}
+
+std::string Evidence::Counts::inputs_words() const {
+    return inputs == 0 ? ""
+                       : fmt::format(" and {} of the {} files the root causes' steps read",
+                                     inputs_kept, inputs);
 }
 
 ojson Evidence::to_json() const {
@@ -132,41 +143,49 @@ void evidence_candidates(const DiffResult& result, const std::string& left_run,
     }
 }
 
-void baseline_candidates(const Recording& rec, const std::string& run, const std::string& tree,
-                         std::vector<EvidenceItem>& candidates, std::vector<EvidenceItem>& gone) {
+namespace {
+
+// Files of one run (path relative to ROOT, the recorded root -> recorded hash) as one-version
+// items: the run paired with itself, left and right the same file.
+void one_version_candidates(const std::map<std::string, std::string>& files,
+                            const std::string& root, const std::string& run,
+                            const std::string& tree, std::vector<EvidenceItem>& candidates,
+                            std::vector<EvidenceItem>& gone) {
     DiffResult self;
-    self.left_root = self.right_root = rec.cwd;
-    for (const auto& [path, produced] : final_writes(rec)) {
-        if (produced.hash.empty() || !path.starts_with(rec.cwd + "/")) continue;
+    self.left_root = self.right_root = root;
+    for (const auto& [rel, hash] : files) {
         Artifact a;
         a.status = "different";  // as a divergent artifact of a pair, with one version
-        a.path = std::string(kRootToken) + path.substr(rec.cwd.size());
-        a.left_hash = a.right_hash = produced.hash;
-        a.left_file = a.right_file = path;
+        a.path = std::string(kRootToken) + "/" + rel;
+        a.left_hash = a.right_hash = hash;
+        a.left_file = a.right_file = root + "/" + rel;
         self.artifacts.push_back(std::move(a));
     }
     evidence_candidates(self, run, run, tree, tree, candidates, gone);
+}
+
+}  // namespace
+
+void baseline_candidates(const Recording& rec, const std::string& run, const std::string& tree,
+                         std::vector<EvidenceItem>& candidates, std::vector<EvidenceItem>& gone) {
+    std::map<std::string, std::string> left;
+    for (const auto& [path, produced] : final_writes(rec))
+        if (!produced.hash.empty() && path.starts_with(rec.cwd + "/"))
+            left.emplace(path.substr(rec.cwd.size() + 1), produced.hash);
+    one_version_candidates(left, rec.cwd, run, tree, candidates, gone);
 }
 
 void step_input_candidates(const std::map<std::string, std::string>& inputs,
                            const std::string& root, const std::string& run,
                            const std::string& tree, std::vector<EvidenceItem>& candidates,
                            std::vector<EvidenceItem>& gone) {
-    std::set<std::string> known;
+    std::set<std::string> known;  // confirm looks inputs up by hash: one copy is enough
     for (const EvidenceItem& i : candidates) known.insert({i.left.hash, i.right.hash});
-    DiffResult self;  // as a pair of the run with itself, like a baseline
-    self.left_root = self.right_root = root;
-    for (const auto& [rel, hash] : inputs) {
-        if (known.contains(hash)) continue;
-        Artifact a;
-        a.status = "different";
-        a.path = std::string(kRootToken) + "/" + rel;
-        a.left_hash = a.right_hash = hash;
-        a.left_file = a.right_file = root + "/" + rel;
-        self.artifacts.push_back(std::move(a));
-    }
+    std::map<std::string, std::string> wanted;
+    for (const auto& [rel, hash] : inputs)
+        if (!known.contains(hash)) wanted.emplace(rel, hash);
     size_t first_candidate = candidates.size(), first_gone = gone.size();
-    evidence_candidates(self, run, run, tree, tree, candidates, gone);
+    one_version_candidates(wanted, root, run, tree, candidates, gone);
     for (size_t i = first_candidate; i < candidates.size(); ++i) candidates[i].step_input = true;
     for (size_t i = first_gone; i < gone.size(); ++i) gone[i].step_input = true;
 }

@@ -43,8 +43,13 @@ struct EvidenceItem {
 struct Evidence {
     std::vector<EvidenceItem> kept, left_out;
     std::uint64_t budget = 0;
-    // How many of a list are divergent artifacts (the rest are step inputs).
-    static size_t artifacts(const std::vector<EvidenceItem>& items);
+    // Divergent artifacts and step inputs, kept and in all (kept and left out).
+    struct Counts {
+        size_t artifacts_kept = 0, artifacts = 0, inputs_kept = 0, inputs = 0;
+        // " and 1 of the 1 files the root causes' steps read" ("" without step inputs).
+        std::string inputs_words() const;
+    };
+    Counts counts() const;
     nlohmann::ordered_json to_json() const;
     // From evidence/index.json; `where` names it in errors.
     static Result<Evidence> from_json(const nlohmann::json& j, const std::string& where);

@@ -448,7 +448,7 @@ ojson manifest_of(const PackOptions& o, const Gathered& g, const Evidence& evide
         {"evidence",
          {{"kept", evidence.kept.size()},
           {"left_out", evidence.left_out.size()},
-          {"step_inputs_kept", evidence.kept.size() - Evidence::artifacts(evidence.kept)},
+          {"step_inputs_kept", evidence.counts().inputs_kept},
           {"index", "evidence/index.json"}}},
         {"redaction",
          {{"secrets", "salted hash (secret-looking environment values are never in clear)"},
@@ -497,15 +497,12 @@ Result<std::string> make_bundle(const PackOptions& o, Format format, const Gathe
 
 void print_packed(const PackOptions& o, const Gathered& g, const std::string& bundle,
                   const Evidence& evidence, const std::optional<PathRedactor>& redactor) {
-    size_t kept = Evidence::artifacts(evidence.kept);
-    size_t total = kept + Evidence::artifacts(evidence.left_out);
-    size_t inputs = evidence.kept.size() - kept;
-    size_t all_inputs = inputs + evidence.left_out.size() - (total - kept);
-    fmt::print("packed {} ({}): {} recording{}, evidence for {} of {} {}", o.output,
-               mib(bundle.size(), 2), g.recs.size(), g.recs.size() == 1 ? "" : "s", kept, total,
-               g.recs.size() == 1 ? "files the build left" : "divergent artifacts");
-    if (all_inputs > 0)
-        fmt::print(" and {} of the {} files the root causes' steps read", inputs, all_inputs);
+    Evidence::Counts c = evidence.counts();
+    fmt::print("packed {} ({}): {} recording{}, evidence for {} of {} {}{}", o.output,
+               mib(bundle.size(), 2), g.recs.size(), g.recs.size() == 1 ? "" : "s",
+               c.artifacts_kept, c.artifacts,
+               g.recs.size() == 1 ? "files the build left" : "divergent artifacts",
+               c.inputs_words());
     if (!evidence.left_out.empty())
         fmt::print(" ({} left out, listed in evidence/index.json)", evidence.left_out.size());
     if (redactor) fmt::print("; {} paths, user names or secrets masked", redactor->count());

@@ -387,6 +387,21 @@ const Difference* telling(const std::vector<Difference>& list) {
     return best;
 }
 
+// What the changed values in PATH's difference tree look like (a build timestamp, a build path):
+// a fact each, for the first three distinct culprits of a cause (SEEN holds those already said).
+void add_looks_like_facts(const std::string& path, const std::vector<Difference>& differences,
+                          std::set<std::string>& seen, std::vector<std::string>& facts) {
+    std::vector<const Difference*> stack;
+    for (const Difference& d : differences) stack.push_back(&d);
+    while (!stack.empty() && seen.size() < 3) {
+        const Difference* d = stack.back();
+        stack.pop_back();
+        if (!d->looks_like.empty() && seen.insert(d->looks_like).second)
+            facts.push_back(fmt::format("{}: {}", path, d->description));
+        for (const Difference& c : d->children) stack.push_back(&c);
+    }
+}
+
 // Each cause's chain: what it did to the artifacts it is named for, in its explains order (the
 // reports show it on the first screen: the member lost, the symbol now undefined).
 void Differ::list_chains() {
@@ -401,15 +416,7 @@ void Differ::list_chains() {
             if (rc.chain.size() < 6)
                 if (const Difference* d = telling(a->second->differences))
                     rc.chain.emplace_back(path, d->description);
-            std::vector<const Difference*> stack;
-            for (const Difference& d : a->second->differences) stack.push_back(&d);
-            while (!stack.empty() && looks.size() < 3) {
-                const Difference* d = stack.back();
-                stack.pop_back();
-                if (!d->looks_like.empty() && looks.insert(d->looks_like).second)
-                    rc.details.push_back(fmt::format("{}: {}", path, d->description));
-                for (const Difference& c : d->children) stack.push_back(&c);
-            }
+            add_looks_like_facts(path, a->second->differences, looks, rc.details);
         }
     }
 }

@@ -63,7 +63,8 @@ TEST(SelectEvidence, StepInputsComeAfterEveryDivergentArtifactAndKeepTheirRole) 
     ASSERT_EQ(e.kept.size(), 2u);
     EXPECT_EQ(e.kept[0].path, "obj.o");  // before the smaller input
     EXPECT_EQ(e.kept[1].path, "tiny.c");
-    EXPECT_EQ(Evidence::artifacts(e.kept), 1u);
+    EXPECT_EQ(e.counts().artifacts_kept, 1u);
+    EXPECT_EQ(e.counts().inputs_kept, 1u);
     auto back = Evidence::from_json(nlohmann::json::parse(e.to_json().dump()), "index");
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_FALSE(back->kept[0].step_input);
