@@ -42,15 +42,20 @@ Part part(std::string_view s, size_t prefix, size_t suffix) {
     return {s.substr(wb, we - wb), b - wb, e - wb};
 }
 
-// Whether a match of RE in P's window overlaps (or, for an empty part, contains) the part that
-// changed.
-bool found(const std::regex& re, const Part& p) {
+// Whether a match of RE in P's window (one ACCEPT takes) overlaps the part that changed (or, for
+// an empty part, contains where it was).
+template <typename Accept>
+bool found(const std::regex& re, const Part& p, Accept accept) {
     const char* w = p.window.data();
     for (std::cregex_iterator it(w, w + p.window.size(), re), end; it != end; ++it) {
         size_t mb = static_cast<size_t>(it->position()), me = mb + static_cast<size_t>(it->length());
-        if (p.empty() ? mb <= p.begin && p.begin <= me : mb < p.end && p.begin < me) return true;
+        bool overlaps = p.empty() ? mb <= p.begin && p.begin <= me : mb < p.end && p.begin < me;
+        if (overlaps && accept(it->str())) return true;
     }
     return false;
+}
+bool found(const std::regex& re, const Part& p) {
+    return found(re, p, [](const std::string&) { return true; });
 }
 
 bool either(const std::regex& re, const Part& l, const Part& r) {
@@ -68,17 +73,13 @@ bool temporary(const Part& l, const Part& r, const std::vector<std::string>&) {
 
 bool epoch_near_now(const Part& p) {
     static const std::regex re(R"(\b1[0-9]{9}\b)");
-    const char* w = p.window.data();
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    for (std::cregex_iterator it(w, w + p.window.size(), re), end; it != end; ++it) {
-        size_t mb = static_cast<size_t>(it->position()), me = mb + 10;
-        long long v = std::stoll(it->str());
-        bool overlaps = p.empty() ? mb <= p.begin && p.begin <= me : mb < p.end && p.begin < me;
-        if (overlaps && v > now - 20LL * 365 * 86400 && v < now + 366LL * 86400) return true;
-    }
-    return false;
+    return found(re, p, [now](const std::string& m) {
+        long long v = std::stoll(m);
+        return v > now - 20LL * 365 * 86400 && v < now + 366LL * 86400;
+    });
 }
 
 bool timestamp(const Part& l, const Part& r, const std::vector<std::string>&) {
