@@ -387,6 +387,14 @@ void compare_functions(const CodeView& lv, const CodeView& rv, const std::string
         }
         changed.push_back(std::move(c));
     }
+    // The ones that grew or shrank most first (an optimiser's change, not the cold parts and
+    // callers it dragged along at the same size), then in address order.
+    auto growth = [](const Changed& c) {
+        return c.first->size > c.second->size ? c.first->size - c.second->size
+                                              : c.second->size - c.first->size;
+    };
+    std::stable_sort(changed.begin(), changed.end(),
+                     [&](const Changed& a, const Changed& b) { return growth(a) > growth(b); });
     if (!changed.empty()) {
         Difference node = difference("functions", "", summary_line(changed, "function", [](auto& p) {
                                          return size_change(p.first->size, p.second->size);

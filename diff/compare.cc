@@ -182,7 +182,7 @@ Result<std::vector<Difference>> Comparer::compare_archives(const Blob& left, con
     if (l->format != r->format)
         out.push_back(
             difference("format", "", fmt::format("archive format {} -> {}", l->format, r->format)));
-    std::vector<Difference> members = compare_members(left, *l, right, *r, depth);
+    std::vector<Difference> members = compare_members(left, *l, right, *r, format, depth);
     out.insert(out.end(), members.begin(), members.end());
     for (auto* listing : {&*l, &*r})
         if (!listing->stopped.empty()) {
@@ -196,7 +196,7 @@ Result<std::vector<Difference>> Comparer::compare_archives(const Blob& left, con
 
 std::vector<Difference> Comparer::compare_members(const Blob& left, const ArchiveListing& l,
                                                   const Blob& right, const ArchiveListing& r,
-                                                  int depth) {
+                                                  std::string_view format, int depth) {
     using Key = std::pair<std::string, int>;
     auto keys = [](const ArchiveListing& a) {
         std::vector<Key> out;
@@ -246,7 +246,7 @@ std::vector<Difference> Comparer::compare_members(const Blob& left, const Archiv
             out.push_back(std::move(d));
             continue;
         }
-        if (auto d = compare_member(left, *a, right, *it->second, depth))
+        if (auto d = compare_member(left, *a, right, *it->second, format, depth))
             out.push_back(std::move(*d));
     }
     for (auto& k : rkeys)
@@ -263,15 +263,23 @@ std::vector<Difference> Comparer::compare_members(const Blob& left, const Archiv
 
 std::optional<Difference> Comparer::compare_member(const Blob& left, const ArchiveMember& a,
                                                    const Blob& right, const ArchiveMember& b,
-                                                   int depth) {
+                                                   std::string_view format, int depth) {
     std::vector<std::string> what;
     if (a.type != b.type) what.push_back(fmt::format("type {} -> {}", a.type, b.type));
     if (a.link != b.link) what.push_back(fmt::format("link target {} -> {}", a.link, b.link));
     if (a.mode != b.mode)
         what.push_back(fmt::format("mode {} -> {}", mode_string(a.mode), mode_string(b.mode)));
     if (a.owner != b.owner) what.push_back(fmt::format("owner {} -> {}", a.owner, b.owner));
-    if (a.mtime != b.mtime) what.push_back(fmt::format("mtime {} -> {}", a.mtime, b.mtime));
     Difference d = difference("member", a.name, "");
+    // A time or an owner that differs is a usual culprit with a usual fix: said on the member.
+    std::vector<std::string> looks;
+    if (a.owner != b.owner) looks.push_back(member_field_looks_like(format, "owner"));
+    if (a.mtime != b.mtime) {
+        what.push_back(fmt::format("mtime {} -> {}", utc_time(a.mtime), utc_time(b.mtime)));
+        looks.push_back(member_field_looks_like(format, "mtime"));
+    }
+    for (const std::string& l : looks)
+        if (!l.empty()) d.looks_like += (d.looks_like.empty() ? "" : "; ") + l;
     if (!(a.hash == b.hash) || a.size != b.size) {
         d.left = a.hash.hex();
         d.right = b.hash.hex();
@@ -303,6 +311,7 @@ std::optional<Difference> Comparer::compare_member(const Blob& left, const Archi
     d.description = is_symbol_index(a.name) ? fmt::format("ar index {}: ", a.name)
                                             : fmt::format("member {}: ", a.name);
     for (size_t i = 0; i < what.size(); ++i) d.description += (i ? ", " : "") + what[i];
+    if (!d.looks_like.empty()) d.description += ": looks like " + d.looks_like;
     return d;
 }
 

@@ -55,12 +55,16 @@ class Comparer {
     Result<Comparison> compare_fresh(const Blob& left, const Blob& right, int depth);
     Result<std::vector<Difference>> compare_archives(const Blob& left, const Blob& right, int depth,
                                                      std::string& format);
+    // FORMAT: the archives' ("ar", "deb", "tar.gz", "whl", ...), for what a member's time or
+    // owner that differs looks like.
     std::vector<Difference> compare_members(const Blob& left, const ArchiveListing& l,
-                                            const Blob& right, const ArchiveListing& r, int depth);
+                                            const Blob& right, const ArchiveListing& r,
+                                            std::string_view format, int depth);
     // One member both archives have: its metadata and content compared (recursively); none
     // when they are the same.
     std::optional<Difference> compare_member(const Blob& left, const ArchiveMember& a,
-                                             const Blob& right, const ArchiveMember& b, int depth);
+                                             const Blob& right, const ArchiveMember& b,
+                                             std::string_view format, int depth);
 
     CompareLimits m_limits;
     std::uint64_t m_budget;

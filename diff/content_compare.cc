@@ -1,11 +1,16 @@
 // Text and binary comparison.
 #include "diff/content_compare.h"
 
+#include <algorithm>
+#include <optional>
+
 #include <dtl/dtl.hpp>
 
 #include <fmt/core.h>
 
 #include "base/lines.h"
+#include "diff/looks_like.h"
+#include "diff/string_sections.h"
 
 namespace buildiff {
 
@@ -24,6 +29,39 @@ std::string hex_row(std::string_view bytes) {
         ascii += c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.';
     }
     return fmt::format("{:<48}|{}|", hex, ascii);
+}
+
+// The first changed line of a text diff (a removed line with the added line in its place, or a
+// line only added or removed) whose change looks like a usual culprit: named in the description.
+void say_what_it_looks_like(Difference& d) {
+    std::vector<std::string_view> removed, added;
+    auto pairs = [&]() -> std::optional<std::pair<std::string_view, std::string_view>> {
+        for (size_t i = 0; i < std::max(removed.size(), added.size()); ++i) {
+            std::string_view l = i < removed.size() ? removed[i] : "";
+            std::string_view r = i < added.size() ? added[i] : "";
+            if (std::optional<LooksLike> look = looks_like(l, r, local_names())) {
+                d.looks_like = look->words();
+                return std::pair{l, r};
+            }
+        }
+        removed.clear();
+        added.clear();
+        return std::nullopt;
+    };
+    std::optional<std::pair<std::string_view, std::string_view>> found;
+    for (const std::string& line : d.lines) {
+        if (line.empty()) continue;
+        if (line[0] == '-') removed.push_back(std::string_view(line).substr(1));
+        if (line[0] == '+') added.push_back(std::string_view(line).substr(1));
+        if ((line[0] == ' ' || line[0] == '@') && (found = pairs())) break;
+    }
+    if (!found) found = pairs();
+    if (!found) return;
+    auto [l, r] = *found;
+    d.description += l.empty()   ? fmt::format("; added `{}`", shown_string(r))
+                     : r.empty() ? fmt::format("; removed `{}`", shown_string(l))
+                                 : fmt::format("; `{}` -> `{}`", shown_string(l), shown_string(r));
+    d.description += ": looks like " + d.looks_like;
 }
 
 }  // namespace
@@ -88,6 +126,7 @@ Result<Difference> compare_text(const Blob& left, const Blob& right, std::size_t
         fmt::format("text: {} line{} removed, {} added, in {} hunk{}{}", removed,
                     removed == 1 ? "" : "s", added, hunks, hunks == 1 ? "" : "s",
                     truncated ? fmt::format(" (first {} diff lines shown)", max_lines) : "");
+    say_what_it_looks_like(d);
     return d;
 }
 

@@ -62,6 +62,19 @@ std::optional<Difference> strings_changed(const ElfSection& l, const ElfSection&
     return std::nullopt;
 }
 
+// A section whose content could not be read: said once per side, first, since it explains
+// what is missing below (its symbols, its strings); the rest of the file is still compared.
+void unreadable_sections(const ElfSummary& l, const ElfSummary& r, std::vector<Difference>& out) {
+    for (auto [side, summary] : {std::pair{"left", &l}, std::pair{"right", &r}})
+        for (const ElfSection& sec : summary->sections)
+            if (!sec.problem.empty())
+                out.push_back(difference(
+                    "error", sec.name,
+                    fmt::format("section {} of the {} file is malformed: {}; its content is not "
+                                "compared",
+                                sec.name, side, sec.problem)));
+}
+
 // CODE_EXPLAINED: the code sections the function comparison accounts for.
 void compare_sections(const ElfSummary& l, const ElfSummary& r,
                       const std::set<std::string>& code_explained, std::vector<Difference>& out) {
@@ -418,6 +431,7 @@ std::pair<std::string, std::string> differing_prefixes(const std::string& left,
 
 std::vector<Difference> compare_elf(const ElfSummary& l, const ElfSummary& r) {
     std::vector<Difference> out;
+    unreadable_sections(l, r, out);
     compare_header(l, r, out);
     compare_pairs("dynamic", "dynamic", l.dynamic, r.dynamic, out);
     compare_symbols(l, r, out);

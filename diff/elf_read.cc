@@ -155,12 +155,17 @@ class Reader {
         return Error{fmt::format("{}: malformed ELF: {}", m_blob.name(), what)};
     }
     std::string strptr(size_t section, size_t offset) const {
+        if (m_unreadable.contains(section)) return "";
         const char* s = elf_strptr(m_elf.get(), section, offset);
         return s ? s : "";
     }
     std::string section_name_of(size_t shndx) const {
         auto it = m_section_names.find(shndx);
         return it == m_section_names.end() ? fmt::format("section {}", shndx) : it->second;
+    }
+    // A section that can be read, and whose linked section (its names, its symbols) can too.
+    bool readable(Elf_Scn* scn, const GElf_Shdr& shdr) const {
+        return !m_unreadable.contains(elf_ndxscn(scn)) && !m_unreadable.contains(shdr.sh_link);
     }
     std::optional<Error> read_sections();
     void read_symbols();
@@ -179,6 +184,9 @@ class Reader {
     ElfSummary m_out;
     GElf_Half m_type = ET_NONE;
     std::map<size_t, std::string> m_section_names;
+    // Sections whose content lies beyond the end of the file or libelf cannot read: reported
+    // on the section, and never read (nor any table that refers to them for its names).
+    std::set<size_t> m_unreadable;
     std::map<GElf_Half, std::string> m_version_names;  // verdef/verneed index -> name
     std::vector<GElf_Half> m_versym;
     Elf_Scn* m_symtab = nullptr;
@@ -195,6 +203,7 @@ std::optional<Error> Reader::read_sections() {
     size_t index = 0;
     // Names first: symbols refer to sections by index.
     std::vector<std::pair<Elf_Scn*, GElf_Shdr>> all;
+    std::map<size_t, std::string> problems;  // section index -> why its content is unreadable
     while ((scn = elf_nextscn(m_elf.get(), scn)) != nullptr) {
         ++index;
         GElf_Shdr shdr;
@@ -202,13 +211,26 @@ std::optional<Error> Reader::read_sections() {
             return fail(
                 fmt::format("section {}: unreadable header ({})", index, message(elf_errmsg(-1))));
         if (shdr.sh_type != SHT_NOBITS && shdr.sh_type != SHT_NULL &&
-            (shdr.sh_offset > file_size || shdr.sh_size > file_size - shdr.sh_offset))
-            return fail(fmt::format(
-                "section {} extends beyond the end of the file (offset {:#x}, size {:#x}, file "
-                "{:#x} bytes)",
-                index, shdr.sh_offset, shdr.sh_size, file_size));
+            (shdr.sh_offset > file_size || shdr.sh_size > file_size - shdr.sh_offset)) {
+            std::string why = fmt::format(
+                "extends beyond the end of the file (offset {:#x}, size {:#x}, file {:#x} bytes)",
+                shdr.sh_offset, shdr.sh_size, file_size);
+            // Without the section name table nothing else can be named: the file is malformed.
+            if (elf_ndxscn(scn) == shstrndx)
+                return fail(fmt::format("section {} (the section name table) {}", index, why));
+            problems[elf_ndxscn(scn)] = why;
+        }
         all.emplace_back(scn, shdr);
     }
+    for (auto& [s, shdr] : all)
+        if (shdr.sh_type != SHT_NOBITS && shdr.sh_type != SHT_NULL && shdr.sh_size &&
+            !problems.contains(elf_ndxscn(s)) && !elf_rawdata(s, nullptr)) {
+            if (elf_ndxscn(s) == shstrndx)
+                return fail(fmt::format("the section name table is unreadable ({})",
+                                        message(elf_errmsg(-1))));
+            problems[elf_ndxscn(s)] = fmt::format("unreadable ({})", message(elf_errmsg(-1)));
+        }
+    for (auto& entry : problems) m_unreadable.insert(entry.first);
     for (auto& [s, shdr] : all) m_section_names[elf_ndxscn(s)] = strptr(shstrndx, shdr.sh_name);
     for (auto& [s, shdr] : all) {
         ElfSection sec;
@@ -218,13 +240,15 @@ std::optional<Error> Reader::read_sections() {
         sec.flags = section_flags(shdr.sh_flags);
         sec.addr = shdr.sh_addr;
         sec.size = shdr.sh_size;
+        if (auto bad = problems.find(sec.index); bad != problems.end()) {
+            sec.problem = bad->second;
+            m_out.sections.push_back(std::move(sec));
+            continue;
+        }
         sec.has_content = shdr.sh_type != SHT_NOBITS && shdr.sh_type != SHT_NULL;
         Elf_Data* raw = nullptr;
         if (sec.has_content) {
             raw = elf_rawdata(s, nullptr);
-            if (!raw && shdr.sh_size)
-                return fail(fmt::format("section {} ({}): unreadable ({})", elf_ndxscn(s), sec.name,
-                                        message(elf_errmsg(-1))));
             std::string_view bytes =
                 raw && raw->d_buf ? std::string_view(static_cast<const char*>(raw->d_buf), raw->d_size)
                                   : std::string_view();
@@ -239,17 +263,24 @@ std::optional<Error> Reader::read_sections() {
                 (sec.data && bytes.size() <= kDataSectionLimit))
                 sec.bytes = bytes;
         }
-        if (shdr.sh_type == SHT_SYMTAB) m_symtab = s;
-        if (shdr.sh_type == SHT_DYNSYM) m_dynsym = s;
-        if (shdr.sh_type == SHT_DYNAMIC) read_dynamic(s, shdr);
+        if (shdr.sh_type == SHT_SYMTAB && readable(s, shdr)) m_symtab = s;
+        if (shdr.sh_type == SHT_DYNSYM && readable(s, shdr)) m_dynsym = s;
+        if (shdr.sh_type == SHT_DYNAMIC && readable(s, shdr)) read_dynamic(s, shdr);
         if (shdr.sh_type == SHT_NOTE && !(shdr.sh_flags & SHF_COMPRESSED))
             read_notes(elf_getdata(s, nullptr));
         if (sec.name == ".comment" && !(shdr.sh_flags & SHF_COMPRESSED)) read_comment(raw);
         if (sec.name == ".debug_info" || sec.name == ".zdebug_info") m_has_debug_info = true;
         m_out.sections.push_back(std::move(sec));
     }
+    for (const ElfSection& sec : m_out.sections)
+        if (!sec.problem.empty() &&
+            (sec.name.starts_with(".debug_") || sec.name.starts_with(".zdebug_"))) {
+            m_has_debug_info = false;
+            m_out.dwarf_problem = fmt::format("not read: section {} is malformed", sec.name);
+        }
     for (auto& [s, shdr] : all)
-        if (shdr.sh_type == SHT_RELA || shdr.sh_type == SHT_REL) read_relocations(s, shdr);
+        if ((shdr.sh_type == SHT_RELA || shdr.sh_type == SHT_REL) && readable(s, shdr))
+            read_relocations(s, shdr);
     return std::nullopt;
 }
 
@@ -296,7 +327,7 @@ void Reader::read_versions() {
     Elf_Scn* scn = nullptr;
     while ((scn = elf_nextscn(m_elf.get(), scn)) != nullptr) {
         GElf_Shdr shdr;
-        if (!gelf_getshdr(scn, &shdr)) continue;
+        if (!gelf_getshdr(scn, &shdr) || !readable(scn, shdr)) continue;
         Elf_Data* data = elf_getdata(scn, nullptr);
         if (!data) continue;
         if (shdr.sh_type == SHT_GNU_versym) {

@@ -19,7 +19,10 @@ struct ElfSection {
     std::size_t index = 0;          // in the section header table
     std::string name, type, flags;  // flags as readelf letters ("AX", "WA", ...)
     std::uint64_t addr = 0, size = 0;
-    bool has_content = false;  // false for NOBITS
+    bool has_content = false;  // false for NOBITS, and for a section whose content is unreadable
+    // Why the content could not be read (beyond the end of the file, libelf refused it); the
+    // rest of the file is still read, without this section and the tables that name through it.
+    std::string problem;
     Hash128 content;
     // The bytes of a string section (SHF_STRINGS or STRTAB, not compressed, at most
     // kStringSectionLimit), for comparing it string by string, of a code section (SHF_EXECINSTR,
@@ -60,7 +63,8 @@ struct ElfSummary {
 };
 
 bool is_elf(std::string_view head);
-// Errors name the blob and what is wrong (truncated, section beyond the end of the file, ...).
+// Errors name the blob and what is wrong (truncated, section header table or section name table
+// beyond the end of the file, ...); one unreadable section is ElfSection::problem instead.
 Result<ElfSummary> read_elf(const Blob& blob);
 
 }  // namespace buildiff

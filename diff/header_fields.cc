@@ -14,17 +14,6 @@ std::uint32_t le32(std::string_view b, size_t at) {
     return v;
 }
 
-// A Unix time as UTC ("2026-12-05 11:28:29 UTC"), and 0 as "0 (none)".
-std::string utc(std::uint32_t t) {
-    if (t == 0) return "0 (none)";
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
-
 Difference field(const std::string& name, const std::string& what, std::string l, std::string r,
                  const std::string& looks = "") {
     Difference d = difference("header-field", name, fmt::format("{}: {} -> {}", what, l, r), l, r);
@@ -58,7 +47,46 @@ bool pyc(std::string_view h, const std::string& name) {
     return h.size() >= 16 && h[2] == '\r' && h[3] == '\n' && name.ends_with(".pyc");
 }
 
+// Archive members' header fields, by archive family: what a difference looks like, with its fix.
+struct MemberField {
+    std::string_view family, field, looks;
+};
+constexpr MemberField kMemberFields[] = {
+    {"ar", "mtime", "a build timestamp (ar's D modifier writes 0; Debian's ar uses it by default)"},
+    {"ar", "owner", "the building user (ar's D modifier writes 0)"},
+    {"tar", "mtime",
+     "a build timestamp (tar --mtime=@$SOURCE_DATE_EPOCH --clamp-mtime)"},
+    {"tar", "owner", "the building user (tar --owner=0 --group=0 --numeric-owner)"},
+    {"zip", "mtime",
+     "a build timestamp (set the entries' dates from SOURCE_DATE_EPOCH; strip-nondeterminism "
+     "does it afterwards)"},
+};
+
+std::string_view family_of(std::string_view format) {
+    if (format == "ar" || format == "deb" || format == "rlib") return "ar";
+    if (format.starts_with("tar")) return "tar";
+    if (format == "zip" || format == "whl" || format == "jar") return "zip";
+    return "";
+}
+
 }  // namespace
+
+std::string utc_time(std::int64_t t) {
+    if (t == 0) return "0 (none)";
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    if (!gmtime_r(&tt, &tm)) return fmt::format("{}", t);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buf;
+}
+
+std::string member_field_looks_like(std::string_view format, std::string_view field) {
+    std::string_view family = family_of(format);
+    for (const MemberField& f : kMemberFields)
+        if (f.family == family && f.field == field) return std::string(f.looks);
+    return "";
+}
 
 std::vector<Difference> header_fields(const Blob& left, const Blob& right) {
     Result<std::string> lh = left.read(0, 512), rh = right.read(0, 512);
@@ -69,8 +97,8 @@ std::vector<Difference> header_fields(const Blob& left, const Blob& right) {
         std::uint32_t lt = le32(l, 4), rt = le32(r, 4);
         if (lt != rt)
             out.push_back(field("gzip MTIME",
-                                "gzip header MTIME (the time of the file gzip compressed)", utc(lt),
-                                utc(rt), "a build timestamp (gzip -n leaves it out)"));
+                                "gzip header MTIME (the time of the file gzip compressed)", utc_time(lt),
+                                utc_time(rt), "a build timestamp (gzip -n leaves it out)"));
         std::string ln = gzip_name(l), rn = gzip_name(r);
         if (ln != rn)
             out.push_back(field("gzip FNAME", "gzip header FNAME (the name of the file gzip compressed)",
@@ -91,7 +119,7 @@ std::vector<Difference> header_fields(const Blob& left, const Blob& right) {
             if (le32(l, 8) != le32(r, 8))
                 out.push_back(field(".pyc source mtime",
                                     ".pyc source mtime (when the .py was last modified)",
-                                    utc(le32(l, 8)), utc(le32(r, 8)),
+                                    utc_time(le32(l, 8)), utc_time(le32(r, 8)),
                                     "a build timestamp (SOURCE_DATE_EPOCH makes py_compile write "
                                     "hash-based .pyc files)"));
             if (le32(l, 12) != le32(r, 12))

@@ -14,34 +14,6 @@ namespace buildiff {
 
 namespace {
 
-// A string for a one-line description: control characters and bytes that are not UTF-8 escaped,
-// long ones cut in the middle.
-std::string shown(std::string_view s) {
-    constexpr size_t kMax = 160;
-    std::string out;
-    bool utf8 = is_valid_utf8(s);
-    auto put = [&out, utf8](char c) {
-        if (c == '\n')
-            out += "\\n";
-        else if (c == '\t')
-            out += "\\t";
-        else if (c == '\r')
-            out += "\\r";
-        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f ||
-                 (!utf8 && static_cast<unsigned char>(c) >= 0x80))
-            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        else
-            out += c;
-    };
-    if (s.size() <= kMax) {
-        for (char c : s) put(c);
-        return out;
-    }
-    for (char c : s.substr(0, kMax / 2)) put(c);
-    out += fmt::format(" [{} more bytes] ", s.size() - kMax);
-    for (char c : s.substr(s.size() - kMax / 2)) put(c);
-    return out;
-}
 
 // Two strings are one string changed when what they share at both ends is at least half of the
 // longer one ("built at 09:17:28" and "built at 09:17:29"; two build paths of one file).
@@ -71,6 +43,33 @@ std::vector<std::string_view> unmatched(const std::vector<std::string_view>& one
 }
 
 }  // namespace
+
+std::string shown_string(std::string_view s) {
+    constexpr size_t kMax = 160;
+    std::string out;
+    bool utf8 = is_valid_utf8(s);
+    auto put = [&out, utf8](char c) {
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
+        else if (c == '\r')
+            out += "\\r";
+        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f ||
+                 (!utf8 && static_cast<unsigned char>(c) >= 0x80))
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        else
+            out += c;
+    };
+    if (s.size() <= kMax) {
+        for (char c : s) put(c);
+        return out;
+    }
+    for (char c : s.substr(0, kMax / 2)) put(c);
+    out += fmt::format(" [{} more bytes] ", s.size() - kMax);
+    for (char c : s.substr(s.size() - kMax / 2)) put(c);
+    return out;
+}
 
 std::vector<std::string_view> section_strings(std::string_view bytes) {
     return fields_of(bytes, '\0');
@@ -152,9 +151,9 @@ std::optional<Difference> compare_string_section(const std::string& name, std::s
         if (shown_count++ >= limit) continue;
         size_t n = times[{l, r}];
         std::string more = n > 1 ? fmt::format(" ({} times)", n) : "";
-        std::string words = l.empty()   ? fmt::format("added `{}`", shown(r))
-                            : r.empty() ? fmt::format("removed `{}`", shown(l))
-                                        : fmt::format("`{}` -> `{}`", shown(l), shown(r));
+        std::string words = l.empty()   ? fmt::format("added `{}`", shown_string(r))
+                            : r.empty() ? fmt::format("removed `{}`", shown_string(l))
+                                        : fmt::format("`{}` -> `{}`", shown_string(l), shown_string(r));
         Difference d = difference("string", name, words + more, std::string(l), std::string(r));
         if (std::optional<LooksLike> look = looks_like(l, r, local_names())) {
             d.looks_like = look->words();

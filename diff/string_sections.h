@@ -13,6 +13,10 @@
 
 namespace buildiff {
 
+// A string for a one-line description: control characters and bytes that are not UTF-8 escaped,
+// long ones (over 160 bytes) cut in the middle, saying how much was cut.
+std::string shown_string(std::string_view s);
+
 // The strings of a string section in file order: the NUL-terminated runs, empty ones dropped (a
 // last string without its NUL is kept).
 std::vector<std::string_view> section_strings(std::string_view bytes);

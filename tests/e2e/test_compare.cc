@@ -429,20 +429,41 @@ TEST(CompareContent, TextIsAUnifiedDiffAndBinaryTheFirstDifferingOffsets) {
     EXPECT_EQ(nodes(r.j, "symlink").size(), 1u);
 }
 
+namespace {
+
+// GOOD with the sh_offset of its section NAME (or, with NAME empty, of its section name table)
+// pointing far beyond the end of the file.
+std::string with_section_beyond_the_end(const std::string& good, const std::string& name) {
+    std::uint64_t shoff;
+    std::uint16_t shentsize, shstrndx, shnum;
+    std::memcpy(&shoff, good.data() + 0x28, 8);
+    std::memcpy(&shentsize, good.data() + 0x3a, 2);
+    std::memcpy(&shnum, good.data() + 0x3c, 2);
+    std::memcpy(&shstrndx, good.data() + 0x3e, 2);
+    auto field = [&](size_t index, size_t at) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, good.data() + shoff + index * shentsize + at, at == 0 ? 4 : 8);
+        return v;
+    };
+    size_t target = shstrndx;
+    for (size_t i = 1; i < shnum && !name.empty(); ++i)
+        if (std::string(good.data() + field(shstrndx, 0x18) + field(i, 0)) == name) target = i;
+    EXPECT_TRUE(name.empty() || target != shstrndx) << name;
+    std::string bad = good;
+    std::uint64_t far = 0x7fffffff;
+    std::memcpy(bad.data() + shoff + target * shentsize + 0x18, &far, 8);
+    return bad;
+}
+
+}  // namespace
+
 TEST(CompareBadInput, TruncatedOrOutOfRangeElfIsOneLineNamingTheFileAndExit2) {
     TempDir tmp;
     build_glue(tmp.path());
     std::string good = read_text(tmp / "good/libglue.so");
     write_text(tmp / "truncated.so", good.substr(0, 3000));
-    // Section 5's sh_offset pointed far beyond the end of the file.
-    std::string bad = good;
-    std::uint64_t shoff;
-    std::uint16_t shentsize;
-    std::memcpy(&shoff, bad.data() + 0x28, 8);
-    std::memcpy(&shentsize, bad.data() + 0x3a, 2);
-    std::uint64_t far = 0x7fffffff;
-    std::memcpy(bad.data() + shoff + 5 * shentsize + 0x18, &far, 8);
-    write_text(tmp / "offsets.so", bad);
+    // Without its section name table nothing in the file can be named: the file is malformed.
+    write_text(tmp / "offsets.so", with_section_beyond_the_end(good, ""));
     for (std::string f : {"truncated.so", "offsets.so"}) {
         Report r = compare_files(tmp, tmp / f, tmp / "good/libglue.so");
         EXPECT_EQ(r.status, 2) << f;
@@ -457,6 +478,45 @@ TEST(CompareBadInput, TruncatedOrOutOfRangeElfIsOneLineNamingTheFileAndExit2) {
     EXPECT_EQ(t.status, 1);
     ASSERT_EQ(nodes(t.j, "error").size(), 1u) << t.text;
     EXPECT_NE(t.text.find("malformed ELF"), std::string::npos);
+}
+
+TEST(CompareBadInput, AMalformedSectionIsAnErrorNodeForThatSectionAndTheRestIsStillCompared) {
+    TempDir tmp;
+    build_glue(tmp.path());
+    std::string good = read_text(tmp / "good/libglue.so");
+    // .dynstr: the names of .dynsym and of the dynamic section are read through it.
+    for (std::string section : {".dynstr", ".eh_frame", ".symtab"}) {
+        SCOPED_TRACE(section);
+        write_text(tmp / "broken.so", with_section_beyond_the_end(good, section));
+        Report r = compare_files(tmp, tmp / "broken.so", tmp / "bad/libglue.so");
+        EXPECT_EQ(r.status, 1) << r.err;
+        std::vector<json> errors = nodes(r.j, "error");
+        ASSERT_EQ(errors.size(), 1u) << r.text;
+        EXPECT_EQ(errors[0]["name"], section);
+        std::string desc = errors[0]["description"];
+        EXPECT_TRUE(desc.starts_with("section " + section +
+                                     " of the left file is malformed: extends beyond the end of "
+                                     "the file (offset 0x7fffffff, size "))
+            << desc;
+        EXPECT_TRUE(desc.ends_with("; its content is not compared")) << desc;
+        EXPECT_NE(r.text.find("section " + section + " of the left file is malformed"),
+                  std::string::npos)
+            << r.text;
+        // The rest is compared: the code that left the right file, and (but where .symtab,
+        // which holds the left file's local symbols, is the broken one) the symbol it defined.
+        std::set<std::string> sections = names(nodes(r.j, "section"));
+        EXPECT_TRUE(sections.contains(".text")) << r.text;
+        if (section == ".symtab") continue;
+        // (Without .dynstr the left file's .dynsym is not read: its imports are said to be new.)
+        std::vector<json> symbols = nodes(r.j, "symbol");
+        auto blst = std::find_if(symbols.begin(), symbols.end(),
+                                 [](const json& j) { return j["name"] == "blst_p2_to_affine"; });
+        ASSERT_NE(blst, symbols.end()) << r.text;
+        expect_local_to_global_und(*blst);
+        if (section != ".dynstr") {
+            EXPECT_EQ(symbols.size(), 1u) << r.text;
+        }
+    }
 }
 
 TEST(CompareBadInput, HostileArchivesAreBoundedAndNothingIsExtracted) {
@@ -740,6 +800,57 @@ TEST(CompareCode, DataObjectsAreNamedWithTheirValues) {
               "2 data objects differ: `version` (.rodata), `release` (.data)");
 }
 
+// A table of pointers whose targets moved, because main grew (ld puts .text.startup before .text),
+// is not a data difference: each word names the same symbol on both sides. Truth: nm's addresses of the
+// targets differ between the two programs, and the table's words are those addresses.
+TEST(CompareCode, APointerTableWhoseTargetsOnlyMovedIsCountedNotListed) {
+    TempDir tmp;
+    write_text(tmp / "t.c",
+               "int twice(int x) { return 2 * x; }\nint thrice(int x) { return 3 * x; }\n"
+               "int (*table[])(int) = { twice, thrice };\nint version = VERSION;\n"
+               "int main(int argc, char **argv) {\n  (void)argv;\n"
+               "#ifdef EXTRA\n  if (argc > 7) return argc * argc * 3 + 11;\n#endif\n"
+               "  return table[argc & 1](argc) + version;\n}\n");
+    sh("gcc -O2 -no-pie -fno-inline -DVERSION=1 t.c -o a && "
+       "gcc -O2 -no-pie -fno-inline -DVERSION=2 -DEXTRA t.c -o b",
+       tmp.path());
+    // The table's two words as objdump dumps them, against nm's addresses of its targets.
+    const char* truth = R"(
+import re, struct, subprocess, sys
+f = sys.argv[1]
+nm = {}
+for line in subprocess.run(['nm', f], capture_output=True, text=True).stdout.splitlines():
+    w = line.split()
+    if len(w) == 3: nm[w[2]] = int(w[0], 16)
+t = nm['table']
+dump = subprocess.run(['objdump', '-s', '-j', '.data', '--start-address=%d' % t,
+                       '--stop-address=%d' % (t + 16), f], capture_output=True, text=True).stdout
+hexes = ''
+for l in dump.splitlines():
+    if re.match(r'^ [0-9a-f]+ ', l):
+        hexes += ''.join(l[1:].split('  ')[0].split()[1:])
+words = struct.unpack('<QQ', bytes.fromhex(hexes)[:16])
+print(words == (nm['twice'], nm['thrice']), hex(nm['twice']))
+)";
+    std::string twice[2];
+    for (int i = 0; i < 2; ++i) {
+        RunResult t = run({"python3", "-c", truth, tmp / (i ? "b" : "a")});
+        ASSERT_EQ(t.status, 0) << t.err;
+        EXPECT_TRUE(t.out.starts_with("True ")) << t.out;
+        twice[i] = t.out;
+    }
+    EXPECT_NE(twice[0], twice[1]) << "the targets moved";
+    Report r = compare_files(tmp, tmp / "a", tmp / "b");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(names(nodes(r.j, "object")), std::set<std::string>{"version"}) << r.text;
+    bool counted = false;
+    for (const json& s : nodes(r.j, "shift"))
+        counted |= s["description"] ==
+                   "1 data object differs only in addresses that moved (each pointer names the "
+                   "same symbol on both sides)";
+    EXPECT_TRUE(counted) << r.text;
+}
+
 // Header fields named, not shown as hex: gzip's MTIME (the compressed file's time) and a .pyc's
 // source mtime. Truth: the times given to the inputs with touch -d before gzip and py_compile ran.
 TEST(CompareContent, AGzipMtimeAndAPycSourceMtimeAreNamedAsTimes) {
@@ -765,6 +876,44 @@ TEST(CompareContent, AGzipMtimeAndAPycSourceMtimeAreNamedAsTimes) {
     EXPECT_EQ(fields[0]["name"], ".pyc source mtime");
     EXPECT_EQ(fields[0]["left"], "2023-11-14 22:13:20 UTC");
     EXPECT_EQ(fields[0]["right"], "2023-11-14 23:13:20 UTC");
+}
+
+// An ar member's time (ar U keeps the file's; Debian's ar writes 0 by default) is named as a
+// time with its fix. Truth: the times given with touch -d.
+TEST(CompareContent, AnArMembersMtimeIsNamedAsABuildTimestamp) {
+    TempDir tmp;
+    sh("echo 'int x;' > m.c && gcc -c m.c && touch -d @1700000000 m.o && ar rcU a.a m.o && "
+       "touch -d @1700000100 m.o && ar rcU b.a m.o",
+       tmp.path());
+    Report r = compare_files(tmp, tmp / "a.a", tmp / "b.a");
+    std::vector<json> members = nodes(r.j, "member");
+    ASSERT_EQ(members.size(), 1u) << r.text;
+    EXPECT_EQ(members[0]["description"],
+              "member m.o: mtime 2023-11-14 22:13:20 UTC -> 2023-11-14 22:15:00 UTC: looks like a "
+              "build timestamp (ar's D modifier writes 0; Debian's ar uses it by default)");
+}
+
+// Text inside an archive gets the same depth as text outside: the changed line of a file made by
+// the preprocessor's real __DATE__ and __TIME__, one second apart, is named a build timestamp.
+TEST(CompareContent, ATimestampInATextFileInsideATarballIsNamed) {
+    TempDir tmp;
+    sh("printf '#define BUILT __DATE__ \" \" __TIME__\n' > v.h && for i in 1 2; do "
+       "mkdir -p t$i && printf 'version 1.0\nBUILT\n' | cpp -P -imacros v.h - > t$i/version.txt "
+       "&& tar --mtime=@1700000000 --owner=0 --group=0 -cf - -C t$i version.txt | gzip -n > "
+       "t$i.tar.gz && sleep 1.1; done",
+       tmp.path());
+    std::string l = read_text(tmp / "t1/version.txt"), r = read_text(tmp / "t2/version.txt");
+    ASSERT_NE(l, r) << "cpp's __TIME__ a second apart";
+    Report rep = compare_files(tmp, tmp / "t1.tar.gz", tmp / "t2.tar.gz");
+    std::vector<json> text = nodes(rep.j, "text");
+    ASSERT_EQ(text.size(), 1u) << rep.text;
+    EXPECT_EQ(text[0]["looks_like"],
+              "a build timestamp (set SOURCE_DATE_EPOCH, or avoid __DATE__ and __TIME__)");
+    std::string line_l = l.substr(l.find('"'), l.rfind('"') - l.find('"') + 1);
+    std::string line_r = r.substr(r.find('"'), r.rfind('"') - r.find('"') + 1);
+    EXPECT_NE(text[0]["description"].get<std::string>().find("`" + line_l + "` -> `" + line_r + "`"),
+              std::string::npos)
+        << text[0]["description"];
 }
 
 // DW_AT_producer holds the options that change code: they are diffed as the command lines are,
