@@ -69,6 +69,23 @@ printf 'int f(int x) { return x + 1; }\nstatic int g;\nint *h(void) { return &g;
 gcc -g -O1 -c s.c -o s.o
 gcc -shared -fPIC -o s.so s.c
 rm -f s.a s.zip && ar rcs s.a s.o
+# Pairs for the ELF target (fuzz_elf.cc's mark between the two): one function's code at -O1 and
+# -O3 beside an unchanged neighbour, a __TIME__-like string, and a table of pointers whose
+# targets moved; as relocatable objects and linked.
+if [[ $target == elf ]]; then
+  for o in 1 3; do
+    printf '%s
+' 'static const char *when = "built at 09:17:2'$o'";' \
+      'int sum(const int *a, int n) { int s = 0; for (int i = 0; i < n; ++i) s += a[i] * a[i]; return s; }' \
+      'int same(int x) { return x * 7; }' 'static int pad['$o'];' \
+      'const void *table[] = { &pad, &same, &sum };' 'const char *stamp(void) { return when; }' > p$o.c
+    gcc -g -O$o -c p$o.c -o p$o.o
+    gcc -shared -fPIC -O$o -o p$o.so p$o.c
+  done
+  for kind in o so; do
+    { cat p1.$kind; printf '\x1e\x1ebuildiff-fuzz-pair\x1e\x1e'; cat p3.$kind; } > pair-$kind.elf
+  done
+fi
 python3 - <<'PY'
 import io, tarfile, zipfile
 with zipfile.ZipFile('s.zip', 'w', zipfile.ZIP_DEFLATED) as z:
@@ -110,7 +127,7 @@ fi
 cd ..
 case $target in
   deb822) cp seed/b1.buildinfo seed/pair.buildinfo corpus/ ;;
-  elf) cp seed/s.o seed/s.so corpus/ ;;
+  elf) cp seed/s.o seed/s.so seed/pair-o.elf seed/pair-so.elf corpus/ ;;
   archive) cp seed/s.a seed/s.zip seed/s.tar.gz corpus/ ;;
   recording) cp seed/r1.rec seed/pair.rec corpus/ ;;
   bundle) cp seed/b.tar.gz seed/b.zip seed/b.tar seed/b0.zip corpus/ ;;
