@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Configures and builds buildiff. Warnings are errors.
 # Usage: scripts/build.sh [release|asan] [--only-buildiff]
-#   release: build/ (RelWithDebInfo); asan: build-asan/ (Debug, AddressSanitizer + UBSan).
+#   release: build/ (RelWithDebInfo: -O2, line tables); asan: build-asan/ (Debug, AddressSanitizer +
+#   UBSan).
 #   --only-buildiff: the buildiff program alone, without the tests (and without GoogleTest); a
 #   build directory already configured with the tests keeps them (only buildiff is built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-release}" in
-  release) dir=build; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  # Line tables only (-g1): backtraces and perf name file and line; full debug information
+  # takes a third more of the build's time (3m42s against 2m28s here), which is half the suite's.
+  # (Under the sanitizers the instrumentation costs the time, not the debug information.)
+  release) dir=build; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo
+                             "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
+                             "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG") ;;
   asan) dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug -DBUILDIFF_SANITIZE=ON) ;;
   *) echo "usage: $0 [release|asan] [--only-buildiff]" >&2; exit 2 ;;
 esac
