@@ -98,6 +98,10 @@ std::string audit_report_json(const AuditReport& report) {
     j["command"] = report.command ? ojson(*report.command) : ojson(nullptr);
     j["cache"] = report.cache ? ojson(*report.cache) : ojson(nullptr);
     j["variations"] = report.variations;
+    j["variations_refused"] = ojson::array();
+    for (const auto& [name, why] : report.refused)
+        j["variations_refused"].push_back({{"name", name}, {"why", why}});
+    j["variation_notes"] = report.variation_notes;
     j["runs"] = ojson::array();
     for (const AuditRun& run : report.runs) j["runs"].push_back(run_json(run));
     j["pairs"] = ojson::array();
@@ -128,6 +132,12 @@ Result<AuditReport> parse_audit_report(std::string_view text, const std::string&
             report.cache = j["cache"].get<std::string>();
         for (const auto& v : j.value("variations", ojson::array()))
             if (v.is_string()) report.variations.push_back(v.get<std::string>());
+        for (const auto& v : j.value("variations_refused", ojson::array()))
+            if (v.is_object() && v.value("name", ojson()).is_string() &&
+                v.value("why", ojson()).is_string())
+                report.refused.emplace_back(v["name"].get<std::string>(), v["why"].get<std::string>());
+        for (const auto& v : j.value("variation_notes", ojson::array()))
+            if (v.is_string()) report.variation_notes.push_back(v.get<std::string>());
         for (const auto& r : j.at("runs")) {
             AuditRun run = parse_run(r);
             if (!valid_run_name(run.name) || report.run(run.name))

@@ -43,6 +43,10 @@ struct AuditReport {
     std::optional<std::vector<std::string>> command;
     std::optional<std::string> cache;
     std::vector<std::string> variations;  // what differed between the runs (build-path, tz, ...)
+    // Variations asked for that this machine could not apply: (name, why).
+    std::vector<std::pair<std::string, std::string>> refused;
+    // Variations applied only in part ("time: libfaketime reached 41 of 43 processes; ...").
+    std::vector<std::string> variation_notes;
     std::vector<AuditRun> runs;
     std::vector<AuditPair> pairs;
 

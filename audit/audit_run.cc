@@ -2,6 +2,7 @@
 // record the build -> diff every pair -> keep evidence -> write the reports. Each run is `buildiff
 // record` in a fresh copy of the tree, with a private cache directory (and sccache server port),
 // so the user's own cache and server are never touched.
+#include <elf.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 #include "audit/build_set.h"
 #include "audit/confirm.h"
 #include "audit/evidence.h"
+#include "audit/variations.h"
 #include "recording/recording.h"
 #include "report/diff_render.h"
 
@@ -38,8 +40,7 @@ namespace {
 
 struct Run : AuditRun {
     std::string log;
-    std::map<std::string, std::string> env;  // set for this run ("" value: unset)
-    unsigned umask_value = 022;
+    VariedRun varied;  // its environment, how its build process starts, how its tree is seen
 };
 
 int free_port() {
@@ -141,9 +142,11 @@ bool copy_tree(const std::string& src, const std::vector<std::string>& files, co
     return true;
 }
 
-// Runs argv in `cwd` with `env`, stdout and stderr to `log`; returns the exit status.
+// Runs argv in `cwd` with `env` and SETUP (umask, personality, CPUs, host name, user), stdout
+// and stderr to `log`; returns the exit status (125 when the setup failed, said in the log).
 int spawn(const std::vector<std::string>& argv, const std::string& cwd,
-          const std::map<std::string, std::string>& env, unsigned mask, const std::string& log) {
+          const std::map<std::string, std::string>& env, const ProcessSetup& setup,
+          const std::string& log) {
     std::vector<std::string> envs;
     for (auto& [k, v] : env) envs.push_back(k + "=" + v);
     pid_t pid = fork();
@@ -154,7 +157,11 @@ int spawn(const std::vector<std::string>& argv, const std::string& cwd,
         dup2(null, 0);
         dup2(fd, 1);
         dup2(fd, 2);
-        umask(mask);
+        if (std::string failed = apply_in_child(setup); !failed.empty()) {
+            fmt::print(stderr, "buildiff audit: the run's variations could not be applied: {}\n",
+                       failed);
+            _exit(125);
+        }
         std::vector<char*> a, e;
         for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
         for (auto& s : envs) e.push_back(const_cast<char*>(s.c_str()));
@@ -181,65 +188,13 @@ std::string cache_wrapper_seen(const Recording& rec) {
 struct Plan {
     std::string src, out;
     std::vector<std::string> vary, names;
+    std::vector<std::pair<std::string, std::string>> refused;  // variation, why
     bool build_path = false;
     std::map<std::string, std::string> base;
     std::string cc, cxx;
     int port = 0;
     std::vector<std::string> files;
 };
-
-// The variations (--vary), each with what it sets for run I: the first run keeps the most
-// ordinary setting. build-path is the trees' names (plan_run).
-struct Variation {
-    std::string_view name;
-    void (*apply)(Run& run, size_t i);
-};
-
-template <size_t N>
-std::string pick(const char* const (&values)[N], size_t i) {
-    return values[i % N];
-}
-
-const Variation kVariations[] = {
-    {"build-path", [](Run&, size_t) {}},
-    {"tz",
-     [](Run& run, size_t i) {
-         static const char* const values[] = {"UTC", "Asia/Kolkata", "America/St_Johns"};
-         run.env["TZ"] = pick(values, i);
-         run.variations["TZ"] = run.env["TZ"];
-     }},
-    {"locale",
-     [](Run& run, size_t i) {
-         static const char* const values[] = {"C.UTF-8", "C", "POSIX"};
-         run.env["LANG"] = run.env["LC_ALL"] = pick(values, i);
-         run.variations["LC_ALL"] = run.env["LC_ALL"];
-     }},
-    {"umask",
-     [](Run& run, size_t i) {
-         run.umask_value = i % 3 == 0 ? 022 : i % 3 == 1 ? 002 : 077;
-         run.variations["umask"] = fmt::format("{:04o}", run.umask_value);
-     }},
-    {"sde",
-     [](Run& run, size_t i) {
-         static const char* const values[] = {"1700000000", "1600000000", "1500000000"};
-         run.env["SOURCE_DATE_EPOCH"] = pick(values, i);
-         run.variations["SOURCE_DATE_EPOCH"] = run.env["SOURCE_DATE_EPOCH"];
-     }},
-    {"jobs",
-     [](Run& run, size_t i) {
-         static const char* const values[] = {"1", "2", "3"};
-         std::string jobs = pick(values, i);
-         run.env["MAKEFLAGS"] = "-j" + jobs;
-         run.env["CARGO_BUILD_JOBS"] = jobs;
-         run.variations["jobs"] = jobs;
-     }},
-};
-
-const Variation* find_variation(std::string_view name) {
-    for (const Variation& v : kVariations)
-        if (v.name == name) return &v;
-    return nullptr;
-}
 
 // The cache set-ups (--cache): what a cached run's environment gets. A name not in the table is
 // a wrapper command, set up as sccache is but for its own directory and port.
@@ -249,22 +204,22 @@ struct CacheSetup {
 };
 
 void wrap_with(Run& run, const Plan& plan, const std::string& wrapper) {
-    run.env["RUSTC_WRAPPER"] = wrapper;
-    run.env["CC"] = wrapper + " " + plan.cc;
-    run.env["CXX"] = wrapper + " " + plan.cxx;
+    run.varied.env["RUSTC_WRAPPER"] = wrapper;
+    run.varied.env["CC"] = wrapper + " " + plan.cc;
+    run.varied.env["CXX"] = wrapper + " " + plan.cxx;
 }
 
 const CacheSetup kCacheSetups[] = {
     {"ccache",
      [](Run& run, const Plan& plan, const std::string&) {
-         run.env["CCACHE_DIR"] = plan.out + "/cache/ccache";
-         run.env["CC"] = "ccache " + plan.cc;
-         run.env["CXX"] = "ccache " + plan.cxx;
+         run.varied.env["CCACHE_DIR"] = plan.out + "/cache/ccache";
+         run.varied.env["CC"] = "ccache " + plan.cc;
+         run.varied.env["CXX"] = "ccache " + plan.cxx;
      }},
     {"sccache",
      [](Run& run, const Plan& plan, const std::string& wrapper) {
-         run.env["SCCACHE_DIR"] = plan.out + "/cache/sccache";
-         run.env["SCCACHE_SERVER_PORT"] = std::to_string(plan.port);
+         run.varied.env["SCCACHE_DIR"] = plan.out + "/cache/sccache";
+         run.varied.env["SCCACHE_SERVER_PORT"] = std::to_string(plan.port);
          wrap_with(run, plan, wrapper);
      }},
 };
@@ -272,7 +227,7 @@ const CacheSetup kCacheSetups[] = {
 void set_up_cache(Run& run, const Plan& plan, const std::string& cache) {
     if (!run.cached) {
         // (Not `= "1"`: GCC 12 warns wrongly of an overlapping copy there, PR 105329.)
-        run.env.insert_or_assign("CCACHE_DISABLE", std::string("1"));
+        run.varied.env.insert_or_assign("CCACHE_DISABLE", std::string("1"));
         return;
     }
     for (const CacheSetup& setup : kCacheSetups)
@@ -312,15 +267,26 @@ int plan_audit(const AuditOptions& o, Plan& plan) {
     fs::remove_all(plan.out + "/trees", ec);
     fs::create_directories(plan.out + "/logs", ec);
     if (ec) return audit_error(fmt::format("{}: cannot create: {}", plan.out, ec.message()));
-    plan.vary = o.vary.empty() ? std::vector<std::string>{"build-path"} : o.vary;
-    if (plan.vary == std::vector<std::string>{"none"}) plan.vary.clear();  // nothing varied
-    for (const std::string& v : plan.vary)
-        if (!find_variation(v)) {
-            std::vector<std::string_view> known;
-            for (const Variation& k : kVariations) known.push_back(k.name);
-            return audit_error(
-                fmt::format("--vary {}: unknown (known: {})", v, fmt::join(known, ", ")));
-        }
+    for (const char* d : {"/home", "/vary-path"}) fs::remove_all(plan.out + d, ec);
+    std::vector<std::string> asked = o.vary.empty() ? std::vector<std::string>{"build-path"} : o.vary;
+    if (asked == std::vector<std::string>{"none"}) asked.clear();  // nothing varied
+    if (std::find(asked.begin(), asked.end(), "all") != asked.end()) {
+        asked.clear();
+        for (std::string_view v : variation_names()) asked.emplace_back(v);
+    }
+    for (const std::string& v : asked)
+        if (!is_variation(v))
+            return audit_error(fmt::format("--vary {}: unknown (known: all, {})", v,
+                                           fmt::join(variation_names(), ", ")));
+    // A variation this machine cannot apply is refused, said first and in the report; the audit
+    // goes on with the others.
+    for (const std::string& v : asked) {
+        if (std::find(plan.vary.begin(), plan.vary.end(), v) != plan.vary.end()) continue;
+        if (std::string why = variation_refused(v); !why.empty())
+            plan.refused.emplace_back(v, why);
+        else
+            plan.vary.push_back(v);
+    }
     plan.build_path =
         std::find(plan.vary.begin(), plan.vary.end(), "build-path") != plan.vary.end();
     if (int status = check_run_names(o.runs)) return status;
@@ -350,7 +316,7 @@ Run plan_run(const Plan& plan, const AuditOptions& o, size_t i) {
     Run run;
     run.name = plan.names[i];
     run.cached = o.cache != "none" && run.name != "plain" && run.name != "again";
-    run.env = plan.base;
+    run.varied.env = plan.base;
     // Distinct names of distinct lengths expose embedded build paths; without that variation
     // every run builds in one place and its tree is moved aside afterwards.
     // Each run builds in a directory of its own, trees/RUN/SRC, so that what the build writes
@@ -366,11 +332,73 @@ Run plan_run(const Plan& plan, const AuditOptions& o, size_t i) {
     run.kept_tree = kept_dir + "/" + name;
     run.recording = fmt::format("{}/{}.rec", plan.out, run.name);
     run.log = fmt::format("{}/logs/{}.log", plan.out, run.name);
-    run.env["CC"] = plan.cc;
-    run.env["CXX"] = plan.cxx;
+    run.varied.env["CC"] = plan.cc;
+    run.varied.env["CXX"] = plan.cxx;
     set_up_cache(run, plan, o.cache);
-    for (const std::string& v : plan.vary) find_variation(v)->apply(run, i);
+    for (const std::string& v : plan.vary)
+        apply_variation(v, run.varied, {.out = plan.out, .run_name = run.name, .index = i});
+    run.variations = run.varied.variations;
     return run;
+}
+
+// PATH and everything under it owned by UID and GID (the user variation's build writes there).
+void give_to(const std::string& path, int uid, int gid) {
+    std::error_code ec;
+    if (lchown(path.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) return;
+    if (!fs::is_directory(fs::symlink_status(path, ec))) return;
+    for (auto it = fs::recursive_directory_iterator(path, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (lchown(it->path().c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) break;
+}
+
+// What the user variation's run needs to be able to write as its throw-away user: its directory
+// (the tree and beside it), its home, its recording and the private caches; and to reach them,
+// search permission (o+x, not read) on the directories above, given for the run and taken back
+// after it (RESTORE: each directory and its mode before).
+void hand_over(const Plan& plan, const Run& run, std::vector<std::pair<std::string, fs::perms>>& restore) {
+    const ProcessSetup& s = run.varied.setup;
+    std::error_code ec;
+    for (fs::path p = fs::path(run_dir(run.tree)).parent_path(); !p.empty() && p != p.root_path();
+         p = p.parent_path()) {
+        fs::perms mode = fs::status(p, ec).permissions();
+        if (ec || (mode & fs::perms::others_exec) != fs::perms::none) continue;
+        restore.emplace_back(p.string(), mode);
+        fs::permissions(p, fs::perms::others_exec, fs::perm_options::add, ec);
+    }
+    auto home = run.varied.env.find("HOME");
+    if (home != run.varied.env.end()) fs::create_directories(home->second, ec);
+    fs::create_directories(plan.out + "/cache", ec);
+    std::ofstream(run.recording).close();
+    for (const std::string& p : {run_dir(run.tree), plan.out + "/cache", run.recording})
+        give_to(p, s.uid, s.gid);
+    if (home != run.varied.env.end()) give_to(home->second, s.uid, s.gid);
+}
+
+// The order variation: the run's tree seen through disorderfs, which shuffles the entries of
+// every directory it lists. The copy moves to a hidden directory beside the tree and is mounted
+// at the tree's own path, so that the build and its recording see the path every run has.
+std::string mount_shuffled(const Run& run) {
+    std::error_code ec;
+    std::string real = run_dir(run.tree) + "/.unshuffled-" + fs::path(run.tree).filename().string();
+    fs::rename(run.tree, real, ec);
+    if (ec) return fmt::format("{}: cannot move aside for disorderfs: {}", run.tree, ec.message());
+    fs::create_directories(run.tree, ec);
+    int status = spawn({"disorderfs", "--shuffle-dirents=yes", "--multi-user=yes", real, run.tree},
+                       run_dir(run.tree), current_environment(), ProcessSetup{}, run.log);
+    if (status != 0)
+        return fmt::format("disorderfs could not mount {} (exit status {}): see {}", run.tree,
+                           status, run.log);
+    return "";
+}
+
+// The tree back in its place after the build (unmounted, the copy moved back).
+void unmount_shuffled(const Run& run) {
+    std::error_code ec;
+    std::string real = run_dir(run.tree) + "/.unshuffled-" + fs::path(run.tree).filename().string();
+    spawn({"fusermount", "-u", run.tree}, run_dir(run.tree), current_environment(), ProcessSetup{},
+          run.log);
+    fs::remove(run.tree, ec);
+    fs::rename(real, run.tree, ec);
 }
 
 // Copies the tree, records the build in it, stops the sccache server the run started, and
@@ -382,6 +410,10 @@ int record_run(const Plan& plan, const AuditOptions& o, const Run& run, size_t i
     fs::remove_all(run_dir(run.kept_tree), ec);
     fs::remove_all(run_dir(run.tree), ec);
     if (!copy_tree(plan.src, plan.files, run.tree, error)) return audit_error(error);
+    std::vector<std::pair<std::string, fs::perms>> restore;
+    if (run.varied.setup.uid >= 0) hand_over(plan, run, restore);
+    if (run.varied.order)
+        if (std::string failed = mount_shuffled(run); !failed.empty()) return audit_error(failed);
     bool interactive = isatty(2);
     if (interactive)
         fmt::print(stderr, "audit: run {} ({}/{}) ...", run.name, i + 1, plan.names.size());
@@ -390,9 +422,11 @@ int record_run(const Plan& plan, const AuditOptions& o, const Run& run, size_t i
     std::vector<std::string> argv = {o.self,   "record", "-q",          "--label",
                                      run.name, "-o",     run.recording, "--"};
     argv.insert(argv.end(), o.command.begin(), o.command.end());
-    int status = spawn(argv, run.tree, run.env, run.umask_value, run.log);
+    int status = spawn(argv, run.tree, run.varied.env, run.varied.setup, run.log);
     if (o.cache == "sccache" && run.cached)
-        spawn({"sccache", "--stop-server"}, run.tree, run.env, 022, run.log);
+        spawn({"sccache", "--stop-server"}, run.tree, run.varied.env, run.varied.setup, run.log);
+    if (run.varied.order) unmount_shuffled(run);
+    for (auto& [dir, mode] : restore) fs::permissions(dir, mode, ec);
     double secs = std::chrono::duration<double>(clock::now() - start).count();
     if (interactive) fmt::print(stderr, " {} in {:.1f} s\n", status == 0 ? "ok" : "FAILED", secs);
     if (status != 0)
@@ -416,11 +450,73 @@ int read_runs(std::vector<Run>& runs, std::vector<Recording>& recs) {
     return 0;
 }
 
-AuditReport report_head(const AuditOptions& o, const Plan& plan, const std::vector<Run>& runs) {
+// Whether the program at PATH is a static ELF executable (no PT_INTERP): LD_PRELOAD cannot reach
+// it. False when it cannot be read or is not ELF.
+bool is_static_program(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    Elf64_Ehdr eh{};
+    if (!f.read(reinterpret_cast<char*>(&eh), sizeof eh) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr))
+        return false;
+    for (unsigned i = 0; i < eh.e_phnum && i < 256; ++i) {
+        Elf64_Phdr ph{};
+        f.seekg(static_cast<std::streamoff>(eh.e_phoff + i * sizeof ph));
+        if (!f.read(reinterpret_cast<char*>(&ph), sizeof ph)) return false;
+        if (ph.p_type == PT_INTERP) return false;
+    }
+    return eh.e_phnum > 0;
+}
+
+// The time variation reaches dynamic programs only (libfaketime is preloaded): how many of the
+// run's recorded programs it reached, and which it could not (static programs, and programs
+// started without LD_PRELOAD in their environment).
+std::string faketime_reach(const Run& run, const Recording& rec) {
+    size_t programs = 0, reached = 0, cleared = 0;
+    std::set<std::string> statics;
+    std::map<std::string, bool> known;
+    for (const ProcessRecord& p : rec.processes) {
+        if (!p.via_exec || p.exe.empty()) continue;
+        ++programs;
+        bool preloaded = false;
+        if (p.env >= 0 && static_cast<size_t>(p.env) < rec.envs.size())
+            for (const auto& [k, v] : rec.envs[static_cast<size_t>(p.env)])
+                if (k == "LD_PRELOAD" && v.find("libfaketime") != std::string::npos) preloaded = true;
+        auto it = known.find(p.exe);
+        if (it == known.end()) it = known.emplace(p.exe, is_static_program(p.exe)).first;
+        if (it->second)
+            statics.insert(p.exe);
+        else if (preloaded)
+            ++reached;
+        else
+            ++cleared;
+    }
+    std::string out = fmt::format("time (run {}): libfaketime reached {} of {} recorded programs",
+                                  run.name, reached, programs);
+    if (!statics.empty()) {
+        size_t n = 0;
+        for (const ProcessRecord& p : rec.processes) n += p.via_exec && statics.contains(p.exe);
+        std::vector<std::string> names(statics.begin(), statics.end());
+        if (names.size() > 3) names.resize(3);
+        out += fmt::format("; not reached: {} run{} of {} static program{} ({}{}), which read the "
+                           "real clock",
+                           n, n == 1 ? "" : "s", statics.size(), statics.size() == 1 ? "" : "s",
+                           fmt::join(names, ", "), statics.size() > 3 ? ", ..." : "");
+    }
+    if (cleared)
+        out += fmt::format("; {} started without LD_PRELOAD in their environment", cleared);
+    return out;
+}
+
+AuditReport report_head(const AuditOptions& o, const Plan& plan, const std::vector<Run>& runs,
+                        const std::vector<Recording>& recs) {
     AuditReport report;
     report.command = o.command;
     report.cache = o.cache;
     report.variations = plan.vary;
+    report.refused = plan.refused;
+    for (size_t i = 0; i < runs.size() && i < recs.size(); ++i)
+        if (runs[i].varied.env.contains("FAKETIME"))
+            report.variation_notes.push_back(faketime_reach(runs[i], recs[i]));
     report.runs.assign(runs.begin(), runs.end());
     return report;
 }
@@ -518,6 +614,15 @@ PairHook confirm_hook(const AuditOptions& o, const Plan& plan, const std::vector
 int run_audit(const AuditOptions& o) {
     Plan plan;
     if (int status = plan_audit(o, plan)) return status;
+    // First: what differs between the runs, and what this machine refused to vary, and why.
+    if (plan.vary.size() > 1 || !plan.refused.empty() ||
+        (plan.vary.size() == 1 && plan.vary[0] != "build-path")) {
+        fmt::print("audit: variations applied: {}\n",
+                   plan.vary.empty() ? std::string("none") : fmt::format("{}", fmt::join(plan.vary, ", ")));
+        for (const auto& [name, why] : plan.refused)
+            fmt::print("audit: variation {} refused: {}\n", name, why);
+        std::fflush(stdout);
+    }
     std::vector<Run> runs;
     for (size_t i = 0; i < plan.names.size(); ++i) {
         runs.push_back(plan_run(plan, o, i));
@@ -528,7 +633,7 @@ int run_audit(const AuditOptions& o) {
     std::vector<std::string> kept;
     for (const Run& run : runs) kept.push_back(run.kept_tree);
     std::vector<std::string> confirmed;
-    AuditReports reports = diff_audit_runs(report_head(o, plan, runs), recs, plan.build_path, kept,
+    AuditReports reports = diff_audit_runs(report_head(o, plan, runs, recs), recs, plan.build_path, kept,
                                            o.strict, confirm_hook(o, plan, recs, kept, confirmed));
     Evidence evidence;
     if (int status = keep_evidence(plan.out, reports, o.max_evidence, evidence)) return status;

@@ -14,6 +14,7 @@
 #include "audit/build_set.h"
 #include "audit/confirm.h"
 #include "audit/evidence.h"
+#include "audit/variations.h"
 #include "diff/differ.h"
 #include "recording/recording.h"
 #include "report/diff_render.h"
@@ -22,19 +23,76 @@ namespace buildiff {
 
 namespace {
 
-// The variation that explains an env or build-path root cause, said in its details.
+// The variation that explains a root cause, said in its details: the build-path variation for a
+// build-path cause; the variation that set an environment variable for an env cause; for a
+// nondeterministic step (its command, environment and inputs the same), the variations that act
+// where neither shows (umask, aslr, kernel, cpus, host, user, order, time); for a command line
+// whose words only moved, the order variation.
 void name_variations(DiffResult& r, const AuditRun& l, const AuditRun& rr, bool build_path) {
+    auto differs = [&](const std::string& key) -> std::optional<std::string> {
+        auto a = l.variations.find(key), b = rr.variations.find(key);
+        if (a == l.variations.end() || b == rr.variations.end() || a->second == b->second)
+            return std::nullopt;
+        return fmt::format("{} -> {}", a->second, b->second);
+    };
+    std::vector<std::pair<std::string, std::string>> unseen;  // variation, "a -> b"
+    for (const auto& [key, value] : l.variations)
+        if (acts_unseen(key))
+            if (auto change = differs(key)) unseen.emplace_back(key, *change);
     for (RootCause& rc : r.root_causes) {
         if (rc.kind == RootCauseKind::BuildPath && build_path)
             rc.details.push_back(
                 fmt::format("exposed by the build-path variation: {} -> {}", l.tree, rr.tree));
-        if (rc.kind != RootCauseKind::Env) continue;
-        for (const EnvChange& e : rc.env) {
-            std::string key = e.name == "LANG" ? "LC_ALL" : e.name == "MAKEFLAGS" ? "jobs" : e.name;
-            auto a = l.variations.find(key), b = rr.variations.find(key);
-            if (a != l.variations.end() && b != rr.variations.end() && a->second != b->second)
-                rc.details.push_back(fmt::format("exposed by the {} variation: {} -> {}", key,
-                                                 a->second, b->second));
+        if (rc.kind == RootCauseKind::Env) {
+            std::set<std::string> said;
+            for (const EnvChange& e : rc.env) {
+                std::string key = variation_of_env(e.name);
+                if (key.empty() || !said.insert(key).second) continue;
+                if (auto change = differs(key))
+                    rc.details.push_back(
+                        fmt::format("exposed by the {} variation: {}", key, *change));
+            }
+        }
+        if (rc.kind == RootCauseKind::Nondeterministic) {
+            // An environment variable a variation set, seen at the step (HOME, PATH, ...): that
+            // variation exposed it.
+            bool named = false;
+            std::set<std::string> said;
+            for (const EnvChange& e : rc.env) {
+                std::string key = variation_of_env(e.name);
+                if (key.empty() || !said.insert(key).second) continue;
+                if (auto change = differs(key)) {
+                    rc.details.push_back(
+                        fmt::format("exposed by the {} variation: {}", key, *change));
+                    named = true;
+                }
+            }
+            // Else what acts where nothing shows: said as what it is, a variation the runs
+            // differed in, which a step that differs without it too would not need.
+            if (!named && unseen.size() == 1)
+                rc.details.push_back(fmt::format(
+                    "exposed by the {} variation: {} (it shows in no command or environment; a "
+                    "step that differs without it too is nondeterministic by itself)",
+                    unseen[0].first, unseen[0].second));
+            if (!named && unseen.size() > 1) {
+                std::string list;
+                for (const auto& [key, change] : unseen)
+                    list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", key, change);
+                rc.details.push_back(fmt::format(
+                    "exposed by one of the variations that show in no command or environment: "
+                    "{}",
+                    list));
+            }
+        }
+        if (rc.kind == RootCauseKind::Flags && rc.left && rc.right && differs("order")) {
+            std::vector<std::string> a = rc.left->argv, b = rc.right->argv;
+            std::sort(a.begin(), a.end());
+            std::sort(b.begin(), b.end());
+            if (a == b)
+                rc.details.push_back(fmt::format(
+                    "exposed by the order variation: {} (the command lists the same words in "
+                    "another order: a list made from a directory's entries)",
+                    *differs("order")));
         }
     }
 }
@@ -106,6 +164,11 @@ AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& rec
             opts.left_tree = trees_now[a];
             opts.right_tree = trees_now[b];
             DiffResult r = diff_audit_pair(recs[a], recs[b], runs[a], runs[b], build_path, opts);
+            // Never silently: what was not varied, or only in part, is on every pair's page.
+            for (const auto& [name, why] : head.refused)
+                r.notes.push_back(fmt::format("variation {} refused: {}", name, why));
+            for (const std::string& note : head.variation_notes)
+                r.notes.push_back("variation " + note);
             std::string pair = runs[a].name + "-vs-" + runs[b].name;
             evidence_candidates(
                 r, runs[a].name, runs[b].name, trees_now[a].empty() ? recs[a].cwd : trees_now[a],
@@ -136,9 +199,17 @@ AuditReports diff_audit_runs(AuditReport head, const std::vector<Recording>& rec
             p.report = nlohmann::ordered_json::parse(render_diff_json(results[main]));
         }
     }
-    std::string markdown =
-        "# buildiff audit\n\n| runs | verdict | root causes | divergent "
-        "artifacts |\n|---|---|---:|---:|\n";
+    std::string markdown = "# buildiff audit\n\n";
+    if (!head.variations.empty() || !head.refused.empty()) {
+        markdown += fmt::format("Variations applied: {}.", head.variations.empty()
+                                                                ? std::string("none")
+                                                                : fmt::format("{}", fmt::join(head.variations, ", ")));
+        for (const auto& [name, why] : head.refused)
+            markdown += fmt::format(" Refused: {} ({}).", name, why);
+        for (const std::string& note : head.variation_notes) markdown += " Partly: " + note + ".";
+        markdown += "\n\n";
+    }
+    markdown += "| runs | verdict | root causes | divergent artifacts |\n|---|---|---:|---:|\n";
     std::string details;
     std::vector<std::string> pages;
     for (size_t i = 0; i < results.size(); ++i) {

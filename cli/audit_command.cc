@@ -16,7 +16,9 @@ Runs: plain (no cache wrapper), cold (private empty cache), warm (the same cache
 each in a fresh copy of the current directory (git-ignored files are not copied), recorded, and
 every pair diffed.
 Variations (--vary, comma-separated): build-path (default), tz, locale, umask, sde
-(SOURCE_DATE_EPOCH), jobs; none (or an empty list): every run in the same place, nothing varied.
+(SOURCE_DATE_EPOCH), jobs, time (libfaketime), aslr, kernel (UNAME26), cpus, home, user (root
+only), host, path, env, order (disorderfs); all: every one this machine can apply (the others are
+refused, and said); none (or an empty list): every run in the same place, nothing varied.
 
 Examples:
   buildiff audit -- make -j2
@@ -52,7 +54,7 @@ class AuditCommand : public Command {
             ->capture_default_str();
         cmd->add_option("--runs", m_runs, "Runs, comma-separated (default plain,cold,warm)");
         m_vary_option = cmd->add_option(
-            "--vary", m_vary, "Variations, comma-separated (default build-path; none: nothing)");
+            "--vary", m_vary, "Variations, comma-separated (default build-path; all; none: nothing)");
         cmd->add_option("--out", m_options.out, "Output directory")->capture_default_str();
         cmd->add_flag("--keep", m_options.keep, "Keep each run's build tree");
         m_confirm_option = cmd->add_flag(

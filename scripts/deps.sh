@@ -18,11 +18,12 @@ example_pkgs=(make ccache)
 # cargo and rustc (1.63, linking with GNU ld) always: the sccache link-kind test needs GNU ld's
 # order-sensitivity, which rustup's default rust-lld hides. Two Debian source packages are built
 # as a distribution builds them (scripts/debian-source.sh fetches them): their build
-# dependencies (hello: debhelper, help2man, texinfo; cjson: cmake, debhelper) and patch.
+# dependencies (hello: debhelper, help2man, texinfo; cjson: cmake, debhelper) and patch. The
+# audit's variations: libfaketime (time), disorderfs (order), useradd (user).
 test_pkgs=(libgtest-dev make strace ccache sccache distcc icecc librust-cc-dev python3 python3-jsonschema
            zip clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
            python3-setuptools-rust librust-pyo3-dev bear binutils git procps cargo rustc
-           dpkg-dev debhelper help2man texinfo patch)
+           dpkg-dev debhelper help2man texinfo patch faketime disorderfs passwd)
 # The benchmarks' reference tools.
 bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal git)
 
