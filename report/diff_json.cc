@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "recording/recording.h"
+#include "report/cause_graph.h"
 #include "report/diff_render.h"
 
 namespace buildiff {
@@ -133,6 +134,24 @@ std::string render_diff_json(const DiffResult& r) {
                                                                      : json::array());
         c["bookkeeping"] = rc.bookkeeping;
         c["reaches_deliverable"] = rc.reaches_deliverable;
+        // The graph the HTML report draws (report/cause_graph.h), for other tools to draw.
+        CauseGraph graph = cause_graph(r, i);
+        json nodes = json::array(), edges = json::array();
+        for (size_t n = 0; n < graph.nodes.size(); ++n) {
+            const GraphNode& g = graph.nodes[n];
+            nodes.push_back(json{{"id", fmt::format("n{}", n)},
+                                 {"kind", g.kind},
+                                 {"label", json_bytes(g.label)},
+                                 {"path", g.path.empty() ? json(nullptr) : json_bytes(g.path)},
+                                 {"status", g.status.empty() ? json(nullptr) : json(g.status)},
+                                 {"badge", g.badge.empty() ? json(nullptr) : json(g.badge)},
+                                 {"count", g.count},
+                                 {"layer", g.layer},
+                                 {"row", g.row}});
+        }
+        for (auto [a, b] : graph.edges)
+            edges.push_back(json::array({fmt::format("n{}", a), fmt::format("n{}", b)}));
+        c["graph"] = json{{"nodes", std::move(nodes)}, {"edges", std::move(edges)}};
         if (const std::optional<Confirmation>& k = rc.confirmation) {
             json minimal = json::array(), irrelevant = json::array(), facts = json::array();
             for (auto& m : k->minimal) minimal.push_back(json_bytes(m));

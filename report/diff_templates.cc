@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "base/version.h"
+#include "report/cause_graph.h"
 #include "report/diff_render.h"
 #include "report/show.h"
 #include "templates.inc"
@@ -388,6 +389,10 @@ void set_cause_chain(mu::data& c, const DiffResult& r, size_t cause, const Limit
     }
     for (size_t k = 0; k < rc.explains.size() && k < lim.explains; ++k)
         filter += " " + rc.explains[k];
+    std::map<std::string, std::string> anchors;
+    for (const std::string& path : rc.explains)
+        if (auto it = index.find(path); it != index.end()) anchors[path] = anchor(it->second);
+    c.set("graph_svg", cause_graph_svg(cause_graph(r, cause, lim.explains), cause, anchors));
     c.set("explain_lines", lines);
     c.set("has_explains", flag(!rc.explains.empty()));
     c.set("explain_count", std::to_string(rc.explains.size()));

@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "harness.h"
@@ -138,7 +141,7 @@ TEST(ReportHtml, HostileFileNamesArgumentsAndEnvironmentAreEscapedEverywhere) {
         fs::create_directories(src + "/<script>alert(1)<");
         std::ofstream(src + "/<script>alert(1)</script>.c") << "int f(void) { return X; }\n";
         std::ofstream(src + "/Makefile")
-            << "all: out.o\nout.o:\n\tcc -c '<script>alert(1)</script>.c' -o out.o "
+            << "all:\n\tcc -c '<script>alert(1)</script>.c' -o 'out<img src=z onerror=alert(3)>.o' "
                "'-DX=1' '-DY=\"><img src=x onerror=alert(1)>'\n";
     }
     std::ofstream(tmp / "r/Makefile", std::ios::app) << "# changed\n";
@@ -160,6 +163,12 @@ TEST(ReportHtml, HostileFileNamesArgumentsAndEnvironmentAreEscapedEverywhere) {
     EXPECT_NE(out.html.find("&lt;script&gt;alert(1)&lt;/script&gt;.c"), std::string::npos)
         << "the file name is shown, escaped";
     EXPECT_NE(out.html.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+    // The output's hostile name in the cause graph: a node's path and title, escaped.
+    EXPECT_NE(out.html.find("/out&lt;img src=z onerror=alert(3)&gt;.o\">"), std::string::npos)
+        << "a graph node's data-path";
+    EXPECT_NE(out.html.find("/out&lt;img src=z onerror=alert(3)&gt;.o (different)</title>"),
+              std::string::npos)
+        << "a graph node's title";
     EXPECT_EQ(count(out.markdown, "<script"), 0u) << out.markdown;
     EXPECT_EQ(count(out.markdown, "<img"), 0u) << out.markdown;
 }
@@ -198,4 +207,78 @@ TEST(ReportHtml, LoadsInHeadlessChromiumWithoutErrorsAndTheFilterNarrowsTheList)
     EXPECT_EQ(hidden, 3u);
     EXPECT_TRUE(std::regex_search(dom, std::regex(R"re(id="filter-count">\d+ of \d+ shown<)re")))
         << dom;
+}
+
+// The cause graph of a real two-level chain: util.c compiled with another define, its object
+// archived into libutil.a, the archive linked into prog. One node per artifact, edges from
+// producer to consumer (checked by reading the SVG), the artifact nodes linked to anchors the page
+// has, the same graph in the JSON report; with JavaScript off, the picture is still drawn.
+TEST(ReportHtml, TheCauseGraphHasANodePerArtifactAndEdgesFromProducerToConsumer) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "l", "l.rec", {});
+    std::string right = record_make(tmp, "r", "r.rec", {"UTIL_CFLAGS=-DFOO=2"});
+    Reports out = reports(tmp, left, right);
+    const std::string& html = out.html;
+    size_t svg_at = html.find("<svg class=\"graph\"");
+    ASSERT_NE(svg_at, std::string::npos) << html;
+    std::string svg = html.substr(svg_at, html.find("</svg>", svg_at) - svg_at);
+    std::regex node(R"re(<g class="node ([a-z-]+)[^"]*" id="cause-1-n(\d+)" data-path="([^"]*)">)re");
+    std::map<std::string, std::string> path_of;  // node id -> path ("" for the step)
+    std::map<std::string, std::string> kind_of;
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), node); it != std::sregex_iterator();
+         ++it) {
+        path_of["n" + (*it)[2].str()] = (*it)[3];
+        kind_of["n" + (*it)[2].str()] = (*it)[1];
+    }
+    std::map<std::string, std::string> id_of;  // file name -> node id
+    for (auto& [id, path] : path_of)
+        if (kind_of[id] == "artifact") {
+            EXPECT_FALSE(id_of.contains(file_name(path))) << "one node per artifact: " << path;
+            id_of[file_name(path)] = id;
+        }
+    EXPECT_EQ(kind_of["n0"], "step");
+    ASSERT_TRUE(id_of.contains("util.o") && id_of.contains("libutil.a") && id_of.contains("prog"))
+        << svg;
+    std::set<std::pair<std::string, std::string>> edges;
+    std::regex edge(R"re(<path class="edge" data-from="(n\d+)" data-to="(n\d+)")re");
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), edge); it != std::sregex_iterator();
+         ++it)
+        edges.insert({(*it)[1], (*it)[2]});
+    EXPECT_TRUE(edges.contains({"n0", id_of["util.o"]})) << svg;
+    EXPECT_TRUE(edges.contains({id_of["util.o"], id_of["libutil.a"]})) << svg;
+    EXPECT_TRUE(edges.contains({id_of["libutil.a"], id_of["prog"]})) << svg;
+    EXPECT_FALSE(edges.contains({id_of["prog"], id_of["libutil.a"]})) << "producer to consumer";
+    // Every link in the picture leads to an anchor of the page.
+    std::regex link(R"re(<a href="#([^"]+)">)re");
+    size_t links = 0;
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), link); it != std::sregex_iterator();
+         ++it, ++links)
+        EXPECT_NE(html.find("id=\"" + (*it)[1].str() + "\""), std::string::npos) << (*it)[1];
+    EXPECT_EQ(links, 3u) << svg;
+    // The JSON report's graph: the same nodes and edges.
+    nlohmann::json j = nlohmann::json::parse(read_text(tmp / "report.json"));
+    const nlohmann::json& g = j["root_causes"][0]["graph"];
+    EXPECT_EQ(g["nodes"].size(), path_of.size());
+    EXPECT_EQ(g["edges"].size(), edges.size());
+    for (auto& e : g["edges"]) EXPECT_TRUE(edges.contains({e[0], e[1]})) << e.dump();
+
+    // JavaScript off: the page without its script (what a browser that runs none shows; headless
+    // Chromium cannot take a screenshot with scripts disabled) still draws the picture.
+    std::string page = html;
+    size_t script = page.find("<script>");
+    ASSERT_NE(script, std::string::npos);
+    page.erase(script, page.find("</script>", script) + 9 - script);
+    ASSERT_EQ(page.find("<script"), std::string::npos);
+    write_text(tmp / "no-script.html", page);
+    std::string shot = std::string(HELPERS_DIR) + "/report-graph-screenshot.png";
+    fs::remove(shot);
+    Browser b = chromium(tmp, {"--hide-scrollbars", "--window-size=1280,900",
+                               "--screenshot=" + shot, "file://" + tmp / "no-script.html"});
+    EXPECT_EQ(b.status, 0) << b.log;
+    EXPECT_TRUE(console_lines(b.log).empty()) << b.log;
+    ASSERT_TRUE(fs::exists(shot)) << b.log;
+    EXPECT_GT(fs::file_size(shot), 20000u);
+    Browser d = chromium(tmp, {"--dump-dom", "file://" + tmp / "no-script.html"});
+    EXPECT_NE(d.out.find("<svg class=\"graph\""), std::string::npos);
+    EXPECT_NE(d.out.find("data-to=\"" + id_of["prog"] + "\""), std::string::npos);
 }

@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include <fmt/core.h>
+
+#include "report/cause_graph.h"
 #include "report/diff_render.h"
 
 using namespace buildiff;
@@ -218,4 +221,61 @@ TEST(DiffMarkdown, FitsSixtyFourKibAndSaysWhatWasLeftOut) {
     EXPECT_EQ(md.find("<b>"), std::string::npos) << "HTML in names is escaped";
     EXPECT_NE(md.find("\\`-O2\\` -&gt; \\`-O3\\` \\| &lt;b&gt;"), std::string::npos);
     EXPECT_EQ(md, render_diff_markdown(r));
+}
+
+// The cause graph: the step, then each file after what it was built from (layers), bookkeeping
+// as one node with its count; a layer of more than 8 files is folded by directory, and past 8
+// directories the rest is one node; the edges go through the folds once each.
+TEST(CauseGraph, LayersFromProducerToConsumerWithBookkeepingAndFoldsCounted) {
+    DiffResult r = model_with(0);
+    RootCause& rc = r.root_causes[0];
+    rc.explains = {"a.o", "b.o", "lib.a", "prog"};
+    rc.explains_from = {{}, {}, {0, 1}, {2}};
+    rc.bookkeeping = 3;
+    CauseGraph g = cause_graph(r, 0);
+    ASSERT_EQ(g.nodes.size(), 6u);
+    EXPECT_EQ(g.nodes[0].kind, "step");
+    std::vector<int> layers;
+    for (const GraphNode& n : g.nodes) layers.push_back(n.layer);
+    EXPECT_EQ(layers, (std::vector<int>{0, 1, 1, 2, 3, 1}));
+    EXPECT_EQ(g.nodes[5].kind, "bookkeeping");
+    EXPECT_EQ(g.nodes[5].label, "3 bookkeeping files");
+    using Edges = std::vector<std::pair<size_t, size_t>>;
+    EXPECT_EQ(g.edges, (Edges{{0, 1}, {0, 2}, {1, 3}, {2, 3}, {3, 4}, {0, 5}}));
+
+    // 30 objects in 3 directories into one archive: a folder per directory, 10 files each.
+    rc.explains.clear();
+    rc.explains_from.clear();
+    rc.bookkeeping = 0;
+    std::vector<int> objects;
+    for (int i = 0; i < 30; ++i) {
+        rc.explains.push_back(fmt::format("src/d{}/o{}.o", i % 3, i));
+        rc.explains_from.push_back({});
+        objects.push_back(i);
+    }
+    rc.explains.push_back("lib.a");
+    rc.explains_from.push_back(objects);
+    g = cause_graph(r, 0);
+    ASSERT_EQ(g.nodes.size(), 5u);  // the step, 3 folders, the archive
+    size_t folders = 0;
+    for (const GraphNode& n : g.nodes)
+        if (n.kind == "folder") {
+            ++folders;
+            EXPECT_EQ(n.count, 10u);
+            EXPECT_EQ(n.label, n.path + "/ (10 files)");
+        }
+    EXPECT_EQ(folders, 3u);
+    EXPECT_EQ(g.edges.size(), 6u) << "step -> each folder -> the archive, once each";
+    // 30 directories of one file each: 7 kept as themselves, one node for the other 23 files
+    // (folds come after the nodes that stand).
+    for (int i = 0; i < 30; ++i) rc.explains[static_cast<size_t>(i)] = fmt::format("d{}/o.o", i);
+    g = cause_graph(r, 0);
+    ASSERT_EQ(g.nodes.size(), 10u);
+    EXPECT_EQ(g.nodes[7].path, "d6/o.o");
+    EXPECT_EQ(g.nodes[8].label, "lib.a");
+    EXPECT_EQ(g.nodes[9].label, "23 more files");
+    EXPECT_EQ(g.nodes[9].count, 23u);
+    std::string svg = cause_graph_svg(g, 0, {});
+    EXPECT_EQ(svg.find("<script"), std::string::npos);
+    EXPECT_NE(svg.find("<title>23 more files</title>"), std::string::npos);
 }
