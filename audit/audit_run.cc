@@ -413,14 +413,18 @@ int record_run(const Plan& plan, const AuditOptions& o, const Run& run, size_t i
     std::vector<std::pair<std::string, fs::perms>> restore;
     if (run.varied.setup.uid >= 0) hand_over(plan, run, restore);
     if (run.varied.order)
-        if (std::string failed = mount_shuffled(run); !failed.empty()) return audit_error(failed);
+        if (std::string failed = mount_shuffled(run); !failed.empty()) {
+            for (auto& [dir, mode] : restore) fs::permissions(dir, mode, ec);
+            return audit_error(failed);
+        }
     bool interactive = isatty(2);
     if (interactive)
         fmt::print(stderr, "audit: run {} ({}/{}) ...", run.name, i + 1, plan.names.size());
     auto start = clock::now();
     fs::remove(run.log, ec);
-    std::vector<std::string> argv = {o.self,   "record", "-q",          "--label",
-                                     run.name, "-o",     run.recording, "--"};
+    std::vector<std::string> argv = {o.self, "record", "-q", "--label", run.name, "-o", run.recording};
+    for (const auto& [name, value] : run.varied.build_env) argv.push_back("--env=" + name + "=" + value);
+    argv.push_back("--");
     argv.insert(argv.end(), o.command.begin(), o.command.end());
     int status = spawn(argv, run.tree, run.varied.env, run.varied.setup, run.log);
     if (o.cache == "sccache" && run.cached)
@@ -515,7 +519,7 @@ AuditReport report_head(const AuditOptions& o, const Plan& plan, const std::vect
     report.variations = plan.vary;
     report.refused = plan.refused;
     for (size_t i = 0; i < runs.size() && i < recs.size(); ++i)
-        if (runs[i].varied.env.contains("FAKETIME"))
+        if (runs[i].varied.build_env.contains("FAKETIME"))
             report.variation_notes.push_back(faketime_reach(runs[i], recs[i]));
     report.runs.assign(runs.begin(), runs.end());
     return report;

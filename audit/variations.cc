@@ -129,8 +129,9 @@ const Variation kVariations[] = {
      },
      never_refused},
     // The clock, years ahead, through libfaketime preloaded into every dynamic program the build
-    // runs (buildiff's recorder itself keeps the real clock). Static programs are not reached:
-    // the audit counts the recorded processes it reached and those it could not.
+    // runs (given to the build only: buildiff's recorder keeps the real clock, and a sanitizer
+    // build of it could not start with a preload). Static programs are not reached: the audit
+    // counts the recorded processes it reached and those it could not.
     {"time",
      [](VariedRun& run, const VariationSite& site) {
          if (site.index == 0) {
@@ -140,11 +141,10 @@ const Variation kVariations[] = {
          std::string ahead = fmt::format("+{}y", 3 * site.index);
          std::string lib = faketime_library();
          auto preload = run.env.find("LD_PRELOAD");
-         run.env["LD_PRELOAD"] = preload == run.env.end() || preload->second.empty()
-                                     ? lib
-                                     : lib + ":" + preload->second;
-         run.env["FAKETIME"] = ahead;
-         run.env["FAKETIME_SKIP_CMDS"] = "buildiff";
+         run.build_env["LD_PRELOAD"] = preload == run.env.end() || preload->second.empty()
+                                           ? lib
+                                           : lib + ":" + preload->second;
+         run.build_env["FAKETIME"] = ahead;
          run.variations["time"] = ahead + " (libfaketime)";
      },
      [] {
@@ -346,7 +346,6 @@ std::string variation_of_env(std::string_view env_name) {
         {"CARGO_BUILD_JOBS", "jobs"},
         {"FAKETIME", "time"},
         {"LD_PRELOAD", "time"},
-        {"FAKETIME_SKIP_CMDS", "time"},
         {"FAKETIME_SHARED", "time"},  // libfaketime passes its shared memory to children
         {"HOME", "home"},
         {"USER", "user"},

@@ -28,6 +28,9 @@ std::string apply_in_child(const ProcessSetup& setup);
 // What the variations set for one run.
 struct VariedRun {
     std::map<std::string, std::string> env;        // set for this run
+    // Set in the build's environment only, not in the recorder's (`buildiff record --env`):
+    // libfaketime's preload, which buildiff itself must not load.
+    std::map<std::string, std::string> build_env;
     ProcessSetup setup;
     std::map<std::string, std::string> variations;  // for the report: "TZ" -> "UTC", "aslr" -> "off"
     bool order = false;                            // built on a disorderfs view of its tree

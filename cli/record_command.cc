@@ -28,12 +28,20 @@ class RecordCommand : public Command {
         cmd->add_flag("--no-notify", m_no_notify,
                       "Stop every traced call under ptrace: no seccomp notification listener "
                       "(slower; for builds that install a seccomp listener of their own)");
+        cmd->add_option("--env", m_options.build_env,
+                        "NAME=VALUE set in the build's environment only, not buildiff's "
+                        "(what an audit preloads into the build; repeatable)");
         cmd->add_option("command", m_options.command, "The build command, after --")->required();
         cmd->footer(kRecordExamples);
         cmd->positionals_at_end();
         return cmd;
     }
     int run() override {
+        for (const std::string& kv : m_options.build_env)
+            if (kv.find('=') == std::string::npos || kv.front() == '=') {
+                fmt::print(stderr, "buildiff record: --env {}: not NAME=VALUE\n", kv);
+                return 125;
+            }
         m_options.redact = !m_no_redact;
         m_options.notify = !m_no_notify;
         return run_record(m_options);

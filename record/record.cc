@@ -72,6 +72,10 @@ void write_all(int fd, const void* data, size_t size) {
     if (n != 1) _exit(125);  // the tracer failed; it reports why
     int err = install_seccomp_filter(listener_sock);
     if (listener_sock >= 0) ::close(listener_sock);
+    for (const std::string& kv : options.build_env) {
+        size_t eq = kv.find('=');
+        if (eq != std::string::npos) setenv(kv.substr(0, eq).c_str(), kv.c_str() + eq + 1, 1);
+    }
     if (err == 0) {
         std::vector<char*> argv;
         for (auto& a : options.command) argv.push_back(const_cast<char*>(a.c_str()));

@@ -15,6 +15,9 @@ struct RecordOptions {
     // and later) instead of ptrace stops; false: ptrace stops for every traced call.
     bool notify = true;
     std::vector<std::string> command;
+    // NAME=VALUE set in the build's environment only (the forked child, before it execs the
+    // command): buildiff itself never runs with them (an audit's LD_PRELOAD of libfaketime).
+    std::vector<std::string> build_env;
 };
 
 // Returns the exit status for `buildiff record`: the build's own, 128+N when it died of signal
