@@ -70,15 +70,18 @@ RunResult audit_with_debug_info(const TempDir& tmp, const std::string& src,
 
 }  // namespace
 
-// One unit gets -O0 and TZ differs for the whole build: the cause is the flag (gcc reads TZ, but
-// nothing here prints the date), and re-running says so: -O0 alone turns the left object into
-// the right one, and TZ does not matter. Truth: the same compile by hand, with and without -O0,
-// and with only TZ changed.
+// One unit gets -O0 and TZ differs for the whole build: the cause is the flag, and re-running
+// says so: -O0 alone turns the left object into the right one, and TZ does not matter. Truth:
+// the same compile by hand, with and without -O0, and with only TZ changed. (stamp.c prints
+// __DATE__: without SOURCE_DATE_EPOCH gcc gives the local date, which is a day later in
+// Asia/Kolkata than in UTC from 18:30 to midnight UTC, and TZ is then a real cause; with it, the
+// date is SOURCE_DATE_EPOCH's in UTC, whatever TZ says.)
 TEST(Confirm, AFlagsCauseWithATzBesideItIsMinimisedToTheFlagAndItsScriptReproducesIt) {
     TempDir tmp;
-    std::string left = record_make(tmp, "src", "left.rec", {}, {"TZ=UTC"});
+    std::string left =
+        record_make(tmp, "src", "left.rec", {}, {"TZ=UTC", "SOURCE_DATE_EPOCH=1700000000"});
     std::string right = record_make(tmp, "src", "right.rec", {"UTIL_CFLAGS=-O0"},
-                                    {"TZ=Asia/Kolkata"});
+                                    {"TZ=Asia/Kolkata", "SOURCE_DATE_EPOCH=1700000000"});
     auto before = fs::last_write_time(tmp / "src/util.o");
     Confirmed c = confirm(tmp, {left, right});
     EXPECT_EQ(c.status, 0) << c.out << c.err;
