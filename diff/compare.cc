@@ -265,21 +265,24 @@ std::optional<Difference> Comparer::compare_member(const Blob& left, const Archi
                                                    const Blob& right, const ArchiveMember& b,
                                                    std::string_view format, int depth) {
     std::vector<std::string> what;
+    Difference d = difference("member", a.name, "");
+    // A time or an owner that differs is a usual culprit with a usual fix: said on the member.
+    auto looks = [&](std::string_view field) {
+        std::string l = member_field_looks_like(format, field);
+        if (!l.empty()) d.looks_like += (d.looks_like.empty() ? "" : "; ") + l;
+    };
     if (a.type != b.type) what.push_back(fmt::format("type {} -> {}", a.type, b.type));
     if (a.link != b.link) what.push_back(fmt::format("link target {} -> {}", a.link, b.link));
     if (a.mode != b.mode)
         what.push_back(fmt::format("mode {} -> {}", mode_string(a.mode), mode_string(b.mode)));
-    if (a.owner != b.owner) what.push_back(fmt::format("owner {} -> {}", a.owner, b.owner));
-    Difference d = difference("member", a.name, "");
-    // A time or an owner that differs is a usual culprit with a usual fix: said on the member.
-    std::vector<std::string> looks;
-    if (a.owner != b.owner) looks.push_back(member_field_looks_like(format, "owner"));
+    if (a.owner != b.owner) {
+        what.push_back(fmt::format("owner {} -> {}", a.owner, b.owner));
+        looks("owner");
+    }
     if (a.mtime != b.mtime) {
         what.push_back(fmt::format("mtime {} -> {}", utc_time(a.mtime), utc_time(b.mtime)));
-        looks.push_back(member_field_looks_like(format, "mtime"));
+        looks("mtime");
     }
-    for (const std::string& l : looks)
-        if (!l.empty()) d.looks_like += (d.looks_like.empty() ? "" : "; ") + l;
     if (!(a.hash == b.hash) || a.size != b.size) {
         d.left = a.hash.hex();
         d.right = b.hash.hex();
