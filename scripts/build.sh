@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Configures and builds buildiff. Warnings are errors.
-# Usage: scripts/build.sh [release|asan] [--only-buildiff]
+# Usage: scripts/build.sh [release|asan] [--only-buildiff|--without-e2e]
 #   release: build/ (RelWithDebInfo: -O2, line tables); asan: build-asan/ (Debug, AddressSanitizer +
 #   UBSan).
 #   --only-buildiff: the buildiff program alone, without the tests (and without GoogleTest); a
 #   build directory already configured with the tests keeps them (only buildiff is built).
+#   --without-e2e: buildiff and the unit tests (scripts/test.sh runs the release build's end-to-end
+#   tests against the sanitizer build's buildiff).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-release}" in
@@ -15,7 +17,7 @@ case "${1:-release}" in
                              "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
                              "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG") ;;
   asan) dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug -DBUILDIFF_SANITIZE=ON) ;;
-  *) echo "usage: $0 [release|asan] [--only-buildiff]" >&2; exit 2 ;;
+  *) echo "usage: $0 [release|asan] [--only-buildiff|--without-e2e]" >&2; exit 2 ;;
 esac
 target=()
 case "${2:-}" in
@@ -23,7 +25,8 @@ case "${2:-}" in
   --only-buildiff)
     grep -qs '^BUILD_TESTING:BOOL=ON' "$dir/CMakeCache.txt" || flags+=(-DBUILD_TESTING=OFF)
     target=(--target buildiff) ;;
-  *) echo "usage: $0 [release|asan] [--only-buildiff]" >&2; exit 2 ;;
+  --without-e2e) flags+=(-DBUILD_TESTING=ON); target=(--target buildiff unit_tests) ;;
+  *) echo "usage: $0 [release|asan] [--only-buildiff|--without-e2e]" >&2; exit 2 ;;
 esac
 # A unity build (a few sources per translation unit) parses the heavy headers (CLI11,
 # nlohmann/json, fmt, GoogleTest) a few times instead of once per source: a third of the CPU time.

@@ -92,7 +92,13 @@ pid_t spawn(const std::vector<std::string>& argv, const RunOptions& options) {
 }
 
 std::string buildiff_exe() {
-    return BUILDIFF_EXE;
+    // Another build of buildiff under the same tests (scripts/test.sh runs the sanitizer build's
+    // binary under the release build's tests): BUILDIFF_UNDER_TEST names it.
+    static const std::string exe = [] {
+        const char* other = std::getenv("BUILDIFF_UNDER_TEST");
+        return std::string(other && *other ? other : BUILDIFF_EXE);
+    }();
+    return exe;
 }
 std::string fixture(const std::string& name) {
     return std::string(FIXTURES_DIR) + "/" + name;
