@@ -2,7 +2,8 @@
 # The HTML report of a big build, opened in headless Chromium (issue "HTML and Markdown
 # reports"): a synthetic make project of 20,000 `cp` invocations recorded twice, the right copy
 # in another directory with 1,000 of its sources edited, so the report has 20,000 matched
-# invocations and 1,000 divergent artifacts. Measured: the report's size and time to render, and
+# invocations and 1,000 divergent artifacts, and a timeline per side (drawn as bands: 20,000
+# steps). Measured: the report's size (and its timelines' share) and time to render, and
 # Chromium's wall time to load it and run its script (--dump-dom), against Chromium loading an
 # empty page in the same run: medians of REPEAT runs.
 # Usage: bench/html-open.sh [REPEAT]   (default 5)
@@ -24,6 +25,14 @@ for ((i = 0; i < 20000; i += 20)); do echo "edited $i" >> "$work/bb/src/f$i.txt"
 /usr/bin/time -f "%e" -o "$work/render.time" "$buildiff" diff "$work/a.rec" "$work/bb.rec" \
   --html "$work/report.html" --markdown "$work/summary.md" >/dev/null || true
 echo '<!DOCTYPE html><title>empty</title>' > "$work/empty.html"
+# The same report without its two timelines: what drawing them costs the page.
+python3 - "$work" <<'PY'
+import re, sys
+w = sys.argv[1]
+html = open(w + '/report.html', encoding='utf-8').read()
+html = re.sub(r'<h2 id="timelines">.*?(?=<h2 id="artifacts">)', '', html, flags=re.S)
+open(w + '/no-timelines.html', 'w', encoding='utf-8').write(html)
+PY
 
 open_page() {  # prints the wall time of one headless load with script execution
   local profile; profile=$(mktemp -d)
@@ -33,20 +42,26 @@ open_page() {  # prints the wall time of one headless load with script execution
   rm -rf "$profile"
   tail -1 "$work/open.time"
 }
-report=() empty=()
+report=() empty=() bare=()
 for ((i = 0; i < repeat; i++)); do
   empty+=("$(open_page "$work/empty.html")")
+  bare+=("$(open_page "$work/no-timelines.html")")
   report+=("$(open_page "$work/report.html")")
 done
 e=$(printf '%s\n' "${empty[@]}" | median)
 r=$(printf '%s\n' "${report[@]}" | median)
+b=$(printf '%s\n' "${bare[@]}" | median)
 echo "# bench/html-open.sh $repeat  ($(date -u +%Y-%m-%d), $(nproc) cores, buildiff $(git -C "$root" rev-parse --short HEAD), $(chromium --version 2>/dev/null | head -1))"
 python3 - "$work" <<'PY'
 import json, os, sys
 w = sys.argv[1]
-print(f"report.html: {os.path.getsize(w + '/report.html') / 1e6:.2f} MB; summary.md: {os.path.getsize(w + '/summary.md')} bytes")
+import re
+html = open(w + '/report.html', encoding='utf-8').read()
+svgs = re.findall(r'<svg class="timeline[^"]*".*?</svg>', html, re.S)
+print(f"report.html: {os.path.getsize(w + '/report.html') / 1e6:.2f} MB, of which {len(svgs)} timelines {sum(len(x) for x in svgs) / 1e3:.0f} kB ({', '.join('banded' if 'banded' in x[:40] else 'bars' for x in svgs)}); summary.md: {os.path.getsize(w + '/summary.md')} bytes")
 PY
 echo "render (buildiff diff with --html and --markdown): $(tail -1 "$work/render.time") s"
 echo "chromium, empty page: median $e s (runs: ${empty[*]})"
+echo "chromium, report without its timelines: median $b s (runs: ${bare[*]})"
 echo "chromium, report:     median $r s (runs: ${report[*]})"
 echo "report load beyond an empty page: $(python3 -c "print(round($r - $e, 2))") s"

@@ -1,10 +1,13 @@
 // `buildiff show`: a recording as a process tree with a summary, or as JSON Lines; an audit
 // directory or bundle named without a run: what it holds.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <fmt/core.h>
 
 #include "audit/build_set.h"
+#include "base/atomic_write.h"
 #include "cli/command.h"
 #include "recording/analysis.h"
 #include "report/show.h"
@@ -17,6 +20,7 @@ constexpr const char* kShowExamples = R"(
 Examples:
   buildiff show build.rec                 # process tree and summary
   buildiff show build.rec --json | jq -c 'select(.kind=="compiler-driver") | .argv'
+  buildiff show build.rec --html build.html   # the build over time, one page
   buildiff show buildiff-audit            # an audit directory or bundle: runs, pairs, evidence
   buildiff show bug.tar.gz:warm           # one run of a bundle, read without extracting
 
@@ -31,6 +35,9 @@ class ShowCommand : public Command {
                         "Recording file, audit directory or bundle (SET:RUN names one run)")
             ->required();
         cmd->add_flag("--json", m_json, "One JSON object per process (JSON Lines)");
+        cmd->add_option("--html", m_html,
+                        "Write a page with the summary and the build's timeline to FILE (- for "
+                        "stdout) instead of printing the process tree");
         cmd->footer(kShowExamples);
         return cmd;
     }
@@ -56,6 +63,18 @@ class ShowCommand : public Command {
             return fail(rec.error().message);
         }
         Analysis analysis = analyze(*rec);
+        if (!m_html.empty()) {
+            std::string page = render_show_html(*rec, analysis, summarize(*rec, analysis));
+            if (m_html == "-") {
+                fmt::print("{}", page);
+                return std::fflush(stdout) == 0 ? 0 : 2;
+            }
+            if (!write_file_atomically(m_html, page)) {
+                return fail(fmt::format("{}: cannot write the page: {}", m_html,
+                                        std::strerror(errno)));
+            }
+            if (!m_json) return 0;
+        }
         if (m_json) {
             render_show_json(*rec, analysis, stdout);
         } else {
@@ -65,7 +84,7 @@ class ShowCommand : public Command {
     }
 
   private:
-    std::string m_path;
+    std::string m_path, m_html;
     bool m_json = false;
 };
 

@@ -115,6 +115,8 @@ class Differ {
         order_causes();
         list_chains();
         list_pairs();
+        m_result.timelines = {build_timeline(m_left.rec, m_left.analysis),
+                              build_timeline(m_right.rec, m_right.analysis)};
         return std::move(m_result);
     }
 

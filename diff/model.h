@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "recording/analysis.h"
+#include "recording/timeline.h"
 
 namespace buildiff {
 
@@ -200,6 +201,8 @@ struct DiffResult {
     std::vector<InvocationPair> pairs;  // matched invocations, in the right build's start order
     std::vector<std::string> notes;     // about the comparison itself (truncated recordings, ...)
     std::vector<OutsideWrite> outside;  // by path
+    // Each build over time (left, right); none for plain files or directories.
+    std::vector<Timeline> timelines;
 };
 
 // Whether a divergent artifact is on the way to a divergent deliverable: one itself, or explained

@@ -6,6 +6,8 @@
 
 #include <fmt/core.h>
 
+#include "report/escape.h"
+
 namespace buildiff {
 
 namespace {
@@ -127,45 +129,6 @@ void assign_rows(CauseGraph& g) {
     }
 }
 
-std::string escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default:
-                // Control characters have no place in XML text: shown as \xNN.
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
-                    out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-                else
-                    out += c;
-        }
-    }
-    return out;
-}
-
-// At most N characters (code points), cut in the middle.
-std::string shorten(const std::string& s, size_t n) {
-    auto points = [](std::string_view v) {
-        size_t k = 0;
-        for (unsigned char c : v) k += (c & 0xc0) != 0x80;
-        return k;
-    };
-    if (points(s) <= n) return s;
-    auto prefix = [&](size_t count) {  // bytes of the first COUNT code points
-        size_t seen = 0, i = 0;
-        for (; i < s.size(); ++i)
-            if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80 && seen++ == count) break;
-        return i;
-    };
-    size_t head = (n - 1) / 2, tail = n - 1 - head;
-    size_t cut = prefix(points(s) - tail);
-    return s.substr(0, prefix(head)) + "…" + s.substr(cut);
-}
-
 }  // namespace
 
 CauseGraph cause_graph(const DiffResult& r, size_t cause, size_t limit, size_t max_per_layer) {
@@ -267,10 +230,10 @@ std::string cause_graph_svg(const CauseGraph& g, size_t cause,
                                 : n.label;
         auto anchor = anchors.find(n.path);
         bool linked = n.kind == "artifact" && anchor != anchors.end();
-        out += fmt::format("<g class=\"{}\" id=\"cause-{}-n{}\" data-path=\"{}\">", escape(cls),
-                           cause + 1, i, escape(n.path));
-        out += fmt::format("<title>{}</title>", escape(title));
-        if (linked) out += fmt::format("<a href=\"#{}\">", escape(anchor->second));
+        out += fmt::format("<g class=\"{}\" id=\"cause-{}-n{}\" data-path=\"{}\">", svg_escape(cls),
+                           cause + 1, i, svg_escape(n.path));
+        out += fmt::format("<title>{}</title>", svg_escape(title));
+        if (linked) out += fmt::format("<a href=\"#{}\">", svg_escape(anchor->second));
         out += fmt::format(
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\" fill=\"{}\" stroke=\"{}\"{}/>",
             x(n), y(n), kW, kH, fill, stroke,
@@ -278,7 +241,7 @@ std::string cause_graph_svg(const CauseGraph& g, size_t cause,
         out += fmt::format(
             "<text x=\"{}\" y=\"{}\" font-size=\"12\" font-family=\"ui-monospace, monospace\" "
             "fill=\"{}\">{}</text>",
-            x(n) + 8, y(n) + 16, ink, escape(shorten(n.label, 28)));
+            x(n) + 8, y(n) + 16, ink, svg_escape(shorten_middle(n.label, 28)));
         std::string second = n.kind == "artifact" ? n.status
                              : n.kind == "step"   ? "root cause #" + std::to_string(cause + 1)
                                                   : "";
@@ -286,14 +249,14 @@ std::string cause_graph_svg(const CauseGraph& g, size_t cause,
             out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\" font-family=\"sans-serif\" "
                                "fill=\"{}\">{}</text>",
                                x(n) + 8, y(n) + 32, n.kind == "step" ? "#ddd" : "#666",
-                               escape(second));
+                               svg_escape(second));
         if (!n.badge.empty()) {
             int bw = 12 + 7 * static_cast<int>(n.badge.size());
             out += fmt::format(
                 "<rect class=\"badge\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"15\" rx=\"7\" "
                 "fill=\"#c0392b\"/><text x=\"{}\" y=\"{}\" font-size=\"10\" "
                 "font-family=\"sans-serif\" fill=\"#fff\">{}</text>",
-                x(n) + kW - bw - 6, y(n) + 22, bw, x(n) + kW - bw, y(n) + 33, escape(n.badge));
+                x(n) + kW - bw - 6, y(n) + 22, bw, x(n) + kW - bw, y(n) + 33, svg_escape(n.badge));
         }
         if (linked) out += "</a>";
         out += "</g>\n";

@@ -5,6 +5,7 @@
 #include "recording/recording.h"
 #include "report/cause_graph.h"
 #include "report/diff_render.h"
+#include "report/timeline_render.h"
 
 namespace buildiff {
 
@@ -192,6 +193,10 @@ std::string render_diff_json(const DiffResult& r) {
                                     {"shared", o.shared}});
     j["notes"] = json::array();
     for (auto& n : r.notes) j["notes"].push_back(json_bytes(n));
+    // Each build over time, as the HTML report draws it; a cause's steps are its invocations' ids.
+    j["timelines"] = r.timelines.size() == 2 ? json{{"left", timeline_json(r.timelines[0])},
+                                                    {"right", timeline_json(r.timelines[1])}}
+                                             : json(nullptr);
     return j.dump(2) + "\n";
 }
 

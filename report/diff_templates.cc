@@ -14,6 +14,8 @@
 
 #include "base/version.h"
 #include "report/cause_graph.h"
+#include "report/escape.h"
+#include "report/timeline_render.h"
 #include "report/diff_render.h"
 #include "report/show.h"
 #include "templates.inc"
@@ -23,29 +25,6 @@ namespace buildiff {
 namespace {
 
 namespace mu = kainjow::mustache;
-
-// Text for a report: control bytes and bytes that are not UTF-8 shown as \xNN, so a hostile
-// name can neither break the page's encoding nor drive a terminal reading the Markdown.
-std::string clean(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    size_t i = 0;
-    while (i < s.size()) {
-        auto c = static_cast<unsigned char>(s[i]);
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool ok = len > 0 && i + len <= s.size();
-        for (size_t k = 1; ok && k < len; ++k)
-            ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-        if (!ok || (len == 1 && ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f))) {
-            out += fmt::format("\\x{:02x}", c);
-            ++i;
-            continue;
-        }
-        out.append(s, i, len);
-        i += len;
-    }
-    return out;
-}
 
 std::string markdown_escape(const std::string& s) {
     std::string out;
@@ -90,7 +69,7 @@ struct Limits {
 };
 
 mu::data text(std::string_view s) {
-    return mu::data(clean(s));
+    return mu::data(clean_text(s));
 }
 
 std::string anchor(size_t index) {
@@ -548,6 +527,37 @@ std::string render(std::string_view tmpl, const mu::data& view, bool markdown) {
     return out;
 }
 
+// Each build over time, the steps of the first CAUSES root causes (those the page lists)
+// outlined and numbered on both sides.
+void set_timelines(mu::data& view, const DiffResult& r, size_t causes) {
+    view.set("has_timelines", flag(r.timelines.size() == 2));
+    if (r.timelines.size() != 2) return;
+    mu::data list{mu::data::type::list};
+    for (size_t side = 0; side < 2; ++side) {
+        const Timeline& t = r.timelines[side];
+        std::vector<TimelineMark> marks;
+        for (size_t i = 0; i < std::min(causes, r.root_causes.size()); ++i) {
+            const RootCause& rc = r.root_causes[i];
+            const std::optional<InvocationRef>& step = side == 0 ? rc.left : rc.right;
+            if (step)
+                marks.push_back({step->id, i + 1,
+                                 fmt::format("root cause #{}: {}", i + 1, rc.summary)});
+        }
+        mu::data v;
+        v.set("side", side == 0 ? "left" : "right");
+        v.set("name", text(side == 0 ? r.left_name : r.right_name));
+        // Both to one scale, so that the longer build looks longer.
+        std::uint64_t span = std::max(r.timelines[0].duration_ns, r.timelines[1].duration_ns);
+        v.set("svg", timeline_svg(t, marks, side == 0 ? "timeline-left" : "timeline-right",
+                                  side == 0 ? "left" : "right", span));
+        v.set("legend", timeline_legend_html(t));
+        v.set("banded", flag(t.banded));
+        v.set("steps", std::to_string(t.bars.size()));
+        list.push_back(v);
+    }
+    view.set("timelines", list);
+}
+
 }  // namespace
 
 std::string render_diff_html(const DiffResult& r) {
@@ -556,6 +566,7 @@ std::string render_diff_html(const DiffResult& r) {
     // 20,000 invocations and 1,000 divergent artifacts stay well under 10 MB.
     Limits lim{200, 50, 3, 200, 5000, 500, 200, 5, 50000, 5, 200};
     mu::data view = build_view(r, lim, truncation);
+    set_timelines(view, r, lim.causes);
     mu::data t{mu::data::type::list};
     for (auto& x : truncation) t.push_back(mu::data(x));
     view.set("truncation", t);

@@ -162,6 +162,7 @@ using json = nlohmann::ordered_json;
 }  // namespace
 
 void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
+    const Timeline timeline = build_timeline(rec, a);
     for (const ProcessRecord& p : rec.processes) {
         json j;
         j["id"] = p.id;
@@ -213,6 +214,18 @@ void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
         j["signal"] = p.status.signal ? json(*p.status.signal) : json(nullptr);
         j["user_ns"] = p.user_ns;
         j["system_ns"] = p.system_ns;
+        // Its place on the timeline: a step's bar, or the step it ran inside.
+        int bar = timeline.bar_of[static_cast<size_t>(p.id)];
+        if (bar < 0) {
+            j["step"] = nullptr;
+        } else if (const TimelineBar& b = timeline.bars[static_cast<size_t>(bar)]; b.record != p.id) {
+            j["step"] = json{{"inside", b.record}};
+        } else {
+            const std::string& group = timeline.groups[b.group].name;
+            j["step"] = json{{"kind", timeline_kind_name(b.kind)},
+                             {"lane", b.lane},
+                             {"group", group.empty() ? json(nullptr) : json_bytes(group)}};
+        }
         json files = json::array();
         for (auto& f : p.files) {
             json e;

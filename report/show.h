@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "recording/analysis.h"
 #include "recording/recording.h"
@@ -12,6 +14,9 @@ void render_show_text(const Recording& rec, const Analysis& analysis, const Summ
                       std::FILE* out, bool color);
 // JSON Lines: one object per process, fields documented in docs/recording-format.md.
 void render_show_json(const Recording& rec, const Analysis& analysis, std::FILE* out);
+// `show --html`: one self-contained page (no JavaScript needed): the summary and the build's
+// timeline.
+std::string render_show_html(const Recording& rec, const Analysis& analysis, const Summary& summary);
 
 // Quotes an argument for display in a shell-like command line; control bytes are escaped so a
 // hostile name cannot drive the terminal.

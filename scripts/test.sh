@@ -38,8 +38,9 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 # Under the sanitizers: buildiff's unit tests, and the release build's end-to-end tests run against
 # the sanitizer build's buildiff (the tests' own code is the same; what is checked is buildiff),
 # but for the builds above and these, whose time is a build's or a load's, not buildiff's code:
-# the big HTML report (its size; the smaller reports run), icecream (its daemon; distcc and the
-# caches' pairing runs), a recording race under load (as the five thousand processes).
+# the big HTML report (a unit test of its size; the smaller reports run), icecream (its daemon;
+# distcc and the caches' pairing run), a recording race under load (as the five thousand
+# processes).
 release_only='DiffHtml\.BigBuilds|DiffCache\.Icecream|RecordLoad\.ChildrenThatRun'
 scripts/build.sh asan --without-e2e
 echo "== tests (asan)"
@@ -47,7 +48,7 @@ echo "== tests (asan)"
 # traced children of it, so leak checks stay on only for buildiff's own processes.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit
+ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit -E "$release_only"
 BUILDIFF_UNDER_TEST=$PWD/build-asan/cli/buildiff \
   ctest --test-dir build --output-on-failure -j "$jobs" -L e2e \
     -E "$long_builds|$cargo_builds|$release_only"

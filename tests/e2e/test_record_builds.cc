@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
@@ -211,6 +212,44 @@ TEST(RecordCargo, BuildScriptCompilesAreAttributedToTheSysCrate) {
     Summary s = summarize(rec, a);
     EXPECT_GE(s.by_crate["foo-sys"].first, 8u);  // build script, 2 x (cc, cc1, as), ar
     EXPECT_GE(s.by_crate["foo"].second, 1u);
+
+    // On the timeline (`show --json`'s step): the build script and the two compiles it ran are
+    // steps of the foo-sys group, the compiles within the script's run; what a compile's driver
+    // ran (cc1, as) is inside the compile's bar; foo's rustc is in foo's group.
+    RunResult shown = run({buildiff_exe(), "show", tmp / "cargo.rec", "--json"});
+    ASSERT_EQ(shown.status, 0) << shown.err;
+    std::vector<nlohmann::json> step;
+    std::istringstream in(shown.out);
+    for (std::string line; std::getline(in, line);) step.push_back(nlohmann::json::parse(line)["step"]);
+    ASSERT_EQ(step.size(), rec.processes.size());
+    const ProcessRecord* script = nullptr;
+    for (auto& p : rec.processes)
+        if (p.exe.ends_with("/build-script-build")) script = &p;
+    ASSERT_TRUE(script);
+    EXPECT_EQ(step[script->id]["kind"], "build-script");
+    EXPECT_EQ(step[script->id]["group"], "foo-sys");
+    for (const char* source : {"csrc/foo.c", "csrc/assembly.S"}) {
+        const ProcessRecord* p = compile_of(rec, source);
+        ASSERT_TRUE(p) << source;
+        EXPECT_EQ(step[p->id]["kind"], "compiler") << source;
+        EXPECT_EQ(step[p->id]["group"], "foo-sys") << source;
+        EXPECT_GE(p->start_ns, script->start_ns);
+        EXPECT_LE(p->end_ns, script->end_ns);
+        EXPECT_NE(step[p->id]["lane"], step[script->id]["lane"]) << "they ran at once";
+        std::vector<int> inside = a.children[static_cast<size_t>(p->id)];
+        EXPECT_FALSE(inside.empty());
+        for (size_t k = 0; k < inside.size(); ++k) {
+            EXPECT_EQ(step[inside[k]]["inside"], p->id) << rec.processes[inside[k]].exe;
+            for (int c : a.children[static_cast<size_t>(inside[k])]) inside.push_back(c);
+        }
+    }
+    // The library's writer is the linker rustc ran: inside rustc's bar, in foo's group.
+    const nlohmann::json& linker = step[produced[so].producer];
+    ASSERT_TRUE(linker.contains("inside")) << linker;
+    int rustc = linker["inside"];
+    EXPECT_EQ(rec.processes[rustc].classification.kind, ToolKind::Rustc);
+    EXPECT_EQ(step[rustc]["kind"], "rustc");
+    EXPECT_EQ(step[rustc]["group"], "foo");
 }
 
 TEST(RecordCargo, WithSccacheTheServerAndTheCompilesItRunsAreRecorded) {

@@ -171,6 +171,21 @@ TEST(ReportHtml, HostileFileNamesArgumentsAndEnvironmentAreEscapedEverywhere) {
         << "a graph node's title";
     EXPECT_EQ(count(out.markdown, "<script"), 0u) << out.markdown;
     EXPECT_EQ(count(out.markdown, "<img"), 0u) << out.markdown;
+    // The timelines: the compile's bar has the command line as its title, escaped.
+    size_t timeline = out.html.find("<svg class=\"timeline\" id=\"timeline-right\"");
+    ASSERT_NE(timeline, std::string::npos);
+    std::string svg = out.html.substr(timeline, out.html.find("</svg>", timeline) - timeline);
+    EXPECT_NE(svg.find("<title>cc -c &lt;script&gt;alert(1)&lt;/script&gt;.c -o out&lt;img src=z "
+                       "onerror=alert(3)&gt;.o -DX=2 -DY=&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"),
+              std::string::npos)
+        << svg;
+    // And `show --html` of the same recording.
+    RunResult page = run({buildiff_exe(), "show", r, "--html", "-"});
+    ASSERT_EQ(page.status, 0) << page.err;
+    EXPECT_EQ(count(page.out, "<script"), 0u) << page.out;
+    EXPECT_EQ(count(page.out, "<img"), 0u) << page.out;
+    EXPECT_EQ(count(page.out, "</style>"), 1u) << page.out;
+    EXPECT_NE(page.out.find("out&lt;img src=z onerror=alert(3)&gt;.o"), std::string::npos);
 }
 
 TEST(ReportHtml, LoadsInHeadlessChromiumWithoutErrorsAndTheFilterNarrowsTheList) {
@@ -281,4 +296,102 @@ TEST(ReportHtml, TheCauseGraphHasANodePerArtifactAndEdgesFromProducerToConsumer)
     Browser d = chromium(tmp, {"--dump-dom", "file://" + tmp / "no-script.html"});
     EXPECT_NE(d.out.find("<svg class=\"graph\""), std::string::npos);
     EXPECT_NE(d.out.find("data-to=\"" + id_of["prog"] + "\""), std::string::npos);
+}
+
+// The build over time, on a real `make -j2` of the diff fixture (five compiles, an archive, a
+// link) built twice with one define changed. The truth is make's own: `make -n` lists the
+// commands (each a bar, of the kind its command is), and -j2 runs at most two at once (so two
+// lanes, no two bars of a lane overlapping). Each bar's times are its process's in `show --json`;
+// the root cause's step is outlined on both sides; `show --html` draws the same bars; with
+// JavaScript off, both pictures are still there.
+TEST(ReportHtml, TheTimelineHasABarPerStepOnAtMostTwoLanesUnderMakeJ2AndMarksTheCause) {
+    TempDir tmp;
+    std::string left = record_make(tmp, "l", "l.rec", {"-j2"});
+    std::string right = record_make(tmp, "r", "r.rec", {"-j2", "UTIL_CFLAGS=-DFOO=2"});
+    Reports out = reports(tmp, left, right);
+    nlohmann::json j = nlohmann::json::parse(read_text(tmp / "report.json"));
+    RunResult dry = run({"make", "-n", "-B"}, {.cwd = tmp / "r", .unset = {"CFLAGS", "CC"}});
+    ASSERT_EQ(dry.status, 0) << dry.err;
+    std::map<std::string, size_t> expected;  // kind -> commands make runs
+    std::istringstream lines(dry.out);
+    for (std::string line; std::getline(lines, line);)
+        expected[line.find(" -c ") != std::string::npos ? "compiler"
+                 : line.starts_with("ar ")             ? "archiver"
+                                                       : "linker"]++;
+    ASSERT_EQ(expected["compiler"], 5u) << dry.out;
+    const nlohmann::json& cause = j["root_causes"][0];
+    ASSERT_EQ(cause["kind"], "flags") << cause.dump(1);
+    for (std::string side : {"left", "right"}) {
+        SCOPED_TRACE(side);
+        const nlohmann::json& t = j["timelines"][side];
+        EXPECT_EQ(t["drawn_as"], "bars");
+        std::map<std::string, size_t> kinds;
+        for (auto& b : t["bars"]) kinds[b["kind"]]++;
+        EXPECT_EQ(kinds, expected) << t.dump(1);
+        EXPECT_GE(t["lanes"], 1);
+        EXPECT_LE(t["lanes"], 2) << "make -j2 runs at most two commands at once";
+        std::map<int, std::vector<std::pair<uint64_t, uint64_t>>> by_lane;
+        for (auto& b : t["bars"]) by_lane[b["lane"]].push_back({b["start_ns"], b["end_ns"]});
+        for (auto& [lane, spans] : by_lane) {
+            std::sort(spans.begin(), spans.end());
+            for (size_t i = 1; i < spans.size(); ++i)
+                EXPECT_LE(spans[i - 1].second, spans[i].first) << "lane " << lane;
+        }
+        // Each bar is its process: the times `show --json` gives for that record.
+        RunResult shown = run({buildiff_exe(), "show", tmp / (side == "left" ? "l.rec" : "r.rec"),
+                               "--json"});
+        ASSERT_EQ(shown.status, 0) << shown.err;
+        std::map<int, nlohmann::json> process;
+        std::istringstream in(shown.out);
+        for (std::string l; std::getline(in, l);) {
+            nlohmann::json p = nlohmann::json::parse(l);
+            process[p["id"]] = p;
+        }
+        for (auto& b : t["bars"]) {
+            const nlohmann::json& p = process[b["record"]];
+            EXPECT_EQ(p["start_ns"], b["start_ns"]);
+            EXPECT_EQ(p["end_ns"], b["end_ns"]);
+            EXPECT_EQ(p["step"]["kind"], b["kind"]) << p.dump();
+            EXPECT_EQ(p["step"]["lane"], b["lane"]);
+        }
+        // The picture: a bar per step, and the cause's step outlined and numbered.
+        std::string id = "timeline-" + side;
+        size_t at = out.html.find("<svg class=\"timeline\" id=\"" + id + "\"");
+        ASSERT_NE(at, std::string::npos) << out.html;
+        std::string svg = out.html.substr(at, out.html.find("</svg>", at) - at);
+        EXPECT_EQ(count(svg, "<rect data-record="), t["bars"].size());
+        int step = cause[side]["id"];
+        EXPECT_NE(svg.find("<g class=\"mark\" data-cause=\"1\" data-record=\"" +
+                           std::to_string(step) + "\">"),
+                  std::string::npos)
+            << svg;
+        EXPECT_EQ(process[step]["argv"].back(), "util.o");
+    }
+
+    // `show --html`: the same bars, a page that needs no script and loads without errors.
+    RunResult page = run({buildiff_exe(), "show", right, "--html", tmp / "show.html"});
+    ASSERT_EQ(page.status, 0) << page.err;
+    EXPECT_TRUE(page.out.empty()) << page.out;
+    std::string show = read_text(tmp / "show.html");
+    EXPECT_EQ(count(show, "<rect data-record="), j["timelines"]["right"]["bars"].size());
+    EXPECT_EQ(count(show, "<script"), 0u);
+    std::string shot = std::string(HELPERS_DIR) + "/show-timeline-screenshot.png";
+    fs::remove(shot);
+    Browser b = chromium(tmp, {"--hide-scrollbars", "--window-size=1100,500", "--screenshot=" + shot,
+                               "file://" + tmp / "show.html"});
+    EXPECT_EQ(b.status, 0) << b.log;
+    EXPECT_TRUE(console_lines(b.log).empty()) << b.log;
+    ASSERT_TRUE(fs::exists(shot)) << b.log;
+    EXPECT_GT(fs::file_size(shot), 10000u);
+
+    // JavaScript off: the diff report without its script still has both pictures.
+    std::string no_script = out.html;
+    size_t script = no_script.find("<script>");
+    ASSERT_NE(script, std::string::npos);
+    no_script.erase(script, no_script.find("</script>", script) + 9 - script);
+    write_text(tmp / "no-script.html", no_script);
+    Browser d = chromium(tmp, {"--dump-dom", "file://" + tmp / "no-script.html"});
+    EXPECT_EQ(d.status, 0) << d.log;
+    EXPECT_EQ(count(d.out, "<svg class=\"timeline\""), 2u);
+    EXPECT_EQ(count(d.out, "<g class=\"mark\""), 2u);
 }

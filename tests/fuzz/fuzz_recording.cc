@@ -1,6 +1,7 @@
 // Fuzz target (tests/fuzz/fuzz_main.cc): the recording reader and everything that reads a
-// recording: the process tree and summary of `show` (text and JSON), attribution, `explain`, and
-// the diff of two recordings with its text and JSON reports. A line holding only the byte 0x1e
+// recording: the process tree and summary of `show` (text, JSON and the HTML page with its
+// timeline), attribution, `explain`, and the diff of two recordings with its text, JSON and HTML
+// reports. A line holding only the byte 0x1e
 // splits an input into a left and a right recording; without one the recording is diffed against
 // itself.
 #include <cstddef>
@@ -27,6 +28,7 @@ void show(const buildiff::Recording& rec, std::FILE* sink) {
     buildiff::Analysis analysis = buildiff::analyze(rec);
     buildiff::render_show_text(rec, analysis, buildiff::summarize(rec, analysis), sink, true);
     buildiff::render_show_json(rec, analysis, sink);
+    (void)buildiff::render_show_html(rec, analysis, buildiff::summarize(rec, analysis));
     int explained = 0;
     for (const auto& [path, produced] : buildiff::final_writes(rec)) {
         (void)buildiff::explain_path(rec, path);
@@ -56,5 +58,6 @@ int fuzz_recording(const std::uint8_t* data, std::size_t size) {
     buildiff::DiffResult result = buildiff::diff_recordings(*left, *right, options);
     buildiff::render_diff_text(result, sink, false);
     (void)buildiff::render_diff_json(result);
+    (void)buildiff::render_diff_html(result);
     return 0;
 }

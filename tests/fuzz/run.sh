@@ -36,7 +36,7 @@ fuzz=$bin_dir/fuzz
     rm -rf "$bin_dir/obj" "$bin_dir/gen"
     mkdir -p "$bin_dir/obj" "$bin_dir/gen"
     # The report templates as string constants, as report/CMakeLists.txt makes templates.inc.
-    for t in report.html report.md tree.html; do
+    for t in report.html report.md tree.html show.html; do
       printf 'inline constexpr std::string_view k_%s = R"bdtmpl(' "${t//./_}"
       cat "$src/report/templates/$t.mustache"
       printf ')bdtmpl";\n'
