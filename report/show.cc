@@ -1,6 +1,7 @@
 // `buildiff show` renderers. Everything shown comes from the recording and audit/analysis.
 #include "report/show.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include <fmt/core.h>
@@ -74,7 +75,76 @@ std::string status_text(const ProcessRecord& p) {
     return fmt::format("exit {}", p.status.code.value_or(-1));
 }
 
+std::string share(std::uint64_t part, std::uint64_t whole) {
+    return whole ? fmt::format("{:.0f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole))
+                 : "-";
+}
+
+std::string file_list(const std::vector<std::string>& paths, size_t limit = 3) {
+    std::string out;
+    for (size_t i = 0; i < paths.size() && i < limit; ++i)
+        out += (i ? ", " : "") + display_arg(paths[i]);
+    if (paths.size() > limit) out += fmt::format(" and {} more", paths.size() - limit);
+    return out;
+}
+
 }  // namespace
+
+std::vector<std::string> describe_build_script(const BuildScriptCost& c, const BuildScripts& all) {
+    std::vector<std::string> lines;
+    lines.push_back(fmt::format(
+        "{}{}{}: compiled in {} ({} cpu), ran {} ({} cpu of its own); native work: {} process{}, "
+        "{} cpu, {} wall{}; the build waited on it (no rustc running) {}, {} of the build",
+        display_arg(c.crate), c.version.empty() ? "" : " " + display_arg(c.version),
+        c.links.empty() ? "" : fmt::format(" (links {})", display_arg(c.links)),
+        seconds(c.compile_wall_ns), seconds(c.compile_cpu_ns), seconds(c.run_wall_ns),
+        seconds(c.run_cpu_ns), c.native_processes, c.native_processes == 1 ? "" : "es",
+        seconds(c.native_cpu_ns), seconds(c.native_wall_ns),
+        c.native_outputs.empty() ? ""
+                                 : fmt::format(", leaving {} object{} and archive{}",
+                                               c.native_outputs.size(),
+                                               c.native_outputs.size() == 1 ? "" : "s",
+                                               c.native_outputs.size() == 1 ? "" : "s"),
+        seconds(c.alone_ns), share(c.alone_ns, all.wall_ns)));
+    if (!c.generated_read.empty())
+        lines.push_back("generated code read by rustc: " + file_list(c.generated_read));
+    if (!c.cfgs.empty()) lines.push_back("cfgs given to the crate: " + file_list(c.cfgs));
+    if (!c.envs.empty()) lines.push_back("environment given to the crate: " + file_list(c.envs));
+    if (!c.metadata_readers.empty())
+        lines.push_back(fmt::format("its `links` metadata (DEP_*) was given to the build script{} of {}",
+                                    c.metadata_readers.size() == 1 ? "" : "s",
+                                    file_list(c.metadata_readers)));
+    bool wasted = !c.native_used() && (c.native_cpu_ns > 0 || !c.native_outputs.empty());
+    if (c.native_used())
+        lines.push_back("native code used: " + file_list(c.native_read) + " read by a link or rustc");
+    else if (wasted)
+        lines.push_back(fmt::format("native code unused: {}; {} cpu spent for nothing",
+                                    all.links_anything ? "nothing read its objects or archives"
+                                                       : "this build linked nothing (a check)",
+                                    seconds(c.native_cpu_ns)));
+    std::uint64_t most = c.native_cpu_ns + c.run_cpu_ns + c.compile_cpu_ns + c.only_for_it_cpu_ns;
+    if (!c.safe_to_skip()) {
+        lines.push_back("not safe to skip: the build read what it made besides native code (above)");
+    } else if (!wasted) {
+    } else if (c.links.empty()) {
+        lines.push_back("no `links` key: cargo has no override to skip it");
+    } else if (c.target.empty()) {
+        lines.push_back("skip it with an override of `links = " + c.links +
+                        "` under the target triple (TARGET was not recorded)");
+    } else {
+        lines.push_back(fmt::format(
+            "skip it (saves {} to {} cpu: the native work, up to the script's compile and run{}), "
+            "by adding to the cargo command: {}",
+            seconds(c.native_cpu_ns), seconds(most),
+            c.only_for_it.empty() ? "" : " and " + file_list(c.only_for_it) + ", built only for it",
+            override_config_arg(c)));
+        lines.push_back("or in .cargo/config.toml: " + override_config_toml(c));
+        if (!c.output_read)
+            lines.push_back("its output file is gone: the link lines above are unknown, and a "
+                            "build that links needs them");
+    }
+    return lines;
+}
 
 void render_show_text(const Recording& rec, const Analysis& a, const Summary& s, std::FILE* out,
                       bool color) {
@@ -153,6 +223,19 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
             : "unknown (recording incomplete)";
     fmt::print(out, "time      {} wall, {} cpu; {} process{} failed; build {}\n",
                seconds(s.wall_ns), seconds(s.cpu_ns), s.failed, s.failed == 1 ? "" : "es", root);
+    BuildScripts scripts = build_script_costs(rec, a);
+    if (!scripts.crates.empty()) fmt::print(out, "\n{}\n", bold("build scripts"));
+    for (const BuildScriptCost& c : scripts.crates) {
+        std::vector<std::string> lines = describe_build_script(c, scripts);
+        for (size_t i = 0; i < lines.size(); ++i) {
+            std::string line = lines[i];
+            for (size_t at = line.find('\n'); at != std::string::npos && at + 1 < line.size();
+                 at = line.find('\n', at + 1))
+                line.insert(at + 1, "      ");
+            if (!line.empty() && line.back() == '\n') line.pop_back();
+            fmt::print(out, "{}{}\n", i ? "    " : "  ", line);
+        }
+    }
 }
 
 namespace {
@@ -161,8 +244,58 @@ using json = nlohmann::ordered_json;
 
 }  // namespace
 
+namespace {
+
+json strings(const std::vector<std::string>& values) {
+    json out = json::array();
+    for (const std::string& v : values) out.push_back(json_bytes(v));
+    return out;
+}
+
+// A build script's run: its costs and what became of its outputs (docs/recording-format.md).
+json build_script_json(const BuildScriptCost& c, const BuildScripts& all) {
+    auto opt = [](const std::string& v) { return v.empty() ? json(nullptr) : json_bytes(v); };
+    bool skippable = !c.native_used() && c.safe_to_skip() && !c.links.empty() && !c.target.empty();
+    return json{
+        {"package", json_bytes(c.crate)},
+        {"version", opt(c.version)},
+        {"links", opt(c.links)},
+        {"target", opt(c.target)},
+        {"compile", {{"wall_ns", c.compile_wall_ns}, {"cpu_ns", c.compile_cpu_ns}}},
+        {"run", {{"wall_ns", c.run_wall_ns}, {"cpu_ns", c.run_cpu_ns}}},
+        {"native", {{"processes", c.native_processes},
+                    {"cpu_ns", c.native_cpu_ns},
+                    {"wall_ns", c.native_wall_ns},
+                    {"outputs", strings(c.native_outputs)},
+                    {"used", c.native_used()},
+                    {"read", strings(c.native_read)}}},
+        {"alone_ns", c.alone_ns},
+        {"build_links", all.links_anything},
+        {"generated_read", strings(c.generated_read)},
+        {"metadata_readers", strings(c.metadata_readers)},
+        {"output_file", c.output_read},
+        {"cfgs", strings(c.cfgs)},
+        {"envs", strings(c.envs)},
+        {"link_libs", strings(c.link_libs)},
+        {"link_searches", strings(c.link_searches)},
+        {"only_for_it", strings(c.only_for_it)},
+        {"safe_to_skip", c.safe_to_skip()},
+        {"saving_cpu_ns",
+         skippable ? json::array({c.native_cpu_ns, c.native_cpu_ns + c.run_cpu_ns + c.compile_cpu_ns +
+                                                       c.only_for_it_cpu_ns})
+                   : json(nullptr)},
+        {"override", skippable ? json{{"config_arg", override_config_arg(c)},
+                                      {"config_toml", override_config_toml(c)}}
+                               : json(nullptr)}};
+}
+
+}  // namespace
+
 void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
     const Timeline timeline = build_timeline(rec, a);
+    const BuildScripts scripts = build_script_costs(rec, a);
+    std::map<int, const BuildScriptCost*> script_of;
+    for (const BuildScriptCost& c : scripts.crates) script_of[c.run] = &c;
     for (const ProcessRecord& p : rec.processes) {
         json j;
         j["id"] = p.id;
@@ -214,6 +347,8 @@ void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
         j["signal"] = p.status.signal ? json(*p.status.signal) : json(nullptr);
         j["user_ns"] = p.user_ns;
         j["system_ns"] = p.system_ns;
+        if (auto it = script_of.find(p.id); it != script_of.end())
+            j["build_script"] = build_script_json(*it->second, scripts);
         // Its place on the timeline: a step's bar, or the step it ran inside.
         int bar = timeline.bar_of[static_cast<size_t>(p.id)];
         if (bar < 0) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "recording/analysis.h"
+#include "recording/build_scripts.h"
 #include "recording/recording.h"
 
 namespace buildiff {
@@ -17,6 +18,12 @@ void render_show_json(const Recording& rec, const Analysis& analysis, std::FILE*
 // `show --html`: one self-contained page (no JavaScript needed): the summary and the build's
 // timeline.
 std::string render_show_html(const Recording& rec, const Analysis& analysis, const Summary& summary);
+
+// A crate's build script in words: what it cost, what became of its outputs, and (when nothing
+// it made was used) how to skip it. The first line names the crate; the text and HTML reports
+// show them.
+std::vector<std::string> describe_build_script(const BuildScriptCost& cost,
+                                               const BuildScripts& all);
 
 // Quotes an argument for display in a shell-like command line; control bytes are escaped so a
 // hostile name cannot drive the terminal.

@@ -79,6 +79,19 @@ std::string render_show_html(const Recording& rec, const Analysis& a, const Summ
     view.set("by_crate", mu::data(by_crate ? mu::data::type::bool_true : mu::data::type::bool_false));
     view.set("has_crates", mu::data(by_crate ? mu::data::type::bool_true : mu::data::type::bool_false));
     view.set("crates", list);
+    BuildScripts scripts = build_script_costs(rec, a);
+    mu::data script_list{mu::data::type::list};
+    for (const BuildScriptCost& c : scripts.crates) {
+        mu::data lines{mu::data::type::list};
+        for (const std::string& line : describe_build_script(c, scripts))
+            lines.push_back(mu::data(clean_text(line)));
+        mu::data item;
+        item.set("lines", lines);
+        script_list.push_back(item);
+    }
+    view.set("has_scripts", mu::data(scripts.crates.empty() ? mu::data::type::bool_false
+                                                            : mu::data::type::bool_true));
+    view.set("scripts", script_list);
     mu::mustache tmpl{std::string(k_show_html)};
     std::string out = tmpl.render(view);
     if (!tmpl.is_valid()) throw std::logic_error("show template: " + tmpl.error_message());

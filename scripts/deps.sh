@@ -25,7 +25,7 @@ test_pkgs=(libgtest-dev make strace ccache sccache distcc icecc librust-cc-dev p
            python3-setuptools-rust librust-pyo3-dev bear binutils git procps cargo rustc
            dpkg-dev debhelper help2man texinfo patch faketime disorderfs passwd)
 # The benchmarks' reference tools.
-bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal git)
+bench_pkgs=(bear strace time xz-utils python3 diffoscope-minimal git valgrind)
 
 list=false
 if [[ ${1:-} == --list ]]; then list=true; shift; fi

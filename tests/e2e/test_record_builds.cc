@@ -492,3 +492,104 @@ TEST(RecordCcache, WrapperClientsWithTheWrappedCompilerMissThenHit) {
               std::string::npos)
         << show.out;
 }
+
+namespace {
+
+// The build_script objects of `show --json`, by package.
+std::map<std::string, nlohmann::json> build_scripts_of(const std::string& recording) {
+    RunResult shown = run({buildiff_exe(), "show", recording, "--json"});
+    EXPECT_EQ(shown.status, 0) << shown.err;
+    std::map<std::string, nlohmann::json> out;
+    std::istringstream in(shown.out);
+    for (std::string line; std::getline(in, line);) {
+        nlohmann::json p = nlohmann::json::parse(line);
+        if (p.contains("build_script")) out[p["build_script"]["package"]] = p["build_script"];
+    }
+    return out;
+}
+
+}  // namespace
+
+// `cargo check` of a workspace whose foo-sys (links = "foo") compiles C and assembly through the
+// cc crate and whose gen writes Rust code into OUT_DIR that it include!s. A check links nothing:
+// foo-sys's native work is unused, and buildiff gives the override that skips it; gen's output
+// is read by rustc, so it is not safe to skip. The truth: the printed override, applied to a
+// second recorded check, leaves no C compile and no foo-sys build script, the check still
+// succeeds, and the CPU it saved is within the stated range. A `cargo build` uses the native
+// code (rustc bundles the archive into foo-sys's rlib and the cdylib is linked: rust-lld under
+// rustup's cargo here).
+TEST(RecordCargo, ACheckWastesTheSysCratesNativeWorkAndItsOverrideSkipsItButNotGeneratedCode) {
+    TempDir tmp;
+    copy_tree(fixture("cargo-check-ws"), tmp / "ws");
+    RunResult r = run({buildiff_exe(), "record", "-q", "-o", tmp / "check.rec", "--", "cargo", "check"},
+                      cargo_env(tmp / "ws"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto scripts = build_scripts_of(tmp / "check.rec");
+    ASSERT_TRUE(scripts.contains("foo-sys") && scripts.contains("gen")) << r.err;
+    const nlohmann::json& sys = scripts["foo-sys"];
+    EXPECT_EQ(sys["links"], "foo");
+    EXPECT_EQ(sys["version"], "0.1.0");
+    EXPECT_EQ(sys["build_links"], false);
+    EXPECT_EQ(sys["native"]["used"], false) << sys.dump(1);
+    EXPECT_GT(sys["native"]["cpu_ns"], 0) << sys.dump(1);
+    EXPECT_GE(sys["native"]["processes"], 5) << "2 x (cc, cc1 or as), ar";
+    EXPECT_EQ(sys["safe_to_skip"], true);
+    ASSERT_TRUE(sys["override"].is_object()) << sys.dump(1);
+    std::string arg = sys["override"]["config_arg"];
+    EXPECT_TRUE(arg.starts_with("--config \"target.'x86_64-unknown-linux-gnu'.foo.rustc-link-lib="))
+        << arg;
+    EXPECT_NE(std::string(sys["override"]["config_toml"]).find("[target.'x86_64-unknown-linux-gnu'.foo]"),
+              std::string::npos);
+    std::vector<std::string> only = sys["only_for_it"];
+    EXPECT_EQ(only, std::vector<std::string>{"cc"}) << "the cc crate is foo-sys's alone";
+    const nlohmann::json& gen = scripts["gen"];
+    ASSERT_EQ(gen["generated_read"].size(), 1u) << gen.dump(1);
+    EXPECT_TRUE(std::string(gen["generated_read"][0]).ends_with("/out/generated.rs"));
+    EXPECT_EQ(gen["safe_to_skip"], false);
+    EXPECT_TRUE(gen["override"].is_null());
+    RunResult text = run({buildiff_exe(), "show", tmp / "check.rec"});
+    EXPECT_NE(text.out.find("native code unused: this build linked nothing (a check)"),
+              std::string::npos)
+        << text.out;
+    EXPECT_NE(text.out.find("skip it (saves "), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("not safe to skip: the build read what it made besides native code"),
+              std::string::npos)
+        << text.out;
+
+    // The override, as printed (--config "VALUE" pairs), on a second check of a fresh copy.
+    std::vector<std::string> argv = {buildiff_exe(), "record", "-q", "-o", tmp / "skipped.rec",
+                                     "--", "cargo", "check"};
+    std::regex config("--config \"([^\"]+)\"");
+    for (auto it = std::sregex_iterator(arg.begin(), arg.end(), config); it != std::sregex_iterator();
+         ++it)
+        argv.insert(argv.end(), {"--config", (*it)[1].str()});
+    ASSERT_GT(argv.size(), 8u) << arg;
+    copy_tree(fixture("cargo-check-ws"), tmp / "ws2");
+    RunResult skipped = run(argv, cargo_env(tmp / "ws2"));
+    ASSERT_EQ(skipped.status, 0) << skipped.err;
+    Recording before = load(tmp / "check.rec"), after = load(tmp / "skipped.rec");
+    EXPECT_TRUE(compile_of(before, "csrc/foo.c"));
+    EXPECT_FALSE(compile_of(after, "csrc/foo.c")) << "the C compiles are gone";
+    EXPECT_FALSE(build_scripts_of(tmp / "skipped.rec").contains("foo-sys"));
+    EXPECT_TRUE(build_scripts_of(tmp / "skipped.rec").contains("gen"));
+    std::int64_t saved = static_cast<std::int64_t>(summarize(before, analyze(before)).cpu_ns) -
+                         static_cast<std::int64_t>(summarize(after, analyze(after)).cpu_ns);
+    std::int64_t low = sys["saving_cpu_ns"][0], high = sys["saving_cpu_ns"][1];
+    // CPU time of two runs moves by a few tens of milliseconds (cargo's own, the file cache).
+    const std::int64_t noise = 150'000'000;
+    std::fprintf(stderr, "saved %lld ns of CPU, stated %lld to %lld\n", static_cast<long long>(saved),
+                 static_cast<long long>(low), static_cast<long long>(high));
+    EXPECT_GE(saved, low - noise) << "saved " << saved << " ns, stated " << low << " to " << high;
+    EXPECT_LE(saved, high + noise) << "saved " << saved << " ns, stated " << low << " to " << high;
+
+    // A build links: the native code is used (a fresh copy: after the check, cargo would not
+    // run the build script again).
+    copy_tree(fixture("cargo-check-ws"), tmp / "ws3");
+    RunResult built = run({buildiff_exe(), "record", "-q", "-o", tmp / "build.rec", "--", "cargo",
+                           "build"},
+                          cargo_env(tmp / "ws3"));
+    ASSERT_EQ(built.status, 0) << built.err;
+    auto built_scripts = build_scripts_of(tmp / "build.rec");
+    EXPECT_EQ(built_scripts["foo-sys"]["native"]["used"], true) << built_scripts["foo-sys"].dump(1);
+    EXPECT_TRUE(built_scripts["foo-sys"]["override"].is_null());
+}

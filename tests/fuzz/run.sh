@@ -35,12 +35,14 @@ fuzz=$bin_dir/fuzz
            -fno-sanitize-recover=undefined)
     rm -rf "$bin_dir/obj" "$bin_dir/gen"
     mkdir -p "$bin_dir/obj" "$bin_dir/gen"
-    # The report templates as string constants, as report/CMakeLists.txt makes templates.inc.
+    # The report templates as string constants, as report/CMakeLists.txt makes templates.inc
+    # (included by more than one source of the report unit).
+    { echo '#pragma once'
     for t in report.html report.md tree.html show.html; do
       printf 'inline constexpr std::string_view k_%s = R"bdtmpl(' "${t//./_}"
       cat "$src/report/templates/$t.mustache"
       printf ')bdtmpl";\n'
-    done > "$bin_dir/gen/templates.inc"
+    done; } > "$bin_dir/gen/templates.inc"
     units=()
     for layer in "${layers[@]}" tests/fuzz; do
       unit=$bin_dir/gen/unity_${layer//\//_}.cc
