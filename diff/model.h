@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "recording/analysis.h"
+#include "recording/build_scripts.h"
 #include "recording/timeline.h"
 
 namespace buildiff {
@@ -203,6 +204,9 @@ struct DiffResult {
     std::vector<OutsideWrite> outside;  // by path
     // Each build over time (left, right); none for plain files or directories.
     std::vector<Timeline> timelines;
+    // Each build's cargo build scripts, what they cost and whether their work was used (left,
+    // right); none for plain files or directories.
+    std::vector<BuildScripts> build_scripts;
 };
 
 // Whether a divergent artifact is on the way to a divergent deliverable: one itself, or explained

@@ -5,6 +5,7 @@
 #include "recording/recording.h"
 #include "report/cause_graph.h"
 #include "report/diff_render.h"
+#include "report/show.h"
 #include "report/timeline_render.h"
 
 namespace buildiff {
@@ -197,6 +198,19 @@ std::string render_diff_json(const DiffResult& r) {
     j["timelines"] = r.timelines.size() == 2 ? json{{"left", timeline_json(r.timelines[0])},
                                                     {"right", timeline_json(r.timelines[1])}}
                                              : json(nullptr);
+    // Each build's cargo build scripts: what they cost, whether their native work was used.
+    if (r.build_scripts.size() == 2) {
+        json sides = json::object();
+        for (size_t side = 0; side < 2; ++side) {
+            json list = json::array();
+            for (const BuildScriptCost& c : r.build_scripts[side].crates)
+                list.push_back(build_script_json(c, r.build_scripts[side]));
+            sides[side == 0 ? "left" : "right"] = std::move(list);
+        }
+        j["build_scripts"] = std::move(sides);
+    } else {
+        j["build_scripts"] = nullptr;
+    }
     return j.dump(2) + "\n";
 }
 

@@ -15,9 +15,9 @@
 #include "base/version.h"
 #include "report/cause_graph.h"
 #include "report/escape.h"
+#include "report/show.h"
 #include "report/timeline_render.h"
 #include "report/diff_render.h"
-#include "report/show.h"
 #include "templates.inc"
 
 namespace buildiff {
@@ -558,6 +558,25 @@ void set_timelines(mu::data& view, const DiffResult& r, size_t causes) {
     view.set("timelines", list);
 }
 
+// Build scripts one build used the native work of and the other did not (a check against a
+// build), or that ran in one build only.
+void set_build_scripts(mu::data& view, const DiffResult& r) {
+    mu::data list{mu::data::type::list};
+    if (r.build_scripts.size() == 2)
+        for (const std::string& crate : build_script_crates(r.build_scripts[0], r.build_scripts[1])) {
+            std::vector<std::string> lines =
+                compare_build_script(crate, r.build_scripts[0], r.build_scripts[1]);
+            if (lines.empty()) continue;
+            mu::data item, rest{mu::data::type::list};
+            item.set("name", text(lines[0]));
+            for (size_t i = 1; i < lines.size(); ++i) rest.push_back(text(lines[i]));
+            item.set("lines", rest);
+            list.push_back(item);
+        }
+    view.set("has_build_scripts", flag(!list.is_empty_list()));
+    view.set("build_scripts", list);
+}
+
 }  // namespace
 
 std::string render_diff_html(const DiffResult& r) {
@@ -567,6 +586,7 @@ std::string render_diff_html(const DiffResult& r) {
     Limits lim{200, 50, 3, 200, 5000, 500, 200, 5, 50000, 5, 200};
     mu::data view = build_view(r, lim, truncation);
     set_timelines(view, r, lim.causes);
+    set_build_scripts(view, r);
     mu::data t{mu::data::type::list};
     for (auto& x : truncation) t.push_back(mu::data(x));
     view.set("truncation", t);

@@ -291,6 +291,29 @@ void print_artifacts(const DiffResult& r, std::FILE* out, const Style& st) {
                    "different", n, n == 1 ? "" : "s", system);
 }
 
+
+// Build scripts whose native work one build used and the other did not (a check against a
+// build), or that ran in one build only.
+void print_build_scripts(const DiffResult& r, std::FILE* out, const Style& st) {
+    if (r.build_scripts.size() != 2) return;
+    bool heading = false;
+    for (const std::string& crate : build_script_crates(r.build_scripts[0], r.build_scripts[1])) {
+        std::vector<std::string> lines =
+            compare_build_script(crate, r.build_scripts[0], r.build_scripts[1]);
+        if (lines.empty()) continue;
+        if (!heading) fmt::print(out, "\n{}\n", st.bold("build scripts"));
+        heading = true;
+        for (size_t i = 0; i < lines.size(); ++i) {
+            std::string line = lines[i];
+            for (size_t at = line.find('\n'); at != std::string::npos && at + 1 < line.size();
+                 at = line.find('\n', at + 1))
+                line.insert(at + 1, "      ");
+            if (!line.empty() && line.back() == '\n') line.pop_back();
+            fmt::print(out, "{}{}\n", i ? "    " : "  ", line);
+        }
+    }
+}
+
 }  // namespace
 
 void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
@@ -300,6 +323,7 @@ void render_diff_text(const DiffResult& r, std::FILE* out, bool color) {
         print_cause(r, i, out, st);
     print_artifacts(r, out, st);
     print_outside(r, out, st);
+    print_build_scripts(r, out, st);
 }
 
 }  // namespace buildiff

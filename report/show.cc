@@ -2,6 +2,8 @@
 #include "report/show.h"
 
 #include <map>
+#include <set>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include <fmt/core.h>
@@ -90,6 +92,85 @@ std::string file_list(const std::vector<std::string>& paths, size_t limit = 3) {
 
 }  // namespace
 
+namespace {
+
+// How to skip a build script whose native code went unused (it needs a `links` name and the
+// target triple), or why not; nothing when its native code was used or it made none.
+std::vector<std::string> how_to_skip(const BuildScriptCost& c, bool wasted) {
+    std::uint64_t most = c.native_cpu_ns + c.run_cpu_ns + c.compile_cpu_ns + c.only_for_it_cpu_ns;
+    if (!c.safe_to_skip())
+        return {"not safe to skip: the build read what it made besides native code (above)"};
+    if (!wasted) return {};
+    if (c.links.empty()) return {"no `links` key: cargo has no override to skip it"};
+    if (c.target.empty())
+        return {"skip it with an override of `links = " + c.links +
+                "` under the target triple (TARGET was not recorded)"};
+    std::vector<std::string> lines = {
+        fmt::format("skip it (saves {} to {} cpu: the native work, up to the script's compile and "
+                    "run{}), by adding to the cargo command: {}",
+                    seconds(c.native_cpu_ns), seconds(most),
+                    c.only_for_it.empty() ? ""
+                                          : " and " + file_list(c.only_for_it) + ", built only for it",
+                    override_config_arg(c)),
+        "or in .cargo/config.toml: " + override_config_toml(c)};
+    if (!c.output_read)
+        lines.push_back("its output file is gone: the link lines above are unknown, and a build "
+                        "that links needs them");
+    return lines;
+}
+
+bool wasted_native(const BuildScriptCost& c) {
+    return !c.native_used() && (c.native_cpu_ns > 0 || !c.native_outputs.empty());
+}
+
+std::string native_words(const BuildScriptCost& c, const BuildScripts& all) {
+    if (c.native_used()) return "native code used: " + file_list(c.native_read) + " read by a link or rustc";
+    return fmt::format("native code unused: {}; {} cpu spent for nothing",
+                       all.links_anything ? "nothing read its objects or archives"
+                                          : "this build linked nothing (a check)",
+                       seconds(c.native_cpu_ns));
+}
+
+const BuildScriptCost* find_script(const BuildScripts& s, const std::string& crate) {
+    for (const BuildScriptCost& c : s.crates)
+        if (c.crate == crate) return &c;
+    return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::string> build_script_crates(const BuildScripts& left, const BuildScripts& right) {
+    std::set<std::string> names;
+    for (const BuildScripts* s : {&left, &right})
+        for (const BuildScriptCost& c : s->crates) names.insert(c.crate);
+    return {names.begin(), names.end()};
+}
+
+std::vector<std::string> compare_build_script(const std::string& crate, const BuildScripts& left,
+                                              const BuildScripts& right) {
+    const BuildScriptCost* l = find_script(left, crate);
+    const BuildScriptCost* r = find_script(right, crate);
+    bool differs = !l || !r || l->native_used() != r->native_used();
+    if (!differs) return {};
+    const BuildScriptCost& any = l ? *l : *r;
+    std::vector<std::string> lines = {fmt::format(
+        "{}{}{}", display_arg(any.crate), any.version.empty() ? "" : " " + display_arg(any.version),
+        any.links.empty() ? "" : fmt::format(" (links {})", display_arg(any.links)))};
+    for (auto [side, c, all] : {std::tuple{"left", l, &left}, std::tuple{"right", r, &right}}) {
+        if (!c) {
+            lines.push_back(fmt::format("{}: its build script did not run", side));
+            continue;
+        }
+        lines.push_back(fmt::format("{}: native work {} process{}, {} cpu; {}", side,
+                                    c->native_processes, c->native_processes == 1 ? "" : "es",
+                                    seconds(c->native_cpu_ns), native_words(*c, *all)));
+        if (wasted_native(*c))
+            for (const std::string& line : how_to_skip(*c, true))
+                lines.push_back(fmt::format("{}: {}", side, line));
+    }
+    return lines;
+}
+
 std::vector<std::string> describe_build_script(const BuildScriptCost& c, const BuildScripts& all) {
     std::vector<std::string> lines;
     lines.push_back(fmt::format(
@@ -114,35 +195,9 @@ std::vector<std::string> describe_build_script(const BuildScriptCost& c, const B
         lines.push_back(fmt::format("its `links` metadata (DEP_*) was given to the build script{} of {}",
                                     c.metadata_readers.size() == 1 ? "" : "s",
                                     file_list(c.metadata_readers)));
-    bool wasted = !c.native_used() && (c.native_cpu_ns > 0 || !c.native_outputs.empty());
-    if (c.native_used())
-        lines.push_back("native code used: " + file_list(c.native_read) + " read by a link or rustc");
-    else if (wasted)
-        lines.push_back(fmt::format("native code unused: {}; {} cpu spent for nothing",
-                                    all.links_anything ? "nothing read its objects or archives"
-                                                       : "this build linked nothing (a check)",
-                                    seconds(c.native_cpu_ns)));
-    std::uint64_t most = c.native_cpu_ns + c.run_cpu_ns + c.compile_cpu_ns + c.only_for_it_cpu_ns;
-    if (!c.safe_to_skip()) {
-        lines.push_back("not safe to skip: the build read what it made besides native code (above)");
-    } else if (!wasted) {
-    } else if (c.links.empty()) {
-        lines.push_back("no `links` key: cargo has no override to skip it");
-    } else if (c.target.empty()) {
-        lines.push_back("skip it with an override of `links = " + c.links +
-                        "` under the target triple (TARGET was not recorded)");
-    } else {
-        lines.push_back(fmt::format(
-            "skip it (saves {} to {} cpu: the native work, up to the script's compile and run{}), "
-            "by adding to the cargo command: {}",
-            seconds(c.native_cpu_ns), seconds(most),
-            c.only_for_it.empty() ? "" : " and " + file_list(c.only_for_it) + ", built only for it",
-            override_config_arg(c)));
-        lines.push_back("or in .cargo/config.toml: " + override_config_toml(c));
-        if (!c.output_read)
-            lines.push_back("its output file is gone: the link lines above are unknown, and a "
-                            "build that links needs them");
-    }
+    bool wasted = wasted_native(c);
+    if (c.native_used() || wasted) lines.push_back(native_words(c, all));
+    for (std::string& line : how_to_skip(c, wasted)) lines.push_back(std::move(line));
     return lines;
 }
 
@@ -252,6 +307,8 @@ json strings(const std::vector<std::string>& values) {
     return out;
 }
 
+}  // namespace
+
 // A build script's run: its costs and what became of its outputs (docs/recording-format.md).
 json build_script_json(const BuildScriptCost& c, const BuildScripts& all) {
     auto opt = [](const std::string& v) { return v.empty() ? json(nullptr) : json_bytes(v); };
@@ -289,7 +346,6 @@ json build_script_json(const BuildScriptCost& c, const BuildScripts& all) {
                                : json(nullptr)}};
 }
 
-}  // namespace
 
 void render_show_json(const Recording& rec, const Analysis& a, std::FILE* out) {
     const Timeline timeline = build_timeline(rec, a);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "recording/analysis.h"
 #include "recording/build_scripts.h"
 #include "recording/recording.h"
@@ -24,6 +26,17 @@ std::string render_show_html(const Recording& rec, const Analysis& analysis, con
 // show them.
 std::vector<std::string> describe_build_script(const BuildScriptCost& cost,
                                                const BuildScripts& all);
+
+// A crate's build script in both builds of a diff, when its native work was used in one and not
+// the other, or it ran in one only (a check against a build): a line naming it, then a line per
+// side, and the override for a side that made native code for nothing. Empty otherwise.
+std::vector<std::string> compare_build_script(const std::string& crate, const BuildScripts& left,
+                                              const BuildScripts& right);
+// The crates with a build script in either build, by name.
+std::vector<std::string> build_script_crates(const BuildScripts& left, const BuildScripts& right);
+
+// Its JSON (the `build_script` object of `show --json`, docs/recording-format.md).
+nlohmann::ordered_json build_script_json(const BuildScriptCost& cost, const BuildScripts& all);
 
 // Quotes an argument for display in a shell-like command line; control bytes are escaped so a
 // hostile name cannot drive the terminal.

@@ -19,7 +19,7 @@ long_builds+='|WhatRan\.AnAuditWithTzVaried|RecordLoad\.FiveThousandShortProcess
 # Cargo workspaces built twice or more: the C builds of the same kind (the same wrappers and
 # caches, and `confirm`'s re-runs) run under the sanitizers instead.
 cargo_builds='WhatRan\.SccachesKindless|WhatRan\.UnderRustLld|RecordCargo\.WithSccache'
-cargo_builds+='|Audit\.CargoSysCrate|DiffCargo\.|DiffCache\.PlainAgainstSccache'
+cargo_builds+='|Audit\.CargoSysCrate|DiffCargo\.|DiffCache\.PlainAgainstSccache|RecordCargo\.ACheck'
 # ctest starts the tests it remembers as longest first; a fresh build remembers none, and the
 # long builds, started last, would run alone at the end. Tell it which they are.
 remember_long_builds() {
