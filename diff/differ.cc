@@ -117,8 +117,8 @@ class Differ {
         list_pairs();
         m_result.timelines = {build_timeline(m_left.rec, m_left.analysis),
                               build_timeline(m_right.rec, m_right.analysis)};
-        m_result.build_scripts = {build_script_costs(m_left.rec, m_left.analysis),
-                                  build_script_costs(m_right.rec, m_right.analysis)};
+        m_result.build_scripts = {build_script_costs(m_left.rec, m_left.analysis, false),
+                                  build_script_costs(m_right.rec, m_right.analysis, false)};
         return std::move(m_result);
     }
 

@@ -122,7 +122,7 @@ std::string toml_array(const std::vector<std::string>& values) {
 
 }  // namespace
 
-BuildScripts build_script_costs(const Recording& rec, const Analysis& a) {
+BuildScripts build_script_costs(const Recording& rec, const Analysis& a, bool read_outputs) {
     BuildScripts out;
     out.wall_ns = rec.duration_ns;
     const size_t n = rec.processes.size();
@@ -241,7 +241,7 @@ BuildScripts build_script_costs(const Recording& rec, const Analysis& a) {
             }
             c.metadata_readers.assign(seen.begin(), seen.end());
         }
-        read_output(c);
+        if (read_outputs) read_output(c);
         out.crates.push_back(std::move(c));
     }
     std::stable_sort(out.crates.begin(), out.crates.end(),

@@ -59,7 +59,11 @@ struct BuildScripts {
     std::uint64_t wall_ns = 0;    // the whole build's
 };
 
-BuildScripts build_script_costs(const Recording& rec, const Analysis& analysis);
+// READ_OUTPUTS: read each build script's `output` file from disk (`show`); a diff does not, so
+// that its report depends on the recordings alone (an audit's trees are gone when its report is
+// read back).
+BuildScripts build_script_costs(const Recording& rec, const Analysis& analysis,
+                                bool read_outputs = true);
 
 // The `--config` value and the `.cargo/config.toml` block that make cargo skip COST's build
 // script (it needs a `links` name): the link lines it printed, so that a link still works.

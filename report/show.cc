@@ -105,6 +105,13 @@ std::vector<std::string> how_to_skip(const BuildScriptCost& c, bool wasted) {
     if (c.target.empty())
         return {"skip it with an override of `links = " + c.links +
                 "` under the target triple (TARGET was not recorded)"};
+    if (!c.output_read)
+        return {fmt::format(
+            "skip it (saves {} to {} cpu) with cargo's override of `links = {}` under "
+            "target.'{}' (its output file, with the link lines the override gives, is not read "
+            "here: `buildiff show` of the recording prints the override while its target "
+            "directory is there)",
+            seconds(c.native_cpu_ns), seconds(most), c.links, c.target)};
     std::vector<std::string> lines = {
         fmt::format("skip it (saves {} to {} cpu: the native work, up to the script's compile and "
                     "run{}), by adding to the cargo command: {}",
@@ -113,9 +120,6 @@ std::vector<std::string> how_to_skip(const BuildScriptCost& c, bool wasted) {
                                           : " and " + file_list(c.only_for_it) + ", built only for it",
                     override_config_arg(c)),
         "or in .cargo/config.toml: " + override_config_toml(c)};
-    if (!c.output_read)
-        lines.push_back("its output file is gone: the link lines above are unknown, and a build "
-                        "that links needs them");
     return lines;
 }
 
@@ -313,6 +317,7 @@ json strings(const std::vector<std::string>& values) {
 json build_script_json(const BuildScriptCost& c, const BuildScripts& all) {
     auto opt = [](const std::string& v) { return v.empty() ? json(nullptr) : json_bytes(v); };
     bool skippable = !c.native_used() && c.safe_to_skip() && !c.links.empty() && !c.target.empty();
+    bool overridable = skippable && c.output_read;  // the link lines it gives are known
     return json{
         {"package", json_bytes(c.crate)},
         {"version", opt(c.version)},
@@ -341,7 +346,7 @@ json build_script_json(const BuildScriptCost& c, const BuildScripts& all) {
          skippable ? json::array({c.native_cpu_ns, c.native_cpu_ns + c.run_cpu_ns + c.compile_cpu_ns +
                                                        c.only_for_it_cpu_ns})
                    : json(nullptr)},
-        {"override", skippable ? json{{"config_arg", override_config_arg(c)},
+        {"override", overridable ? json{{"config_arg", override_config_arg(c)},
                                       {"config_toml", override_config_toml(c)}}
                                : json(nullptr)}};
 }

@@ -575,9 +575,11 @@ TEST(RecordCargo, ACheckWastesTheSysCratesNativeWorkAndItsOverrideSkipsItButNotG
     std::int64_t saved = static_cast<std::int64_t>(summarize(before, analyze(before)).cpu_ns) -
                          static_cast<std::int64_t>(summarize(after, analyze(after)).cpu_ns);
     std::int64_t low = sys["saving_cpu_ns"][0], high = sys["saving_cpu_ns"][1];
-    // CPU time of two runs moves by tens of milliseconds (the file cache), and cargo's own work
-    // for the skipped script (its fingerprint, starting it) is not in the estimate: 10% or 0.15 s.
-    const std::int64_t noise = std::max<std::int64_t>(150'000'000, high / 10);
+    // The saving is the difference of two builds' CPU totals (about 2.5 s each here), which
+    // move by up to 0.1 s from run to run, and cargo's own work for the skipped script (its
+    // fingerprint, starting it) is not in the estimate: measured 1.79 to 1.98 s saved against
+    // stated upper bounds of 1.76 to 1.99 s. Allowed: 20% or 0.3 s beyond the range.
+    const std::int64_t noise = std::max<std::int64_t>(300'000'000, high / 5);
     std::fprintf(stderr, "saved %lld ns of CPU, stated %lld to %lld\n", static_cast<long long>(saved),
                  static_cast<long long>(low), static_cast<long long>(high));
     EXPECT_GE(saved, low - noise) << "saved " << saved << " ns, stated " << low << " to " << high;
