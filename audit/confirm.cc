@@ -765,9 +765,11 @@ class CauseConfirmer {
     void decide(Runner& runner, Confirmation& c) {
         RunConfig left = configure(m_l, m_r, m_elements, none());
         RunConfig right = configure(m_l, m_r, m_elements, all());
-        timespec started;
-        clock_gettime(CLOCK_REALTIME, &started);
         RunOutput l1 = runner.run(left);
+        // Read when the first run has ended: a clock it read at one-second resolution may have
+        // moved to this second while it ran (CI saw a run that began at .9 s read the next).
+        timespec ended;
+        clock_gettime(CLOCK_REALTIME, &ended);
         if (failed(l1, c)) return;
         note_unseen(l1, c);
         RunOutput r1 = runner.run(right);
@@ -775,7 +777,7 @@ class CauseConfirmer {
         note_unseen(r1, c);
         if (!m_r.asked.empty() || !m_l.asked.empty()) compare_asked(runner, l1, c);
         // The same configuration again, a second later: a step that reads the clock moves.
-        wait_for_next_second(started.tv_sec);
+        wait_for_next_second(ended.tv_sec);
         RunOutput l2 = runner.run(left);
         if (failed(l2, c)) return;
         bool moves = l2.outputs != l1.outputs;
