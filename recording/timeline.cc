@@ -128,15 +128,22 @@ Timeline build_timeline(const Recording& rec, const Analysis& a) {
     bool by_crate = false;
     for (const Pending& s : steps)
         by_crate = by_crate || !a.attribution[static_cast<size_t>(s.record)].crate.empty();
+    // A bar lasts until the last process inside it ends (a wrapper that exec'd its compiler ends
+    // as a record when the compiler starts).
+    std::vector<std::uint64_t> step_end(steps.size(), 0);
+    for (const ProcessRecord& p : rec.processes)
+        if (int k = step_of[static_cast<size_t>(p.id)]; k >= 0)
+            step_end[static_cast<size_t>(k)] =
+                std::max(step_end[static_cast<size_t>(k)], p.ended ? p.end_ns : end_of_build);
     std::vector<TimelineBar> bars;
     bars.reserve(steps.size());
-    for (const Pending& s : steps) {
-        const ProcessRecord& p = rec.processes[static_cast<size_t>(s.record)];
+    for (size_t k = 0; k < steps.size(); ++k) {
+        const ProcessRecord& p = rec.processes[static_cast<size_t>(steps[k].record)];
         TimelineBar b;
-        b.record = s.record;
-        b.kind = s.kind;
+        b.record = steps[k].record;
+        b.kind = steps[k].kind;
         b.start_ns = p.start_ns;
-        b.end_ns = std::max(p.start_ns, p.ended ? p.end_ns : end_of_build);
+        b.end_ns = std::max(p.start_ns, step_end[k]);
         bars.push_back(b);
     }
     std::sort(bars.begin(), bars.end(), [](const TimelineBar& x, const TimelineBar& y) {

@@ -98,6 +98,24 @@ TEST(Timeline, TheCompilesACacheServerRunsAreStepsEvenWhenAClientStartedIt) {
     EXPECT_EQ(t.lanes, 2u);
 }
 
+// ccache hands what it does not cache to the compiler by exec: its record ends when the compiler's
+// begins, and the bar lasts until the compiler (inside it) ends.
+TEST(Timeline, AWrappersBarLastsUntilTheCompilerItExecdEnds) {
+    Recording rec;
+    int make = add(rec, -1, {"make"}, 0, 100);
+    int client = add(rec, make, {"ccache", "cc", "-o", "prog", "a.o"}, 10, 12);
+    rec.processes[static_cast<size_t>(client)].end_state = EndState::Replaced;
+    int cc = add(rec, client, {"cc", "-o", "prog", "a.o"}, 12, 80);
+    add(rec, cc, {"ld", "-o", "prog", "a.o"}, 20, 75);
+    rec.duration_ns = 100000000;
+    Timeline t = build_timeline(rec, analyze(rec));
+    ASSERT_EQ(t.bars.size(), 1u);
+    EXPECT_EQ(t.bars[0].record, client);
+    EXPECT_EQ(t.bars[0].start_ns, 10000000u);
+    EXPECT_EQ(t.bars[0].end_ns, 80000000u);
+    EXPECT_EQ(t.bar_of[static_cast<size_t>(cc)], 0);
+}
+
 // Past the bar limit: drawn as bands (and said), under 1 MB, every bar still in the model.
 TEST(Timeline, TwentyThousandStepsAreDrawnAsBandsAndTheCauseAsALine) {
     Recording rec;
