@@ -303,14 +303,7 @@ void print_build_scripts(const DiffResult& r, std::FILE* out, const Style& st) {
         if (lines.empty()) continue;
         if (!heading) fmt::print(out, "\n{}\n", st.bold("build scripts"));
         heading = true;
-        for (size_t i = 0; i < lines.size(); ++i) {
-            std::string line = lines[i];
-            for (size_t at = line.find('\n'); at != std::string::npos && at + 1 < line.size();
-                 at = line.find('\n', at + 1))
-                line.insert(at + 1, "      ");
-            if (!line.empty() && line.back() == '\n') line.pop_back();
-            fmt::print(out, "{}{}\n", i ? "    " : "  ", line);
-        }
+        print_build_script_lines(lines, out);
     }
 }
 

@@ -175,6 +175,17 @@ std::vector<std::string> compare_build_script(const std::string& crate, const Bu
     return lines;
 }
 
+void print_build_script_lines(const std::vector<std::string>& lines, std::FILE* out) {
+    for (size_t i = 0; i < lines.size(); ++i) {
+        std::string line = lines[i];
+        for (size_t at = line.find('\n'); at != std::string::npos && at + 1 < line.size();
+             at = line.find('\n', at + 1))
+            line.insert(at + 1, "      ");
+        if (!line.empty() && line.back() == '\n') line.pop_back();
+        fmt::print(out, "{}{}\n", i ? "    " : "  ", line);
+    }
+}
+
 std::vector<std::string> describe_build_script(const BuildScriptCost& c, const BuildScripts& all) {
     std::vector<std::string> lines;
     lines.push_back(fmt::format(
@@ -285,15 +296,7 @@ void render_show_text(const Recording& rec, const Analysis& a, const Summary& s,
     BuildScripts scripts = build_script_costs(rec, a);
     if (!scripts.crates.empty()) fmt::print(out, "\n{}\n", bold("build scripts"));
     for (const BuildScriptCost& c : scripts.crates) {
-        std::vector<std::string> lines = describe_build_script(c, scripts);
-        for (size_t i = 0; i < lines.size(); ++i) {
-            std::string line = lines[i];
-            for (size_t at = line.find('\n'); at != std::string::npos && at + 1 < line.size();
-                 at = line.find('\n', at + 1))
-                line.insert(at + 1, "      ");
-            if (!line.empty() && line.back() == '\n') line.pop_back();
-            fmt::print(out, "{}{}\n", i ? "    " : "  ", line);
-        }
+        print_build_script_lines(describe_build_script(c, scripts), out);
     }
 }
 

@@ -35,6 +35,10 @@ std::vector<std::string> compare_build_script(const std::string& crate, const Bu
 // The crates with a build script in either build, by name.
 std::vector<std::string> build_script_crates(const BuildScripts& left, const BuildScripts& right);
 
+// Prints describe_build_script's or compare_build_script's lines for a terminal: the first
+// indented by 2, the rest by 4, a line's own line breaks (a config block) by 6.
+void print_build_script_lines(const std::vector<std::string>& lines, std::FILE* out);
+
 // Its JSON (the `build_script` object of `show --json`, docs/recording-format.md).
 nlohmann::ordered_json build_script_json(const BuildScriptCost& cost, const BuildScripts& all);
 
