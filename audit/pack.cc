@@ -144,6 +144,22 @@ std::string redact_secrets(const std::string& text, std::set<std::string>& clear
     return out;
 }
 
+// The same for a compressed recording (version 2), on its model: the secret-looking values of
+// its environments are hashed and the recording written again. False when it was redacted.
+bool redact_secrets(Recording& rec, std::set<std::string>& clear) {
+    if (rec.redacted) return false;
+    Redactor redactor(load_or_create_salt());
+    for (EnvVars& env : rec.envs)
+        for (auto& [name, value] : env) {
+            if (!is_secret_name(name)) continue;
+            if (value.size() >= 4) clear.insert(value);
+            value = redactor.value_for(name, value);
+        }
+    rec.redacted = true;
+    rec.salt_id = redactor.salt_id();
+    return true;
+}
+
 // Run names from labels or file names: letters, digits, - and _, distinct.
 std::vector<std::string> run_names(const std::vector<Recording>& recs,
                                    const std::vector<std::string>& files) {
@@ -323,11 +339,25 @@ Problem read_inputs(const std::vector<std::string>& inputs, Gathered& g,
         Result<std::string> text = read_file(in);
         if (!text) return text.error();
         if (starts_like_recording(*text)) {
-            texts.push_back(redact_secrets(*text, g.secrets));
-            files.push_back(in);
-            std::istringstream stream(texts.back());
+            std::istringstream stream(*text);
             Result<Recording> rec = read_recording(stream, in);
             if (!rec) return rec.error();
+            if (rec->version >= 2) {
+                // Compressed: secrets masked on the model (written again when any was), then the
+                // records as text, masked like version 1's below; the bundle compresses them.
+                std::istringstream bytes(redact_secrets(*rec, g.secrets)
+                                             ? write_recording(*rec, rec->version)
+                                             : std::move(*text));
+                Result<std::string> lines = recording_text(bytes, in);
+                if (!lines) return lines.error();
+                texts.push_back(std::move(*lines));
+            } else {
+                texts.push_back(redact_secrets(*text, g.secrets));
+                std::istringstream masked(texts.back());
+                rec = read_recording(masked, in);
+                if (!rec) return rec.error();
+            }
+            files.push_back(in);
             g.recs.push_back(std::move(*rec));
             continue;
         }

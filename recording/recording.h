@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <istream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,7 +18,10 @@
 namespace buildiff {
 
 inline constexpr std::string_view kRecordingFormat = "buildiff.recording";
-inline constexpr int kRecordingVersion = 1;
+// The version `buildiff record` writes (2: strings and file versions interned, the stream
+// compressed with zstd); the reader reads every version from kOldestRecordingVersion.
+inline constexpr int kRecordingVersion = 2;
+inline constexpr int kOldestRecordingVersion = 1;
 
 enum class FileOp { Read, Write, Rename, Link, Unlink };
 std::string_view file_op_name(FileOp op);
@@ -101,32 +105,60 @@ bool starts_like_recording(std::string_view bytes);
 // The same from a stream (a bundle member); `path` names it in errors and in Recording::path.
 Result<Recording> read_recording(std::istream& in, const std::string& path);
 
+// A recording's JSON Lines as text, decompressed when it is compressed (version 2); a stream cut
+// off in a frame gives what was decoded. For people and tests reading the records themselves.
+Result<std::string> recording_text(std::istream& in, const std::string& path);
+
 // Strings in the format are JSON strings when valid UTF-8, else {"base64": "..."}.
 bool is_valid_utf8(std::string_view s);
 std::string base64_encode(std::string_view bytes);
 // A string as the format stores it: itself when valid UTF-8, else {"base64": "..."}.
 nlohmann::ordered_json json_bytes(const std::string& s);
 
-// Serialises records as single JSON lines into an in-memory buffer; flush() writes it out.
+// Serialises records as single JSON lines into an in-memory buffer; flush() writes it out: to a
+// file descriptor (the recorder) or appended to a string. Version 2 (the default) interns every
+// path, argument and environment string and every file version (path, hash, size) once, in
+// `strings` and `files` records written just before the first record that uses them, and
+// compresses the stream with zstd: each flush() ends a block that a reader can decode without
+// what follows, so that a killed recorder leaves a readable prefix. Version 1 is plain JSON Lines.
 class RecordingWriter {
   public:
-    explicit RecordingWriter(int fd) : m_fd(fd) {}
+    explicit RecordingWriter(int fd, int version = kRecordingVersion);
+    explicit RecordingWriter(std::string* out, int version = kRecordingVersion);
+    ~RecordingWriter();
+    RecordingWriter(const RecordingWriter&) = delete;
+    RecordingWriter& operator=(const RecordingWriter&) = delete;
     void header(const Recording& header_fields);
     void env(int id, const EnvVars& vars);
     void process(const ProcessRecord& record);
     void end(const ProcessRecord& record);
     void warning(const Warning& warning);
+    // Ends the recording: the zstd frame is closed at the next flush().
     void trailer(const Recording& trailer_fields, size_t process_count);
     bool flush();  // false on a write error
     bool has_pending() const { return !m_buffer.empty(); }
-    size_t bytes_written() const { return m_written; }
+    size_t bytes_written() const { return m_written; }  // as stored (compressed)
+    int version() const { return m_version; }
 
   private:
+    struct Interning;
     void line(const std::string& json);
-    int m_fd;
+    void tables();
+    void write_files_v2(std::string& out, const std::vector<FileEvent>& events);
+    bool write_out(const char* data, size_t size);
+    int m_fd = -1;
+    std::string* m_out = nullptr;
+    int m_version;
     std::string m_buffer;
     bool m_failed = false;
+    bool m_end_frame = false;
     size_t m_written = 0;
+    size_t m_frame_in = 0;  // bytes given to the current zstd frame
+    std::unique_ptr<Interning> m_intern;
 };
+
+// A whole recording written from its model (pack, after masking secrets): the same records,
+// each process followed by its end record, in VERSION.
+std::string write_recording(const Recording& rec, int version = kRecordingVersion);
 
 }  // namespace buildiff

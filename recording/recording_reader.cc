@@ -11,8 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include <zstd.h>
+
 #include <fmt/core.h>
 
+#include "base/progress.h"
 #include "recording/format_detail.h"
 #include "recording/recording.h"
 
@@ -28,6 +31,17 @@ std::optional<FileOp> file_op_from(std::string_view name) {
 
 struct LineError {
     std::string message;
+};
+
+// Version 2's tables, as read so far.
+struct Tables {
+    struct File {
+        std::uint32_t path;
+        std::string hash;
+        std::uint64_t size;
+    };
+    std::vector<std::string> strings;
+    std::vector<File> files;
 };
 
 std::string get_bytes(const json& j) {
@@ -89,10 +103,10 @@ void read_header(const json& j, Recording& rec) {
         j.value("format", "") != kRecordingFormat)
         throw LineError{"not a buildiff recording (no header line)"};
     int version = get_num<int>(j, "version");
-    if (version != kRecordingVersion)
+    if (version < kOldestRecordingVersion || version > kRecordingVersion)
         throw LineError{fmt::format(
-            "recording format version {} is not supported (this buildiff reads version {})",
-            version, kRecordingVersion)};
+            "recording format version {} is not supported (this buildiff reads versions {} to {})",
+            version, kOldestRecordingVersion, kRecordingVersion)};
     rec.version = version;
     rec.buildiff_version = j.value("buildiff", "");
     rec.label = get_bytes(field(j, "label"));
@@ -103,7 +117,87 @@ void read_header(const json& j, Recording& rec) {
     rec.salt_id = j.value("salt_id", "");
 }
 
-void read_process(const json& j, Recording& rec) {
+// Version 2: a string by its id.
+const std::string& string_at(const Tables& t, const json& v, const char* name) {
+    auto id = as_int<std::uint32_t>(v, name);
+    if (id >= t.strings.size()) throw LineError{fmt::format("unknown string id {} in \"{}\"", id, name)};
+    return t.strings[id];
+}
+
+// A string field: itself (version 1) or its id (version 2).
+std::string get_string(const json& j, const char* name, const Tables* t) {
+    return t ? string_at(*t, field(j, name), name) : get_bytes(field(j, name));
+}
+
+std::vector<std::string> get_strings(const json& j, const char* name, const Tables* t) {
+    if (!t) return get_string_array(j, name);
+    const json& v = field(j, name);
+    if (!v.is_array()) throw LineError{fmt::format("field \"{}\" is not an array", name)};
+    std::vector<std::string> out;
+    out.reserve(v.size());
+    for (auto& e : v) out.push_back(string_at(*t, e, name));
+    return out;
+}
+
+void read_table(const json& j, Tables& t, bool strings) {
+    auto first = get_num<size_t>(j, "first");
+    size_t have = strings ? t.strings.size() : t.files.size();
+    if (first != have)
+        throw LineError{fmt::format("{} table starts at {} (expected {})",
+                                    strings ? "strings" : "files", first, have)};
+    const json& values = field(j, "values");
+    if (!values.is_array()) throw LineError{"field \"values\" is not an array"};
+    for (const json& v : values) {
+        if (strings) {
+            t.strings.push_back(get_bytes(v));
+            continue;
+        }
+        if (!v.is_array() || v.size() != 3) throw LineError{"a file version is not [path, hash, size]"};
+        Tables::File f{};
+        f.path = as_int<std::uint32_t>(v[0], "path");
+        if (f.path >= t.strings.size()) throw LineError{fmt::format("unknown string id {} in \"path\"", f.path)};
+        if (v[1].is_string()) {
+            f.hash = v[1].get<std::string>();
+            f.size = as_int<std::uint64_t>(v[2], "size");
+        } else if (!v[1].is_null()) {
+            throw LineError{"a file version's hash is neither a string nor null"};
+        }
+        t.files.push_back(std::move(f));
+    }
+}
+
+// Version 2's file events: [op, t, ...] (docs/recording-format.md).
+FileEvent read_event_v2(const json& e, const Tables& t) {
+    if (!e.is_array() || e.size() < 3) throw LineError{"a file event is not an array [op, t, ...]"};
+    FileEvent f;
+    auto op = as_int<unsigned>(e[0], "op");
+    if (op >= std::size(kFileOps)) throw LineError{fmt::format("unknown file operation {}", op)};
+    f.op = static_cast<FileOp>(op);
+    f.t_ns = as_int<std::uint64_t>(e[1], "t");
+    size_t want = f.op == FileOp::Read || f.op == FileOp::Unlink ? 3 : 4;
+    if (e.size() != want)
+        throw LineError{fmt::format("a {} event has {} fields (expected {})", file_op_name(f.op),
+                                    e.size(), want)};
+    if (f.op == FileOp::Read || f.op == FileOp::Write) {
+        auto id = as_int<std::uint32_t>(e[2], "file");
+        if (id >= t.files.size()) throw LineError{fmt::format("unknown file version {}", id)};
+        const Tables::File& v = t.files[id];
+        f.path = t.strings[v.path];
+        f.hash = v.hash;
+        f.size = v.size;
+        if (f.op == FileOp::Write) {
+            auto flags = as_int<unsigned>(e[3], "flags");
+            f.created = flags & 1;
+            f.deleted = flags & 2;
+        }
+    } else {
+        f.path = string_at(t, e[2], "path");
+        if (f.op != FileOp::Unlink) f.to = string_at(t, e[3], "to");
+    }
+    return f;
+}
+
+void read_process(const json& j, Recording& rec, const Tables* t) {
     ProcessRecord p;
     p.id = get_num<int>(j, "id");
     if (p.id != static_cast<int>(rec.processes.size()))
@@ -116,12 +210,12 @@ void read_process(const json& j, Recording& rec) {
         throw LineError{fmt::format("parent {} is not an earlier process", p.parent)};
     p.via_exec = j.value("via", "exec") == "exec";
     p.start_ns = get_num<std::uint64_t>(j, "start_ns");
-    p.exe = get_bytes(field(j, "exe"));
-    p.argv = get_string_array(j, "argv");
+    p.exe = get_string(j, "exe", t);
+    p.argv = get_strings(j, "argv", t);
     p.env = get_num<int>(j, "env");
     if (p.env < -1 || p.env >= static_cast<int>(rec.envs.size()))
         throw LineError{fmt::format("unknown environment id {}", p.env)};
-    p.cwd = get_bytes(field(j, "cwd"));
+    p.cwd = get_string(j, "cwd", t);
     auto kind = kind_from_name(j.value("kind", "other"));
     if (!kind) throw LineError{fmt::format("unknown kind \"{}\"", j.value("kind", ""))};
     p.classification.kind = *kind;
@@ -138,7 +232,7 @@ void read_process(const json& j, Recording& rec) {
     rec.processes.push_back(std::move(p));
 }
 
-void read_end(const json& j, Recording& rec) {
+void read_end(const json& j, Recording& rec, const Tables* t) {
     int id = get_num<int>(j, "id");
     if (id < 0 || id >= static_cast<int>(rec.processes.size()))
         throw LineError{fmt::format("end record for unknown process {}", id)};
@@ -151,7 +245,14 @@ void read_end(const json& j, Recording& rec) {
     p.user_ns = num_or<std::uint64_t>(j, "user_ns", 0);
     p.system_ns = num_or<std::uint64_t>(j, "system_ns", 0);
     p.exe_hash = j.value("exe_hash", "");
-    for (const json& e : field(j, "files")) {
+    const json& files = field(j, "files");
+    if (!files.is_array()) throw LineError{"field \"files\" is not an array"};
+    if (t) {
+        p.files.reserve(files.size());
+        for (const json& e : files) p.files.push_back(read_event_v2(e, *t));
+        return;
+    }
+    for (const json& e : files) {
         FileEvent f;
         auto op = file_op_from(e.value("op", ""));
         if (!op) throw LineError{fmt::format("unknown file operation \"{}\"", e.value("op", ""))};
@@ -169,10 +270,13 @@ void read_end(const json& j, Recording& rec) {
     }
 }
 
-void read_line(const json& j, Recording& rec) {
+void read_line(const json& j, Recording& rec, Tables& tables) {
     if (!j.is_object()) throw LineError{"record is not a JSON object"};
+    const Tables* t = rec.version >= 2 ? &tables : nullptr;
     std::string type = j.value("type", "");
-    if (type == "env") {
+    if (t && (type == "strings" || type == "files")) {
+        read_table(j, tables, type == "strings");
+    } else if (type == "env") {
         int id = get_num<int>(j, "id");
         if (id != static_cast<int>(rec.envs.size()))
             throw LineError{fmt::format("environment id {} out of sequence", id)};
@@ -180,13 +284,16 @@ void read_line(const json& j, Recording& rec) {
         for (const json& kv : field(j, "vars")) {
             if (!kv.is_array() || kv.size() != 2)
                 throw LineError{"environment entry is not a pair"};
-            vars.emplace_back(get_bytes(kv[0]), get_bytes(kv[1]));
+            if (t)
+                vars.emplace_back(string_at(*t, kv[0], "vars"), string_at(*t, kv[1], "vars"));
+            else
+                vars.emplace_back(get_bytes(kv[0]), get_bytes(kv[1]));
         }
         rec.envs.push_back(std::move(vars));
     } else if (type == "process") {
-        read_process(j, rec);
+        read_process(j, rec, t);
     } else if (type == "end") {
-        read_end(j, rec);
+        read_end(j, rec, t);
     } else if (type == "warning") {
         rec.warnings.push_back({j.value("code", ""), get_bytes(field(j, "message"))});
     } else if (type == "trailer") {
@@ -210,17 +317,137 @@ void read_line(const json& j, Recording& rec) {
     // Unknown record types are skipped: minor versions may add them.
 }
 
+// The recording's lines, from plain JSON Lines (version 1) or a zstd stream (version 2), read
+// in chunks; the last line may lack its '\n' (cut off).
+class LineSource {
+  public:
+    LineSource(std::istream& in, const std::string& path) : m_in(in), m_path(path) {
+        fill_raw();
+        m_zstd = m_raw.size() >= 4 && is_zstd(m_raw);
+        if (m_zstd) m_dstream = ZSTD_createDStream();
+    }
+    ~LineSource() { ZSTD_freeDStream(m_dstream); }
+    LineSource(const LineSource&) = delete;
+    LineSource& operator=(const LineSource&) = delete;
+
+    static bool is_zstd(std::string_view bytes) {
+        return bytes.size() >= 4 && bytes.substr(0, 4) == std::string_view("\x28\xb5\x2f\xfd", 4);
+    }
+    // The next line into LINE; false at the end. UNTERMINATED: it lacks its '\n'.
+    Result<bool> next(std::string& line, bool& unterminated) {
+        for (;;) {
+            size_t nl = m_text.find('\n', m_pos);
+            if (nl != std::string::npos) {
+                line.assign(m_text, m_pos, nl - m_pos);
+                m_pos = nl + 1;
+                unterminated = false;
+                return true;
+            }
+            if (m_pos) {
+                m_text.erase(0, m_pos);
+                m_pos = 0;
+            }
+            Result<bool> more = produce();
+            if (!more) return more.error();
+            if (*more) continue;
+            if (m_text.empty()) return false;
+            line = std::move(m_text);
+            m_text.clear();
+            unterminated = true;
+            return true;
+        }
+    }
+    // Whether the compressed stream ended inside a frame (the writer was stopped).
+    bool cut_in_frame() const { return m_zstd && m_in_frame; }
+    bool bad() const { return m_in.bad(); }
+
+  private:
+    void fill_raw() {
+        m_raw.resize(1 << 16);
+        m_in.read(m_raw.data(), static_cast<std::streamsize>(m_raw.size()));
+        m_raw.resize(static_cast<size_t>(m_in.gcount()));
+        m_raw_pos = 0;
+    }
+    // More text; false when the input is exhausted.
+    Result<bool> produce() {
+        if (!m_zstd) {
+            if (m_raw_pos == m_raw.size()) fill_raw();
+            if (m_raw.empty()) return false;
+            m_text.append(m_raw, m_raw_pos);
+            m_raw_pos = m_raw.size();
+            return true;
+        }
+        for (;;) {
+            if (m_raw_pos == m_raw.size()) {
+                fill_raw();
+                if (m_raw.empty()) return false;
+            }
+            ZSTD_inBuffer src{m_raw.data(), m_raw.size(), m_raw_pos};
+            size_t before = m_text.size();
+            m_text.resize(before + ZSTD_DStreamOutSize());
+            ZSTD_outBuffer dst{m_text.data() + before, ZSTD_DStreamOutSize(), 0};
+            size_t r = ZSTD_decompressStream(m_dstream, &dst, &src);
+            m_text.resize(before + dst.pos);
+            m_raw_pos = src.pos;
+            if (ZSTD_isError(r))
+                return Error{fmt::format("{}: corrupt compressed data: {}", m_path,
+                                         ZSTD_getErrorName(r))};
+            m_in_frame = r != 0;
+            if (dst.pos) return true;
+        }
+    }
+
+    std::istream& m_in;
+    const std::string& m_path;
+    bool m_zstd = false;
+    bool m_in_frame = false;
+    ZSTD_DStream* m_dstream = nullptr;
+    std::string m_raw;
+    size_t m_raw_pos = 0;
+    std::string m_text;
+    size_t m_pos = 0;
+};
+
 }  // namespace
 
 bool starts_like_recording(std::string_view bytes) {
-    return bytes.substr(0, 255).find("\"buildiff.recording\"") != std::string_view::npos;
+    if (!LineSource::is_zstd(bytes))
+        return bytes.substr(0, 255).find("\"buildiff.recording\"") != std::string_view::npos;
+    // Version 2: the header is the first block of the first frame.
+    ZSTD_DStream* d = ZSTD_createDStream();
+    char out[512];
+    ZSTD_inBuffer src{bytes.data(), std::min<size_t>(bytes.size(), 1 << 16), 0};
+    ZSTD_outBuffer dst{out, sizeof out, 0};
+    while (dst.pos < dst.size && src.pos < src.size) {
+        size_t before_in = src.pos, before_out = dst.pos;
+        if (ZSTD_isError(ZSTD_decompressStream(d, &dst, &src))) break;
+        if (src.pos == before_in && dst.pos == before_out) break;
+    }
+    ZSTD_freeDStream(d);
+    return std::string_view(out, dst.pos).substr(0, 255).find("\"buildiff.recording\"") !=
+           std::string_view::npos;
 }
 
 bool is_recording(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    char head[256] = {};
-    in.read(head, sizeof head - 1);
-    return starts_like_recording(std::string_view(head, static_cast<size_t>(in.gcount())));
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(in.gcount()));
+    return starts_like_recording(head);
+}
+
+Result<std::string> recording_text(std::istream& in, const std::string& path) {
+    LineSource source(in, path);
+    std::string line, out;
+    bool unterminated = false;
+    for (;;) {
+        Result<bool> got = source.next(line, unterminated);
+        if (!got) return got.error();
+        if (!*got) break;
+        out += line;
+        if (!unterminated) out += '\n';
+    }
+    return out;
 }
 
 Result<Recording> read_recording(const std::string& path) {
@@ -237,12 +464,19 @@ Result<Recording> read_recording(const std::string& path) {
 Result<Recording> read_recording(std::istream& in, const std::string& path) {
     Recording rec;
     rec.path = path;
+    Tables tables;
+    LineSource lines(in, path);
+    Progress progress("reading " + path, "records");
     std::string text;
     size_t line_no = 0;
     bool seen_header = false;
-    while (std::getline(in, text)) {
+    bool last_unterminated = false;
+    for (;;) {
+        Result<bool> got = lines.next(text, last_unterminated);
+        if (!got) return got.error();
+        if (!*got) break;
         ++line_no;
-        bool last_unterminated = in.eof();  // getline hit EOF before a '\n'
+        progress.update(line_no);
         json j;
         try {
             j = json::parse(text);
@@ -262,7 +496,7 @@ Result<Recording> read_recording(std::istream& in, const std::string& path) {
                 seen_header = true;
             } else {
                 if (rec.complete) throw LineError{"record after the trailer"};
-                read_line(j, rec);
+                read_line(j, rec, tables);
             }
         } catch (const LineError& e) {
             if (!seen_header) return Error{fmt::format("{}: {}", path, e.message)};
@@ -271,10 +505,13 @@ Result<Recording> read_recording(std::istream& in, const std::string& path) {
             return Error{fmt::format("{}: line {}: bad field: {}", path, line_no, e.what())};
         }
     }
-    if (in.bad()) return Error{fmt::format("{}: cannot read (line {})", path, line_no + 1)};
+    if (lines.bad()) return Error{fmt::format("{}: cannot read (line {})", path, line_no + 1)};
     if (!seen_header) return Error{fmt::format("{}: empty file, not a buildiff recording", path)};
     if (!rec.complete && rec.truncation.empty())
-        rec.truncation = "no trailer record: the recorder did not finish (killed?)";
+        rec.truncation = lines.cut_in_frame()
+                             ? "no trailer record: the recording ends inside a compressed frame "
+                               "(the recorder did not finish: killed?)"
+                             : "no trailer record: the recorder did not finish (killed?)";
     if (!rec.complete) {
         size_t open = 0;
         for (auto& p : rec.processes) open += !p.ended;

@@ -10,7 +10,7 @@ set -euo pipefail
 # Compiling buildiff: the toolchain and every library a source includes.
 build_pkgs=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
             libseccomp-dev libxxhash-dev libelf-dev libdw-dev libarchive-dev libiberty-dev
-            libdtl-dev libkainjow-mustache-dev libcapstone-dev)
+            libdtl-dev libkainjow-mustache-dev libcapstone-dev libzstd-dev)
 # The README's first command: audits examples/stale-cache, a make project, with ccache.
 example_pkgs=(make ccache)
 # The test suite: real builds (make, CMake, cargo with the cc crate, Python wheels), real caches,
@@ -20,7 +20,7 @@ example_pkgs=(make ccache)
 # as a distribution builds them (scripts/debian-source.sh fetches them): their build
 # dependencies (hello: debhelper, help2man, texinfo; cjson: cmake, debhelper) and patch. The
 # audit's variations: libfaketime (time), disorderfs (order), useradd (user).
-test_pkgs=(libgtest-dev make strace ccache sccache distcc icecc librust-cc-dev python3 python3-jsonschema
+test_pkgs=(libgtest-dev make strace ccache sccache distcc icecc librust-cc-dev python3 python3-jsonschema zstd
            zip clang-14 libclang-rt-14-dev chromium unzip python3-pip python3-dev python3-wheel
            python3-setuptools-rust librust-pyo3-dev bear binutils git procps cargo rustc
            dpkg-dev debhelper help2man texinfo patch faketime disorderfs passwd)

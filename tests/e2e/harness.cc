@@ -140,6 +140,12 @@ std::string read_text(const std::string& path) {
     return ss.str();
 }
 
+std::string read_records(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    buildiff::Result<std::string> text = buildiff::recording_text(in, path);
+    return text ? *text : "";
+}
+
 int free_tcp_port() {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};

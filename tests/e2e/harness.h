@@ -55,6 +55,8 @@ class TempDir {
 
 void copy_tree(const std::string& from, const std::string& to);
 std::string read_text(const std::string& path);
+// A recording's records as JSON Lines text (decompressed: version 2); other files as they are.
+std::string read_records(const std::string& path);
 // Writes `text` to `path`, creating its folders.
 void write_text(const std::string& path, const std::string& text);
 int free_tcp_port();

@@ -333,20 +333,22 @@ TEST(DiffOutput, JsonIsDeterministicAndIgnoreTurnsNoiseOff) {
 TEST(DiffBadInput, CorruptTruncatedOrForeignRecordingsAreOneLineAndExit2) {
     TempDir tmp;
     std::string good = record_make(tmp, "src", "good.rec", {});
-    std::ofstream(tmp / "corrupt.rec") << read_text(good).substr(0, 200) << "\n{garbage\n"
-                                       << "{}\n";
-    std::ofstream(tmp / "v2.rec")
-        << R"({"type":"header","format":"buildiff.recording","version":2})"
+    std::string corrupt = read_text(good);  // compressed: a byte changed past the header
+    corrupt[corrupt.size() / 2] ^= 0x55;
+    std::ofstream(tmp / "corrupt.rec", std::ios::binary) << corrupt;
+    std::ofstream(tmp / "v3.rec")
+        << R"({"type":"header","format":"buildiff.recording","version":3})"
            "\n";
-    for (const char* bad : {"corrupt.rec", "v2.rec", "missing.rec"}) {
+    for (const char* bad : {"corrupt.rec", "v3.rec", "missing.rec"}) {
         RunResult r = run({buildiff_exe(), "diff", good, tmp / bad});
         EXPECT_EQ(r.status, 2) << bad;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
         EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
     }
-    // A recording cut short (recorder killed) still compares, with a note.
-    std::string text = read_text(good);
-    std::ofstream(tmp / "cut.rec") << text.substr(0, text.rfind("{\"type\":\"trailer\""));
+    // A recording cut short (recorder killed) still compares, with a note: its compressed
+    // stream ends in the middle of a frame.
+    std::string bytes = read_text(good);
+    std::ofstream(tmp / "cut.rec", std::ios::binary) << bytes.substr(0, bytes.size() * 2 / 3);
     RunResult r = run({buildiff_exe(), "diff", good, tmp / "cut.rec"});
     EXPECT_NE(r.status, 2) << r.err;
     EXPECT_NE(r.out.find("is incomplete"), std::string::npos) << r.out;

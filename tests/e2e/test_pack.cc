@@ -160,7 +160,7 @@ TEST(Pack, RecordingsArePackedWithPathsUserNamesAndClearSecretsMasked) {
         {.cwd = home + "/projj", .env = env});
     ASSERT_EQ(a.status, 0) << a.err;
     ASSERT_EQ(b.status, 0) << b.err;
-    ASSERT_NE(read_text(tmp / "b.rec").find("hunter2-very-secret"), std::string::npos);
+    ASSERT_NE(read_records(tmp / "b.rec").find("hunter2-very-secret"), std::string::npos);
     RunResult d =
         run({buildiff_exe(), "diff", tmp / "a.rec", tmp / "b.rec", "--html", tmp / "report.html"},
             {.env = {"BUILDIFF_SALT=pack-test"}});
@@ -174,7 +174,7 @@ TEST(Pack, RecordingsArePackedWithPathsUserNamesAndClearSecretsMasked) {
     EXPECT_TRUE(fs::exists(tmp / "x/attachments/report.html"));
     for (const std::string& f : listing(tmp / "x")) {
         if (fs::is_directory(tmp / ("x/" + f))) continue;
-        std::string text = read_text(tmp / ("x/" + f));
+        std::string text = read_records(tmp / ("x/" + f));
         EXPECT_EQ(text.find("alice"), std::string::npos) << f;
         EXPECT_EQ(text.find("hunter2"), std::string::npos) << f;
         EXPECT_EQ(f.find("alice"), std::string::npos) << f;

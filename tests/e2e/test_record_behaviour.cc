@@ -69,7 +69,7 @@ TEST(RecordKilled, PartialRecordingReadsBackWithATruncationNoteAndTheBuildDies) 
     bool started = false;
     for (int i = 0; i < 200 && !started; ++i) {
         std::this_thread::sleep_for(50ms);
-        started = read_text(tmp / "k.rec").find("31.4159") != std::string::npos &&
+        started = read_records(tmp / "k.rec").find("31.4159") != std::string::npos &&
                   process_alive("sleep 31.4159");
     }
     ASSERT_TRUE(started);
@@ -248,7 +248,7 @@ TEST(RecordSecrets, SecretValuesAreStoredAsSaltedHashes) {
     RunOptions env{.env = {"GITHUB_TOKEN=hunter2-very-secret", "BUILDIFF_SALT=test-salt-1"}};
     ASSERT_EQ(run({buildiff_exe(), "record", "-o", tmp / "a.rec", "--", "true"}, env).status, 0);
     ASSERT_EQ(run({buildiff_exe(), "record", "-o", tmp / "b.rec", "--", "true"}, env).status, 0);
-    EXPECT_EQ(read_text(tmp / "a.rec").find("hunter2-very-secret"), std::string::npos);
+    EXPECT_EQ(read_records(tmp / "a.rec").find("hunter2-very-secret"), std::string::npos);
     Recording a = load(tmp / "a.rec"), b = load(tmp / "b.rec");
     auto va = env_value(a, a.processes[0], "GITHUB_TOKEN");
     ASSERT_TRUE(va);
@@ -259,7 +259,7 @@ TEST(RecordSecrets, SecretValuesAreStoredAsSaltedHashes) {
     ASSERT_EQ(run({buildiff_exe(), "record", "--no-redact", "-o", tmp / "c.rec", "--", "true"}, env)
                   .status,
               0);
-    EXPECT_NE(read_text(tmp / "c.rec").find("hunter2-very-secret"), std::string::npos);
+    EXPECT_NE(read_records(tmp / "c.rec").find("hunter2-very-secret"), std::string::npos);
 }
 
 TEST(RecordSccache, AServerStartedOutsideTheRecordingIsDetectedAndExplained) {

@@ -58,7 +58,7 @@ fuzz=$bin_dir/fuzz
       'obj=$1; shift; exec clang++-14 "$@" -c "$0" -o "$obj/$(basename "$0").o"' {} \
       "$bin_dir/obj" "${flags[@]}" -I"$src" -I"$bin_dir/gen" -I/usr/include/libiberty
     clang++-14 "${flags[@]}" "$bin_dir"/obj/*.o -o "$fuzz.new" -ldw -lelf -larchive -liberty -lcapstone \
-      -lxxhash
+      -lxxhash -lzstd
     mv "$fuzz.new" "$fuzz"
   fi
 ) 9>"$bin_dir/lock"
@@ -100,9 +100,12 @@ PY
 # Bundles: the two packed, compressed and not (a fuzzer gets further without checksums).
 if [[ $target == recording || $target == bundle ]]; then
   [[ -x $buildiff ]] || { echo "run.sh $target: give the buildiff binary" >&2; exit 2; }
+  # Recorded compressed (version 2): the fuzzer mutates the records themselves in the
+  # decompressed copies (version 2 stored uncompressed reads too), the zstd layer in r1.zst.rec.
   for d in 1 2; do
-    "$buildiff" record -q -o "r$d.rec" -- sh -c \
+    "$buildiff" record -q -o "r$d.zst.rec" -- sh -c \
       "gcc -DV=$d -c s.c -o s.o && ar rcs s.a s.o && gcc -shared -o s.so s.o"
+    zstd -dcq "r$d.zst.rec" > "r$d.rec"
   done
   { cat r1.rec; printf '\x1e\n'; cat r2.rec; } > pair.rec
 fi
@@ -131,7 +134,7 @@ case $target in
   deb822) cp seed/b1.buildinfo seed/pair.buildinfo corpus/ ;;
   elf) cp seed/s.o seed/s.so seed/pair-o.elf seed/pair-so.elf corpus/ ;;
   archive) cp seed/s.a seed/s.zip seed/s.tar.gz corpus/ ;;
-  recording) cp seed/r1.rec seed/pair.rec corpus/ ;;
+  recording) cp seed/r1.rec seed/r1.zst.rec seed/pair.rec corpus/ ;;
   bundle) cp seed/b.tar.gz seed/b.zip seed/b.tar seed/b0.zip corpus/ ;;
 esac
 

@@ -40,7 +40,7 @@ TEST(EnvStore, EachDistinctEnvironmentIsWrittenOnceWithItsOwnId) {
     EXPECT_EQ(store.id(a), 0) << "the same environment again is the same id";
     EXPECT_EQ(store.size(), 2u);
     ASSERT_TRUE(writer.flush());
-    std::string text = out.text();
+    std::string text = out.records();
     EXPECT_EQ(count(text, "\"gcc\""), 1u) << text;
     EXPECT_EQ(count(text, "\"clang\""), 1u) << text;
 }
@@ -53,7 +53,7 @@ TEST(EnvStore, SecretValuesAreRedactedUnlessAsked) {
         EnvStore store(writer, redactor, redact);
         store.id(environ_of({"GITHUB_TOKEN=ghp_verysecret", "LANG=C", "NOVALUE"}));
         ASSERT_TRUE(writer.flush());
-        std::string text = out.text();
+        std::string text = out.records();
         EXPECT_EQ(text.find("ghp_verysecret") == std::string::npos, redact) << text;
         EXPECT_EQ(text.find("buildiff-redacted:") != std::string::npos, redact) << text;
         EXPECT_NE(text.find("\"C\""), std::string::npos) << "other values stay: " << text;

@@ -51,7 +51,7 @@ std::vector<std::string> written(const WrittenFile& f) {
 
 TEST(Records, AChildThatEndsFirstIsWrittenAfterItsParentAndIdsFollowTheWritingOrder) {
     WrittenFile out;
-    RecordingWriter writer(out.fd());
+    RecordingWriter writer(out.fd(), 1);  // version 1: argv in the process lines
     Records records(writer);
     Rec& make = records.add(rec_of(0, "make", 10));
     Rec& cc = records.add(rec_of(make.serial, "cc", 11));
@@ -73,7 +73,7 @@ TEST(Records, AChildThatEndsFirstIsWrittenAfterItsParentAndIdsFollowTheWritingOr
 
 TEST(Records, ARecordWaitingForAHashIsNotEndedUntilTheHashIsIn) {
     WrittenFile out;
-    RecordingWriter writer(out.fd());
+    RecordingWriter writer(out.fd(), 1);  // version 1: argv in the process lines
     Records records(writer);
     Rec& ld = records.add(rec_of(0, "ld", 20));
     std::uint64_t serial = ld.serial;

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <sstream>
 #include <string>
+
+#include "recording/recording.h"
 
 struct WrittenFile {
     FILE* file = tmpfile();
@@ -23,5 +26,11 @@ struct WrittenFile {
             at += n;
         }
         return out;
+    }
+    // The records as JSON Lines (a version-2 recording decompressed).
+    std::string records() const {
+        std::istringstream in(text());
+        auto lines = buildiff::recording_text(in, "written");
+        return lines ? *lines : "";
     }
 };
