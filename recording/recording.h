@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/interned.h"
 #include "base/result.h"
 #include "toolchain/classify.h"
 
@@ -26,11 +27,13 @@ inline constexpr int kOldestRecordingVersion = 1;
 enum class FileOp { Read, Write, Rename, Link, Unlink };
 std::string_view file_op_name(FileOp op);
 
+// Paths and hashes are interned (base/interned.h): a header that every compile reads is one
+// string, and an event holds no allocation of its own.
 struct FileEvent {
     FileOp op = FileOp::Read;
-    std::string path;
-    std::string to;    // rename and link: the new name
-    std::string hash;  // XXH3-128 hex; empty when the content could not be hashed
+    Interned path;
+    Interned to;    // rename and link: the new name
+    Interned hash;  // XXH3-128 hex; empty when the content could not be hashed
     std::uint64_t size = 0;
     bool created = false;    // write: the file did not exist before
     bool deleted = false;    // write: the file was already unlinked when the writer let go of it
@@ -108,6 +111,12 @@ Result<Recording> read_recording(std::istream& in, const std::string& path);
 // A recording's JSON Lines as text, decompressed when it is compressed (version 2); a stream cut
 // off in a frame gives what was decoded. For people and tests reading the records themselves.
 Result<std::string> recording_text(std::istream& in, const std::string& path);
+
+// An interned string in JSON: the string.
+template <typename Json>
+void to_json(Json& j, const Interned& s) {
+    j = s.str();
+}
 
 // Strings in the format are JSON strings when valid UTF-8, else {"base64": "..."}.
 bool is_valid_utf8(std::string_view s);

@@ -36,11 +36,11 @@ struct LineError {
 // Version 2's tables, as read so far.
 struct Tables {
     struct File {
-        std::uint32_t path;
-        std::string hash;
+        Interned path;
+        Interned hash;
         std::uint64_t size;
     };
-    std::vector<std::string> strings;
+    std::vector<Interned> strings;
     std::vector<File> files;
 };
 
@@ -118,7 +118,7 @@ void read_header(const json& j, Recording& rec) {
 }
 
 // Version 2: a string by its id.
-const std::string& string_at(const Tables& t, const json& v, const char* name) {
+const Interned& string_at(const Tables& t, const json& v, const char* name) {
     auto id = as_int<std::uint32_t>(v, name);
     if (id >= t.strings.size()) throw LineError{fmt::format("unknown string id {} in \"{}\"", id, name)};
     return t.strings[id];
@@ -126,7 +126,7 @@ const std::string& string_at(const Tables& t, const json& v, const char* name) {
 
 // A string field: itself (version 1) or its id (version 2).
 std::string get_string(const json& j, const char* name, const Tables* t) {
-    return t ? string_at(*t, field(j, name), name) : get_bytes(field(j, name));
+    return t ? string_at(*t, field(j, name), name).str() : get_bytes(field(j, name));
 }
 
 std::vector<std::string> get_strings(const json& j, const char* name, const Tables* t) {
@@ -135,7 +135,7 @@ std::vector<std::string> get_strings(const json& j, const char* name, const Tabl
     if (!v.is_array()) throw LineError{fmt::format("field \"{}\" is not an array", name)};
     std::vector<std::string> out;
     out.reserve(v.size());
-    for (auto& e : v) out.push_back(string_at(*t, e, name));
+    for (auto& e : v) out.push_back(string_at(*t, e, name).str());
     return out;
 }
 
@@ -154,8 +154,8 @@ void read_table(const json& j, Tables& t, bool strings) {
         }
         if (!v.is_array() || v.size() != 3) throw LineError{"a file version is not [path, hash, size]"};
         Tables::File f{};
-        f.path = as_int<std::uint32_t>(v[0], "path");
-        if (f.path >= t.strings.size()) throw LineError{fmt::format("unknown string id {} in \"path\"", f.path)};
+        f.path = string_at(t, v[0], "path");
+        f.size = 0;
         if (v[1].is_string()) {
             f.hash = v[1].get<std::string>();
             f.size = as_int<std::uint64_t>(v[2], "size");
@@ -182,7 +182,7 @@ FileEvent read_event_v2(const json& e, const Tables& t) {
         auto id = as_int<std::uint32_t>(e[2], "file");
         if (id >= t.files.size()) throw LineError{fmt::format("unknown file version {}", id)};
         const Tables::File& v = t.files[id];
-        f.path = t.strings[v.path];
+        f.path = v.path;
         f.hash = v.hash;
         f.size = v.size;
         if (f.op == FileOp::Write) {
@@ -285,7 +285,7 @@ void read_line(const json& j, Recording& rec, Tables& tables) {
             if (!kv.is_array() || kv.size() != 2)
                 throw LineError{"environment entry is not a pair"};
             if (t)
-                vars.emplace_back(string_at(*t, kv[0], "vars"), string_at(*t, kv[1], "vars"));
+                vars.emplace_back(string_at(*t, kv[0], "vars").str(), string_at(*t, kv[1], "vars").str());
             else
                 vars.emplace_back(get_bytes(kv[0]), get_bytes(kv[1]));
         }

@@ -131,7 +131,15 @@ void assign_rows(CauseGraph& g) {
 
 }  // namespace
 
-CauseGraph cause_graph(const DiffResult& r, size_t cause, size_t limit, size_t max_per_layer) {
+ArtifactIndex index_artifacts(const DiffResult& r) {
+    ArtifactIndex out;
+    out.reserve(r.artifacts.size());
+    for (size_t i = 0; i < r.artifacts.size(); ++i) out.emplace(r.artifacts[i].path, i);
+    return out;
+}
+
+CauseGraph cause_graph(const DiffResult& r, size_t cause, const ArtifactIndex& artifacts,
+                       size_t limit, size_t max_per_layer) {
     CauseGraph g;
     const RootCause& rc = r.root_causes[cause];
     const InvocationRef* step = rc.right ? &*rc.right : rc.left ? &*rc.left : nullptr;
@@ -140,17 +148,16 @@ CauseGraph cause_graph(const DiffResult& r, size_t cause, size_t limit, size_t m
     root.label = fmt::format("{} ({})", step && !step->tool.empty() ? step->tool : "step",
                              root_cause_kind_name(rc.kind));
     g.nodes.push_back(root);
-    std::map<std::string, const Artifact*> by_path;
-    for (const Artifact& a : r.artifacts) by_path.emplace(a.path, &a);
     size_t n = std::min(limit, rc.explains.size());
     for (size_t k = 0; k < n; ++k) {
         GraphNode a;
         a.kind = "artifact";
         a.path = rc.explains[k];
         a.label = file_name_of(a.path);
-        if (auto it = by_path.find(a.path); it != by_path.end()) {
-            a.status = it->second->status;
-            a.badge = badge_of(it->second->differences);
+        if (auto it = artifacts.find(a.path); it != artifacts.end()) {
+            const Artifact& found = r.artifacts[it->second];
+            a.status = found.status;
+            a.badge = badge_of(found.differences);
         }
         const std::vector<int> none;
         const std::vector<int>& from = k < rc.explains_from.size() ? rc.explains_from[k] : none;

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -31,10 +33,14 @@ struct CauseGraph {
     std::vector<std::pair<std::size_t, std::size_t>> edges;  // producer -> consumer, by index
 };
 
+// The report's artifacts by path (an index into r.artifacts), built once for every cause's graph.
+using ArtifactIndex = std::unordered_map<std::string_view, std::size_t>;
+ArtifactIndex index_artifacts(const DiffResult& r);
+
 // Root cause CAUSE's graph: its first LIMIT explained files, a layer holding more than
 // MAX_PER_LAYER files folded by directory (and what is still more into one "more" folder).
-CauseGraph cause_graph(const DiffResult& r, std::size_t cause, std::size_t limit = 200,
-                       std::size_t max_per_layer = 8);
+CauseGraph cause_graph(const DiffResult& r, std::size_t cause, const ArtifactIndex& artifacts,
+                       std::size_t limit = 200, std::size_t max_per_layer = 8);
 
 // The graph as an inline SVG (HTML-escaped text, a <title> per node with its whole path, each
 // artifact with a difference below linked to ANCHORS' entry for its path).

@@ -98,6 +98,7 @@ std::string render_diff_json(const DiffResult& r) {
                         {"hidden_env_changes", s.hidden_env_changes},
                         {"outside", r.outside.size()}};
     j["root_causes"] = json::array();
+    const ArtifactIndex artifacts = index_artifacts(r);
     for (size_t i = 0; i < r.root_causes.size(); ++i) {
         const RootCause& rc = r.root_causes[i];
         json c;
@@ -137,7 +138,7 @@ std::string render_diff_json(const DiffResult& r) {
         c["bookkeeping"] = rc.bookkeeping;
         c["reaches_deliverable"] = rc.reaches_deliverable;
         // The graph the HTML report draws (report/cause_graph.h), for other tools to draw.
-        CauseGraph graph = cause_graph(r, i);
+        CauseGraph graph = cause_graph(r, i, artifacts);
         json nodes = json::array(), edges = json::array();
         for (size_t n = 0; n < graph.nodes.size(); ++n) {
             const GraphNode& g = graph.nodes[n];

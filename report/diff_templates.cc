@@ -340,7 +340,8 @@ void set_cause_details(mu::data& c, const RootCause& rc, std::string& filter) {
 // the chain down to the symbols: the cause's own output (first in the chain), the explained
 // artifacts whose trees name symbols, and the last one (what the build delivered).
 void set_cause_chain(mu::data& c, const DiffResult& r, size_t cause, const Limits& lim,
-                     const std::map<std::string, size_t>& index, std::string& filter) {
+                     const std::map<std::string, size_t>& index, const ArtifactIndex& artifacts,
+                     std::string& filter) {
     const RootCause& rc = r.root_causes[cause];
     // The producer-to-consumer tree, a line per branch (explain_lines).
     mu::data lines{mu::data::type::list};
@@ -371,7 +372,7 @@ void set_cause_chain(mu::data& c, const DiffResult& r, size_t cause, const Limit
     std::map<std::string, std::string> anchors;
     for (const std::string& path : rc.explains)
         if (auto it = index.find(path); it != index.end()) anchors[path] = anchor(it->second);
-    c.set("graph_svg", cause_graph_svg(cause_graph(r, cause, lim.explains), cause, anchors));
+    c.set("graph_svg", cause_graph_svg(cause_graph(r, cause, artifacts, lim.explains), cause, anchors));
     c.set("explain_lines", lines);
     c.set("has_explains", flag(!rc.explains.empty()));
     c.set("explain_count", std::to_string(rc.explains.size()));
@@ -404,6 +405,7 @@ void set_causes(mu::data& v, const DiffResult& r, const Limits& lim,
     std::map<std::string, size_t> index;
     for (size_t i = 0; i < r.summary.divergent_artifacts && i < r.artifacts.size(); ++i)
         index[r.artifacts[i].path] = i;
+    const ArtifactIndex artifacts = index_artifacts(r);
     mu::data causes{mu::data::type::list};
     for (size_t i = 0; i < r.root_causes.size() && i < lim.causes; ++i) {
         const RootCause& rc = r.root_causes[i];
@@ -413,7 +415,7 @@ void set_causes(mu::data& v, const DiffResult& r, const Limits& lim,
         c.set("summary", text(rc.summary));
         std::string filter = std::string(root_cause_kind_name(rc.kind)) + " " + rc.summary;
         set_cause_details(c, rc, filter);
-        set_cause_chain(c, r, i, lim, index, filter);
+        set_cause_chain(c, r, i, lim, index, artifacts, filter);
         c.set("filter", text(filter));
         causes.push_back(c);
     }

@@ -232,7 +232,7 @@ TEST(CauseGraph, LayersFromProducerToConsumerWithBookkeepingAndFoldsCounted) {
     rc.explains = {"a.o", "b.o", "lib.a", "prog"};
     rc.explains_from = {{}, {}, {0, 1}, {2}};
     rc.bookkeeping = 3;
-    CauseGraph g = cause_graph(r, 0);
+    CauseGraph g = cause_graph(r, 0, index_artifacts(r));
     ASSERT_EQ(g.nodes.size(), 6u);
     EXPECT_EQ(g.nodes[0].kind, "step");
     std::vector<int> layers;
@@ -255,7 +255,7 @@ TEST(CauseGraph, LayersFromProducerToConsumerWithBookkeepingAndFoldsCounted) {
     }
     rc.explains.push_back("lib.a");
     rc.explains_from.push_back(objects);
-    g = cause_graph(r, 0);
+    g = cause_graph(r, 0, index_artifacts(r));
     ASSERT_EQ(g.nodes.size(), 5u);  // the step, 3 folders, the archive
     size_t folders = 0;
     for (const GraphNode& n : g.nodes)
@@ -269,7 +269,7 @@ TEST(CauseGraph, LayersFromProducerToConsumerWithBookkeepingAndFoldsCounted) {
     // 30 directories of one file each: 7 kept as themselves, one node for the other 23 files
     // (folds come after the nodes that stand).
     for (int i = 0; i < 30; ++i) rc.explains[static_cast<size_t>(i)] = fmt::format("d{}/o.o", i);
-    g = cause_graph(r, 0);
+    g = cause_graph(r, 0, index_artifacts(r));
     ASSERT_EQ(g.nodes.size(), 10u);
     EXPECT_EQ(g.nodes[7].path, "d6/o.o");
     EXPECT_EQ(g.nodes[8].label, "lib.a");
