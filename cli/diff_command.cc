@@ -12,6 +12,7 @@
 #include "audit/ignore_file.h"
 #include "audit/inputs.h"
 #include "base/atomic_write.h"
+#include "base/progress.h"
 #include "cli/command.h"
 #include "diff/differ.h"
 #include "report/diff_render.h"
@@ -135,12 +136,20 @@ class DiffCommand : public Command {
             std::string (*render)(const DiffResult&);
         };
         bool stdout_taken = false;
-        for (const Output& o : {Output{m_args.json, "JSON", render_diff_json},
-                                Output{m_args.html, "HTML", render_diff_html},
-                                Output{m_args.markdown, "Markdown", render_diff_markdown},
-                                Output{m_args.junit, "JUnit", render_diff_junit}}) {
+        const Output outputs[] = {Output{m_args.json, "JSON", render_diff_json},
+                                  Output{m_args.html, "HTML", render_diff_html},
+                                  Output{m_args.markdown, "Markdown", render_diff_markdown},
+                                  Output{m_args.junit, "JUnit", render_diff_junit}};
+        size_t wanted = 0, written = 0;
+        for (const Output& o : outputs) wanted += !o.path.empty();
+        for (const Output& o : outputs) {
             if (o.path.empty()) continue;
-            std::string content = o.render(result);
+            std::string content;
+            {
+                Progress progress("writing", "report");
+                progress.update(written++, wanted);
+                content = o.render(result);
+            }
             if (o.path == "-") {
                 fmt::print("{}", content);
                 stdout_taken = true;

@@ -18,6 +18,7 @@
 
 #include "base/hash.h"
 #include "base/names.h"
+#include "base/progress.h"
 #include "diff/artifacts.h"
 #include "diff/causes.h"
 #include "diff/env_diff.h"
@@ -192,6 +193,8 @@ void Differ::describe_inputs() {
 }
 
 void Differ::match() {
+    Progress progress("matching", "invocation");
+    progress.update(m_left.top.size() + m_right.top.size());
     m_match = match_invocations(m_left, m_right);
     m_result.summary.paired = m_match.paired;
     m_result.summary.left_invocations = m_left.top.size();
@@ -204,7 +207,9 @@ void Differ::compare_artifacts() {
     std::set<std::string> paths;
     for (auto& [p, h] : m_left.hash) paths.insert(p);
     for (auto& [p, h] : m_right.hash) paths.insert(p);
+    Progress progress("comparing", "file");
     for (const std::string& path : paths) {
+        progress.update(m_result.summary.artifacts, paths.size());
         Artifact a = compare_artifact(path);
         ++m_result.summary.artifacts;
         if (a.status == "identical") {

@@ -466,7 +466,7 @@ Result<Recording> read_recording(std::istream& in, const std::string& path) {
     rec.path = path;
     Tables tables;
     LineSource lines(in, path);
-    Progress progress("reading " + path, "records");
+    Progress progress("reading " + path, "record");
     std::string text;
     size_t line_no = 0;
     bool seen_header = false;

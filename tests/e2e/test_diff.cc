@@ -981,3 +981,28 @@ TEST(DiffTemporaries, ADirectoryTheBuildMadeAndRemovedIsPairedAndItsNameIsNoCaus
     EXPECT_EQ(d.text.find(fs::path(temps[0]).parent_path().filename().string()), std::string::npos)
         << "the temporary's name is in no difference: " << d.text;
 }
+
+// Progress of the long phases goes to stderr only when asked (BUILDIFF_PROGRESS=1) or on a
+// terminal; in a pipe (CI logs, these tests) nothing, and NO_COLOR or BUILDIFF_PROGRESS=0 keep it
+// off. Each phase's line is cleared when it ends, so the report's own output starts clean.
+TEST(DiffProgress, PhasesWithCountsWhenAskedAndNothingInAPipe) {
+    TempDir tmp;
+    std::string a = record_make(tmp, "src", "a.rec", {});
+    std::string b = record_make(tmp, "src", "b.rec", {"UTIL_CFLAGS=-DFOO=2"});
+    std::vector<std::string> diff = {buildiff_exe(), "diff", a, b, "--json", tmp / "r.json"};
+    RunResult shown = run(diff, {.env = {"BUILDIFF_PROGRESS=1"}});
+    EXPECT_EQ(shown.status, 1) << shown.err;
+    for (const std::string& phase :
+         std::vector<std::string>{"reading " + a + ": 1 record\r", "matching: 16 invocations",
+                                  "comparing: 0 of ", "writing: 0 of 1 report\r"})
+        EXPECT_NE(shown.err.find(std::string("\r\033[K") + phase), std::string::npos)
+            << phase << " in " << shown.err;
+    EXPECT_TRUE(shown.err.ends_with("\r\033[K")) << "the last line is cleared: " << shown.err;
+    for (const std::vector<std::string>& env :
+         {std::vector<std::string>{}, {"NO_COLOR=1"}, {"BUILDIFF_PROGRESS=0"}}) {
+        RunResult quiet = run(diff, {.env = env});
+        EXPECT_EQ(quiet.status, 1) << quiet.err;
+        EXPECT_EQ(quiet.err.find('\r'), std::string::npos) << quiet.err;
+        EXPECT_EQ(read_text(tmp / "r.json").find("reading"), std::string::npos);
+    }
+}
