@@ -16,6 +16,7 @@ jobs=$(nproc)
 # smaller builds of the same kind that run there too (tests/fixtures/deb-hello among them).
 long_builds='Audit\.PyO3Wheel|Audit\.ThePackedCargoAudit|Audit\.RealSccacheOnTheCargoWorkspace'
 long_builds+='|WhatRan\.AnAuditWithTzVaried|RecordLoad\.FiveThousandShortProcesses|DebianPackage\.'
+long_builds+='|RecordLoad\.TheRecordersMemoryStaysFlat'
 # Cargo workspaces built twice or more: the C builds of the same kind (the same wrappers and
 # caches, and `confirm`'s re-runs) run under the sanitizers instead.
 cargo_builds='WhatRan\.SccachesKindless|WhatRan\.UnderRustLld|RecordCargo\.WithSccache'
