@@ -257,3 +257,54 @@ TEST(Pack, EvidenceStandsInForABuildFileThatChangedSinceItWasRecorded) {
     EXPECT_EQ(r["artifacts"][0]["format"], "elf") << d.out;
     EXPECT_NE(d.out.find("\"kind\": \"dwarf-comp-dir\""), std::string::npos) << d.out;
 }
+
+// Version-1 recordings (what buildiff wrote before version 2) still read, show, diff and pack as
+// the version-2 recordings of the same builds do: the same reports, byte for byte, once the
+// directory names of the inputs are the same. The version-1 copies are the library's writer's
+// (write_recording) from the recorded version-2 files.
+TEST(RecordingVersions, VersionOneRecordingsOfTheSameBuildsGiveTheSameReportsAndBundles) {
+    TempDir tmp;
+    record_make(tmp, "src", "a.rec", {});
+    record_make(tmp, "src", "b.rec", {"UTIL_CFLAGS=-DFOO=2"});
+    for (const char* v : {"v1", "v2"}) fs::create_directories(tmp / v);
+    for (const char* name : {"a.rec", "b.rec"}) {
+        auto rec = buildiff::read_recording(tmp / name);
+        ASSERT_TRUE(rec) << rec.error().message;
+        EXPECT_EQ(rec->version, 2);
+        write_text(tmp / ("v1/" + std::string(name)), buildiff::write_recording(*rec, 1));
+        fs::copy_file(tmp / name, tmp / ("v2/" + std::string(name)));
+        std::string v1 = read_text(tmp / ("v1/" + std::string(name)));
+        EXPECT_TRUE(v1.starts_with(R"({"type":"header","format":"buildiff.recording","version":1)"))
+            << v1.substr(0, 80);
+        EXPECT_GT(v1.size(), 3 * fs::file_size(tmp / name)) << "version 2 is compressed";
+    }
+    std::map<std::string, std::string> out;
+    for (const std::string v : {"v1", "v2"}) {
+        std::string dir = tmp / v;
+        RunResult d = run({buildiff_exe(), "diff", dir + "/a.rec", dir + "/b.rec", "--json",
+                           dir + "/r.json", "--html", dir + "/r.html", "--text"});
+        ASSERT_EQ(d.status, 1) << d.err;
+        RunResult s = run({buildiff_exe(), "show", dir + "/b.rec", "--json"});
+        ASSERT_EQ(s.status, 0) << s.err;
+        RunResult p = run({buildiff_exe(), "pack", dir + "/a.rec", dir + "/b.rec", "-o",
+                           dir + "/bug.tar.gz"});
+        ASSERT_EQ(p.status, 0) << p.err;
+        RunResult again = run({buildiff_exe(), "diff", dir + "/bug.tar.gz", "--json", "-"});
+        ASSERT_EQ(again.status, 1) << again.err;
+        auto same_dir = [&](std::string text) {
+            for (size_t at; (at = text.find(dir)) != std::string::npos;)
+                text.replace(at, dir.size(), "DIR");
+            return text;
+        };
+        out[v + " text"] = same_dir(d.out);
+        out[v + " json"] = same_dir(read_text(dir + "/r.json"));
+        out[v + " html"] = same_dir(read_text(dir + "/r.html"));
+        out[v + " show"] = s.out;
+        out[v + " bundle"] = same_dir(again.out);
+    }
+    for (const char* what : {"text", "json", "html", "show", "bundle"}) {
+        EXPECT_FALSE(out[std::string("v2 ") + what].empty()) << what;
+        EXPECT_EQ(out[std::string("v1 ") + what], out[std::string("v2 ") + what]) << what;
+    }
+    EXPECT_NE(out["v2 json"].find("\"kind\": \"flags\""), std::string::npos) << out["v2 json"];
+}
