@@ -474,6 +474,40 @@ TEST(RecordingV2, DanglingStringsAndFileVersionsAreErrorsNamingTheLine) {
     }
 }
 
+// The end records' events are read by a fast path when they are as the writer writes them, and
+// by the general JSON reader otherwise (here: spaces a person or another tool may write): the
+// same events either way.
+TEST(RecordingV2, EventsReadTheSameWithOrWithoutTheFastPath) {
+    TempFile f;
+    sample_recording(f.path, true);
+    const std::string canonical = f.lines();
+    auto fast = read_recording(f.path);
+    ASSERT_TRUE(fast) << fast.error().message;
+    std::string spaced = canonical;
+    for (size_t at; (at = spaced.find("\"files\":[[")) != std::string::npos;)
+        spaced.replace(at, 10, "\"files\": [ [");
+    ASSERT_NE(spaced, canonical);
+    f.write(spaced);
+    auto general = read_recording(f.path);
+    ASSERT_TRUE(general) << general.error().message;
+    ASSERT_EQ(fast->processes.size(), general->processes.size());
+    size_t events = 0;
+    for (size_t i = 0; i < fast->processes.size(); ++i) {
+        const auto &a = fast->processes[i].files, &b = general->processes[i].files;
+        ASSERT_EQ(a.size(), b.size()) << i;
+        for (size_t k = 0; k < a.size(); ++k, ++events) {
+            EXPECT_EQ(a[k].op, b[k].op);
+            EXPECT_EQ(a[k].path, b[k].path);
+            EXPECT_EQ(a[k].to, b[k].to);
+            EXPECT_EQ(a[k].hash, b[k].hash);
+            EXPECT_EQ(a[k].size, b[k].size);
+            EXPECT_EQ(a[k].created, b[k].created);
+            EXPECT_EQ(a[k].t_ns, b[k].t_ns);
+        }
+    }
+    EXPECT_EQ(events, 2u);
+}
+
 // A recording written again from its model (pack) reads back as the same model, in either
 // version; and a version-1 recording rewritten as version 2 is several times smaller.
 TEST(RecordingV2, WriteRecordingRoundTripsTheModel) {
