@@ -18,6 +18,7 @@ buildiff=${BUILDIFF:-$root/build/cli/buildiff}
 before=${BUILDIFF_BEFORE:-}
 work=$here/work/diff-scale-$n
 rm -rf "$work" && mkdir -p "$work"
+rev=$(git -C "$root" rev-parse --short HEAD)  # at the start: the binary under test is this one's
 
 gen_copy_project "$work/a" "$n"
 cp -r "$work/a" "$work/bb"
@@ -45,7 +46,7 @@ row() {
     "$(python3 -c "import os; print(round(os.path.getsize('$work/r.html') / 1e6, 1))")"
 }
 
-echo "# bench/diff-scale.sh $n $repeat  ($(date -u +%Y-%m-%d), $(nproc) cores, buildiff $(git -C "$root" rev-parse --short HEAD)${before:+, before: $before})"
+echo "# bench/diff-scale.sh $n $repeat  ($(date -u +%Y-%m-%d), $(nproc) cores, buildiff $rev${before:+, before: $before})"
 procs=$("$buildiff" show --json "$work/a.rec" | wc -l)
 for v in "" .v1; do
   s=$(stat -c %s "$work/a$v.rec")

@@ -118,6 +118,31 @@ std::string sample_recording(const std::string& path, bool with_trailer,
     return path;
 }
 
+// An edit of a good recording's text (FROM replaced by TO) and the error it must give.
+struct Edit {
+    std::string from, to, message;
+};
+
+// Each edit of GOOD, written to F, is an error naming F and the line, on one line.
+void expect_errors(const TempFile& f, const std::string& good, const std::vector<Edit>& edits) {
+    for (const Edit& c : edits) {
+        std::string text = good;
+        auto at = text.find(c.from);
+        ASSERT_NE(at, std::string::npos) << c.from << " in " << text;
+        text.replace(at, c.from.size(), c.to);
+        f.write(text);
+        auto rec = read_recording(f.path);
+        if (rec) {
+            ADD_FAILURE() << c.to << " was read";
+            continue;
+        }
+        const std::string& m = rec.error().message;
+        EXPECT_NE(m.find(c.message), std::string::npos) << c.to << ": " << m;
+        EXPECT_TRUE(m.starts_with(f.path + ": line ")) << m;
+        EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    }
+}
+
 }  // namespace
 
 TEST(Recording, RoundTripsThroughWriterAndReader) {
@@ -357,10 +382,7 @@ TEST(Recording, OutOfRangeNumbersAndDanglingReferencesAreErrorsNamingTheLine) {
     TempFile f;
     sample_recording(f.path, true, 1);
     const std::string good = f.read();
-    struct Case {
-        std::string from, to, message;
-    };
-    const std::vector<Case> cases = {
+    expect_errors(f, good, {
         {R"("parent":0)", R"("parent":-5)", "parent -5 is not an earlier process"},
         {R"("parent":0)", R"("parent":1.5)", "\"parent\" is not an integer in range"},
         {R"("id":1,"pid":101)", R"("id":4294967297,"pid":101)",
@@ -373,23 +395,7 @@ TEST(Recording, OutOfRangeNumbersAndDanglingReferencesAreErrorsNamingTheLine) {
         {R"("end_ns":5)", R"("end_ns":1e999)", "corrupt record: "},  // beyond a double
         {R"("lingering":[])", R"("lingering":[7])", "lingering process 7 is not a process"},
         {R"("lingering":[])", R"("lingering":[-1])", "lingering process -1 is not a process"},
-    };
-    for (const Case& c : cases) {
-        std::string text = good;
-        auto at = text.find(c.from);
-        ASSERT_NE(at, std::string::npos) << c.from;
-        text.replace(at, c.from.size(), c.to);
-        f.write(text);
-        auto rec = read_recording(f.path);
-        if (rec) {
-            ADD_FAILURE() << c.to << " was read";
-            continue;
-        }
-        const std::string& m = rec.error().message;
-        EXPECT_NE(m.find(c.message), std::string::npos) << c.to << ": " << m;
-        EXPECT_TRUE(m.starts_with(f.path + ": line ")) << m;
-        EXPECT_EQ(m.find('\n'), std::string::npos) << m;
-    }
+    });
 }
 
 // Version 2, compressed: a recorder killed at any byte leaves a prefix that reads, with a note,
@@ -447,31 +453,14 @@ TEST(RecordingV2, DanglingStringsAndFileVersionsAreErrorsNamingTheLine) {
     auto plain = read_recording(f.path);
     ASSERT_TRUE(plain) << plain.error().message;
     EXPECT_EQ(plain->processes.at(1).files.at(0).path, "/src/x.o");
-    struct Case {
-        std::string from, to, message;
-    };
-    const std::vector<Case> cases = {
+    expect_errors(f, good, {
         {R"("exe":)", R"("exe":999,"x":)", "unknown string id 999 in \"exe\""},
         {R"("files":[[1,)", R"("files":[[0,)", "a read event has 4 fields"},
         {R"("files":[[1,0,0,)", R"("files":[[1,0,77,)", "unknown file version 77"},
         {R"("files":[[1,0,0,1])", R"("files":[[9,0,0,1])", "unknown file operation 9"},
         {R"({"type":"strings","first":0)", R"({"type":"strings","first":3)",
          "strings table starts at 3 (expected 0)"},
-    };
-    for (const Case& c : cases) {
-        std::string text = good;
-        auto at = text.find(c.from);
-        ASSERT_NE(at, std::string::npos) << c.from << " in " << text;
-        text.replace(at, c.from.size(), c.to);
-        f.write(text);
-        auto rec = read_recording(f.path);
-        if (rec) {
-            ADD_FAILURE() << c.to << " was read";
-            continue;
-        }
-        EXPECT_NE(rec.error().message.find(c.message), std::string::npos) << rec.error().message;
-        EXPECT_TRUE(rec.error().message.starts_with(f.path + ": line ")) << rec.error().message;
-    }
+    });
 }
 
 // The end records' events are read by a fast path when they are as the writer writes them, and
