@@ -48,11 +48,12 @@ struct Build {
         p.classification = classify(p.argv, p.exe, false);
         p.start_ns = clock++;
         for (auto& [path, hash] : reads)
-            p.files.push_back(FileEvent{FileOp::Read, rec.cwd + "/" + path, "", hash, 1, false,
-                                        false, clock++});
+            p.files.push_back(FileEvent{.op = FileOp::Read, .path = rec.cwd + "/" + path,
+                                        .hash = hash, .size = 1, .t_ns = clock++});
         for (auto& [path, hash] : writes)
-            p.files.push_back(FileEvent{FileOp::Write, rec.cwd + "/" + path, "", hash, 1, true,
-                                        false, clock++});
+            p.files.push_back(FileEvent{.op = FileOp::Write, .created = true,
+                                        .path = rec.cwd + "/" + path, .hash = hash, .size = 1,
+                                        .t_ns = clock++});
         p.ended = true;
         p.end_state = EndState::Exited;
         p.status.code = 0;
@@ -351,8 +352,8 @@ TEST(FinalWrites, ARenamedDirectoryTakesItsFilesAlong) {
                      {"tmpwrk123/gettext-0.18.1/ABOUT-NLS", "h2"}});
     int mv = b.add({"mv", "tmpwrk123/gettext-0.18.1", "tmpwrk123/archive"}, "/usr/bin/mv", 0, {}, {});
     b.rec.processes[static_cast<size_t>(mv)].files.push_back(
-        FileEvent{FileOp::Rename, tmp + "/gettext-0.18.1", tmp + "/archive", "", 0, false, false,
-                  b.clock++});
+        FileEvent{.op = FileOp::Rename, .path = tmp + "/gettext-0.18.1", .to = tmp + "/archive",
+                  .t_ns = b.clock++});
     FinalWrites moved = final_writes(b.rec);
     ASSERT_EQ(moved.size(), 2u);
     EXPECT_EQ(moved.at(tmp + "/archive/m4/lock.m4").hash, "h1");
@@ -360,7 +361,7 @@ TEST(FinalWrites, ARenamedDirectoryTakesItsFilesAlong) {
     int rm = b.add({"rm", "-rf", "tmpwrk123"}, "/usr/bin/rm", 0, {}, {});
     for (std::string f : {"/archive/m4/lock.m4", "/archive/ABOUT-NLS"})
         b.rec.processes[static_cast<size_t>(rm)].files.push_back(
-            FileEvent{FileOp::Unlink, tmp + f, "", "", 0, false, false, b.clock++});
+            FileEvent{.op = FileOp::Unlink, .path = tmp + f, .t_ns = b.clock++});
     EXPECT_TRUE(final_writes(b.rec).empty());
 }
 
@@ -379,7 +380,7 @@ TEST(Temporaries, WhatWasMadeInsideAPairedTemporaryIsPairedToo) {
         int cc = b.add({"cc", object, "-o", target}, "/usr/bin/cc", 0, {}, {{program, "exe"}});
         for (const std::string& f : {object, program})
             b.rec.processes[static_cast<size_t>(cc)].files.push_back(
-                FileEvent{FileOp::Unlink, root + "/" + f, "", "", 0, false, false, b.clock++});
+                FileEvent{.op = FileOp::Unlink, .path = root + "/" + f, .t_ns = b.clock++});
         return b;
     };
     Build l = build("/tmp/l", "TryCompile-q6B6i8", "cmTC_ab393");
