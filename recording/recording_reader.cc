@@ -120,10 +120,14 @@ void read_header(const json& j, Recording& rec) {
 }
 
 // Version 2: a string by its id.
-const Interned& string_at(const Tables& t, const json& v, const char* name) {
-    auto id = as_int<std::uint32_t>(v, name);
-    if (id >= t.strings.size()) throw LineError{fmt::format("unknown string id {} in \"{}\"", id, name)};
+const Interned& string_id(const Tables& t, std::uint64_t id, const char* name) {
+    if (id >= t.strings.size())
+        throw LineError{fmt::format("unknown string id {} in \"{}\"", id, name)};
     return t.strings[id];
+}
+
+const Interned& string_at(const Tables& t, const json& v, const char* name) {
+    return string_id(t, as_int<std::uint64_t>(v, name), name);
 }
 
 // A string field: itself (version 1) or its id (version 2).
@@ -180,11 +184,6 @@ FileEvent event_v2(const std::uint64_t* v, size_t n, const Tables& t) {
     if (n != want)
         throw LineError{fmt::format("a {} event has {} fields (expected {})", file_op_name(f.op), n,
                                     want)};
-    auto string_id = [&](std::uint64_t id, const char* name) -> const Interned& {
-        if (id >= t.strings.size())
-            throw LineError{fmt::format("unknown string id {} in \"{}\"", id, name)};
-        return t.strings[id];
-    };
     if (f.op == FileOp::Read || f.op == FileOp::Write) {
         if (v[2] >= t.files.size()) throw LineError{fmt::format("unknown file version {}", v[2])};
         const Tables::File& version = t.files[v[2]];
@@ -196,8 +195,8 @@ FileEvent event_v2(const std::uint64_t* v, size_t n, const Tables& t) {
             f.deleted = v[3] & 2;
         }
     } else {
-        f.path = string_id(v[2], "path");
-        if (f.op != FileOp::Unlink) f.to = string_id(v[3], "to");
+        f.path = string_id(t, v[2], "path");
+        if (f.op != FileOp::Unlink) f.to = string_id(t, v[3], "to");
     }
     return f;
 }
