@@ -17,6 +17,7 @@
 
 #include "audit/build_set.h"
 #include "base/blob.h"
+#include "base/parallel.h"
 #include "diff/plain_diff.h"
 #include "recording/recording.h"
 
@@ -134,9 +135,10 @@ Result<DiffResult> diff_inputs(const std::vector<std::string>& specs, DiffOption
             in->run = *only;
         }
     if (l->set && l->set == r->set) return diff_set_pair(*l->set, l->run, r->run, options);
-    Result<Recording> left = recording_of(*l);
+    // The two recordings are read at once (the left's error is the one named when both fail).
+    auto [left, right] = in_parallel([&] { return recording_of(*l); },
+                                     [&] { return recording_of(*r); });
     if (!left) return left.error();
-    Result<Recording> right = recording_of(*r);
     if (!right) return right.error();
     std::shared_ptr<const BuildSet> ls = l->set, rs = r->set;
     if (ls || rs)
@@ -179,9 +181,10 @@ Result<RecordedPair> load_recorded_pair(const std::vector<std::string>& specs,
             in->run = *only;
         }
     }
-    Result<Recording> left = recording_of(*l);
+    // The two recordings are read at once (the left's error is the one named when both fail).
+    auto [left, right] = in_parallel([&] { return recording_of(*l); },
+                                     [&] { return recording_of(*r); });
     if (!left) return left.error();
-    Result<Recording> right = recording_of(*r);
     if (!right) return right.error();
     RecordedPair pair{std::move(*left), std::move(*right), {}, "", "", l->set ? l->set : r->set};
     if (l->set) pair.left_tree = l->set->tree_now(l->run);

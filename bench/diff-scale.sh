@@ -6,7 +6,10 @@
 #  - BEFORE (a buildiff that reads version 1 only, e.g. an older commit's build) on version 1,
 #    when BUILDIFF_BEFORE names one;
 #  - the current buildiff on version 1 and on version 2.
-# Usage: [BUILDIFF_BEFORE=old/buildiff] bench/diff-scale.sh [N] [REPEAT]   (default 20000 3)
+#  - with BEFORE_READS_V2=1 (BUILDIFF_BEFORE reads version 2 too), BEFORE on version 2 as well.
+# With REUSE=1, the recordings of an earlier run of the same N are diffed again (not rebuilt).
+# Usage: [BUILDIFF_BEFORE=old/buildiff [BEFORE_READS_V2=1]] [REUSE=1] bench/diff-scale.sh [N] [REPEAT]
+#        (default 20000 3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -17,17 +20,21 @@ repeat=${2:-3}
 buildiff=${BUILDIFF:-$root/build/cli/buildiff}
 before=${BUILDIFF_BEFORE:-}
 work=$here/work/diff-scale-$n
-rm -rf "$work" && mkdir -p "$work"
 rev=$(git -C "$root" rev-parse --short HEAD)  # at the start: the binary under test is this one's
 
-gen_copy_project "$work/a" "$n"
-cp -r "$work/a" "$work/bb"
-echo edited >> "$work/bb/src/f7.txt"
-echo edited >> "$work/bb/src/f$((n - 1)).txt"
-for side in a bb; do
-  (cd "$work/$side" && "$buildiff" record -q -o "$work/$side.rec" -- make -s -j8)
-  zstd -dcq "$work/$side.rec" | python3 "$here/v1-of.py" > "$work/$side.v1.rec"
-done
+if [[ ${REUSE:-} == 1 && -s $work/a.v1.rec && -s $work/bb.v1.rec ]]; then
+  echo "(the recordings of an earlier run, $(date -u -r "$work/a.rec" +%Y-%m-%dT%H:%MZ))"
+else
+  rm -rf "$work" && mkdir -p "$work"
+  gen_copy_project "$work/a" "$n"
+  cp -r "$work/a" "$work/bb"
+  echo edited >> "$work/bb/src/f7.txt"
+  echo edited >> "$work/bb/src/f$((n - 1)).txt"
+  for side in a bb; do
+    (cd "$work/$side" && "$buildiff" record -q -o "$work/$side.rec" -- make -s -j8)
+    zstd -dcq "$work/$side.rec" | python3 "$here/v1-of.py" > "$work/$side.v1.rec"
+  done
+fi
 
 # row LABEL BINARY SUFFIX: the diff REPEAT times; prints wall and RSS medians and the causes
 row() {
@@ -53,5 +60,6 @@ for v in "" .v1; do
   echo "recording a$v.rec: $((s / 1000)) kB for $procs processes = $((s / procs)) B per process"
 done
 [[ -n $before ]] && row "before, version-1 recordings" "$before" .v1
+[[ -n $before && ${BEFORE_READS_V2:-} == 1 ]] && row "before, version-2 recordings" "$before" ""
 row "current, version-1 recordings" "$buildiff" .v1
 row "current, version-2 recordings" "$buildiff" ""

@@ -1,11 +1,15 @@
 // `buildiff diff`: compare two builds (recordings, runs of an audit or a bundle) or two artifacts.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <set>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -98,6 +102,9 @@ class DiffCommand : public Command {
         }
         Result<DiffResult> diffed = diff_inputs(inputs, options);
         if (!diffed) return fail(diffed.error().message);
+        // The recordings are gone; what the threads that read them freed is returned to the
+        // system, rather than kept by their arenas while the reports are built.
+        malloc_trim(0);
         DiffResult& result = *diffed;
         tolerate_kinds(result, tolerated);
         return write_reports(result);
@@ -140,15 +147,20 @@ class DiffCommand : public Command {
                                   Output{m_args.html, "HTML", render_diff_html},
                                   Output{m_args.markdown, "Markdown", render_diff_markdown},
                                   Output{m_args.junit, "JUnit", render_diff_junit}};
-        size_t wanted = 0, written = 0;
-        for (const Output& o : outputs) wanted += !o.path.empty();
+        // The reports are rendered at once, each on a thread of its own (they only read the
+        // result), and written in this order.
+        std::vector<std::future<std::string>> rendered;
+        for (const Output& o : outputs)
+            if (!o.path.empty())
+                rendered.push_back(std::async(std::launch::async, o.render, std::cref(result)));
+        size_t written = 0;
         for (const Output& o : outputs) {
             if (o.path.empty()) continue;
             std::string content;
             {
                 Progress progress("writing", "report");
-                progress.update(written++, wanted);
-                content = o.render(result);
+                progress.update(written, rendered.size());
+                content = rendered[written++].get();
             }
             if (o.path == "-") {
                 fmt::print("{}", content);

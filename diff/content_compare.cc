@@ -77,7 +77,9 @@ bool looks_like_text(std::string_view head) {
 UnifiedDiff unified_diff(const std::vector<std::string>& a, const std::vector<std::string>& b,
                          std::size_t max, std::string_view separator) {
     dtl::Diff<std::string> diff(a, b);
-    diff.onHuge();
+    // dtl's "huge" mode reserves its whole path table at once (48 MB), whatever the inputs' size:
+    // only for long inputs, where growing it step by step would cost more.
+    if (a.size() + b.size() > 100000) diff.onHuge();
     diff.compose();
     diff.composeUnifiedHunks();
     UnifiedDiff out;

@@ -18,6 +18,7 @@
 
 #include "base/hash.h"
 #include "base/names.h"
+#include "base/parallel.h"
 #include "base/progress.h"
 #include "diff/artifacts.h"
 #include "diff/causes.h"
@@ -98,11 +99,10 @@ class Differ {
   public:
     Differ(const Recording& l, const Recording& r, const DiffOptions& o)
         : m_options(o),
-          m_left_final(final_writes(l)),
-          m_right_final(final_writes(r)),
-          m_norm(normalizer(l, r, o, m_left_final, m_right_final)),
-          m_left(l, Side::Left, m_norm, &m_left_final),
-          m_right(r, Side::Right, m_norm, &m_right_final),
+          m_finals(in_parallel([&] { return final_writes(l); }, [&] { return final_writes(r); })),
+          m_norm(normalizer(l, r, o, m_finals.first, m_finals.second)),
+          m_sides(in_parallel([&] { return SideView(l, Side::Left, m_norm, &m_finals.first); },
+                              [&] { return SideView(r, Side::Right, m_norm, &m_finals.second); })),
           m_tree_files({l.cwd, o.left_tree}, {r.cwd, o.right_tree}, o.evidence),
           m_artifacts(m_left, m_right, o.files ? *o.files : m_tree_files) {}
 
@@ -155,9 +155,13 @@ class Differ {
     bool ignored(const std::string& path) const;
 
     const DiffOptions& m_options;
-    FinalWrites m_left_final, m_right_final;  // replayed once, read by the temporaries and index
+    // Each build's final writes (left, right): replayed once, read by the temporaries and index.
+    std::pair<FinalWrites, FinalWrites> m_finals;
     Normalizer m_norm;
-    SideView m_left, m_right;
+    // The two builds, indexed at once (each side's work is its own).
+    std::pair<SideView, SideView> m_sides;
+    SideView& m_left = m_sides.first;
+    SideView& m_right = m_sides.second;
     TreeFiles m_tree_files;
     ArtifactComparer m_artifacts;
     Matching m_match;
@@ -445,7 +449,9 @@ void Differ::list_pairs() {
     }
     m_result.summary.divergent_artifacts = m_divergent.size();
     m_result.artifacts = std::move(m_divergent);
-    m_result.artifacts.insert(m_result.artifacts.end(), m_identical.begin(), m_identical.end());
+    m_result.artifacts.insert(m_result.artifacts.end(), std::make_move_iterator(m_identical.begin()),
+                              std::make_move_iterator(m_identical.end()));
+    m_identical.clear();
     collect_outside();
     // The verdict is about what the builds delivered: an invocation only one build ran that
     // produced nothing (cargo probing rustc once per target directory) is counted, not judged,

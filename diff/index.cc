@@ -133,13 +133,20 @@ void SideView::index_outputs(const FinalWrites& final) {
             if (auto c = client_output.find(path); c != client_output.end()) return c->second;
         return lifted[static_cast<size_t>(id)];
     };
+    // Each path normalised once (the recording's paths are interned: one copy, one address).
+    std::unordered_map<const std::string*, std::string> normalised;
+    auto normal = [&](const Interned& path) -> const std::string& {
+        auto [it, added] = normalised.try_emplace(path.operator->());
+        if (added) it->second = norm(side, path);
+        return it->second;
+    };
     for (auto& p : rec.processes)
         for (auto& f : p.files) {
             if (f.op == FileOp::Write)
-                writers[norm(side, f.path)].emplace_back(f.t_ns, writer(p.id, f.path));
+                writers[normal(f.path)].emplace_back(f.t_ns, writer(p.id, f.path));
             if (f.op == FileOp::Rename)
-                writers[norm(side, f.to)].emplace_back(f.t_ns, writer(p.id, f.to));
-            if (f.op == FileOp::Write) produced.insert(norm(side, f.path));
+                writers[normal(f.to)].emplace_back(f.t_ns, writer(p.id, f.to));
+            if (f.op == FileOp::Write) produced.insert(normal(f.path));
             // Every write counts, not only the final ones: a file copied into the tree from a
             // temporary that is gone by the end (pip's wheel) still has its writer. A cache
             // server's own files (its cache, its temporaries) are storage, not production.
@@ -150,7 +157,7 @@ void SideView::index_outputs(const FinalWrites& final) {
                 int o = writer(p.id, f.path);
                 if (std::find(w.begin(), w.end(), o) == w.end()) w.push_back(o);
             }
-            if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(norm(side, f.to));
+            if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(normal(f.to));
         }
     for (auto& [path, prod] : final) {
         std::string n = norm(side, path);
@@ -168,7 +175,7 @@ void SideView::index_outputs(const FinalWrites& final) {
     for (auto& p : rec.processes)
         for (auto& f : p.files) {
             if (f.op != FileOp::Read || p.classification.role == WrapperRole::Server) continue;
-            std::string n = norm(side, f.path);
+            const std::string& n = normal(f.path);
             auto o = owner.find(n);
             auto w = writers.find(n);
             if (o == owner.end() || o->second == lifted[static_cast<size_t>(p.id)] ||

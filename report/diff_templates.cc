@@ -519,12 +519,11 @@ mu::data build_view(const DiffResult& r, const Limits& lim, std::vector<std::str
     return v;
 }
 
-std::string render(std::string_view tmpl, const mu::data& view, bool markdown) {
+std::string render(std::string_view tmpl, mu::data view, bool markdown) {
     mu::mustache t{std::string(tmpl)};
     if (markdown) t.set_custom_escape(markdown_escape);
-    mu::data full = view;
-    full.set("tree", mu::partial([] { return std::string(k_tree_html); }));
-    std::string out = t.render(full);
+    view.set("tree", mu::partial([] { return std::string(k_tree_html); }));
+    std::string out = t.render(view);
     if (!t.is_valid()) throw std::logic_error("report template: " + t.error_message());
     return out;
 }
@@ -592,7 +591,7 @@ std::string render_diff_html(const DiffResult& r) {
     mu::data t{mu::data::type::list};
     for (auto& x : truncation) t.push_back(mu::data(x));
     view.set("truncation", t);
-    return render(k_report_html, view, false);
+    return render(k_report_html, std::move(view), false);
 }
 
 std::string render_diff_markdown(const DiffResult& r) {
@@ -606,7 +605,7 @@ std::string render_diff_markdown(const DiffResult& r) {
         for (auto& x : truncation)
             t.push_back(mu::data(x + " (the JSON and HTML reports have everything)"));
         view.set("truncation", t);
-        std::string out = render(k_report_md, view, true);
+        std::string out = render(k_report_md, std::move(view), true);
         if (out.size() <= kMax || (lim.causes <= 1 && lim.artifacts <= 1)) {
             if (out.size() > kMax) {
                 out.resize(kMax - 64);

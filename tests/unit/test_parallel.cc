@@ -1,0 +1,84 @@
+// Two pieces of work at once (base/parallel.h), and the diff that reads its two recordings so:
+// its errors are the ones it gave when it read them one after the other.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "audit/inputs.h"
+#include "base/parallel.h"
+#include "recording/recording.h"
+
+using namespace buildiff;
+namespace fs = std::filesystem;
+
+TEST(InParallel, BothResultsEachFromAThreadOfItsOwn) {
+    std::thread::id here = std::this_thread::get_id(), first, second;
+    auto [a, b] = in_parallel(
+        [&] {
+            first = std::this_thread::get_id();
+            return std::string("left");
+        },
+        [&] {
+            second = std::this_thread::get_id();
+            return 42;
+        });
+    EXPECT_EQ(a, "left");
+    EXPECT_EQ(b, 42);
+    EXPECT_EQ(first, here);
+    EXPECT_NE(second, here);
+}
+
+TEST(InParallel, AnExceptionIsRethrownOnceBothHaveEndedTheFirstsWhenBothThrew) {
+    bool first_done = false;
+    try {
+        in_parallel([&] { return first_done = true; },
+                    []() -> int { throw std::runtime_error("second"); });
+        ADD_FAILURE() << "no exception";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "second");
+    }
+    EXPECT_TRUE(first_done);
+    try {
+        in_parallel([]() -> int { throw std::runtime_error("first"); },
+                    []() -> int { throw std::runtime_error("second"); });
+        ADD_FAILURE() << "no exception";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "first");
+    }
+}
+
+// The recordings are read at once; when both are bad, the left one is named, as before.
+TEST(InParallel, ADiffOfTwoBadRecordingsNamesTheLeftOneAndOfOneBadOneThatOne) {
+    fs::path dir = fs::temp_directory_path() / ("in-parallel-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    auto write = [&](const std::string& name, int version) {
+        std::ofstream(dir / name) << R"({"type":"header","format":"buildiff.recording","version":)"
+                                  << version << "}\n";
+        return (dir / name).string();
+    };
+    std::string left = write("left.rec", 3), right = write("right.rec", 4);
+    Result<DiffResult> both = diff_inputs({left, right}, {});
+    ASSERT_FALSE(both);
+    EXPECT_NE(both.error().message.find(left + ": "), std::string::npos) << both.error().message;
+    EXPECT_NE(both.error().message.find("version 3 is not supported"), std::string::npos)
+        << both.error().message;
+    // A good left one (an empty build, written by the library), a bad right one.
+    Recording empty;
+    empty.cwd = dir.string();
+    empty.complete = true;
+    std::string good = (dir / "good.rec").string();
+    std::ofstream(good, std::ios::binary) << write_recording(empty);
+    ASSERT_TRUE(read_recording(good)) << read_recording(good).error().message;
+    Result<DiffResult> one = diff_inputs({good, right}, {});
+    ASSERT_FALSE(one);
+    EXPECT_NE(one.error().message.find(right + ": "), std::string::npos) << one.error().message;
+    EXPECT_NE(one.error().message.find("version 4 is not supported"), std::string::npos)
+        << one.error().message;
+    fs::remove_all(dir);
+}
