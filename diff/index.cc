@@ -134,8 +134,8 @@ void SideView::index_outputs(const FinalWrites& final) {
         return lifted[static_cast<size_t>(id)];
     };
     // Each path normalised once (the recording's paths are interned: one copy, one address).
-    std::unordered_map<const std::string*, std::string> normalised;
-    auto normal = [&](const Interned& path) -> const std::string& {
+    std::unordered_map<const std::string*, Interned> normalised;
+    auto normal = [&](const Interned& path) -> const Interned& {
         auto [it, added] = normalised.try_emplace(path.operator->());
         if (added) it->second = norm(side, path);
         return it->second;
@@ -160,7 +160,7 @@ void SideView::index_outputs(const FinalWrites& final) {
             if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(normal(f.to));
         }
     for (auto& [path, prod] : final) {
-        std::string n = norm(side, path);
+        Interned n = norm(side, path);
         int o = writer(prod.producer, path);
         if (!n.starts_with(kRootToken)) {  // not left in the build tree
             if (!storage_or_system(rec, at(prod.producer), path)) outside[n] = {path, prod.hash};
@@ -175,7 +175,7 @@ void SideView::index_outputs(const FinalWrites& final) {
     for (auto& p : rec.processes)
         for (auto& f : p.files) {
             if (f.op != FileOp::Read || p.classification.role == WrapperRole::Server) continue;
-            const std::string& n = normal(f.path);
+            const Interned& n = normal(f.path);
             auto o = owner.find(n);
             auto w = writers.find(n);
             if (o == owner.end() || o->second == lifted[static_cast<size_t>(p.id)] ||

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/interned.h"
 #include "diff/model.h"
 #include "diff/normalize.h"
 #include "recording/analysis.h"
@@ -38,21 +40,23 @@ struct SideView {
     std::unordered_map<int, int> client_of;        // compile run by a cache server -> its client
     std::map<int, std::vector<int>> served;        // client -> compiles the server ran for it
     std::vector<int> lifted;                       // record -> its owner-level invocation
-    std::map<std::string, std::string> hash;       // artifact (normalised) -> content hash
-    std::map<std::string, int> owner;              // artifact (normalised) -> owner record
-    std::map<std::string, std::string> real_path;  // artifact (normalised) -> path on disk
+    // Paths and hashes are interned (one copy each, however many tables name them), and looked
+    // up by any string.
+    std::map<Interned, Interned, std::less<>> hash;       // artifact (normalised) -> content hash
+    std::map<Interned, int, std::less<>> owner;           // artifact (normalised) -> owner record
+    std::map<Interned, Interned, std::less<>> real_path;  // artifact (normalised) -> path on disk
     // Every owner-level invocation that wrote a path, in time order (a file updated in place,
     // as `ar s` or `strip` do, has several).
-    std::map<std::string, std::vector<std::pair<std::uint64_t, int>>> writers;
+    std::map<Interned, std::vector<std::pair<std::uint64_t, int>>, std::less<>> writers;
     // Content hash -> the owner-level invocations that wrote it, anywhere, even to a file gone
     // by the end (a file copied into the tree from a temporary directory has the same hash as
     // its source).
-    std::map<std::string, std::vector<int>> writers_by_hash;
+    std::map<Interned, std::vector<int>, std::less<>> writers_by_hash;
     std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
-    std::set<std::string> produced;                 // every path the build wrote (normalised)
+    std::set<Interned, std::less<>> produced;       // every path the build wrote (normalised)
     // Artifacts an invocation other than their owner read after they were written: what the
     // build made to build something else from (objects, archives, rlibs), not what it delivered.
-    std::set<std::string> consumed;
+    std::set<Interned, std::less<>> consumed;
     std::vector<int> top;                           // owner-level invocations, in start order
     // Files the build left outside its root and the directory beside it (normalised) -> where
     // (as recorded) and their content hash. Not a cache's storage (a cache server's own files,

@@ -361,7 +361,7 @@ FinalWrites final_writes(const Recording& rec) {
             if (f.op != FileOp::Read) events.emplace_back(&p, &f);
     std::stable_sort(events.begin(), events.end(),
                      [](auto& x, auto& y) { return x.second->t_ns < y.second->t_ns; });
-    std::map<std::string, Produced> state;
+    FinalWrites state;
     for (auto [p, fp] : events) {
         const FileEvent& f = *fp;
         {

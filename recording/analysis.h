@@ -2,6 +2,7 @@
 // served its result from the cache, the process tree and a summary.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -82,10 +83,11 @@ std::optional<std::string> env_value(const Recording& rec, const ProcessRecord& 
 // renames and links (a file written under a temporary name and renamed keeps its writer).
 // Paths deleted by the end of the build are absent.
 struct Produced {
-    std::string hash;
+    Interned hash;
     int producer = -1;
 };
-using FinalWrites = std::map<std::string, Produced>;
+// By path (interned, as the recording's paths are; looked up by any string).
+using FinalWrites = std::map<Interned, Produced, std::less<>>;
 FinalWrites final_writes(const Recording& rec);
 
 struct Summary {
