@@ -12,6 +12,7 @@
 #include <optional>
 #include <streambuf>
 #include <string_view>
+#include <utility>
 
 #include <fmt/core.h>
 
@@ -88,6 +89,15 @@ Result<Recording> recording_of(const Input& in) {
     return read_recording(bytes, in.spec);
 }
 
+// The two recordings, read at once (the left's error is the one named when both are bad).
+Result<std::pair<Recording, Recording>> recordings_of(const Input& l, const Input& r) {
+    auto [left, right] = in_parallel([&] { return recording_of(l); },
+                                     [&] { return recording_of(r); });
+    if (!left) return left.error();
+    if (!right) return right.error();
+    return std::pair{std::move(*left), std::move(*right)};
+}
+
 }  // namespace
 
 Result<DiffResult> diff_inputs(const std::vector<std::string>& specs, DiffOptions options) {
@@ -135,18 +145,16 @@ Result<DiffResult> diff_inputs(const std::vector<std::string>& specs, DiffOption
             in->run = *only;
         }
     if (l->set && l->set == r->set) return diff_set_pair(*l->set, l->run, r->run, options);
-    // The two recordings are read at once (the left's error is the one named when both fail).
-    auto [left, right] = in_parallel([&] { return recording_of(*l); },
-                                     [&] { return recording_of(*r); });
-    if (!left) return left.error();
-    if (!right) return right.error();
+    Result<std::pair<Recording, Recording>> recs = recordings_of(*l, *r);
+    if (!recs) return recs.error();
+    auto& [left, right] = *recs;
     std::shared_ptr<const BuildSet> ls = l->set, rs = r->set;
     if (ls || rs)
         options.evidence = [ls, rs](const std::string& hash) {
             std::optional<Blob> b = ls ? ls->evidence_blob(hash) : std::nullopt;
             return b || !rs ? b : rs->evidence_blob(hash);
         };
-    return diff_recordings(*left, *right, options);
+    return diff_recordings(left, right, options);
 }
 
 Result<RecordedPair> load_recorded_pair(const std::vector<std::string>& specs,
@@ -181,12 +189,10 @@ Result<RecordedPair> load_recorded_pair(const std::vector<std::string>& specs,
             in->run = *only;
         }
     }
-    // The two recordings are read at once (the left's error is the one named when both fail).
-    auto [left, right] = in_parallel([&] { return recording_of(*l); },
-                                     [&] { return recording_of(*r); });
-    if (!left) return left.error();
-    if (!right) return right.error();
-    RecordedPair pair{std::move(*left), std::move(*right), {}, "", "", l->set ? l->set : r->set};
+    Result<std::pair<Recording, Recording>> recs = recordings_of(*l, *r);
+    if (!recs) return recs.error();
+    auto& [left, right] = *recs;
+    RecordedPair pair{std::move(left), std::move(right), {}, "", "", l->set ? l->set : r->set};
     if (l->set) pair.left_tree = l->set->tree_now(l->run);
     if (r->set) pair.right_tree = r->set->tree_now(r->run);
     Result<DiffResult> d = l->set && l->set == r->set

@@ -160,7 +160,7 @@ void SideView::index_outputs(const FinalWrites& final) {
             if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(normal(f.to));
         }
     for (auto& [path, prod] : final) {
-        Interned n = norm(side, path);
+        const Interned& n = normal(path);
         int o = writer(prod.producer, path);
         if (!n.starts_with(kRootToken)) {  // not left in the build tree
             if (!storage_or_system(rec, at(prod.producer), path)) outside[n] = {path, prod.hash};
