@@ -28,7 +28,7 @@ remember_long_builds() {
   [[ -s $costs ]] && return 0
   mkdir -p "$(dirname "$costs")"
   { ctest --test-dir "$1" -N | sed -n 's/^ *Test *#[0-9]*: //p' |
-      grep -E "$long_builds|^fuzz_" | awk '{ print $0, 1, /^DebianPackage/ ? 200 : 100 }'
+      grep -E "$long_builds" | awk '{ print $0, 1, /^DebianPackage/ ? 200 : 100 }'
     echo ---; } > "$costs"
 }
 # Every end-to-end test runs once: those above on the release build, the others against the
@@ -52,6 +52,7 @@ echo "== tests (asan)"
 # traced children of it, so leak checks stay on only for buildiff's own processes.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit -E "$release_only"
+# The unit tests and the fuzz targets (the fuzz binary is this configuration's).
+ctest --test-dir build-asan --output-on-failure -j "$jobs" -L 'unit|fuzz' -E "$release_only"
 BUILDIFF_UNDER_TEST=$PWD/build-asan/cli/buildiff \
   ctest --test-dir build --output-on-failure -j "$jobs" -L e2e -E "$release_e2e"

@@ -1,68 +1,20 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer binary with clang-14 (ASan + UBSan; one binary for every target, built once
-# under a lock, beside WORKDIR) and runs one target for a bounded time from a seed corpus of real
-# objects, archives and recordings made here. Exit status non-zero on any crash, leak or
+# Runs one libFuzzer target for a bounded time from a seed corpus of real objects, archives,
+# recordings and bundles made here. The binary (FUZZ) is the sanitizer configuration's
+# build-asan/tests/fuzz (scripts/build.sh asan, clang-14 with ASan + UBSan and libFuzzer's
+# coverage instrumentation in every library it links). Exit status non-zero on any crash, leak or
 # sanitizer report; the reproducer is left in the work directory.
-# Usage: tests/fuzz/run.sh elf|archive|recording|bundle|deb822 SECONDS WORKDIR [BUILDIFF]
+# Usage: tests/fuzz/run.sh elf|archive|recording|bundle|deb822 SECONDS WORKDIR FUZZ [BUILDIFF]
 # (BUILDIFF, the buildiff binary, records the seed builds of the recording and bundle targets.)
-#        tests/fuzz/run.sh build 0 WORKDIR: only builds the binary (the test suite's first step).
 set -euo pipefail
-target=$1 seconds=${2:-20} work=${3:-$PWD/fuzz-$1} buildiff=${4:-}
+target=$1 seconds=${2:-20} work=${3:-$PWD/fuzz-$1} fuzz=${4:-} buildiff=${5:-}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(realpath -m "$work")
+[[ -x $fuzz ]] || { echo "run.sh $target: give the fuzz binary (scripts/build.sh asan makes build-asan/tests/fuzz)" >&2; exit 2; }
+fuzz=$(realpath "$fuzz")
 [[ -z $buildiff ]] || buildiff=$(realpath -m "$buildiff")
-bin_dir=$(dirname "$work")/fuzz-bin
-mkdir -p "$work/corpus" "$work/seed" "$bin_dir"
+mkdir -p "$work/corpus" "$work/seed"
 export BUILDIFF_FUZZ_TARGET=$target
-
-# Every library below the recorder's ptrace code and the command line (the layers the readers
-# under test live in), and the fuzz targets.
-layers=(base toolchain recording diff report audit)
-# One translation unit per layer, as the unity build of scripts/build.sh makes them (a third of
-# the CPU time of one per source), but for libiberty's demangler, whose headers clash with C++'s.
-mapfile -t sources < <(cd "$src" && ls ${layers[@]/%//*.cc} tests/fuzz/*.cc)
-fuzz=$bin_dir/fuzz
-(
-  flock 9
-  newer=$( [[ -x $fuzz ]] && find "${layers[@]/#/$src/}" "$src"/tests/fuzz \
-             \( -name '*.h' -o -name '*.cc' -o -name '*.mustache' \) -newer "$fuzz" | head -1 || true)
-  if [[ ! -x $fuzz || -n $newer ]]; then
-    # The units compiled on every CPU, then linked. fmt header-only: libfmt.so's
-    # template instances are mangled the way GCC mangles them. -O0 with line tables only: the
-    # build is the suite's longest step, and this halves it (-O1 -g: 2.0 times the CPU time here);
-    # a 12-second run loses some executions, and a report still names file and line.
-    flags=(-std=c++20 -gline-tables-only -O0 -DFMT_HEADER_ONLY -fsanitize=fuzzer,address,undefined
-           -fno-sanitize-recover=undefined)
-    rm -rf "$bin_dir/obj" "$bin_dir/gen"
-    mkdir -p "$bin_dir/obj" "$bin_dir/gen"
-    # The report templates as string constants, as report/CMakeLists.txt makes templates.inc
-    # (included by more than one source of the report unit).
-    { echo '#pragma once'
-    for t in report.html report.md tree.html show.html; do
-      printf 'inline constexpr std::string_view k_%s = R"bdtmpl(' "${t//./_}"
-      cat "$src/report/templates/$t.mustache"
-      printf ')bdtmpl";\n'
-    done; } > "$bin_dir/gen/templates.inc"
-    units=()
-    for layer in "${layers[@]}" tests/fuzz; do
-      unit=$bin_dir/gen/unity_${layer//\//_}.cc
-      for f in "${sources[@]}"; do
-        if [[ $(dirname "$f") == "$layer" && $f != diff/demangle.cc ]]; then
-          echo "#include \"$f\""
-        fi
-      done > "$unit"
-      units+=("$unit")
-    done
-    units+=("$src/diff/demangle.cc")
-    printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -I{} sh -c \
-      'obj=$1; shift; exec clang++-14 "$@" -c "$0" -o "$obj/$(basename "$0").o"' {} \
-      "$bin_dir/obj" "${flags[@]}" -I"$src" -I"$bin_dir/gen" -I/usr/include/libiberty
-    clang++-14 "${flags[@]}" "$bin_dir"/obj/*.o -o "$fuzz.new" -ldw -lelf -larchive -liberty -lcapstone \
-      -lxxhash -lzstd
-    mv "$fuzz.new" "$fuzz"
-  fi
-) 9>"$bin_dir/lock"
-[[ $target == build ]] && exit 0
 cd "$work"
 
 # Seeds: a relocatable object with DWARF, a shared library, an ar archive, a zip and a tar.gz.
