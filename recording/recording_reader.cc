@@ -315,8 +315,162 @@ void read_end(const json& j, Recording& rec, const Tables* t) {
     }
 }
 
+// A cursor over one line as the version-2 writer writes it, for the fast paths below: each step
+// matches exactly what the writer writes or fails, and a line any step fails on is read by the
+// general reader instead (which names what is wrong with it).
+class Scan {
+  public:
+    explicit Scan(std::string_view text) : m_p(text.data()), m_end(text.data() + text.size()) {}
+    bool lit(std::string_view l) {
+        if (static_cast<size_t>(m_end - m_p) < l.size() || std::string_view(m_p, l.size()) != l)
+            return false;
+        m_p += l.size();
+        return true;
+    }
+    bool at(char c) const { return m_p < m_end && *m_p == c; }
+    template <typename T>
+    bool num(T& v) {
+        auto [next, ec] = std::from_chars(m_p, m_end, v);
+        if (ec != std::errc() || next == m_p) return false;
+        m_p = next;
+        return true;
+    }
+    // A JSON string without escapes or control characters, in valid UTF-8: its bytes.
+    bool str(std::string_view& out) {
+        if (!lit("\"")) return false;
+        const char* from = m_p;
+        for (; m_p < m_end && *m_p != '"'; ++m_p)
+            if (*m_p == '\\' || static_cast<unsigned char>(*m_p) < 0x20) return false;
+        if (m_p == m_end) return false;
+        out = std::string_view(from, static_cast<size_t>(m_p - from));
+        ++m_p;
+        return is_valid_utf8(out);
+    }
+    // [ITEM,ITEM,...]: READ_ITEM for each (false stops).
+    template <typename F>
+    bool list(F&& read_item) {
+        if (!lit("[")) return false;
+        if (lit("]")) return true;
+        do {
+            if (!read_item()) return false;
+        } while (lit(","));
+        return lit("]");
+    }
+    bool done() const { return m_p == m_end; }
+
+  private:
+    const char* m_p;
+    const char* m_end;
+};
+
+// A version-2 strings or files table record, as the writer writes it (most of a recording's
+// lines are these). False, having added nothing, for anything else.
+bool read_table_fast(std::string_view text, Tables& t) {
+    Scan s(text);
+    size_t first = 0;
+    if (s.lit(R"({"type":"strings","first":)")) {
+        std::vector<std::string_view> values;
+        if (!s.num(first) || first != t.strings.size() || !s.lit(R"(,"values":)") ||
+            !s.list([&] { return s.str(values.emplace_back()); }) || !s.lit("}") || !s.done())
+            return false;
+        t.strings.insert(t.strings.end(), values.begin(), values.end());
+        return true;
+    }
+    if (!s.lit(R"({"type":"files","first":)") || !s.num(first) || first != t.files.size() ||
+        !s.lit(R"(,"values":)"))
+        return false;
+    std::vector<Tables::File> files;
+    bool ok = s.list([&] {
+        std::uint64_t path = 0, size = 0;
+        std::string_view hash;
+        bool hashed = false;
+        if (!s.lit("[") || !s.num(path) || path >= t.strings.size() || !s.lit(",")) return false;
+        if (!s.lit("null")) {
+            if (!s.str(hash)) return false;
+            hashed = true;
+        }
+        if (!s.lit(",") || !s.num(size) || !s.lit("]")) return false;
+        files.push_back({t.strings[path], hashed ? Interned(hash) : Interned(), hashed ? size : 0});
+        return true;
+    });
+    if (!ok || !s.lit("}") || !s.done()) return false;
+    t.files.insert(t.files.end(), files.begin(), files.end());
+    return true;
+}
+
+// A version-2 process record as the writer writes it, without a wrapper (the wrapper's fields
+// are read by the general reader). False, having added nothing, for anything else.
+bool read_process_fast(std::string_view text, Recording& rec, const Tables& t) {
+    Scan s(text);
+    ProcessRecord p;
+    std::uint64_t exe = 0, cwd = 0;
+    std::string_view via, kind, tool;
+    auto string_of = [&](std::uint64_t id, std::string& out) {
+        if (id >= t.strings.size()) return false;
+        out = t.strings[id].str();
+        return true;
+    };
+    if (!s.lit(R"({"type":"process","id":)") || !s.num(p.id) ||
+        p.id != static_cast<int>(rec.processes.size()) || !s.lit(R"(,"pid":)") || !s.num(p.pid) ||
+        !s.lit(R"(,"parent":)"))
+        return false;
+    if (!s.lit("null") && (!s.num(p.parent) || p.parent < 0 || p.parent >= p.id)) return false;
+    if (!s.lit(R"(,"via":)") || !s.str(via) || (via != "exec" && via != "fork") ||
+        !s.lit(R"(,"start_ns":)") || !s.num(p.start_ns) || !s.lit(R"(,"exe":)") || !s.num(exe) ||
+        !string_of(exe, p.exe) || !s.lit(R"(,"argv":)"))
+        return false;
+    p.via_exec = via == "exec";
+    if (!s.list([&] {
+            std::uint64_t id = 0;
+            return s.num(id) && string_of(id, p.argv.emplace_back());
+        }))
+        return false;
+    if (!s.lit(R"(,"env":)") || !s.num(p.env) || p.env < -1 ||
+        p.env >= static_cast<int>(rec.envs.size()) || !s.lit(R"(,"cwd":)") || !s.num(cwd) ||
+        !string_of(cwd, p.cwd) || !s.lit(R"(,"kind":)") || !s.str(kind) ||
+        !s.lit(R"(,"tool":)") || !s.str(tool) || !s.lit("}") || !s.done())
+        return false;
+    auto k = kind_from_name(kind);
+    if (!k) return false;
+    p.classification.kind = *k;
+    p.classification.tool = tool;
+    rec.processes.push_back(std::move(p));
+    return true;
+}
+
 // A version-2 end record as the writer writes it (the events last): its events read by
 // events_v2_fast, the rest as JSON. False, having read nothing, for anything else.
+// The fields of a version-2 end record before its events, as the writer writes them, into the
+// record of process ID. False, having changed nothing, for anything else.
+bool end_head_fast(std::string_view head, Recording& rec, int& id) {
+    Scan s(head);
+    std::string_view state, exe_hash;
+    ExitStatus status;
+    std::uint64_t end_ns = 0, user_ns = 0, system_ns = 0;
+    if (!s.lit(R"({"type":"end","id":)") || !s.num(id) || id < 0 ||
+        id >= static_cast<int>(rec.processes.size()) ||
+        rec.processes[static_cast<size_t>(id)].ended || !s.lit(R"(,"state":)") || !s.str(state) ||
+        !s.lit(R"(,"end_ns":)") || !s.num(end_ns) || !s.lit(R"(,"status":{)"))
+        return false;
+    if (s.lit(R"("exit":)") && !s.num(status.code.emplace())) return false;
+    if (s.lit(status.code ? R"(,"signal":)" : R"("signal":)") && !s.num(status.signal.emplace()))
+        return false;
+    if (!s.lit(R"(},"user_ns":)") || !s.num(user_ns) || !s.lit(R"(,"system_ns":)") ||
+        !s.num(system_ns))
+        return false;
+    if (s.lit(R"(,"exe_hash":)") && !s.str(exe_hash)) return false;
+    if (!s.done()) return false;
+    ProcessRecord& p = rec.processes[static_cast<size_t>(id)];
+    p.ended = true;
+    p.end_state = value_named(kEndStates, state).value_or(EndState::Unknown);
+    p.end_ns = end_ns;
+    p.status = status;
+    p.user_ns = user_ns;
+    p.system_ns = system_ns;
+    p.exe_hash = exe_hash;
+    return true;
+}
+
 bool read_end_fast(const std::string& text, Recording& rec, const Tables& tables) {
     static constexpr std::string_view kStart = R"({"type":"end",)", kFiles = R"(,"files":[)";
     if (!text.starts_with(kStart) || !text.ends_with("]}")) return false;
@@ -325,9 +479,13 @@ bool read_end_fast(const std::string& text, Recording& rec, const Tables& tables
     size_t from = at + kFiles.size();
     auto files = events_v2_fast(std::string_view(text).substr(from, text.size() - from - 2), tables);
     if (!files) return false;
-    json head = json::parse(text.substr(0, at) + R"(,"files":[]})");
-    read_end(head, rec, &tables);
-    rec.processes[static_cast<size_t>(get_num<int>(head, "id"))].files = std::move(*files);
+    int id = -1;
+    if (!end_head_fast(std::string_view(text).substr(0, at), rec, id)) {
+        json head = json::parse(text.substr(0, at) + R"(,"files":[]})");
+        read_end(head, rec, &tables);
+        id = get_num<int>(head, "id");
+    }
+    rec.processes[static_cast<size_t>(id)].files = std::move(*files);
     return true;
 }
 
@@ -539,8 +697,11 @@ Result<Recording> read_recording(std::istream& in, const std::string& path) {
         ++line_no;
         progress.update(line_no);
         try {
+            // The records the version-2 writer writes, read without a JSON value (nearly every
+            // line); anything else, and anything wrong, by the general reader below.
             if (seen_header && rec.version >= 2 && !rec.complete && !last_unterminated &&
-                read_end_fast(text, rec, tables))
+                (read_end_fast(text, rec, tables) || read_table_fast(text, tables) ||
+                 read_process_fast(text, rec, tables)))
                 continue;
         } catch (const LineError& e) {
             return Error{fmt::format("{}: line {}: {}", path, line_no, e.message)};
