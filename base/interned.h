@@ -6,6 +6,7 @@
 
 #include <compare>
 #include <cstddef>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -76,6 +77,10 @@ class Interned {
     static const std::string* intern(std::string_view s);
     const std::string* m_s;
 };
+
+inline std::ostream& operator<<(std::ostream& o, const Interned& s) {
+    return o << s.str();
+}
 
 inline std::string operator+(const Interned& a, std::string_view b) {
     std::string out = a.str();

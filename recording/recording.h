@@ -55,11 +55,12 @@ struct ProcessRecord {
     int pid = 0;
     int parent = -1;  // record id of the parent (the forking process, or the image it replaced)
     bool via_exec = true;  // false: a fork that never exec'd (shares its parent's image)
-    std::string exe;
-    std::string exe_hash;
+    // Interned: a build runs few distinct programs in few directories, many times each.
+    Interned exe;
+    Interned exe_hash;
     std::vector<std::string> argv;
     int env = -1;
-    std::string cwd;
+    Interned cwd;
     Classification classification;
     std::uint64_t start_ns = 0;
     // From the end record:

@@ -405,9 +405,9 @@ bool read_process_fast(std::string_view text, Recording& rec, const Tables& t) {
     ProcessRecord p;
     std::uint64_t exe = 0, cwd = 0;
     std::string_view via, kind, tool;
-    auto string_of = [&](std::uint64_t id, std::string& out) {
+    auto string_of = [&](std::uint64_t id, auto& out) {
         if (id >= t.strings.size()) return false;
-        out = t.strings[id].str();
+        out = t.strings[id];
         return true;
     };
     if (!s.lit(R"({"type":"process","id":)") || !s.num(p.id) ||

@@ -1,5 +1,9 @@
 // The JSON report, schema buildiff.report/1 (docs/report-schema.md, docs/report.schema.json).
 #include <cmath>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "recording/recording.h"
@@ -70,6 +74,83 @@ json difference(const Difference& d) {
     j["children"] = json::array();
     for (auto& c : d.children) j["children"].push_back(difference(c));
     return j;
+}
+
+// Text in the layout of nlohmann's dump(2), written member by member and element by element:
+// the report's long lists (its artifacts, the timelines' bars) are never held as one JSON value,
+// which would take several times the memory of the text.
+class Dump2 {
+  public:
+    explicit Dump2(std::string& out) : m_out(out) {}
+    // VALUE, nested LEVEL deep (its first line where the text is).
+    void value(const json& v, int level) {
+        for (char c : v.dump(2)) {
+            m_out += c;
+            if (c == '\n') indent(level);
+        }
+    }
+    // An object, nested LEVEL deep: each of MEMBERS ("name", writer of its value at LEVEL + 1).
+    void object(int level, const std::vector<std::pair<std::string, std::function<void()>>>& members) {
+        if (members.empty()) {
+            m_out += "{}";
+            return;
+        }
+        m_out += "{\n";
+        for (size_t i = 0; i < members.size(); ++i) {
+            indent(level + 1);
+            m_out += json(members[i].first).dump() + ": ";
+            members[i].second();
+            m_out += i + 1 < members.size() ? ",\n" : "\n";
+        }
+        indent(level);
+        m_out += '}';
+    }
+    // The members of OBJECT (a JSON object), then MORE.
+    void object(int level, const json& object,
+                std::vector<std::pair<std::string, std::function<void()>>> more) {
+        std::vector<std::pair<std::string, std::function<void()>>> members;
+        for (auto& [key, v] : object.items())
+            members.emplace_back(key, [this, &v = v, level] { value(v, level + 1); });
+        members.insert(members.end(), std::make_move_iterator(more.begin()),
+                       std::make_move_iterator(more.end()));
+        this->object(level, members);
+    }
+    // An array of N elements, nested LEVEL deep: element I is ELEMENT(I), written at LEVEL + 1.
+    template <typename F>
+    void array(size_t n, int level, F&& element) {
+        if (n == 0) {
+            m_out += "[]";
+            return;
+        }
+        m_out += "[\n";
+        for (size_t i = 0; i < n; ++i) {
+            indent(level + 1);
+            value(element(i), level + 1);
+            m_out += i + 1 < n ? ",\n" : "\n";
+        }
+        indent(level);
+        m_out += ']';
+    }
+
+  private:
+    void indent(int level) { m_out.append(static_cast<size_t>(2 * level), ' '); }
+    std::string& m_out;
+};
+
+json artifact_json(const Artifact& a) {
+    json x;
+    x["path"] = json_bytes(a.path);
+    x["status"] = a.status;
+    x["format"] = a.format;
+    x["left_hash"] = optional_text(a.left_hash);
+    x["right_hash"] = optional_text(a.right_hash);
+    x["root_cause"] = a.root_cause >= 0 ? json(a.root_cause + 1) : json(nullptr);
+    x["root_output"] = a.is_root_output;
+    x["deliverable"] = a.deliverable;
+    x["bookkeeping"] = optional_text(a.bookkeeping);
+    x["differences"] = json::array();
+    for (auto& d : a.differences) x["differences"].push_back(difference(d));
+    return x;
 }
 
 }  // namespace
@@ -171,22 +252,6 @@ std::string render_diff_json(const DiffResult& r) {
         }
         j["root_causes"].push_back(std::move(c));
     }
-    j["artifacts"] = json::array();
-    for (const Artifact& a : r.artifacts) {
-        json x;
-        x["path"] = json_bytes(a.path);
-        x["status"] = a.status;
-        x["format"] = a.format;
-        x["left_hash"] = optional_text(a.left_hash);
-        x["right_hash"] = optional_text(a.right_hash);
-        x["root_cause"] = a.root_cause >= 0 ? json(a.root_cause + 1) : json(nullptr);
-        x["root_output"] = a.is_root_output;
-        x["deliverable"] = a.deliverable;
-        x["bookkeeping"] = optional_text(a.bookkeeping);
-        x["differences"] = json::array();
-        for (auto& d : a.differences) x["differences"].push_back(difference(d));
-        j["artifacts"].push_back(std::move(x));
-    }
     j["outside"] = json::array();
     for (const OutsideWrite& o : r.outside)
         j["outside"].push_back(json{{"path", json_bytes(o.path)},
@@ -195,24 +260,51 @@ std::string render_diff_json(const DiffResult& r) {
                                     {"shared", o.shared}});
     j["notes"] = json::array();
     for (auto& n : r.notes) j["notes"].push_back(json_bytes(n));
-    // Each build over time, as the HTML report draws it; a cause's steps are its invocations' ids.
-    j["timelines"] = r.timelines.size() == 2 ? json{{"left", timeline_json(r.timelines[0])},
-                                                    {"right", timeline_json(r.timelines[1])}}
-                                             : json(nullptr);
     // Each build's cargo build scripts: what they cost, whether their native work was used.
+    json build_scripts = nullptr;
     if (r.build_scripts.size() == 2) {
-        json sides = json::object();
+        build_scripts = json::object();
         for (size_t side = 0; side < 2; ++side) {
             json list = json::array();
             for (const BuildScriptCost& c : r.build_scripts[side].crates)
                 list.push_back(build_script_json(c, r.build_scripts[side]));
-            sides[side == 0 ? "left" : "right"] = std::move(list);
+            build_scripts[side == 0 ? "left" : "right"] = std::move(list);
         }
-        j["build_scripts"] = std::move(sides);
-    } else {
-        j["build_scripts"] = nullptr;
     }
-    return j.dump(2) + "\n";
+    // The members in the schema's order: the artifacts after the root causes, the timelines and
+    // build scripts after the notes. The artifacts and the timelines' bars are written one by one.
+    json outside = std::move(j["outside"]), notes = std::move(j["notes"]);
+    j.erase("outside");
+    j.erase("notes");
+    std::string out;
+    Dump2 d(out);
+    auto timeline = [&](const Timeline& t) {
+        return [&d, &t] {
+            d.object(2, timeline_json_without_bars(t),
+                     {{"bars", [&d, &t] {
+                           d.array(t.bars.size(), 3,
+                                   [&t](size_t i) { return timeline_bar_json(t.bars[i]); });
+                       }}});
+        };
+    };
+    d.object(0, j,
+             {{"artifacts",
+               [&] {
+                   d.array(r.artifacts.size(), 1,
+                           [&r](size_t i) { return artifact_json(r.artifacts[i]); });
+               }},
+              {"outside", [&] { d.value(outside, 1); }},
+              {"notes", [&] { d.value(notes, 1); }},
+              {"timelines",
+               [&] {
+                   // Each build over time, as the HTML report draws it; a cause's steps are its
+                   // invocations' ids.
+                   if (r.timelines.size() != 2) return d.value(nullptr, 1);
+                   d.object(1, {{"left", timeline(r.timelines[0])},
+                                {"right", timeline(r.timelines[1])}});
+               }},
+              {"build_scripts", [&] { d.value(build_scripts, 1); }}});
+    return out + "\n";
 }
 
 }  // namespace buildiff

@@ -57,25 +57,33 @@ std::string axis(double duration_s, int bottom) {
 
 }  // namespace
 
-nlohmann::ordered_json timeline_json(const Timeline& t) {
+nlohmann::ordered_json timeline_bar_json(const TimelineBar& b) {
+    return {{"record", b.record},
+            {"kind", timeline_kind_name(b.kind)},
+            {"start_ns", b.start_ns},
+            {"end_ns", b.end_ns},
+            {"lane", b.lane},
+            {"group", b.group}};
+}
+
+nlohmann::ordered_json timeline_json_without_bars(const Timeline& t) {
     using json = nlohmann::ordered_json;
-    json groups = json::array(), bars = json::array();
+    json groups = json::array();
     for (const TimelineGroup& g : t.groups)
         groups.push_back(json{{"name", g.name.empty() ? json(nullptr) : json_bytes(g.name)},
                               {"first_lane", g.first_lane},
                               {"lanes", g.lanes}});
-    for (const TimelineBar& b : t.bars)
-        bars.push_back(json{{"record", b.record},
-                            {"kind", timeline_kind_name(b.kind)},
-                            {"start_ns", b.start_ns},
-                            {"end_ns", b.end_ns},
-                            {"lane", b.lane},
-                            {"group", b.group}});
     return json{{"duration_ns", t.duration_ns},
                 {"lanes", t.lanes},
                 {"drawn_as", t.banded ? "bands" : "bars"},
-                {"groups", std::move(groups)},
-                {"bars", std::move(bars)}};
+                {"groups", std::move(groups)}};
+}
+
+nlohmann::ordered_json timeline_json(const Timeline& t) {
+    nlohmann::ordered_json j = timeline_json_without_bars(t), bars = nlohmann::ordered_json::array();
+    for (const TimelineBar& b : t.bars) bars.push_back(timeline_bar_json(b));
+    j["bars"] = std::move(bars);
+    return j;
 }
 
 std::string timeline_legend_html(const Timeline& t) {

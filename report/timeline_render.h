@@ -34,6 +34,10 @@ std::string timeline_svg(const Timeline& timeline, const std::vector<TimelineMar
 // drawn_as ("bars" or "bands"), groups [{name, first_lane, lanes}], bars [{record, kind,
 // start_ns, end_ns, lane, group}].
 nlohmann::ordered_json timeline_json(const Timeline& timeline);
+// The same without its "bars" (its last member), and one bar: for a writer that writes the bars
+// one at a time (the JSON report).
+nlohmann::ordered_json timeline_json_without_bars(const Timeline& timeline);
+nlohmann::ordered_json timeline_bar_json(const TimelineBar& bar);
 
 // The kinds the timeline shows, each with its colour: a legend as HTML.
 std::string timeline_legend_html(const Timeline& timeline);
