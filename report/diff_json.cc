@@ -304,7 +304,8 @@ std::string render_diff_json(const DiffResult& r) {
                                 {"right", timeline(r.timelines[1])}});
                }},
               {"build_scripts", [&] { d.value(build_scripts, 1); }}});
-    return out + "\n";
+    out += '\n';
+    return out;
 }
 
 }  // namespace buildiff
