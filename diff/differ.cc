@@ -208,9 +208,10 @@ void Differ::match() {
 }
 
 void Differ::compare_artifacts() {
-    std::set<std::string> paths;
+    std::set<Interned, std::less<>> paths;
     for (auto& [p, h] : m_left.hash) paths.insert(p);
     for (auto& [p, h] : m_right.hash) paths.insert(p);
+    m_identical.reserve(paths.size());
     Progress progress("comparing", "file");
     for (const std::string& path : paths) {
         progress.update(m_result.summary.artifacts, paths.size());
@@ -435,22 +436,26 @@ void Differ::list_chains() {
 }
 
 void Differ::list_pairs() {
-    std::set<std::string> divergent_paths;
+    std::set<std::string, std::less<>> divergent_paths;
     for (const Artifact& a : m_divergent) divergent_paths.insert(a.path);
+    m_result.pairs.reserve(m_match.paired);
     for (int r : m_right.top) {
         int l = m_match.right_to_left[static_cast<size_t>(r)];
         if (l < 0) continue;
         InvocationPair pair{m_left.ref(l), m_right.ref(r), false};
         for (auto* side : {&m_left.owned, &m_right.owned})
             if (auto it = side->find(side == &m_left.owned ? l : r); it != side->end())
-                for (const std::string& p : it->second)
-                    pair.outputs_differ |= divergent_paths.contains(p);
+                for (const Interned& p : it->second)
+                    pair.outputs_differ |= divergent_paths.contains(std::string_view(p));
         m_result.pairs.push_back(std::move(pair));
     }
     m_result.summary.divergent_artifacts = m_divergent.size();
-    m_result.artifacts = std::move(m_divergent);
-    m_result.artifacts.insert(m_result.artifacts.end(), std::make_move_iterator(m_identical.begin()),
-                              std::make_move_iterator(m_identical.end()));
+    // The divergent artifacts first, then the identical ones, in the identical ones' buffer
+    // (reserved for every artifact: no second copy of a hundred thousand of them).
+    m_identical.insert(m_identical.begin(), std::make_move_iterator(m_divergent.begin()),
+                       std::make_move_iterator(m_divergent.end()));
+    m_divergent.clear();
+    m_result.artifacts = std::move(m_identical);
     m_identical.clear();
     collect_outside();
     // The verdict is about what the builds delivered: an invocation only one build ran that
@@ -634,7 +639,7 @@ std::set<int> Differ::roots_of_copies(int l, int r) {
         auto owned = side->owned.find(id);
         if (owned == side->owned.end()) continue;
         const SideView& other_side = side == &m_left ? m_right : m_left;
-        for (const std::string& artifact : owned->second) {
+        for (const Interned& artifact : owned->second) {
             auto h = side->hash.find(artifact);
             static const std::string kEmpty = hash_bytes("").hex();  // empty files are not copies
             if (h == side->hash.end() || h->second == kEmpty) continue;
@@ -718,7 +723,7 @@ namespace {
 std::vector<const ProcessRecord*> links_reading(const SideView& s, int id) {
     std::set<std::string> outputs;
     if (auto o = s.owned.find(id); o != s.owned.end())
-        for (const std::string& n : o->second)
+        for (const Interned& n : o->second)
             if (auto p = s.real_path.find(n); p != s.real_path.end()) outputs.insert(p->second);
     std::vector<const ProcessRecord*> out;
     for (const ProcessRecord& p : s.rec.processes) {
@@ -800,7 +805,7 @@ std::string Differ::linker_fact(const SideView& s, int id) const {
         bool lld = l.find("lld") != std::string::npos || l.find("mold") != std::string::npos;
         (lld ? unordered : ordered) = true;
     }
-    std::string names = join({linkers.begin(), linkers.end()}, ", ");
+    std::string names = join(std::vector<std::string>(linkers.begin(), linkers.end()), ", ");
     if (ordered)
         return fmt::format("the link that read its output ran {} (GNU ld or gold: symbols resolve "
                            "in command-line order, so a native library moved to the end of the "

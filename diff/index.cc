@@ -63,13 +63,26 @@ std::string peeled_kind(const ProcessRecord& p) {
         kind_name(is_client(p) ? p.classification.wrapped_kind : p.classification.kind));
 }
 
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
+namespace {
+
+template <typename Strings>
+std::string joined(const Strings& v, std::string_view sep) {
     std::string out;
     for (auto& s : v) {
         if (!out.empty()) out += sep;
-        out += s;
+        out += std::string_view(s);
     }
     return out;
+}
+
+}  // namespace
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+    return joined(v, sep);
+}
+
+std::string join(const std::vector<Interned>& v, std::string_view sep) {
+    return joined(v, sep);
 }
 
 SideView::SideView(const Recording& r, Side s, const Normalizer& n, const FinalWrites* final)

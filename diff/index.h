@@ -30,6 +30,7 @@ std::vector<std::string> peeled_argv(const ProcessRecord& p);
 std::string peeled_tool(const ProcessRecord& p);
 std::string peeled_kind(const ProcessRecord& p);
 std::string join(const std::vector<std::string>& v, std::string_view sep);
+std::string join(const std::vector<Interned>& v, std::string_view sep);
 
 // One build, indexed for the comparison.
 struct SideView {
@@ -52,7 +53,7 @@ struct SideView {
     // by the end (a file copied into the tree from a temporary directory has the same hash as
     // its source).
     std::map<Interned, std::vector<int>, std::less<>> writers_by_hash;
-    std::map<int, std::vector<std::string>> owned;  // owner record -> its artifacts
+    std::map<int, std::vector<Interned>> owned;  // owner record -> its artifacts
     std::set<Interned, std::less<>> produced;       // every path the build wrote (normalised)
     // Artifacts an invocation other than their owner read after they were written: what the
     // build made to build something else from (objects, archives, rlibs), not what it delivered.
