@@ -6,6 +6,7 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 
+#include "base/atomic_write.h"
 #include "recording/recording.h"
 #include "report/cause_graph.h"
 #include "report/diff_render.h"
@@ -81,7 +82,14 @@ json difference(const Difference& d) {
 // which would take several times the memory of the text.
 class Dump2 {
   public:
-    explicit Dump2(std::string& out) : m_out(out) {}
+    // SINK, when given, takes the text a megabyte at a time (the rest at flush()).
+    explicit Dump2(std::string& out, const PieceWriter* sink = nullptr) : m_out(out), m_sink(sink) {}
+    // The text not yet given to the sink, given; false once the sink failed.
+    bool flush() {
+        if (m_sink && m_ok && !m_out.empty()) m_ok = (*m_sink)(m_out);
+        if (m_sink) m_out.clear();
+        return m_ok;
+    }
     // VALUE, nested LEVEL deep (its first line where the text is).
     void value(const json& v, int level) {
         for (char c : v.dump(2)) {
@@ -127,6 +135,7 @@ class Dump2 {
             indent(level + 1);
             value(element(i), level + 1);
             m_out += i + 1 < n ? ",\n" : "\n";
+            if (m_sink && m_out.size() >= (1u << 20)) flush();
         }
         indent(level);
         m_out += ']';
@@ -135,6 +144,8 @@ class Dump2 {
   private:
     void indent(int level) { m_out.append(static_cast<size_t>(2 * level), ' '); }
     std::string& m_out;
+    const PieceWriter* m_sink;
+    bool m_ok = true;
 };
 
 json artifact_json(const Artifact& a) {
@@ -155,7 +166,10 @@ json artifact_json(const Artifact& a) {
 
 }  // namespace
 
-std::string render_diff_json(const DiffResult& r) {
+namespace {
+
+// The report into OUT, or piece by piece to SINK when one is given; false when SINK failed.
+bool dump_diff_json(const DiffResult& r, std::string& out, const PieceWriter* sink) {
     json j;
     j["schema"] = kReportSchema;
     j["left"] = json{{"name", json_bytes(r.left_name)}, {"root", json_bytes(r.left_root)}};
@@ -276,8 +290,7 @@ std::string render_diff_json(const DiffResult& r) {
     json outside = std::move(j["outside"]), notes = std::move(j["notes"]);
     j.erase("outside");
     j.erase("notes");
-    std::string out;
-    Dump2 d(out);
+    Dump2 d(out, sink);
     auto timeline = [&](const Timeline& t) {
         return [&d, &t] {
             d.object(2, timeline_json_without_bars(t),
@@ -305,7 +318,20 @@ std::string render_diff_json(const DiffResult& r) {
                }},
               {"build_scripts", [&] { d.value(build_scripts, 1); }}});
     out += '\n';
+    return d.flush();
+}
+
+}  // namespace
+
+std::string render_diff_json(const DiffResult& r) {
+    std::string out;
+    dump_diff_json(r, out, nullptr);
     return out;
+}
+
+bool write_diff_json(const DiffResult& r, const PieceWriter& sink) {
+    std::string pending;
+    return dump_diff_json(r, pending, &sink);
 }
 
 }  // namespace buildiff

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/atomic_write.h"
 #include "diff/model.h"
 
 namespace buildiff {
@@ -36,6 +37,9 @@ inline constexpr std::string_view kOutsideHeading =
 // foo-sys".
 std::string describe_invocation(const InvocationRef& r);
 std::string render_diff_json(const DiffResult& result);  // deterministic, ends with '\n'
+// The same text piece by piece to SINK, never held whole (a 100,000-step build's report is
+// 70 MB); false when SINK failed.
+bool write_diff_json(const DiffResult& result, const PieceWriter& sink);
 // One self-contained HTML page (report/templates/report.html.mustache): no network, inline CSS
 // and a little JavaScript for the filter; usable without it.
 std::string render_diff_html(const DiffResult& result);

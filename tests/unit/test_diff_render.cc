@@ -55,6 +55,42 @@ TEST(DiffText, LongArtifactListsAreCutWithACount) {
     EXPECT_NE(text.find("... and 48 more files"), std::string::npos) << "the explains tree is cut too";
 }
 
+// The JSON report written piece by piece (to its file, never held whole) is the text
+// render_diff_json makes, given in pieces of about a megabyte; a piece that cannot be written
+// stops it, and says so. A build's timelines (their bars, written one by one) and one with none.
+TEST(DiffJson, WrittenPieceByPieceIsTheSameTextInPiecesOfAboutAMegabyte) {
+    DiffResult r = model_with(8000);
+    r.timelines.resize(2);
+    r.timelines[0].groups = {{"", 0, 2}};
+    r.timelines[0].lanes = 2;
+    for (int i = 0; i < 3000; ++i)
+        r.timelines[0].bars.push_back({i, StepKind::Compiler, 10u * static_cast<unsigned>(i),
+                                       10u * static_cast<unsigned>(i) + 5, 0,
+                                       static_cast<size_t>(i % 2)});
+    std::string whole = render_diff_json(r), pieces;
+    size_t count = 0;
+    EXPECT_TRUE(write_diff_json(r, [&](std::string_view piece) {
+        pieces += piece;
+        ++count;
+        return true;
+    }));
+    EXPECT_EQ(pieces, whole);
+    auto j = nlohmann::ordered_json::parse(whole);
+    EXPECT_EQ(j["artifacts"].size(), 8000u);
+    EXPECT_EQ(j["timelines"]["left"]["bars"].size(), 3000u);
+    EXPECT_EQ(j["timelines"]["right"]["bars"].size(), 0u);
+    EXPECT_EQ(j.dump(2) + "\n", whole) << "the layout of nlohmann's dump(2)";
+    ASSERT_GE(whole.size(), 2u << 20);
+    EXPECT_GE(count, 2u);
+    EXPECT_LE(count, whole.size() / (1 << 20) + 1);
+    size_t calls = 0;
+    EXPECT_FALSE(write_diff_json(r, [&](std::string_view) {
+        ++calls;
+        return false;
+    }));
+    EXPECT_EQ(calls, 1u);
+}
+
 // The tree of what a cause explains: two objects (its own outputs) side by side, the archive
 // built from both, a program and a test linked from the archive, a package of the program.
 TEST(DiffText, ExplainsIsTheProducerToConsumerTree) {
