@@ -14,9 +14,17 @@ struct Hash {
     }
 };
 
-struct Pool {
+// Sharded by the string's hash, each shard with its own lock: two recordings read at once intern
+// half a million strings each, and one lock and one table made them wait for each other.
+struct Shard {
     std::mutex lock;
     std::unordered_set<std::string, Hash, std::equal_to<>> strings;
+};
+
+constexpr size_t kShards = 64;
+
+struct Pool {
+    Shard shards[kShards];
 };
 
 // Never destroyed: handles may be used until the process ends.
@@ -34,17 +42,21 @@ const std::string& Interned::empty_string() {
 
 const std::string* Interned::intern(std::string_view s) {
     if (s.empty()) return &empty_string();
-    Pool& p = pool();
-    std::lock_guard<std::mutex> guard(p.lock);
-    auto it = p.strings.find(s);
-    if (it == p.strings.end()) it = p.strings.emplace(s).first;
+    size_t h = Hash()(s);
+    Shard& shard = pool().shards[(h >> 7) % kShards];
+    std::lock_guard<std::mutex> guard(shard.lock);
+    auto it = shard.strings.find(s);
+    if (it == shard.strings.end()) it = shard.strings.emplace(s).first;
     return &*it;
 }
 
 size_t Interned::count() {
-    Pool& p = pool();
-    std::lock_guard<std::mutex> guard(p.lock);
-    return p.strings.size();
+    size_t n = 0;
+    for (Shard& shard : pool().shards) {
+        std::lock_guard<std::mutex> guard(shard.lock);
+        n += shard.strings.size();
+    }
+    return n;
 }
 
 }  // namespace buildiff

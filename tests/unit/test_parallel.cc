@@ -9,8 +9,10 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "audit/inputs.h"
+#include "base/interned.h"
 #include "base/parallel.h"
 #include "recording/recording.h"
 
@@ -81,4 +83,27 @@ TEST(InParallel, ADiffOfTwoBadRecordingsNamesTheLeftOneAndOfOneBadOneThatOne) {
     EXPECT_NE(one.error().message.find("version 4 is not supported"), std::string::npos)
         << one.error().message;
     fs::remove_all(dir);
+}
+
+// Two threads interning the same strings at once (as the two recordings of a diff are read) get
+// the same handle for each: an equal string is one copy, whichever thread interned it first.
+TEST(InParallel, StringsInternedFromTwoThreadsAreOneCopyEach) {
+    std::vector<std::string> strings;
+    for (int i = 0; i < 20000; ++i)
+        strings.push_back("/src/interned-from-two-threads/" + std::to_string(i));
+    auto intern_all = [&](bool backwards) {
+        std::vector<const std::string*> out(strings.size());
+        for (size_t k = 0; k < strings.size(); ++k) {
+            size_t i = backwards ? strings.size() - 1 - k : k;
+            out[i] = &Interned(strings[i]).str();
+        }
+        return out;
+    };
+    auto [a, b] = in_parallel([&] { return intern_all(false); }, [&] { return intern_all(true); });
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        ASSERT_EQ(a[i], b[i]) << strings[i];
+        ASSERT_EQ(*a[i], strings[i]);
+    }
+    EXPECT_EQ(&Interned(strings[7]).str(), a[7]);
 }
