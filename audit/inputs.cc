@@ -91,8 +91,8 @@ Result<Recording> recording_of(const Input& in) {
 
 // The two recordings, read at once (the left's error is the one named when both are bad).
 Result<std::pair<Recording, Recording>> recordings_of(const Input& l, const Input& r) {
-    auto [left, right] = in_parallel([&] { return recording_of(l); },
-                                     [&] { return recording_of(r); });
+    auto [left, right] =
+        in_parallel([&] { return recording_of(l); }, [&] { return recording_of(r); });
     if (!left) return left.error();
     if (!right) return right.error();
     return std::pair{std::move(*left), std::move(*right)};

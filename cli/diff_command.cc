@@ -152,8 +152,8 @@ class DiffCommand : public Command {
         // made, never held whole (70 MB for a 100,000-step build).
         struct Rendered {
             std::string content;
-            bool written = false;  // the JSON report, streamed to its file
-            int error = 0;         // errno, when that failed
+            bool streamed = false;  // the JSON report, written to its file as it was made
+            int error = 0;          // errno when that failed
         };
         std::vector<std::future<Rendered>> rendered;
         for (const Output& o : outputs) {
@@ -161,16 +161,13 @@ class DiffCommand : public Command {
             bool stream = o.render == render_diff_json && o.path != "-";
             rendered.push_back(std::async(std::launch::async, [&result, &o, stream] {
                 Rendered r;
-                if (!stream) {
+                r.streamed = stream;
+                if (!stream)
                     r.content = o.render(result);
-                    return r;
-                }
-                r.written = write_file_atomically(
-                    o.path, [&result](const PieceWriter& piece) {
-                        return write_diff_json(result, piece);
-                    });
-                r.error = r.written ? 0 : errno;
-                r.written = true;
+                else if (!write_file_atomically(o.path, [&result](const PieceWriter& piece) {
+                             return write_diff_json(result, piece);
+                         }))
+                    r.error = errno;
                 return r;
             }));
         }
@@ -183,12 +180,15 @@ class DiffCommand : public Command {
                 progress.update(written, rendered.size());
                 r = rendered[written++].get();
             }
-            if (!r.written && o.path == "-") {
+            if (!r.streamed && o.path == "-") {
                 fmt::print("{}", r.content);
                 stdout_taken = true;
-            } else if (r.written ? r.error != 0 : !write_file_atomically(o.path, r.content)) {
+                continue;
+            }
+            if (!r.streamed && !write_file_atomically(o.path, r.content)) r.error = errno;
+            if (r.error) {
                 fmt::print(stderr, "buildiff: {}: cannot write the {} report: {}\n", o.path, o.what,
-                           std::strerror(r.written ? r.error : errno));
+                           std::strerror(r.error));
                 return 2;
             }
         }

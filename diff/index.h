@@ -54,7 +54,7 @@ struct SideView {
     // its source).
     std::map<Interned, std::vector<int>, std::less<>> writers_by_hash;
     std::map<int, std::vector<Interned>> owned;  // owner record -> its artifacts
-    std::set<Interned, std::less<>> produced;       // every path the build wrote (normalised)
+    std::set<Interned, std::less<>> produced;    // every path the build wrote (normalised)
     // Artifacts an invocation other than their owner read after they were written: what the
     // build made to build something else from (objects, archives, rlibs), not what it delivered.
     std::set<Interned, std::less<>> consumed;

@@ -427,8 +427,8 @@ bool read_process_fast(std::string_view text, Recording& rec, const Tables& t) {
         return false;
     if (!s.lit(R"(,"env":)") || !s.num(p.env) || p.env < -1 ||
         p.env >= static_cast<int>(rec.envs.size()) || !s.lit(R"(,"cwd":)") || !s.num(cwd) ||
-        !string_of(cwd, p.cwd) || !s.lit(R"(,"kind":)") || !s.str(kind) ||
-        !s.lit(R"(,"tool":)") || !s.str(tool) || !s.lit("}") || !s.done())
+        !string_of(cwd, p.cwd) || !s.lit(R"(,"kind":)") || !s.str(kind) || !s.lit(R"(,"tool":)") ||
+        !s.str(tool) || !s.lit("}") || !s.done())
         return false;
     auto k = kind_from_name(kind);
     if (!k) return false;

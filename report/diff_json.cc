@@ -83,7 +83,8 @@ json difference(const Difference& d) {
 class Dump2 {
   public:
     // SINK, when given, takes the text a megabyte at a time (the rest at flush()).
-    explicit Dump2(std::string& out, const PieceWriter* sink = nullptr) : m_out(out), m_sink(sink) {}
+    explicit Dump2(std::string& out, const PieceWriter* sink = nullptr)
+        : m_out(out), m_sink(sink) {}
     // The text not yet given to the sink, given; false once the sink failed.
     bool flush() {
         if (m_sink && m_ok && !m_out.empty()) m_ok = (*m_sink)(m_out);
@@ -98,7 +99,8 @@ class Dump2 {
         }
     }
     // An object, nested LEVEL deep: each of MEMBERS ("name", writer of its value at LEVEL + 1).
-    void object(int level, const std::vector<std::pair<std::string, std::function<void()>>>& members) {
+    void object(int level,
+                const std::vector<std::pair<std::string, std::function<void()>>>& members) {
         if (members.empty()) {
             m_out += "{}";
             return;
@@ -266,14 +268,13 @@ bool dump_diff_json(const DiffResult& r, std::string& out, const PieceWriter* si
         }
         j["root_causes"].push_back(std::move(c));
     }
-    j["outside"] = json::array();
+    json outside = json::array(), notes = json::array();
     for (const OutsideWrite& o : r.outside)
-        j["outside"].push_back(json{{"path", json_bytes(o.path)},
-                                    {"left_hash", optional_text(o.left_hash)},
-                                    {"right_hash", optional_text(o.right_hash)},
-                                    {"shared", o.shared}});
-    j["notes"] = json::array();
-    for (auto& n : r.notes) j["notes"].push_back(json_bytes(n));
+        outside.push_back(json{{"path", json_bytes(o.path)},
+                               {"left_hash", optional_text(o.left_hash)},
+                               {"right_hash", optional_text(o.right_hash)},
+                               {"shared", o.shared}});
+    for (auto& n : r.notes) notes.push_back(json_bytes(n));
     // Each build's cargo build scripts: what they cost, whether their native work was used.
     json build_scripts = nullptr;
     if (r.build_scripts.size() == 2) {
@@ -287,9 +288,6 @@ bool dump_diff_json(const DiffResult& r, std::string& out, const PieceWriter* si
     }
     // The members in the schema's order: the artifacts after the root causes, the timelines and
     // build scripts after the notes. The artifacts and the timelines' bars are written one by one.
-    json outside = std::move(j["outside"]), notes = std::move(j["notes"]);
-    j.erase("outside");
-    j.erase("notes");
     Dump2 d(out, sink);
     auto timeline = [&](const Timeline& t) {
         return [&d, &t] {

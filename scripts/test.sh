@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds buildiff twice (release, and with
-# AddressSanitizer + UBSan), runs the whole test suite on the release build, then the unit tests
-# of the sanitizer build and the end-to-end tests against its buildiff.
+# AddressSanitizer + UBSan, with clang), runs the release build's tests, then the unit tests and
+# fuzz targets of the sanitizer build and the other end-to-end tests against its buildiff.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
