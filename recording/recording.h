@@ -29,7 +29,7 @@ std::string_view file_op_name(FileOp op);
 
 // Paths and hashes are interned (base/interned.h): a header that every compile reads is one
 // string, and an event holds no allocation of its own.
-// (48 bytes: a build whose compiles each read hundreds of headers holds millions of them.)
+// (32 bytes: a build whose compiles each read hundreds of headers holds millions of them.)
 struct FileEvent {
     FileOp op = FileOp::Read;
     bool created = false;  // write: the file did not exist before
@@ -73,7 +73,7 @@ struct ProcessRecord {
     std::vector<FileEvent> files;
 };
 
-static_assert(sizeof(FileEvent) <= 48);
+static_assert(sizeof(FileEvent) <= 32);
 
 struct Warning {
     std::string code;

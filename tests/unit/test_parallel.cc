@@ -107,3 +107,33 @@ TEST(InParallel, StringsInternedFromTwoThreadsAreOneCopyEach) {
     }
     EXPECT_EQ(&Interned(strings[7]).str(), a[7]);
 }
+
+// The handle is a number: equal strings get one number and one copy, different strings
+// different ones, across many chunks of strings and many growths of the tables; strings with the
+// same characters but another length (a prefix, one with a NUL inside) are other strings; the
+// empty string is the default handle; handles order as their strings do.
+TEST(Interned, EqualStringsOneNumberDistinctStringsOthersAcrossChunks) {
+    static_assert(sizeof(Interned) == 4);
+    const size_t before = Interned::count();
+    std::vector<Interned> handles;
+    const int n = 3 * static_cast<int>(interned_detail::kChunk) + 17;
+    for (int i = 0; i < n; ++i) handles.emplace_back("/chunks/across/" + std::to_string(i));
+    EXPECT_EQ(Interned::count(), before + static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        std::string s = "/chunks/across/" + std::to_string(i);
+        Interned again(s);
+        ASSERT_EQ(again, handles[static_cast<size_t>(i)]) << s;
+        ASSERT_EQ(&again.str(), &handles[static_cast<size_t>(i)].str()) << s;
+        ASSERT_EQ(again.str(), s);
+    }
+    EXPECT_EQ(Interned::count(), before + static_cast<size_t>(n));
+    EXPECT_NE(Interned("/chunks/across/1"), Interned("/chunks/across/10"));
+    EXPECT_NE(Interned("/chunks/across/1"), Interned(std::string("/chunks/across/1\0", 17)));
+    EXPECT_EQ(Interned(std::string("/chunks/across/1\0", 17)).size(), 17u);
+    EXPECT_TRUE(Interned().empty());
+    EXPECT_EQ(Interned(""), Interned());
+    EXPECT_EQ(Interned().str(), "");
+    EXPECT_LT(Interned("/chunks/across/10"), Interned("/chunks/across/2"));
+    EXPECT_GT(Interned("b"), Interned("a"));
+    EXPECT_EQ(Interned("b") <=> std::string_view("b"), std::strong_ordering::equal);
+}
