@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/interned.h"
 #include "recording/analysis.h"
 #include "recording/build_scripts.h"
 #include "recording/timeline.h"
@@ -104,14 +105,16 @@ inline Difference difference(std::string kind, std::string name, std::string des
     return d;
 }
 
+// (Its paths and hashes are interned: a build of a hundred thousand files lists them all, and the
+// differ's index holds the same strings.)
 struct Artifact {
-    std::string path;    // normalised ($ROOT/...)
+    Interned path;       // normalised ($ROOT/...)
     std::string status;  // "identical", "different", "only-left", "only-right"
     std::string
         format;  // "elf", "ar", "zip", "tar", "deb", "text", "binary", ... ("file": not examined)
-    std::string left_hash, right_hash;
+    Interned left_hash, right_hash;
     // Where each build wrote it, as recorded (not in the reports: evidence is found by them).
-    std::string left_file, right_file;
+    Interned left_file, right_file;
     std::vector<Difference> differences;
     int root_cause = -1;          // index of the root cause that accounts for it
     // What the build delivered: a package (toolchain/packages), or a file left at the end that is
