@@ -442,7 +442,7 @@ void Differ::list_pairs() {
     for (int r : m_right.top) {
         int l = m_match.right_to_left[static_cast<size_t>(r)];
         if (l < 0) continue;
-        InvocationPair pair{m_left.ref(l), m_right.ref(r), false};
+        InvocationPair pair{l, m_right.ref(r), false};
         for (auto* side : {&m_left.owned, &m_right.owned})
             if (auto it = side->find(side == &m_left.owned ? l : r); it != side->end())
                 for (const Interned& p : it->second)

@@ -166,9 +166,12 @@ struct RootCause {
     std::optional<Confirmation> confirmation;  // when it was re-run (buildiff confirm)
 };
 
-// Two invocations the matching paired, for the report's drill-down.
+// Two invocations the matching paired, for the report's drill-down: the right build's as the
+// report lists it, and the left one's record id (a build of a hundred thousand steps lists them
+// all: one copy of each command, not two).
 struct InvocationPair {
-    InvocationRef left, right;
+    int left = -1;
+    InvocationRef right;
     bool outputs_differ = false;  // one of the artifacts it produced is divergent
 };
 

@@ -217,7 +217,7 @@ DiffResult big_model() {
                         "src/file" + std::to_string(i) + ".c",
                         "-o",
                         "obj/file" + std::to_string(i) + ".o"};
-        p.left = p.right;
+        p.left = static_cast<int>(i);
         p.outputs_differ = i % 20 == 0;
         r.pairs.push_back(p);
     }
