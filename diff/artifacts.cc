@@ -48,10 +48,8 @@ bool ArtifactComparer::outputs_embed_root(int l, int r) const {
     constexpr std::uint64_t kMaxScan = 256ull << 20;
     bool checked = false;
     for (auto [side, id] : {std::pair{&m_left, l}, std::pair{&m_right, r}}) {
-        auto owned = side->owned.find(id);
-        if (owned == side->owned.end()) continue;
         const SideView& other = side == &m_left ? m_right : m_left;
-        for (const Interned& artifact : owned->second) {
+        for (const Interned& artifact : side->owned.values(id)) {
             auto h = side->hash.find(artifact);
             // The same content on both sides cannot hold two different roots.
             if (auto o = other.hash.find(artifact);
@@ -76,9 +74,7 @@ std::set<std::string> ArtifactComparer::dep_info_env(int l, int r) const {
     constexpr std::string_view kMark = "# env-dep:";
     std::set<std::string> out;
     for (auto [side, id] : {std::pair{&m_left, l}, std::pair{&m_right, r}}) {
-        auto owned = side->owned.find(id);
-        if (owned == side->owned.end()) continue;
-        for (const Interned& artifact : owned->second) {
+        for (const Interned& artifact : side->owned.values(id)) {
             auto h = side->hash.find(artifact);
             if (!artifact.ends_with(".d") || h == side->hash.end()) continue;
             std::optional<Blob> b = bytes(*side, artifact, h->second);

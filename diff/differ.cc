@@ -444,9 +444,8 @@ void Differ::list_pairs() {
         if (l < 0) continue;
         InvocationPair pair{l, m_right.ref(r), false};
         for (auto* side : {&m_left.owned, &m_right.owned})
-            if (auto it = side->find(side == &m_left.owned ? l : r); it != side->end())
-                for (const Interned& p : it->second)
-                    pair.outputs_differ |= divergent_paths.contains(std::string_view(p));
+            for (const Interned& p : side->values(side == &m_left.owned ? l : r))
+                pair.outputs_differ |= divergent_paths.contains(std::string_view(p));
         m_result.pairs.push_back(std::move(pair));
     }
     m_result.summary.divergent_artifacts = m_divergent.size();
@@ -616,9 +615,9 @@ std::set<int> Differ::roots_for_input(const std::string& input, int l) {
     // Only what is left in the tree is compared; a name many steps write in turn (gcc's
     // /tmp/ccXXXXXX.s, once normalised) leads nowhere.
     auto o = m_left.owner.find(input);
-    auto w = m_left.writers.find(input);
-    if (o == m_left.owner.end() || w == m_left.writers.end()) return roots_for_path(input);
-    std::vector<std::pair<std::uint64_t, int>> list = w->second;
+    if (o == m_left.owner.end() || !m_left.writers.contains(o->first)) return roots_for_path(input);
+    std::vector<std::pair<std::uint64_t, int>> list;
+    for (auto& write : m_left.writers.values(o->first)) list.push_back(write);
     std::sort(list.begin(), list.end());
     std::uint64_t start = m_left.at(l).start_ns;
     int previous = -1;
@@ -636,10 +635,8 @@ std::set<int> Differ::roots_for_input(const std::string& input, int l) {
 std::set<int> Differ::roots_of_copies(int l, int r) {
     std::set<int> out;
     for (auto [side, id] : {std::pair{&m_left, l}, std::pair{&m_right, r}}) {
-        auto owned = side->owned.find(id);
-        if (owned == side->owned.end()) continue;
         const SideView& other_side = side == &m_left ? m_right : m_left;
-        for (const Interned& artifact : owned->second) {
+        for (const Interned& artifact : side->owned.values(id)) {
             auto h = side->hash.find(artifact);
             static const std::string kEmpty = hash_bytes("").hex();  // empty files are not copies
             if (h == side->hash.end() || h->second == kEmpty) continue;
@@ -647,9 +644,7 @@ std::set<int> Differ::roots_of_copies(int l, int r) {
             if (auto o = other_side.hash.find(artifact); o != other_side.hash.end() &&
                                                           o->second == h->second)
                 continue;
-            auto w = side->writers_by_hash.find(h->second);
-            if (w == side->writers_by_hash.end()) continue;
-            for (int other : w->second) {
+            for (int other : side->writers_by_hash.values(h->second)) {
                 if (other == id) continue;
                 int paired = side == &m_left ? m_match.left_to_right[static_cast<size_t>(other)]
                                              : m_match.right_to_left[static_cast<size_t>(other)];
@@ -722,9 +717,8 @@ namespace {
 // gcc-ld/ld.lld runs rust-lld: the innermost is the one that resolves symbols).
 std::vector<const ProcessRecord*> links_reading(const SideView& s, int id) {
     std::set<std::string> outputs;
-    if (auto o = s.owned.find(id); o != s.owned.end())
-        for (const Interned& n : o->second)
-            if (auto p = s.real_path.find(n); p != s.real_path.end()) outputs.insert(p->second);
+    for (const Interned& n : s.owned.values(id))
+        if (auto p = s.real_path.find(n); p != s.real_path.end()) outputs.insert(p->second);
     std::vector<const ProcessRecord*> out;
     for (const ProcessRecord& p : s.rec.processes) {
         if (p.classification.kind != ToolKind::Linker) continue;

@@ -146,30 +146,25 @@ void SideView::index_outputs(const FinalWrites& final) {
             if (auto c = client_output.find(path); c != client_output.end()) return c->second;
         return lifted[static_cast<size_t>(id)];
     };
-    // Each path normalised once (the recording's paths are interned: one copy, one address).
-    std::unordered_map<const std::string*, Interned> normalised;
+    // Each path normalised once (the recording's paths are interned: one number each).
+    std::unordered_map<Interned, Interned> normalised;
     auto normal = [&](const Interned& path) -> const Interned& {
-        auto [it, added] = normalised.try_emplace(path.operator->());
+        auto [it, added] = normalised.try_emplace(path);
         if (added) it->second = norm(side, path);
         return it->second;
     };
     for (auto& p : rec.processes)
         for (auto& f : p.files) {
-            if (f.op == FileOp::Write)
-                writers[normal(f.path)].emplace_back(f.t_ns, writer(p.id, f.path));
-            if (f.op == FileOp::Rename)
-                writers[normal(f.to)].emplace_back(f.t_ns, writer(p.id, f.to));
+            if (f.op == FileOp::Write) writers.add(normal(f.path), {f.t_ns, writer(p.id, f.path)});
+            if (f.op == FileOp::Rename) writers.add(normal(f.to), {f.t_ns, writer(p.id, f.to)});
             if (f.op == FileOp::Write) produced.insert(normal(f.path));
             // Every write counts, not only the final ones: a file copied into the tree from a
             // temporary that is gone by the end (pip's wheel) still has its writer. A cache
             // server's own files (its cache, its temporaries) are storage, not production.
             bool storage = p.classification.role == WrapperRole::Server &&
                            !client_output.contains(f.path);
-            if (f.op == FileOp::Write && !f.hash.empty() && !storage) {
-                std::vector<int>& w = writers_by_hash[f.hash];
-                int o = writer(p.id, f.path);
-                if (std::find(w.begin(), w.end(), o) == w.end()) w.push_back(o);
-            }
+            if (f.op == FileOp::Write && !f.hash.empty() && !storage)
+                writers_by_hash.add(f.hash, writer(p.id, f.path));
             if (f.op == FileOp::Rename || f.op == FileOp::Link) produced.insert(normal(f.to));
         }
     for (auto& [path, prod] : final) {
@@ -182,20 +177,36 @@ void SideView::index_outputs(const FinalWrites& final) {
         hash[n] = prod.hash;
         real_path[n] = path;
         owner[n] = o;
-        owned[o].push_back(n);
+        owned.add(o, n);
     }
+    writers.seal();
+    writers_by_hash.seal_unique();
+    owned.seal();
+    // What a read path is, looked up once per path (a build reads its system headers and
+    // libraries millions of times): an artifact's owner and when it was first written, or no
+    // owner when it is not an artifact with a writer.
+    struct Read {
+        Interned artifact;
+        int owner = -1;
+        std::uint64_t written = 0;
+    };
+    std::unordered_map<Interned, Read> reads;
+    auto read_of = [&](const Interned& path) -> const Read& {
+        auto [it, added] = reads.try_emplace(path);
+        // Not interned: most of what a build reads is no artifact.
+        if (auto o = added ? owner.find(norm(side, path)) : owner.end(); o != owner.end())
+            if (auto w = writers.find(o->first); !w.empty())
+                it->second = {o->first, o->second,
+                              std::min_element(w.begin(), w.end())->second.first};
+        return it->second;
+    };
     // A cache server reading an object it made, to store it, builds nothing from it.
     for (auto& p : rec.processes)
         for (auto& f : p.files) {
             if (f.op != FileOp::Read || p.classification.role == WrapperRole::Server) continue;
-            const Interned& n = normal(f.path);
-            auto o = owner.find(n);
-            auto w = writers.find(n);
-            if (o == owner.end() || o->second == lifted[static_cast<size_t>(p.id)] ||
-                w == writers.end())
-                continue;
-            std::uint64_t written = std::min_element(w->second.begin(), w->second.end())->first;
-            if (f.t_ns >= written) consumed.insert(n);
+            const Read& r = read_of(f.path);
+            if (r.owner >= 0 && r.owner != lifted[static_cast<size_t>(p.id)] && f.t_ns >= r.written)
+                consumed.insert(r.artifact);
         }
 }
 

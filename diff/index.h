@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/interned.h"
+#include "diff/grouped.h"
 #include "diff/model.h"
 #include "diff/normalize.h"
 #include "recording/analysis.h"
@@ -46,14 +47,14 @@ struct SideView {
     std::map<Interned, Interned, std::less<>> hash;       // artifact (normalised) -> content hash
     std::map<Interned, int, std::less<>> owner;           // artifact (normalised) -> owner record
     std::map<Interned, Interned, std::less<>> real_path;  // artifact (normalised) -> path on disk
-    // Every owner-level invocation that wrote a path, in time order (a file updated in place,
-    // as `ar s` or `strip` do, has several).
-    std::map<Interned, std::vector<std::pair<std::uint64_t, int>>, std::less<>> writers;
+    // Path (normalised) -> when each owner-level invocation that wrote it did, and which, in
+    // record order (a file updated in place, as `ar s` or `strip` do, has several).
+    Grouped<Interned, std::pair<std::uint64_t, int>> writers;
     // Content hash -> the owner-level invocations that wrote it, anywhere, even to a file gone
     // by the end (a file copied into the tree from a temporary directory has the same hash as
-    // its source).
-    std::map<Interned, std::vector<int>, std::less<>> writers_by_hash;
-    std::map<int, std::vector<Interned>> owned;  // owner record -> its artifacts
+    // its source); each once.
+    Grouped<Interned, int> writers_by_hash;
+    Grouped<int, Interned> owned;                // owner record -> its artifacts, in path order
     std::set<Interned, std::less<>> produced;    // every path the build wrote (normalised)
     // Artifacts an invocation other than their owner read after they were written: what the
     // build made to build something else from (objects, archives, rlibs), not what it delivered.

@@ -16,8 +16,14 @@ Matching match_invocations(const SideView& left, const SideView& right) {
     };
     // 1. By the artifacts they own (unique on both sides).
     std::map<std::string, std::vector<int>> lo, ro;
-    for (auto& [id, paths] : left.owned) lo[join(paths, "\n")].push_back(id);
-    for (auto& [id, paths] : right.owned) ro[join(paths, "\n")].push_back(id);
+    for (auto sides : {std::pair{&left, &lo}, std::pair{&right, &ro}}) {
+        std::map<std::string, std::vector<int>>& out = *sides.second;
+        sides.first->owned.for_each_group([&](int id, auto entries) {
+            std::string key;
+            for (auto& [owner, path] : entries) (key += path.str()) += '\n';
+            out[key].push_back(id);
+        });
+    }
     for (auto& [key, ids] : lo)
         if (auto it = ro.find(key); it != ro.end() && ids.size() == 1 && it->second.size() == 1)
             pair(ids[0], it->second[0]);

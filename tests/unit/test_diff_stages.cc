@@ -10,6 +10,7 @@
 #include "diff/causes.h"
 #include "diff/differ.h"
 #include "diff/env_diff.h"
+#include "diff/grouped.h"
 #include "diff/index.h"
 #include "diff/match.h"
 #include "diff/normalize.h"
@@ -439,4 +440,42 @@ TEST(WrapperConfiguration, APathThatDiffersOnlyByAMasqueradeDirectoryIsTheWrappe
     EXPECT_TRUE(path("/usr/lib/icecc/bin:/usr/bin", "/usr/lib/distcc:/usr/bin"));
     EXPECT_FALSE(path("/usr/bin:/bin", "/opt/gcc-13/bin:/usr/bin:/bin"));
     EXPECT_FALSE(path("/usr/bin", std::nullopt));
+}
+
+// The index's grouped tables: a key's values in the order they were added (a file's writers in
+// record order), each value once where asked (a content hash's writers), every key once with all
+// its values, and nothing for a key never added.
+TEST(Grouped, AKeysValuesInOrderOnceWhereAskedAndEveryGroupOnce) {
+    Grouped<Interned, int> g;
+    for (int i = 0; i < 1000; ++i) g.add(Interned("/g/" + std::to_string(i % 7)), 1000 - i);
+    g.add(Interned("/g/3"), 5);
+    Grouped<Interned, int> unique = g;
+    g.seal();
+    auto values = [](auto range) { return std::vector<int>(range.begin(), range.end()); };
+    std::vector<int> three = values(g.values(Interned("/g/3")));
+    ASSERT_EQ(three.size(), 144u);
+    EXPECT_EQ(three.front(), 997);
+    EXPECT_EQ(three[1], 990);
+    EXPECT_EQ(three.back(), 5);
+    EXPECT_TRUE(g.find(Interned("/g/none")).empty());
+    EXPECT_FALSE(g.contains(Interned("/g/none")));
+    unique.add(Interned("/g/3"), 5);
+    unique.add(Interned("/g/3"), 997);
+    unique.seal_unique();
+    std::vector<int> once = values(unique.values(Interned("/g/3")));
+    EXPECT_EQ(once.size(), 144u);
+    EXPECT_TRUE(std::is_sorted(once.begin(), once.end()));
+    EXPECT_EQ(unique.size(), 1000u + 1);
+    Grouped<int, Interned> owned;
+    for (int owner : {4, 2, 4, 9, 2})
+        owned.add(owner, Interned("/o/" + std::to_string(owned.size())));
+    owned.seal();
+    std::vector<std::pair<int, std::string>> groups;
+    owned.for_each_group([&](int owner, auto entries) {
+        std::string paths;
+        for (auto& [o, path] : entries) paths += path.str() + " ";
+        groups.emplace_back(owner, paths);
+    });
+    EXPECT_EQ(groups, (std::vector<std::pair<int, std::string>>{
+                          {2, "/o/1 /o/4 "}, {4, "/o/0 /o/2 "}, {9, "/o/3 "}}));
 }
