@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/interned.h"
+
 namespace buildiff {
 
 // Closed set; the names are part of the recording format and of `show --json`.
@@ -49,10 +51,11 @@ std::optional<WrapperRole> role_from_name(std::string_view name);
 
 struct Classification {
     ToolKind kind = ToolKind::Other;
-    std::string tool;  // normalised name
+    // (Interned: a build runs few tools, a hundred thousand times.)
+    Interned tool;  // normalised name
     // For cache wrappers:
     std::optional<WrapperRole> role;
-    std::string wrapped_tool;  // normalised name of the wrapped tool (client role)
+    Interned wrapped_tool;  // normalised name of the wrapped tool (client role)
     ToolKind wrapped_kind = ToolKind::Other;
     size_t wrapped_argv_index = 0;  // argv[index..] is the wrapped command line
 };
