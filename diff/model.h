@@ -34,15 +34,16 @@ std::string_view root_cause_kind_name(RootCauseKind kind);
 std::optional<RootCauseKind> root_cause_kind_named(std::string_view name);
 
 // One side's view of an invocation.
+// (Its names interned: a report lists a hundred thousand matched invocations.)
 struct InvocationRef {
     int id = -1;  // record id in that side's recording
-    std::string tool;
-    std::string kind;  // classification kind name
+    Interned tool;
+    Interned kind;  // classification kind name
     std::vector<std::string> argv;
-    std::string cwd;
-    std::string wrapper;  // "sccache", "ccache", ... when run through a cache wrapper
+    Interned cwd;
+    Interned wrapper;  // "sccache", "ccache", ... when run through a cache wrapper
     CacheOutcome cache = CacheOutcome::Unknown;
-    std::string crate;  // cargo attribution, when known
+    Interned crate;  // cargo attribution, when known
 };
 
 // A change of the command line, in words: "-O2 -> -O3", "added -fvisibility=hidden".
