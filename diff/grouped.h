@@ -1,12 +1,14 @@
-// Values grouped by key in one sorted vector: for the differ's index of a build that writes a
-// hundred thousand files, where a tree node and a vector per key cost ten times the entries.
-// Filled with add(), then seal() once; find() and the groups are read only after that.
+// Tables for the differ's index of a build that writes a hundred thousand files, where a tree node
+// per entry (and a vector per key) cost several times the entries: each one sorted vector,
+// filled first, then sealed once, then only read. Grouped: values grouped by key; FlatMap and
+// FlatSet: a key's one value, or the keys, in their order (listed, and looked up by any string).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
 #include <span>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -102,6 +104,87 @@ class Grouped {
     static const K& key_of(const Entry& e) { return e.first; }
     static const K& key_of(const K& k) { return k; }
     std::vector<Entry> m_entries;
+};
+
+// A key's value, keys in order (std::map's interface for reading).
+template <typename K, typename V>
+class FlatMap {
+  public:
+    using value_type = std::pair<K, V>;
+    using const_iterator = typename std::vector<value_type>::const_iterator;
+
+    // KEY's value is VALUE: the last one set, once sealed.
+    void set(K key, V value) { m_entries.emplace_back(std::move(key), std::move(value)); }
+    void seal() {
+        std::stable_sort(
+            m_entries.begin(), m_entries.end(),
+            [](const value_type& a, const value_type& b) { return a.first < b.first; });
+        // Of equal keys, the last set.
+        auto out = m_entries.begin();
+        for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
+            if (std::next(it) != m_entries.end() && !(it->first < std::next(it)->first)) continue;
+            if (out != it) *out = std::move(*it);
+            ++out;
+        }
+        m_entries.erase(out, m_entries.end());
+        m_entries.shrink_to_fit();
+    }
+
+    template <typename Key>
+    const_iterator find(const Key& key) const {
+        auto it = std::lower_bound(m_entries.begin(), m_entries.end(), key,
+                                   [](const value_type& e, const Key& k) { return e.first < k; });
+        return it != m_entries.end() && !(key < it->first) ? it : m_entries.end();
+    }
+    template <typename Key>
+    bool contains(const Key& key) const {
+        return find(key) != end();
+    }
+    template <typename Key>
+    size_t count(const Key& key) const {
+        return contains(key);
+    }
+    template <typename Key>
+    const V& at(const Key& key) const {
+        auto it = find(key);
+        if (it == end()) throw std::out_of_range("FlatMap::at");
+        return it->second;
+    }
+    const_iterator begin() const { return m_entries.begin(); }
+    const_iterator end() const { return m_entries.end(); }
+    size_t size() const { return m_entries.size(); }
+    bool empty() const { return m_entries.empty(); }
+
+  private:
+    std::vector<value_type> m_entries;
+};
+
+// Keys, each once, in order (std::set's interface for reading).
+template <typename K>
+class FlatSet {
+  public:
+    void insert(K key) { m_keys.push_back(std::move(key)); }
+    void seal() {
+        std::sort(m_keys.begin(), m_keys.end());
+        m_keys.erase(std::unique(m_keys.begin(), m_keys.end()), m_keys.end());
+        m_keys.shrink_to_fit();
+    }
+    template <typename Key>
+    bool contains(const Key& key) const {
+        auto it = std::lower_bound(m_keys.begin(), m_keys.end(), key,
+                                   [](const K& e, const Key& k) { return e < k; });
+        return it != m_keys.end() && !(key < *it);
+    }
+    template <typename Key>
+    size_t count(const Key& key) const {
+        return contains(key);
+    }
+    auto begin() const { return m_keys.begin(); }
+    auto end() const { return m_keys.end(); }
+    size_t size() const { return m_keys.size(); }
+
+  private:
+    std::vector<K> m_keys;
 };
 
 }  // namespace buildiff

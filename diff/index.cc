@@ -174,11 +174,14 @@ void SideView::index_outputs(const FinalWrites& final) {
             if (!storage_or_system(rec, at(prod.producer), path)) outside[n] = {path, prod.hash};
             continue;
         }
-        hash[n] = prod.hash;
-        real_path[n] = path;
-        owner[n] = o;
+        hash.set(n, prod.hash);
+        real_path.set(n, path);
+        owner.set(n, o);
         owned.add(o, n);
     }
+    for (auto* table : {&hash, &real_path}) table->seal();
+    owner.seal();
+    produced.seal();
     writers.seal();
     writers_by_hash.seal_unique();
     owned.seal();
@@ -208,6 +211,7 @@ void SideView::index_outputs(const FinalWrites& final) {
             if (r.owner >= 0 && r.owner != lifted[static_cast<size_t>(p.id)] && f.t_ns >= r.written)
                 consumed.insert(r.artifact);
         }
+    consumed.seal();
 }
 
 int SideView::effective(int id) const {

@@ -44,9 +44,9 @@ struct SideView {
     std::vector<int> lifted;                       // record -> its owner-level invocation
     // Paths and hashes are interned (one copy each, however many tables name them), and looked
     // up by any string.
-    std::map<Interned, Interned, std::less<>> hash;       // artifact (normalised) -> content hash
-    std::map<Interned, int, std::less<>> owner;           // artifact (normalised) -> owner record
-    std::map<Interned, Interned, std::less<>> real_path;  // artifact (normalised) -> path on disk
+    FlatMap<Interned, Interned> hash;       // artifact (normalised) -> content hash
+    FlatMap<Interned, int> owner;           // artifact (normalised) -> owner record
+    FlatMap<Interned, Interned> real_path;  // artifact (normalised) -> path on disk
     // Path (normalised) -> when each owner-level invocation that wrote it did, and which, in
     // record order (a file updated in place, as `ar s` or `strip` do, has several).
     Grouped<Interned, std::pair<std::uint64_t, int>> writers;
@@ -55,10 +55,10 @@ struct SideView {
     // its source); each once.
     Grouped<Interned, int> writers_by_hash;
     Grouped<int, Interned> owned;                // owner record -> its artifacts, in path order
-    std::set<Interned, std::less<>> produced;    // every path the build wrote (normalised)
+    FlatSet<Interned> produced;                  // every path the build wrote (normalised)
     // Artifacts an invocation other than their owner read after they were written: what the
     // build made to build something else from (objects, archives, rlibs), not what it delivered.
-    std::set<Interned, std::less<>> consumed;
+    FlatSet<Interned> consumed;
     std::vector<int> top;                           // owner-level invocations, in start order
     // Files the build left outside its root and the directory beside it (normalised) -> where
     // (as recorded) and their content hash. Not a cache's storage (a cache server's own files,

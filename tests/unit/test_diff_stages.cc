@@ -479,3 +479,33 @@ TEST(Grouped, AKeysValuesInOrderOnceWhereAskedAndEveryGroupOnce) {
     EXPECT_EQ(groups, (std::vector<std::pair<int, std::string>>{
                           {2, "/o/1 /o/4 "}, {4, "/o/0 /o/2 "}, {9, "/o/3 "}}));
 }
+
+// The index's one-value tables: of a key set twice the last value (as a map's assignment), keys
+// listed in string order, looked up by an interned or a plain string, nothing for a key never
+// set; the set holds each key once.
+TEST(FlatMap, TheLastValueSetKeysInOrderFoundByAnyString) {
+    FlatMap<Interned, int> m;
+    m.set(Interned("/f/b"), 1);
+    m.set(Interned("/f/a"), 2);
+    m.set(Interned("/f/c"), 3);
+    m.set(Interned("/f/b"), 4);
+    m.seal();
+    std::vector<std::pair<std::string, int>> listed;
+    for (auto& [k, v] : m) listed.emplace_back(k.str(), v);
+    EXPECT_EQ(listed,
+              (std::vector<std::pair<std::string, int>>{{"/f/a", 2}, {"/f/b", 4}, {"/f/c", 3}}));
+    EXPECT_EQ(m.at(std::string("/f/b")), 4);
+    EXPECT_EQ(m.find(std::string_view("/f/c"))->second, 3);
+    EXPECT_EQ(m.find(Interned("/f/a"))->second, 2);
+    EXPECT_EQ(m.find(std::string("/f/bb")), m.end());
+    EXPECT_FALSE(m.contains(std::string("/f/")));
+    EXPECT_THROW(m.at(std::string("/f/d")), std::out_of_range);
+    FlatSet<Interned> s;
+    for (const char* p : {"/s/2", "/s/1", "/s/2", "/s/3"}) s.insert(Interned(p));
+    s.seal();
+    EXPECT_EQ(s.size(), 3u);
+    EXPECT_TRUE(s.contains(std::string("/s/2")));
+    EXPECT_EQ(s.count(std::string("/s/4")), 0u);
+    EXPECT_EQ(std::vector<Interned>(s.begin(), s.end()),
+              (std::vector<Interned>{Interned("/s/1"), Interned("/s/2"), Interned("/s/3")}));
+}
