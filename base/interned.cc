@@ -1,8 +1,6 @@
 #include "base/interned.h"
 
 #include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <mutex>
 #include <new>
 #include <vector>

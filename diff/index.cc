@@ -179,7 +179,8 @@ void SideView::index_outputs(const FinalWrites& final) {
         owner.set(n, o);
         owned.add(o, n);
     }
-    for (auto* table : {&hash, &real_path}) table->seal();
+    hash.seal();
+    real_path.seal();
     owner.seal();
     produced.seal();
     writers.seal();

@@ -1,6 +1,7 @@
 // Matching: pairs the invocations of two builds, in three passes of decreasing certainty.
 #include "diff/match.h"
 
+#include <cstdint>
 #include <map>
 
 namespace buildiff {
@@ -14,14 +15,16 @@ Matching match_invocations(const SideView& left, const SideView& right) {
         m.right_to_left[static_cast<size_t>(r)] = l;
         ++m.paired;
     };
-    // 1. By the artifacts they own (unique on both sides).
-    std::map<std::string, std::vector<int>> lo, ro;
+    // 1. By the artifacts they own (unique on both sides): their normalised paths' interned
+    //    numbers, the same on both sides for the same path.
+    using Owners = std::map<std::vector<std::uint32_t>, std::vector<int>>;
+    Owners lo, ro;
     for (auto sides : {std::pair{&left, &lo}, std::pair{&right, &ro}}) {
-        std::map<std::string, std::vector<int>>& out = *sides.second;
+        Owners& out = *sides.second;
         sides.first->owned.for_each_group([&](int id, auto entries) {
-            std::string key;
-            for (auto& [owner, path] : entries) (key += path.str()) += '\n';
-            out[key].push_back(id);
+            std::vector<std::uint32_t> key;
+            for (auto& [owner, path] : entries) key.push_back(path.id());
+            out[std::move(key)].push_back(id);
         });
     }
     for (auto& [key, ids] : lo)
