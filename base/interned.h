@@ -48,7 +48,6 @@ class Interned {
     const std::string& str() const {
         return m_id ? interned_detail::at(m_id) : interned_detail::empty_string;
     }
-    const std::string* operator->() const { return &str(); }
     // The handle's number: equal strings, equal numbers (for hashing).
     std::uint32_t id() const { return m_id; }
 
